@@ -1,0 +1,85 @@
+//! Command-line interface and exit codes.
+//!
+//! Exit codes (documented in `docs/cli.md`):
+//! - 0: success; for `verify`, everything matched.
+//! - 1: verification failed: something mismatched, is missing, or the
+//!   manifest is not valid.
+//! - 2: usage error, or an I/O error that stopped the command.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+
+use crate::{build, serve, verify};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "vouch", version, about, long_about = None)]
+#[command(after_help = "Exit codes: 0 success, 1 verification failed, 2 usage or I/O error.")]
+pub struct Cli {
+    /// Print only errors and the final result.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Build a site from an evidence folder.
+    Build(BuildArgs),
+    /// Check a built site (folder or http(s) URL) against its manifest.
+    Verify(VerifyArgs),
+    /// Serve a built site on 127.0.0.1 for local preview.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BuildArgs {
+    /// The evidence folder.
+    #[arg(default_value = "evidence")]
+    pub input: PathBuf,
+    /// Where the site is written. An existing site there is replaced
+    /// atomically, only once the new one is complete.
+    #[arg(long, short, default_value = "public")]
+    pub out: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// A built site folder, or the http(s) URL of a published site.
+    #[arg(default_value = "public")]
+    pub site: String,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// The built site folder to serve.
+    #[arg(default_value = "public")]
+    pub site: PathBuf,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    #[arg(long, short, default_value_t = 8000)]
+    pub port: u16,
+}
+
+/// Parses arguments, runs the command, and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build(args) => build::run(&args, cli.quiet).map(|()| EXIT_OK),
+        Command::Verify(args) => verify::run(&args.site, cli.quiet).map(|ok| {
+            if ok { EXIT_OK } else { EXIT_FAILED }
+        }),
+        Command::Serve(args) => serve::run(&args.site, args.port).map(|()| EXIT_OK),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! vouch's generator: turns an evidence folder into a content-hashed static
+//! site, and checks such sites.
+//!
+//! A build runs in stages over one in-memory [`model::Site`]:
+//! [`load`] (walk the input, hash every file while copying it into a staging
+//! object store) → [`extract`] (classify, titles, links) → [`render`]
+//! (minijinja templates embedded in the binary) → [`write`] (pages, assets,
+//! `manifest.json`, `SHA256SUMS`, then an atomic swap into place).
+//! See `docs/ARCHITECTURE.md`.
+
+pub mod assets;
+pub mod build;
+pub mod cli;
+pub mod extract;
+pub mod load;
+pub mod markdown;
+pub mod model;
+pub mod render;
+pub mod serve;
+pub mod verify;
+pub mod write;

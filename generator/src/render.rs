@@ -1,0 +1,237 @@
+//! Stage 3: pages, through minijinja templates embedded in the binary.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+use minijinja::{Environment, context};
+use serde::Serialize;
+use vouch_core::{ArtifactKind, human_bytes};
+
+use crate::{
+    assets::Assets,
+    markdown::{self, Resolved},
+    model::{Diagnostic, Entry, Site},
+};
+
+/// Every page's Content-Security-Policy. GitHub Pages cannot set headers, so
+/// it travels as a `<meta>` tag. No inline script, no eval; wasm may compile.
+pub const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; \
+base-uri 'none'; form-action 'none'; frame-src 'none'";
+
+/// Text beyond this is not shown inline; the raw bytes are a click away.
+pub const TEXT_LIMIT: usize = 1 << 20;
+
+pub struct Renderer<'s> {
+    env: Environment<'static>,
+    site: &'s Site,
+    assets: &'s Assets,
+    by_path: HashMap<&'s str, &'s Entry>,
+}
+
+/// What an artifact's page shows.
+#[derive(Debug, Default)]
+pub struct Content {
+    pub kind: &'static str,
+    pub html: String,
+    pub text: String,
+    pub note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ArtifactView<'a> {
+    path: &'a str,
+    title: &'a str,
+    file_name: &'a str,
+    kind: &'static str,
+    size: u64,
+    size_h: String,
+    sha256: &'a str,
+    page: &'a str,
+    url: String,
+}
+
+impl<'a> From<&'a Entry> for ArtifactView<'a> {
+    fn from(e: &'a Entry) -> Self {
+        Self {
+            path: &e.path,
+            title: &e.title,
+            file_name: e.file_name(),
+            kind: e.kind.as_str(),
+            size: e.size,
+            size_h: human_bytes(e.size),
+            sha256: &e.sha256,
+            page: &e.page,
+            url: e.object_url(),
+        }
+    }
+}
+
+impl<'s> Renderer<'s> {
+    pub fn new(site: &'s Site, assets: &'s Assets) -> Result<Self> {
+        let mut env = Environment::new();
+        for (name, src) in [
+            ("base.html", include_str!("../templates/base.html")),
+            ("index.html", include_str!("../templates/index.html")),
+            ("artifact.html", include_str!("../templates/artifact.html")),
+        ] {
+            env.add_template(name, src)
+                .with_context(|| format!("built-in template {name} is invalid"))?;
+        }
+        let by_path = site.artifacts.iter().map(|e| (e.path.as_str(), e)).collect();
+        Ok(Self {
+            env,
+            site,
+            assets,
+            by_path,
+        })
+    }
+
+    fn common(&self, root: &str, page_kind: &str) -> minijinja::Value {
+        context! {
+            root,
+            page_kind,
+            csp => CSP,
+            version => env!("CARGO_PKG_VERSION"),
+            built_at => &self.site.built_at,
+            assets => self.assets,
+        }
+    }
+
+    pub fn index(&self, diagnostics: &[Diagnostic]) -> Result<String> {
+        let artifacts: Vec<ArtifactView<'_>> = self.site.artifacts.iter().map(Into::into).collect();
+        let diags: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+        let ctx = context! {
+            ..self.common("", "index"),
+            ..context! {
+                artifacts,
+                total_size => human_bytes(self.site.artifacts.iter().map(|e| e.size).sum()),
+                diagnostics => diags,
+            }
+        };
+        self.env
+            .get_template("index.html")?
+            .render(ctx)
+            .context("rendering index.html")
+    }
+
+    /// Renders `entry`'s page from (a prefix of) its bytes. `complete` is
+    /// false when `bytes` stops short of the whole file.
+    pub fn artifact(&self, entry: &Entry, bytes: &[u8], complete: bool) -> Result<(String, Vec<Diagnostic>)> {
+        let mut diags = Vec::new();
+        let content = self.content(entry, bytes, complete, &mut diags);
+        let ctx = context! {
+            ..self.common("../", "artifact"),
+            ..context! {
+                artifact_path => &entry.path,
+                a => ArtifactView::from(entry),
+                content_kind => content.kind,
+                html => content.html,
+                text => content.text,
+                note => content.note,
+            }
+        };
+        let html = self
+            .env
+            .get_template("artifact.html")?
+            .render(ctx)
+            .with_context(|| format!("rendering the page for {}", entry.path))?;
+        Ok((html, diags))
+    }
+
+    fn content(&self, e: &Entry, bytes: &[u8], complete: bool, diags: &mut Vec<Diagnostic>) -> Content {
+        let mut note = None;
+        let mut warn = |msg: String| {
+            diags.push(Diagnostic {
+                path: e.path.clone(),
+                line: None,
+                message: msg,
+            })
+        };
+        if e.kind == ArtifactKind::Binary {
+            return Content {
+                kind: "binary",
+                ..Content::default()
+            };
+        }
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t.to_owned(),
+            // A cut at the display limit may split a character; that is not
+            // a problem with the file.
+            Err(err) if !complete && err.error_len().is_none() => bytes[..err.valid_up_to()]
+                .iter()
+                .map(|&b| b as char)
+                .collect(),
+            Err(err) => {
+                let msg = format!(
+                    "not valid UTF-8 (first bad byte at offset {}); shown with replacement characters",
+                    err.valid_up_to()
+                );
+                warn(msg.clone());
+                note = Some(msg);
+                String::from_utf8_lossy(bytes).into_owned()
+            }
+        };
+        let text = if complete {
+            text
+        } else {
+            let msg = format!(
+                "{} is larger than {}; only the beginning is shown here. Download the raw bytes for all of it.",
+                human_bytes(e.size),
+                human_bytes(TEXT_LIMIT as u64)
+            );
+            note = Some(msg);
+            String::from_utf8_lossy(&bytes[..bytes.len().min(TEXT_LIMIT)]).into_owned()
+        };
+        match e.kind {
+            ArtifactKind::Markdown if complete => {
+                let resolve = |p: &str| {
+                    self.by_path.get(p).map(|t| Resolved {
+                        page: t.page.clone(),
+                        object: t.object_url(),
+                    })
+                };
+                Content {
+                    kind: "markdown",
+                    html: markdown::to_html(&text, &e.path, &resolve),
+                    note,
+                    ..Content::default()
+                }
+            }
+            ArtifactKind::Json if complete => match serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+                Ok(_) => Content {
+                    kind: "json",
+                    text: jsonformat::format(&text, jsonformat::Indentation::TwoSpace),
+                    note,
+                    ..Content::default()
+                },
+                Err(err) => {
+                    let msg = format!(
+                        "not valid JSON (line {}, column {}: {}); shown as written",
+                        err.line(),
+                        err.column(),
+                        err
+                    );
+                    diags.push(Diagnostic {
+                        path: e.path.clone(),
+                        line: Some(err.line()),
+                        message: msg.clone(),
+                    });
+                    Content {
+                        kind: "text",
+                        text,
+                        note: Some(msg),
+                        ..Content::default()
+                    }
+                }
+            },
+            _ => Content {
+                kind: "text",
+                text,
+                note,
+                ..Content::default()
+            },
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Stage 4: write the site into a staging folder beside the output, then
+//! swap it into place in one step.
+//!
+//! A build that fails or is killed never touches the previous site: until the
+//! final rename, all work happens in `.<out>.vouch-staging-<pid>`.
+
+use std::{
+    fs::File,
+    io::Read,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+use vouch_core::{Artifact, MANIFEST_SCHEMA, Manifest, manifest::GeneratedFile, sha256_hex};
+
+use crate::{
+    assets::Assets,
+    model::{Diagnostic, Site},
+    render::{Renderer, TEXT_LIMIT},
+};
+
+/// A site under construction.
+pub struct Staging {
+    dir: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// Creates an empty staging folder beside `out` (same file system, so the
+    /// final rename is atomic).
+    pub fn create(out: &Path) -> Result<Self> {
+        let parent = out.parent().context("the output folder has no parent")?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+        let name = out.file_name().context("the output path has no folder name")?;
+        let dir = parent.join(format!(
+            ".{}.vouch-staging-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("cannot clear stale {}", dir.display()))?;
+        }
+        std::fs::create_dir_all(dir.join("objects"))
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(Self {
+            dir,
+            committed: false,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn objects_dir(&self) -> PathBuf {
+        self.dir.join("objects")
+    }
+
+    /// Up to `limit` bytes from the start of a stored object.
+    pub fn read_object_prefix(&self, sha256: &str, limit: u64) -> Result<Vec<u8>> {
+        let path = self.objects_dir().join(sha256);
+        let f = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut buf = Vec::new();
+        f.take(limit)
+            .read_to_end(&mut buf)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(buf)
+    }
+
+    /// Writes a generated file and returns its manifest entry.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<GeneratedFile> {
+        let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(GeneratedFile {
+            path: rel.to_owned(),
+            sha256: sha256_hex(bytes),
+            size: bytes.len() as u64,
+        })
+    }
+
+    /// Moves the finished site to `out`, replacing what was there in one
+    /// atomic step where the platform allows it.
+    pub fn commit(mut self, out: &Path) -> Result<()> {
+        if out.exists() {
+            ensure_replaceable(out)?;
+            swap(&self.dir, out)?;
+            // The staging path now holds the previous site.
+            std::fs::remove_dir_all(&self.dir)
+                .with_context(|| format!("cannot remove the previous site at {}", self.dir.display()))?;
+        } else {
+            std::fs::rename(&self.dir, out)
+                .with_context(|| format!("cannot move the new site to {}", out.display()))?;
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Refuses to replace a folder that is not a vouch site: `--out ~/Documents`
+/// must not delete anything.
+fn ensure_replaceable(out: &Path) -> Result<()> {
+    if !out.is_dir() {
+        bail!("{} exists and is not a folder; refusing to replace it", out.display());
+    }
+    let empty = std::fs::read_dir(out)
+        .with_context(|| format!("cannot read {}", out.display()))?
+        .next()
+        .is_none();
+    if !empty && !out.join("manifest.json").is_file() {
+        bail!(
+            "{} exists and is not a vouch site (it has no manifest.json); refusing to replace it. \
+             Choose an empty or new folder with --out.",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn swap(staging: &Path, out: &Path) -> Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(()),
+        // Some file systems cannot exchange; fall back to two renames.
+        Err(_) => swap_two_step(staging, out),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn swap(staging: &Path, out: &Path) -> Result<()> {
+    swap_two_step(staging, out)
+}
+
+/// Old site aside, new site in, old site to the staging path. Not atomic: a
+/// crash between the renames leaves the old site complete beside `out`.
+fn swap_two_step(staging: &Path, out: &Path) -> Result<()> {
+    let aside = staging.with_extension("previous");
+    std::fs::rename(out, &aside)
+        .with_context(|| format!("cannot move {} aside", out.display()))?;
+    if let Err(e) = std::fs::rename(staging, out) {
+        let _ = std::fs::rename(&aside, out);
+        return Err(e).with_context(|| format!("cannot move the new site to {}", out.display()));
+    }
+    std::fs::rename(&aside, staging)
+        .with_context(|| format!("cannot move {} back", aside.display()))?;
+    Ok(())
+}
+
+/// Writes everything but the objects (which `load` already stored): assets,
+/// one page per artifact, the index, `manifest.json` and `SHA256SUMS`.
+/// Returns the diagnostics rendering produced.
+pub fn write_site(staging: &Staging, site: &Site, assets: &Assets) -> Result<Vec<Diagnostic>> {
+    let renderer = Renderer::new(site, assets)?;
+    let mut generated = Vec::new();
+    for (name, bytes) in &assets.files {
+        generated.push(staging.write(&format!("assets/{name}"), bytes)?);
+    }
+
+    let pages = site
+        .artifacts
+        .par_iter()
+        .map(|e| {
+            let limit = TEXT_LIMIT as u64 + 1;
+            let bytes = staging.read_object_prefix(&e.sha256, limit)?;
+            let complete = (bytes.len() as u64) == e.size;
+            let (html, diags) = renderer.artifact(e, &bytes, complete)?;
+            Ok((staging.write(&e.page, html.as_bytes())?, diags))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut diagnostics = site.diagnostics.clone();
+    for (file, diags) in pages {
+        generated.push(file);
+        diagnostics.extend(diags);
+    }
+    diagnostics.sort();
+
+    generated.push(staging.write("index.html", renderer.index(&diagnostics)?.as_bytes())?);
+    generated.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let manifest = Manifest {
+        schema_version: MANIFEST_SCHEMA,
+        generator: vouch_core::Generator {
+            name: "vouch".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        built_at: site.built_at.clone(),
+        artifacts: site
+            .artifacts
+            .iter()
+            .map(|e| Artifact {
+                path: e.path.clone(),
+                sha256: e.sha256.clone(),
+                size: e.size,
+                url: e.object_url(),
+                kind: e.kind,
+                page: e.page.clone(),
+                title: e.title.clone(),
+            })
+            .collect(),
+        generated,
+    };
+    manifest
+        .validate()
+        .context("internal error: the manifest this build produced is invalid")?;
+    staging.write("manifest.json", manifest.to_json_pretty().as_bytes())?;
+    staging.write("SHA256SUMS", sha256sums(&manifest).as_bytes())?;
+    // GitHub Pages' Jekyll would hide nothing of ours, but skip it anyway.
+    staging.write(".nojekyll", b"")?;
+    Ok(diagnostics)
+}
+
+/// GNU coreutils format (`<hex>  <path>`): every artifact's raw bytes, then
+/// every generated file, so `sha256sum -c SHA256SUMS` in the site root checks
+/// the whole site with no vouch installed.
+pub fn sha256sums(m: &Manifest) -> String {
+    let mut out = String::new();
+    for a in &m.artifacts {
+        out.push_str(&format!("{}  {}\n", a.sha256, a.url));
+    }
+    for g in &m.generated {
+        out.push_str(&format!("{}  {}\n", g.sha256, g.path));
+    }
+    out
+}

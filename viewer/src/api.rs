@@ -1,0 +1,108 @@
+//! Everything the viewer fetches: `manifest.json` and artifacts' raw bytes.
+
+use gloo_net::http::{Request, Response};
+use js_sys::Uint8Array;
+use vouch_core::{Manifest, ManifestError, Sha256Hasher};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult, RequestCache};
+
+/// Bytes hashed per slice: a browser may hand over one huge chunk, and each
+/// slice is a unit of work between two chances to paint.
+const SLICE: u32 = 1 << 20;
+/// Yield to the event loop after this many bytes, so the page never freezes.
+const YIELD_EVERY: u64 = 4 << 20;
+
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("could not fetch {url}: {message}")]
+    Network { url: String, message: String },
+    #[error("{url} answered HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("reading {url} failed part-way: {message}")]
+    Read { url: String, message: String },
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+}
+
+/// What the viewer computed from the bytes it received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hashed {
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// GET `url`, bypassing the HTTP cache: verification must see what the
+/// server serves now, not what it served last time.
+async fn get(url: &str) -> Result<Response, ApiError> {
+    let resp = Request::get(url)
+        .cache(RequestCache::NoStore)
+        .send()
+        .await
+        .map_err(|e| ApiError::Network {
+            url: url.to_owned(),
+            message: e.to_string(),
+        })?;
+    if !resp.ok() {
+        return Err(ApiError::Status {
+            url: url.to_owned(),
+            status: resp.status(),
+        });
+    }
+    Ok(resp)
+}
+
+/// Fetches and validates the site's `manifest.json`.
+pub async fn fetch_manifest(root: &str) -> Result<Manifest, ApiError> {
+    let url = format!("{root}manifest.json");
+    let bytes = get(&url).await?.binary().await.map_err(|e| ApiError::Read {
+        url: url.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(Manifest::parse(&bytes)?)
+}
+
+/// Streams `url`'s body through SHA-256 without holding it in memory,
+/// calling `progress(delta)` as bytes are hashed.
+pub async fn hash_url(url: &str, mut progress: impl FnMut(u64)) -> Result<Hashed, ApiError> {
+    let resp = get(url).await?;
+    let read_err = |e: wasm_bindgen::JsValue| ApiError::Read {
+        url: url.to_owned(),
+        message: format!("{e:?}"),
+    };
+    let mut hasher = Sha256Hasher::new();
+    if let Some(body) = resp.body() {
+        let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+        let mut buf = Vec::new();
+        let mut since_yield = 0u64;
+        loop {
+            let result: ReadableStreamReadResult =
+                JsFuture::from(reader.read()).await.map_err(read_err)?.unchecked_into();
+            if result.get_done().unwrap_or(true) {
+                break;
+            }
+            let chunk: Uint8Array = result.get_value().unchecked_into();
+            let len = chunk.length();
+            let mut start = 0;
+            while start < len {
+                let end = len.min(start + SLICE);
+                let part = chunk.subarray(start, end);
+                buf.resize(part.length() as usize, 0);
+                part.copy_to(&mut buf);
+                hasher.update(&buf);
+                progress(buf.len() as u64);
+                since_yield += buf.len() as u64;
+                start = end;
+                if since_yield >= YIELD_EVERY {
+                    since_yield = 0;
+                    gloo_timers::future::TimeoutFuture::new(0).await;
+                }
+            }
+        }
+    }
+    let size = hasher.len();
+    Ok(Hashed {
+        sha256: hasher.finish_hex(),
+        size,
+    })
+}

@@ -1,0 +1,58 @@
+//! vouch's viewer: a Leptos client-side app that runs inside a generated site.
+//!
+//! The static pages are complete without it. When it loads, it fetches
+//! `manifest.json`, re-hashes every artifact's raw bytes in the reader's own
+//! browser, and shows a live verdict per artifact and overall. It trusts only
+//! hashes it computed itself; the manifest supplies claims, never verdicts.
+//!
+//! Layout follows Leptos's `hackernews` example: [`api`] talks to the network,
+//! [`verify`] drives the verification, `pages/` holds one file per page and
+//! `components/` the pieces they share.
+
+pub mod api;
+pub mod components;
+pub mod pages;
+pub mod verify;
+
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, prelude::wasm_bindgen};
+
+/// Where the viewer is mounted, and what the page tells it through
+/// `data-vouch-*` attributes on `<body>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageContext {
+    /// Relative path from this page to the site root: `""` or `"../"`.
+    pub root: String,
+    pub page: PageKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PageKind {
+    /// The site index: verify every artifact.
+    Index,
+    /// One artifact's page: verify that artifact.
+    Artifact(String),
+}
+
+/// Entry point, run by the boot module once the wasm is instantiated.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    let doc = document();
+    let Some(mount) = doc.get_element_by_id("vouch-viewer") else {
+        return;
+    };
+    let Some(body) = doc.body() else { return };
+    let data = body.dataset();
+    let root = data.get("vouchRoot").unwrap_or_default();
+    let page = match (data.get("vouchPage").as_deref(), data.get("vouchArtifact")) {
+        (Some("artifact"), Some(path)) => PageKind::Artifact(path),
+        _ => PageKind::Index,
+    };
+    if let Some(html) = doc.document_element() {
+        // Lets the stylesheet hide the static fallbacks the viewer replaces.
+        let _ = html.class_list().add_1("vouch-live");
+    }
+    let ctx = PageContext { root, page };
+    leptos::mount::mount_to(mount.unchecked_into(), move || view! { <pages::App ctx=ctx /> }).forget();
+}

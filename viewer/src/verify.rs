@@ -1,0 +1,105 @@
+//! Drives a verification: a few artifacts at a time, each streamed through
+//! SHA-256, each verdict published to the signals the views read.
+
+use futures::StreamExt;
+use leptos::prelude::*;
+use vouch_core::{Artifact, Summary, Verdict};
+
+use crate::api;
+
+/// How many artifacts are fetched and hashed at once.
+const PARALLEL: usize = 4;
+
+/// One artifact's state as the views see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowStatus {
+    Pending,
+    /// Hashing; the bytes hashed so far.
+    Hashing(u64),
+    Done {
+        verdict: Verdict,
+        /// What the browser computed, when it received anything.
+        computed: Option<String>,
+        /// Why an artifact is missing.
+        detail: Option<String>,
+    },
+}
+
+impl RowStatus {
+    /// The value of the row's `data-status` attribute.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Hashing(_) => "hashing",
+            Self::Done { verdict, .. } => verdict.as_str(),
+        }
+    }
+}
+
+/// The signals one verification run updates.
+#[derive(Clone, Copy)]
+pub struct Progress {
+    pub summary: RwSignal<Summary>,
+    pub bytes_done: RwSignal<u64>,
+    pub bytes_total: RwSignal<u64>,
+}
+
+impl Progress {
+    pub fn new() -> Self {
+        Self {
+            summary: RwSignal::new(Summary::new(usize::MAX)),
+            bytes_done: RwSignal::new(0),
+            bytes_total: RwSignal::new(0),
+        }
+    }
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Verifies `artifacts`, writing each verdict into the matching `rows` entry.
+pub fn run(root: String, artifacts: Vec<Artifact>, rows: Vec<RwSignal<RowStatus>>, p: Progress) {
+    p.summary.set(Summary::new(artifacts.len()));
+    p.bytes_done.set(0);
+    p.bytes_total.set(artifacts.iter().map(|a| a.size).sum());
+    leptos::task::spawn_local(async move {
+        let jobs = artifacts.into_iter().zip(rows).map(|(artifact, row)| {
+            let url = format!("{root}{}", artifact.url);
+            async move {
+                row.set(RowStatus::Hashing(0));
+                let hashed = api::hash_url(&url, |delta| {
+                    p.bytes_done.update(|b| *b += delta);
+                    row.update(|s| {
+                        if let RowStatus::Hashing(n) = s {
+                            *n += delta;
+                        }
+                    });
+                })
+                .await;
+                let status = match hashed {
+                    Ok(h) => RowStatus::Done {
+                        verdict: Verdict::judge(&artifact.sha256, artifact.size, &h.sha256, h.size),
+                        computed: Some(h.sha256),
+                        detail: None,
+                    },
+                    Err(e) => RowStatus::Done {
+                        verdict: Verdict::Missing,
+                        computed: None,
+                        detail: Some(e.to_string()),
+                    },
+                };
+                if let RowStatus::Done { verdict, .. } = &status {
+                    p.summary.update(|s| s.record(*verdict));
+                }
+                row.set(status);
+            }
+        });
+        futures::stream::iter(jobs)
+            .buffer_unordered(PARALLEL)
+            .collect::<()>()
+            .await;
+    });
+}

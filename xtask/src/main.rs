@@ -1,0 +1,126 @@
+//! `cargo xtask <task>`: developer tasks that are not part of `vouch` itself.
+//!
+//! - `build-viewer`: compiles `viewer/` for wasm32 with the size profile, runs
+//!   `wasm-bindgen --target web`, and writes the result to
+//!   `generator/assets/viewer/`, which the `vouch` binary embeds. The result
+//!   is committed, so installing vouch needs no wasm toolchain.
+//! - `check-viewer`: fails when the committed viewer was built from sources
+//!   other than the ones in the tree (compares `SOURCE_STAMP`).
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context, Result, bail, ensure};
+use vouch_core::sha256_hex;
+
+const OUT: &str = "generator/assets/viewer";
+const STAMP: &str = "generator/assets/viewer/SOURCE_STAMP";
+/// What the committed viewer depends on. Dependency bumps in Cargo.lock also
+/// matter; rebuild after them (`cargo xtask build-viewer`).
+const SOURCES: &[&str] = &["core/Cargo.toml", "core/src", "viewer/Cargo.toml", "viewer/src"];
+
+fn main() -> Result<()> {
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    match std::env::args().nth(1).as_deref() {
+        Some("build-viewer") => build_viewer(),
+        Some("check-viewer") => check_viewer(),
+        _ => bail!("usage: cargo xtask <build-viewer | check-viewer>"),
+    }
+}
+
+fn workspace_root() -> Result<PathBuf> {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    Ok(here.parent().context("xtask has no parent folder")?.to_path_buf())
+}
+
+/// The `wasm-bindgen` version Cargo.lock pins; the CLI must match it exactly.
+fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string("Cargo.lock").context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    bail!("Cargo.lock has no wasm-bindgen entry")
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("xtask: running {cmd:?}");
+    let status = cmd.status().with_context(|| format!("could not start {cmd:?}"))?;
+    ensure!(status.success(), "{cmd:?} failed with {status}");
+    Ok(())
+}
+
+fn build_viewer() -> Result<()> {
+    let want = locked_wasm_bindgen()?;
+    let have = Command::new("wasm-bindgen")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    ensure!(
+        have == format!("wasm-bindgen {want}"),
+        "wasm-bindgen {want} is required (found {:?}); install it with\n  cargo install wasm-bindgen-cli --version {want}",
+        if have.is_empty() { "none" } else { &have }
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(Command::new(cargo).args([
+        "build",
+        "-p",
+        "vouch-viewer",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ]))?;
+    let wasm = Path::new("target/wasm32-unknown-unknown/wasm-release/vouch_viewer.wasm");
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "web", "--no-typescript", "--out-dir", OUT])
+        .arg(wasm))?;
+    std::fs::write(STAMP, stamp()?).context("writing SOURCE_STAMP")?;
+    for f in ["vouch_viewer.js", "vouch_viewer_bg.wasm"] {
+        let len = std::fs::metadata(Path::new(OUT).join(f))?.len();
+        eprintln!("xtask: {OUT}/{f}: {len} bytes");
+    }
+    Ok(())
+}
+
+fn check_viewer() -> Result<()> {
+    let committed = std::fs::read_to_string(STAMP).unwrap_or_default();
+    let current = stamp()?;
+    ensure!(
+        committed == current,
+        "the viewer in {OUT} was built from other sources than the ones in this tree.\n\
+         Run `cargo xtask build-viewer` and commit {OUT}."
+    );
+    eprintln!("xtask: {OUT} matches the viewer sources");
+    Ok(())
+}
+
+/// One line per source file (`sha256  path`), then the wasm-bindgen version.
+fn stamp() -> Result<String> {
+    let mut files = Vec::new();
+    for src in SOURCES {
+        for entry in walkdir::WalkDir::new(src).sort_by_file_name() {
+            let entry = entry?;
+            if entry.file_type().is_file() {
+                files.push(entry.path().to_path_buf());
+            }
+        }
+    }
+    let mut out = String::new();
+    for f in files {
+        let bytes = std::fs::read(&f).with_context(|| format!("reading {}", f.display()))?;
+        let path = f.to_string_lossy().replace('\\', "/");
+        out.push_str(&format!("{}  {path}\n", sha256_hex(&bytes)));
+    }
+    out.push_str(&format!("wasm-bindgen {}\n", locked_wasm_bindgen()?));
+    Ok(out)
+}
