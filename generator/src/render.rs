@@ -78,6 +78,7 @@ impl<'s> Renderer<'s> {
             env.add_template(name, src)
                 .with_context(|| format!("built-in template {name} is invalid"))?;
         }
+        env.set_formatter(html_formatter);
         let by_path = site.artifacts.iter().map(|e| (e.path.as_str(), e)).collect();
         Ok(Self {
             env,
@@ -91,7 +92,7 @@ impl<'s> Renderer<'s> {
         context! {
             root,
             page_kind,
-            csp => CSP,
+            csp => minijinja::Value::from_safe_string(CSP.into()),
             version => env!("CARGO_PKG_VERSION"),
             built_at => &self.site.built_at,
             assets => self.assets,
@@ -234,4 +235,35 @@ impl<'s> Renderer<'s> {
             },
         }
     }
+}
+
+/// minijinja's formatter, except that HTML escaping leaves `/` alone: URLs in
+/// `href` attributes stay readable (`pages/x.html`, not `pages&#x2f;x.html`).
+fn html_formatter(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    if state.auto_escape() != minijinja::AutoEscape::Html
+        || value.is_safe()
+        || value.is_undefined()
+        || value.is_none()
+    {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = value.to_string();
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#x27;"),
+            c => escaped.push(c),
+        }
+    }
+    out.write_str(&escaped).map_err(|e| {
+        minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output").with_source(e)
+    })
 }

@@ -203,7 +203,7 @@ pub fn run(site: &str, quiet: bool) -> Result<bool> {
             generated.record(*verdict);
         }
         if *verdict != Verdict::Verified {
-            println!("{verdict:<9} {} {} ({}): {detail}", c.label, c.path, c.url);
+            println!("{:<9} {} {} ({}): {detail}", verdict.as_str(), c.label, c.path, c.url);
         }
     }
     let ok = artifacts.status() == "verified" && generated.status() == "verified";

@@ -1,0 +1,196 @@
+//! End to end in real headless Chromium, driven over WebDriver.
+//!
+//! Needs `chromium` and `chromedriver` (Debian: chromium, chromium-driver).
+//! Set `VOUCH_CHROMIUM` / `VOUCH_CHROMEDRIVER` to use other binaries.
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use tempfile::TempDir;
+
+use crate::common::*;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+async fn launch() -> Browser {
+    let chromium = std::env::var("VOUCH_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let chromedriver = std::env::var("VOUCH_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let port = free_port();
+    let driver = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start {chromedriver}: {e}. Install Debian's chromium and chromium-driver (.ci/run does).")
+        });
+    let profile = tempfile::tempdir().expect("profile dir");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    let client = loop {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) if started.elapsed() < Duration::from_secs(20) => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("cannot start a Chromium session via {chromedriver}: {e}"),
+        }
+    };
+    Browser {
+        client,
+        driver,
+        _profile: profile,
+    }
+}
+
+/// The value of `attr` on the first element matching `css`, if any.
+async fn attr(c: &Client, css: &str, attr: &str) -> Option<String> {
+    let el = c.find(Locator::Css(css)).await.ok()?;
+    el.attr(attr).await.ok().flatten()
+}
+
+/// Waits until `#verification-summary` has a final status, and returns it.
+async fn final_status(c: &Client) -> String {
+    let started = Instant::now();
+    loop {
+        if let Some(s) = attr(c, "#verification-summary", "data-status").await {
+            if s != "running" {
+                return s;
+            }
+        }
+        assert!(started.elapsed() < TIMEOUT, "verification did not finish in {TIMEOUT:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn statuses(c: &Client) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for el in c.find_all(Locator::Css("[data-artifact]")).await.expect("rows") {
+        let path = el.attr("data-artifact").await.expect("attr").unwrap_or_default();
+        let status = el.attr("data-status").await.expect("attr").unwrap_or_default();
+        out.push((path, status));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn viewer_verifies_then_flags_exactly_the_tampered_artifact() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    copy_dir(&fixture("basic"), &input);
+    awkward_evidence(&input);
+    let b = build(&input);
+    let m = manifest(&b.site);
+    let n = artifacts(&m).len();
+    let server = serve(&b.site);
+    let browser = launch().await;
+    let c = &browser.client;
+
+    // 1. Intact: every artifact verified, in the browser.
+    c.goto(&server.url).await.expect("open index");
+    assert_eq!(final_status(c).await, "verified");
+    assert_eq!(attr(c, "#verification-summary", "data-verified").await.as_deref(), Some(n.to_string().as_str()));
+    assert_eq!(attr(c, "#verification-summary", "data-failed").await.as_deref(), Some("0"));
+    assert_eq!(attr(c, "#verification-summary", "data-missing").await.as_deref(), Some("0"));
+    let rows = statuses(c).await;
+    assert_eq!(rows.len(), n, "one [data-artifact] element per artifact");
+    let listed: Vec<&str> = artifacts(&m).iter().filter_map(|a| a["path"].as_str()).collect();
+    for (path, status) in &rows {
+        assert!(listed.contains(&path.as_str()), "unknown data-artifact {path}");
+        assert_eq!(status, "verified", "{path}");
+    }
+    let title = c.title().await.expect("title");
+    assert!(!title.contains("pwned"), "evidence script ran: {title}");
+
+    // 2. Flip one byte of one artifact: exactly it shows mismatch.
+    let victim = artifacts(&m)
+        .iter()
+        .find(|a| a["path"] == "reports/PHASE0.md")
+        .expect("victim");
+    let victim_path = victim["path"].as_str().expect("path");
+    flip_byte(&b.site.join(victim["url"].as_str().expect("url")), 10);
+    c.refresh().await.expect("reload");
+    assert_eq!(final_status(c).await, "failed");
+    assert_eq!(attr(c, "#verification-summary", "data-failed").await.as_deref(), Some("1"));
+    assert_eq!(attr(c, "#verification-summary", "data-missing").await.as_deref(), Some("0"));
+    for (path, status) in statuses(c).await {
+        let want = if path == victim_path { "mismatch" } else { "verified" };
+        assert_eq!(status, want, "{path}");
+    }
+
+    // 3. A deleted artifact shows as missing.
+    let gone = artifacts(&m).iter().find(|a| a["path"] == "logs/ci.log").expect("log");
+    std::fs::remove_file(b.site.join(gone["url"].as_str().expect("url"))).expect("rm");
+    c.refresh().await.expect("reload");
+    assert_eq!(final_status(c).await, "failed");
+    assert_eq!(attr(c, "#verification-summary", "data-missing").await.as_deref(), Some("1"));
+    assert_eq!(
+        attr(c, r#"[data-artifact="logs/ci.log"]"#, "data-status").await.as_deref(),
+        Some("missing")
+    );
+
+    // 4. An artifact's own page verifies that artifact.
+    let page = format!("{}{}", server.url, victim["page"].as_str().expect("page"));
+    c.goto(&page).await.expect("open page");
+    assert_eq!(final_status(c).await, "failed");
+    let rows = statuses(c).await;
+    assert_eq!(rows, vec![(victim_path.to_owned(), "mismatch".to_owned())]);
+    let other = artifacts(&m).iter().find(|a| a["path"] == "README.md").expect("readme");
+    c.goto(&format!("{}{}", server.url, other["page"].as_str().expect("page")))
+        .await
+        .expect("open page");
+    assert_eq!(final_status(c).await, "verified");
+
+    // 5. Works under a subpath, as on GitHub Pages (owner.github.io/repo/).
+    let nest = tempfile::tempdir().expect("tempdir");
+    let fresh = build(&fixture("basic"));
+    copy_dir(&fresh.site, &nest.path().join("repo"));
+    let nested = serve(nest.path());
+    c.goto(&format!("{}repo/", nested.url)).await.expect("open subpath");
+    assert_eq!(final_status(c).await, "verified");
+
+    browser.client.clone().close().await.expect("close");
+}

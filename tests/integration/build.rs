@@ -1,0 +1,261 @@
+//! `vouch build`: the manifest, the stored bytes, the pages, SHA256SUMS.
+
+use std::{collections::BTreeMap, path::Path, process::Command};
+
+use crate::common::*;
+
+/// Every input file is listed once, with the hash and size coreutils
+/// computes, and its raw bytes are served unchanged at `url`.
+fn assert_manifest_matches_input(input: &Path, site: &Path) {
+    let m = manifest(site);
+    let listed: Vec<&str> = artifacts(&m)
+        .iter()
+        .map(|a| a["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(listed, list_files(input), "manifest must list every input file, sorted");
+    for a in artifacts(&m) {
+        let path = a["path"].as_str().expect("path");
+        let src = input.join(path);
+        let sha = a["sha256"].as_str().expect("sha256");
+        assert_eq!(sha, sha256sum(&src), "{path}: sha256 differs from sha256sum");
+        assert_eq!(a["size"].as_u64(), Some(std::fs::metadata(&src).expect("stat").len()), "{path}");
+        let url = a["url"].as_str().expect("url");
+        let served = std::fs::read(site.join(url)).unwrap_or_else(|e| panic!("{path}: {url}: {e}"));
+        assert_eq!(served, std::fs::read(&src).expect("read"), "{path}: bytes at {url} differ");
+        assert!(site.join(a["page"].as_str().expect("page")).is_file(), "{path}: no page");
+    }
+    assert_eq!(m["schema_version"], 1);
+    assert_eq!(m["generator"]["name"], "vouch");
+    assert_eq!(m["built_at"], "2026-01-01T00:00:00Z", "SOURCE_DATE_EPOCH is the build time");
+}
+
+#[test]
+fn manifest_lists_every_file_with_independently_checked_hashes() {
+    let input = fixture("basic");
+    let b = build(&input);
+    assert_manifest_matches_input(&input, &b.site);
+}
+
+#[test]
+fn awkward_names_hidden_files_and_symlinks() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    awkward_evidence(&input);
+    let b = build(&input);
+    assert_manifest_matches_input(&input, &b.site);
+
+    let m = manifest(&b.site);
+    let paths: Vec<&str> = artifacts(&m).iter().filter_map(|a| a["path"].as_str()).collect();
+    assert!(paths.contains(&".hidden/secret-looking.txt"), "hidden files are evidence");
+    assert!(paths.contains(&".github/workflows/ci.yml"));
+    assert!(!paths.iter().any(|p| p.starts_with(".git/")), ".git is not evidence");
+    assert!(!paths.contains(&"link-to-passwd"), "symlinks are not followed");
+    assert!(
+        b.stderr.contains("link-to-passwd") && b.stderr.contains("symlink"),
+        "each symlink gets a warning: {}",
+        b.stderr
+    );
+    // Nothing from outside the input was copied in.
+    let passwd = std::fs::read("/etc/passwd").unwrap_or_default();
+    for f in list_files(&b.site) {
+        assert_ne!(std::fs::read(b.site.join(&f)).expect("read"), passwd, "{f}");
+    }
+
+    // Names differing only in case get distinct pages even on
+    // case-insensitive file systems; nothing in the site is a dot file.
+    let mut lower = BTreeMap::new();
+    for f in list_files(&b.site) {
+        if f == ".nojekyll" {
+            continue;
+        }
+        assert!(!f.split('/').any(|s| s.starts_with('.')), "{f} would be dropped by GitHub Pages");
+        assert!(f.is_ascii() && !f.contains([' ', '#', '?', '%']), "{f} is not URL-safe");
+        if let Some(prev) = lower.insert(f.to_lowercase(), f.clone()) {
+            panic!("{prev} and {f} collide on a case-insensitive file system");
+        }
+    }
+    // Identical content is stored once.
+    let objects = std::fs::read_dir(b.site.join("objects")).expect("objects").count();
+    let unique: std::collections::HashSet<_> = artifacts(&m).iter().map(|a| a["sha256"].clone()).collect();
+    assert_eq!(objects, unique.len());
+    assert!(unique.len() < artifacts(&m).len(), "the fixture has duplicate content");
+}
+
+#[test]
+fn sha256sums_checks_with_coreutils() {
+    let b = build(&fixture("basic"));
+    let check = |site: &Path| {
+        Command::new("sha256sum")
+            .args(["-c", "--strict", "SHA256SUMS"])
+            .current_dir(site)
+            .output()
+            .expect("run sha256sum -c")
+    };
+    let ok = check(&b.site);
+    assert!(ok.status.success(), "sha256sum -c failed: {}", stdout_of(&ok));
+    let m = manifest(&b.site);
+    let sums = std::fs::read_to_string(b.site.join("SHA256SUMS")).expect("SHA256SUMS");
+    for a in artifacts(&m) {
+        let line = format!("{}  {}", a["sha256"].as_str().expect("sha"), a["url"].as_str().expect("url"));
+        assert!(sums.lines().any(|l| l == line), "SHA256SUMS lacks {line}");
+    }
+    assert!(sums.lines().any(|l| l.ends_with("  index.html")));
+
+    let victim = b.site.join(artifacts(&m)[0]["url"].as_str().expect("url"));
+    flip_byte(&victim, 0);
+    let bad = check(&b.site);
+    assert!(!bad.status.success(), "sha256sum -c must fail after tampering");
+    assert!(stdout_of(&bad).contains("FAILED"));
+}
+
+#[test]
+fn pages_render_and_work_without_javascript() {
+    let b = build(&fixture("basic"));
+    let m = manifest(&b.site);
+    let page_of = |path: &str| -> String {
+        let a = artifacts(&m)
+            .iter()
+            .find(|a| a["path"] == path)
+            .unwrap_or_else(|| panic!("{path} not in manifest"));
+        std::fs::read_to_string(b.site.join(a["page"].as_str().expect("page"))).expect("page")
+    };
+
+    let index = std::fs::read_to_string(b.site.join("index.html")).expect("index");
+    for a in artifacts(&m) {
+        // Every artifact is listed with its full hash and links, statically.
+        assert!(index.contains(a["sha256"].as_str().expect("sha")), "index lacks a hash");
+        assert!(index.contains(&format!("href=\"{}\"", a["page"].as_str().expect("page"))));
+        assert!(index.contains(&format!("href=\"{}\"", a["url"].as_str().expect("url"))));
+    }
+    assert!(index.contains(r#"id="vouch-viewer""#));
+
+    let phase0 = page_of("reports/PHASE0.md");
+    assert!(phase0.contains("<h1>Stage 9.1 Phase 0 Report: Fixture Gate</h1>"));
+    assert!(phase0.contains("<table>") && phase0.contains("<th>Evidence</th>"), "GFM tables");
+    // Links between artifacts go to their pages; the fragment survives.
+    let phase1_page = artifacts(&m).iter().find(|a| a["path"] == "reports/PHASE1.md").expect("p1")["page"]
+        .as_str()
+        .expect("page")
+        .trim_start_matches("pages/")
+        .to_owned();
+    assert!(phase0.contains(&format!("href=\"{phase1_page}#summary\"")), "{phase0}");
+    assert!(!phase0.contains("pwned"), "script from evidence must not survive");
+    assert!(phase0.contains("☑ reviewed"));
+
+    let json = page_of("exports/branch_protection.json");
+    assert!(json.contains("  &quot;enforce_admins&quot;: {"), "pretty-printed: {json}");
+    assert!(json.contains("&quot;dup&quot;: 1") && json.contains("&quot;dup&quot;: 2"), "shown as written");
+
+    let log = page_of("logs/ci.log");
+    assert!(log.contains("&lt;b&gt;not html&lt;/b&gt;"), "logs are escaped text");
+    assert!(page_of("bin/blob.bin").contains("not text"));
+
+    // Every page: a strict CSP, one module script, only relative links.
+    for f in list_files(&b.site).iter().filter(|f| f.ends_with(".html")) {
+        let html = std::fs::read_to_string(b.site.join(f)).expect("read");
+        assert!(html.contains("script-src 'self' 'wasm-unsafe-eval'"), "{f}: CSP");
+        assert!(html.contains("object-src 'none'") && html.contains("base-uri 'none'"), "{f}");
+        assert_eq!(html.matches("<script").count(), 1, "{f}: exactly one script");
+        assert!(html.contains(r#"<script type="module" src=""#), "{f}");
+        for attr in ["href=\"/", "src=\"/", "href=\"http://127", "src=\"http"] {
+            assert!(!html.contains(attr), "{f}: non-relative link {attr}");
+        }
+    }
+}
+
+#[test]
+fn viewer_assets_are_embedded_and_content_hashed() {
+    let b = build(&fixture("basic"));
+    let assets = list_files(&b.site.join("assets"));
+    let wasm: Vec<_> = assets.iter().filter(|f| f.ends_with(".wasm")).collect();
+    assert_eq!(wasm.len(), 1, "{assets:?}");
+    for f in &assets {
+        let bytes = std::fs::read(b.site.join("assets").join(f)).expect("read");
+        let hash = &sha256sum(&b.site.join("assets").join(f))[..16];
+        assert!(f.contains(hash), "{f} is not named by its hash {hash}");
+        assert!(!bytes.is_empty());
+    }
+    let wasm_bytes = std::fs::read(b.site.join("assets").join(wasm[0])).expect("wasm");
+    assert_eq!(&wasm_bytes[..4], b"\0asm", "a real wasm module");
+}
+
+#[test]
+fn same_input_gives_byte_identical_output() {
+    let a = build(&fixture("basic"));
+    let b = build(&fixture("basic"));
+    let files = list_files(&a.site);
+    assert_eq!(files, list_files(&b.site));
+    for f in files {
+        assert_eq!(
+            std::fs::read(a.site.join(&f)).expect("a"),
+            std::fs::read(b.site.join(&f)).expect("b"),
+            "{f} differs between two builds"
+        );
+    }
+}
+
+#[test]
+fn failed_build_leaves_previous_site_intact() {
+    let b = build(&fixture("basic"));
+    let before = list_files(&b.site);
+    let index = std::fs::read(b.site.join("index.html")).expect("index");
+
+    // An input that does not exist: usage/I-O error, exit 2, nothing touched.
+    let out = vouch()
+        .args(["build", "/nonexistent/evidence", "--out"])
+        .arg(&b.site)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/evidence"));
+    assert_eq!(list_files(&b.site), before);
+    assert_eq!(std::fs::read(b.site.join("index.html")).expect("index"), index);
+    let verify = vouch().arg("verify").arg(&b.site).output().expect("verify");
+    assert_eq!(verify.status.code(), Some(0));
+    // No staging folder is left behind.
+    let siblings: Vec<_> = std::fs::read_dir(b.tmp.path()).expect("ls").map(|e| e.expect("e").file_name()).collect();
+    assert_eq!(siblings, vec![std::ffi::OsString::from("site")]);
+}
+
+#[test]
+fn refuses_to_replace_a_folder_that_is_not_a_site() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let precious = tmp.path().join("Documents");
+    std::fs::create_dir_all(&precious).expect("mkdir");
+    std::fs::write(precious.join("thesis.txt"), "do not delete").expect("write");
+    let out = vouch()
+        .arg("build")
+        .arg(fixture("basic"))
+        .arg("--out")
+        .arg(&precious)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a vouch site"));
+    assert_eq!(std::fs::read_to_string(precious.join("thesis.txt")).expect("kept"), "do not delete");
+}
+
+#[test]
+fn rebuild_replaces_the_site_and_output_inside_input_is_skipped() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("repo");
+    copy_dir(&fixture("basic"), &input);
+    let site = input.join("public");
+    for _ in 0..2 {
+        let out = vouch().arg("build").arg(&input).arg("--out").arg(&site).output().expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let m = manifest(&site);
+    assert!(
+        !artifacts(&m).iter().any(|a| a["path"].as_str().is_some_and(|p| p.starts_with("public"))),
+        "the output folder must not be ingested as evidence"
+    );
+    assert_eq!(artifacts(&m).len(), list_files(&fixture("basic")).len());
+}
+
+#[test]
+fn manifest_snapshot() {
+    let b = build(&fixture("basic"));
+    let m = manifest(&b.site);
+    insta::assert_json_snapshot!("basic_artifacts", m["artifacts"]);
+}

@@ -1,0 +1,208 @@
+//! Helpers shared by the integration tests.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+};
+
+use tempfile::TempDir;
+
+/// A fixed build time, so outputs are comparable.
+pub const EPOCH: &str = "1767225600"; // 2026-01-01T00:00:00Z
+
+pub fn vouch() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vouch"));
+    cmd.env("SOURCE_DATE_EPOCH", EPOCH);
+    cmd
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
+}
+
+/// A site built into a temporary folder.
+pub struct Built {
+    pub tmp: TempDir,
+    pub site: PathBuf,
+    pub stderr: String,
+}
+
+/// Builds `input` into `<tmp>/site`, asserting success.
+pub fn build(input: &Path) -> Built {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = tmp.path().join("site");
+    let out = vouch()
+        .arg("build")
+        .arg(input)
+        .arg("--out")
+        .arg(&site)
+        .output()
+        .expect("run vouch build");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "vouch build failed: {stderr}");
+    Built { tmp, site, stderr }
+}
+
+pub fn manifest(site: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(site.join("manifest.json")).expect("read manifest.json");
+    serde_json::from_slice(&bytes).expect("manifest.json is JSON")
+}
+
+pub fn artifacts(m: &serde_json::Value) -> &Vec<serde_json::Value> {
+    m["artifacts"].as_array().expect("artifacts is an array")
+}
+
+/// SHA-256 of a file by coreutils' `sha256sum`, independent of vouch's code.
+pub fn sha256sum(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("run sha256sum");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('\\')
+        .to_owned()
+}
+
+/// Every regular file under `dir` except `.git`, relative, `/`-separated,
+/// found with std::fs rather than walkdir.
+pub fn list_files(dir: &Path) -> Vec<String> {
+    fn go(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("read_dir") {
+            let entry = entry.expect("entry");
+            let ft = entry.file_type().expect("file type");
+            let path = entry.path();
+            if ft.is_dir() && entry.file_name() != ".git" {
+                go(base, &path, out);
+            } else if ft.is_file() {
+                let rel = path.strip_prefix(base).expect("prefix");
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    go(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+pub fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).expect("mkdir");
+    for entry in std::fs::read_dir(src).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let to = dst.join(entry.file_name());
+        if entry.file_type().expect("ft").is_dir() {
+            copy_dir(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), &to).expect("copy");
+        }
+    }
+}
+
+/// An evidence folder with the file names that break naive tools.
+pub fn awkward_evidence(dir: &Path) {
+    let files: &[(&str, &[u8])] = &[
+        ("a b/report one.md", b"# Report one\n\nSee [two](../x%231.md).\n"),
+        ("x#1.md", b"# Hash in name\n"),
+        ("why?.txt", b"question mark\n"),
+        ("100%25 done.md", b"# Looks encoded\n"),
+        ("100% done.md", b"# Really a percent\n"),
+        ("\u{fc}n\u{ef}code \u{2705}.md", "# Unicode ✅\n".as_bytes()),
+        ("Case.md", b"# Upper\n"),
+        ("case.md", b"# Lower\n"),
+        (".hidden/secret-looking.txt", b"hidden files are evidence\n"),
+        (".github/workflows/ci.yml", b"on: push\n"),
+        ("empty.log", b""),
+        ("dup-a.txt", b"same bytes\n"),
+        ("dup-b.txt", b"same bytes\n"),
+        (".git/config", b"[core]\n\tbare = false\n"),
+    ];
+    for (path, bytes) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, bytes).expect("write");
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("link-to-passwd")).expect("symlink");
+}
+
+/// A running `vouch serve`; killed on drop.
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn serve(site: &Path) -> Server {
+    let mut child = vouch()
+        .args(["serve", "--port", "0"])
+        .arg(site)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn vouch serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("read serve output");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    Server { child, url }
+}
+
+pub struct Fetched {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+pub fn get(url: &str) -> Fetched {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let resp = agent.get(url).call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = resp
+        .into_body()
+        .into_with_config()
+        .limit(u64::MAX)
+        .read_to_vec()
+        .expect("body");
+    Fetched {
+        status,
+        content_type,
+        body,
+    }
+}
+
+/// Flips the lowest bit of the byte at `offset`.
+pub fn flip_byte(path: &Path, offset: usize) {
+    let mut bytes = std::fs::read(path).expect("read");
+    bytes[offset] ^= 1;
+    std::fs::write(path, bytes).expect("write");
+}
+
+pub fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

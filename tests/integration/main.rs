@@ -1,0 +1,11 @@
+//! vouch's integration tests: the real `vouch` binary on fixture folders.
+//!
+//! One test crate, as in mdBook. `browser` drives real headless Chromium
+//! through chromedriver; it needs Debian's `chromium` and `chromium-driver`
+//! (`.ci/run` installs them).
+
+mod browser;
+mod build;
+mod common;
+mod serve;
+mod verify;

@@ -1,0 +1,109 @@
+//! `vouch verify`: exit codes 0 (intact), 1 (tampered), 2 (usage or I/O).
+
+use crate::common::*;
+
+fn verify(site: &str) -> std::process::Output {
+    vouch().args(["verify", site]).output().expect("run vouch verify")
+}
+
+#[test]
+fn intact_site_exits_0() {
+    let b = build(&fixture("basic"));
+    let out = verify(b.site.to_str().expect("utf8"));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
+    assert!(stdout_of(&out).contains("vouch verify: OK"));
+}
+
+#[test]
+fn any_altered_artifact_exits_1_and_is_named() {
+    let b = build(&fixture("basic"));
+    let m = manifest(&b.site);
+    for a in artifacts(&m).iter().filter(|a| a["size"].as_u64() > Some(0)) {
+        let obj = b.site.join(a["url"].as_str().expect("url"));
+        flip_byte(&obj, 0);
+        let out = verify(b.site.to_str().expect("utf8"));
+        let text = stdout_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let path = a["path"].as_str().expect("path");
+        assert!(
+            text.lines().any(|l| l.starts_with("mismatch") && l.contains(path)),
+            "{path} not reported: {text}"
+        );
+        assert!(text.contains("1 mismatched"), "{text}");
+        flip_byte(&obj, 0);
+    }
+    assert_eq!(verify(b.site.to_str().expect("utf8")).status.code(), Some(0));
+}
+
+#[test]
+fn missing_artifact_and_altered_page_exit_1() {
+    let b = build(&fixture("basic"));
+    let m = manifest(&b.site);
+    let a = &artifacts(&m)[1];
+    std::fs::remove_file(b.site.join(a["url"].as_str().expect("url"))).expect("rm");
+    let out = verify(b.site.to_str().expect("utf8"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout_of(&out).contains(&format!("missing   artifact {}", a["path"].as_str().expect("p"))));
+
+    let b = build(&fixture("basic"));
+    std::fs::write(b.site.join("index.html"), "<h1>defaced</h1>").expect("write");
+    let out = verify(b.site.to_str().expect("utf8"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout_of(&out).contains("generated index.html"), "{}", stdout_of(&out));
+}
+
+#[test]
+fn hostile_manifest_is_rejected_without_reading_outside() {
+    let b = build(&fixture("basic"));
+    let path = b.site.join("manifest.json");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let m = manifest(&b.site);
+    let url = artifacts(&m)[0]["url"].as_str().expect("url").to_owned();
+    std::fs::write(&path, text.replace(&url, "../../../../etc/passwd")).expect("write");
+    let out = verify(b.site.to_str().expect("utf8"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout_of(&out).contains("does not stay inside the site"), "{}", stdout_of(&out));
+
+    std::fs::write(&path, "{ not json").expect("write");
+    assert_eq!(verify(b.site.to_str().expect("utf8")).status.code(), Some(1));
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let out = verify("/nonexistent/site");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/site"));
+
+    let empty = tempfile::tempdir().expect("tempdir");
+    let out = verify(empty.path().to_str().expect("utf8"));
+    assert_eq!(out.status.code(), Some(2), "a folder without manifest.json");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("manifest.json"));
+
+    let out = vouch().args(["verify", "--no-such-flag"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn verifies_over_http() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    awkward_evidence(&input);
+    let b = build(&input);
+    let server = serve(&b.site);
+    let out = verify(&server.url);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
+    // A subpath URL without the trailing slash, as people paste them.
+    let out = verify(&format!("{}index.html", server.url));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
+
+    let m = manifest(&b.site);
+    let a = &artifacts(&m)[0];
+    flip_byte(&b.site.join(a["url"].as_str().expect("url")), 0);
+    let out = verify(&server.url);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout_of(&out).contains(a["path"].as_str().expect("path")));
+
+    drop(server);
+    let out = verify("http://127.0.0.1:9/");
+    assert_eq!(out.status.code(), Some(2), "unreachable site is an I/O error");
+}
