@@ -18,10 +18,51 @@ pub enum ArtifactKind {
 }
 
 const TEXT_EXTENSIONS: &[&str] = &[
-    "txt", "log", "out", "yml", "yaml", "toml", "ini", "cfg", "conf", "csv", "tsv", "sh", "bash",
-    "py", "rs", "js", "ts", "mjs", "go", "rb", "java", "c", "h", "cpp", "sql", "xml", "html",
-    "htm", "svg", "css", "mdc", "rst", "adoc", "env", "example", "diff", "patch", "lock", "sarif",
-    "gitignore", "properties", "gradle", "tf", "hcl", "dockerfile",
+    "txt",
+    "log",
+    "out",
+    "yml",
+    "yaml",
+    "toml",
+    "ini",
+    "cfg",
+    "conf",
+    "csv",
+    "tsv",
+    "sh",
+    "bash",
+    "py",
+    "rs",
+    "js",
+    "ts",
+    "mjs",
+    "go",
+    "rb",
+    "java",
+    "c",
+    "h",
+    "cpp",
+    "sql",
+    "xml",
+    "html",
+    "htm",
+    "svg",
+    "css",
+    "mdc",
+    "rst",
+    "adoc",
+    "env",
+    "example",
+    "diff",
+    "patch",
+    "lock",
+    "sarif",
+    "gitignore",
+    "properties",
+    "gradle",
+    "tf",
+    "hcl",
+    "dockerfile",
 ];
 
 impl ArtifactKind {
@@ -101,8 +142,14 @@ mod tests {
         assert_eq!(ArtifactKind::classify("CODEOWNERS", b"* @team"), Text);
         assert_eq!(ArtifactKind::classify("empty", b""), Text);
         assert_eq!(ArtifactKind::classify("blob.bin", b"\x89PNG\0\0"), Binary);
-        assert_eq!(ArtifactKind::classify("image.png", b"\x89PNG\r\n\x1a\n\0"), Binary);
-        assert_eq!(ArtifactKind::classify("weird.dat", &[0xff, 0xfe, 0x41]), Binary);
+        assert_eq!(
+            ArtifactKind::classify("image.png", b"\x89PNG\r\n\x1a\n\0"),
+            Binary
+        );
+        assert_eq!(
+            ArtifactKind::classify("weird.dat", &[0xff, 0xfe, 0x41]),
+            Binary
+        );
         // A .log with NUL bytes is binary whatever its name says.
         assert_eq!(ArtifactKind::classify("x.log", b"a\0b"), Binary);
         // UTF-8 cut in the middle of a character at the end of the sample.

@@ -62,9 +62,7 @@ pub struct GeneratedFile {
 pub enum ManifestError {
     #[error("manifest.json is not valid JSON for this schema: {0}")]
     Json(String),
-    #[error(
-        "manifest.json has schema_version {found}; this vouch reads version {MANIFEST_SCHEMA}"
-    )]
+    #[error("manifest.json has schema_version {found}; this vouch reads version {MANIFEST_SCHEMA}")]
     Schema { found: u32 },
     #[error("artifact {path:?}: {problem}")]
     Artifact { path: String, problem: String },
@@ -148,7 +146,9 @@ pub fn is_evidence_path(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
         && !path.chars().any(|c| c.is_control() || c == '\\')
-        && path.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
+        && path
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
 #[cfg(test)]
@@ -194,7 +194,10 @@ mod tests {
         let mut m = sample();
         m.artifacts[0].url = "../../etc/passwd".into();
         let err = Manifest::parse(m.to_json_pretty().as_bytes());
-        assert!(matches!(err, Err(ManifestError::Artifact { .. })), "{err:?}");
+        assert!(
+            matches!(err, Err(ManifestError::Artifact { .. })),
+            "{err:?}"
+        );
 
         let mut m = sample();
         m.artifacts[0].url = "https://evil.example/x".into();

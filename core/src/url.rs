@@ -12,9 +12,8 @@ pub fn is_site_relative(url: &str) -> bool {
     if url.is_empty() || url.starts_with('/') {
         return false;
     }
-    let allowed = |b: u8| {
-        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/' | b'%')
-    };
+    let allowed =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/' | b'%');
     if !url.bytes().all(allowed) {
         // Rejects ':' (schemes), '\\', '?', '#', spaces, non-ASCII.
         return false;
@@ -48,7 +47,10 @@ pub fn encode_segment(seg: &str) -> String {
 
 /// Percent-encodes each segment of a `/`-separated relative path.
 pub fn encode_path(path: &str) -> String {
-    path.split('/').map(encode_segment).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]

@@ -18,7 +18,12 @@ pub enum Verdict {
 
 impl Verdict {
     /// Compares what was received with what the manifest claims.
-    pub fn judge(expected_sha256: &str, expected_size: u64, got_sha256: &str, got_size: u64) -> Self {
+    pub fn judge(
+        expected_sha256: &str,
+        expected_size: u64,
+        got_sha256: &str,
+        got_size: u64,
+    ) -> Self {
         if expected_sha256 == got_sha256 && expected_size == got_size {
             Self::Verified
         } else {
@@ -116,6 +121,9 @@ mod tests {
         assert_eq!((s.status(), s.failed), ("failed", 1));
 
         assert_eq!(Summary::new(0).status(), "verified");
-        assert_eq!(serde_json::to_string(&Verdict::Mismatch).unwrap_or_default(), "\"mismatch\"");
+        assert_eq!(
+            serde_json::to_string(&Verdict::Mismatch).unwrap_or_default(),
+            "\"mismatch\""
+        );
     }
 }

@@ -8,7 +8,12 @@ use std::{
 use anyhow::{Context, Result, bail};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
-use crate::{assets::Assets, cli::BuildArgs, extract, load, write::{self, Staging}};
+use crate::{
+    assets::Assets,
+    cli::BuildArgs,
+    extract, load,
+    write::{self, Staging},
+};
 
 pub fn run(args: &BuildArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
@@ -29,7 +34,12 @@ pub fn run(args: &BuildArgs, quiet: bool) -> Result<()> {
 
     let staging = Staging::create(&out)?;
     let show_progress = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let mut site = load::load(&input, &[out.clone(), staging.path().to_path_buf()], &staging, show_progress)?;
+    let mut site = load::load(
+        &input,
+        &[out.clone(), staging.path().to_path_buf()],
+        &staging,
+        show_progress,
+    )?;
     site.built_at = built_at;
     extract::extract(&mut site, &staging)?;
     let assets = Assets::new();
@@ -58,8 +68,12 @@ pub fn run(args: &BuildArgs, quiet: bool) -> Result<()> {
 
 /// `out` made absolute without requiring it to exist.
 fn absolute_out(out: &Path) -> Result<PathBuf> {
-    let abs = std::path::absolute(out).with_context(|| format!("bad output path {}", out.display()))?;
-    let name = abs.file_name().context("the output path has no folder name")?.to_owned();
+    let abs =
+        std::path::absolute(out).with_context(|| format!("bad output path {}", out.display()))?;
+    let name = abs
+        .file_name()
+        .context("the output path has no folder name")?
+        .to_owned();
     let parent = abs.parent().context("the output folder has no parent")?;
     // Resolve symlinks in the parent when it exists, so comparisons with the
     // (canonical) input folder are meaningful.
@@ -71,14 +85,15 @@ fn absolute_out(out: &Path) -> Result<PathBuf> {
 fn build_time() -> Result<String> {
     let t = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(v) if !v.trim().is_empty() => {
-            let secs: i64 = v
-                .trim()
-                .parse()
-                .with_context(|| format!("SOURCE_DATE_EPOCH={v:?} is not a whole number of seconds"))?;
+            let secs: i64 = v.trim().parse().with_context(|| {
+                format!("SOURCE_DATE_EPOCH={v:?} is not a whole number of seconds")
+            })?;
             OffsetDateTime::from_unix_timestamp(secs)
                 .with_context(|| format!("SOURCE_DATE_EPOCH={v:?} is out of range"))?
         }
-        _ => OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc()),
+        _ => OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or_else(|_| OffsetDateTime::now_utc()),
     };
     t.format(&Rfc3339).context("formatting the build time")
 }

@@ -70,9 +70,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => build::run(&args, cli.quiet).map(|()| EXIT_OK),
-        Command::Verify(args) => verify::run(&args.site, cli.quiet).map(|ok| {
-            if ok { EXIT_OK } else { EXIT_FAILED }
-        }),
+        Command::Verify(args) => {
+            verify::run(&args.site, cli.quiet).map(|ok| if ok { EXIT_OK } else { EXIT_FAILED })
+        }
         Command::Serve(args) => serve::run(&args.site, args.port).map(|()| EXIT_OK),
     };
     match result {

@@ -89,8 +89,14 @@ mod tests {
 
     #[test]
     fn titles() {
-        assert_eq!(markdown_title("# Stage 1.0: Hardening\n\ntext").as_deref(), Some("Stage 1.0: Hardening"));
-        assert_eq!(markdown_title("intro\n\n## `Gate` 2\n").as_deref(), Some("Gate 2"));
+        assert_eq!(
+            markdown_title("# Stage 1.0: Hardening\n\ntext").as_deref(),
+            Some("Stage 1.0: Hardening")
+        );
+        assert_eq!(
+            markdown_title("intro\n\n## `Gate` 2\n").as_deref(),
+            Some("Gate 2")
+        );
         assert_eq!(markdown_title("no heading"), None);
         assert_eq!(markdown_title("Title\n=====\n").as_deref(), Some("Title"));
     }

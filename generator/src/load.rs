@@ -51,9 +51,11 @@ pub fn load(
     let bar = if show_progress {
         let bar = ProgressBar::new(total);
         bar.set_style(
-            ProgressStyle::with_template("{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         bar.set_message("hashing");
         bar
@@ -83,7 +85,8 @@ fn walk(input: &Path, exclude: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Resul
             !git && !exclude.iter().any(|x| e.path() == x)
         });
     for entry in walker {
-        let entry = entry.with_context(|| format!("cannot read the evidence folder {}", input.display()))?;
+        let entry = entry
+            .with_context(|| format!("cannot read the evidence folder {}", input.display()))?;
         if entry.depth() == 0 {
             continue;
         }

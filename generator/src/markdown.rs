@@ -96,7 +96,11 @@ pub fn local_target(dest: &str, doc_path: &str) -> Option<(String, String)> {
         Some(i) => (&dest[..i], &dest[i..]),
         None => (dest, ""),
     };
-    let fragment = if fragment.starts_with('#') { fragment } else { "" };
+    let fragment = if fragment.starts_with('#') {
+        fragment
+    } else {
+        ""
+    };
     let decoded: Cow<'_, str> = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
     let mut parts: Vec<&str> = if decoded.starts_with('/') {
         Vec::new() // repository-rooted
@@ -125,7 +129,9 @@ fn has_scheme(s: &str) -> bool {
             let scheme = &s[..i];
             !scheme.is_empty()
                 && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
         }
         None => false,
     }
@@ -145,7 +151,10 @@ mod tests {
     #[test]
     fn rewrites_links_between_artifacts() {
         let html = to_html("[p0](./PHASE0.md#gate-0)", "reports/ACCEPT.md", &resolver);
-        assert!(html.contains(r#"href="reports-PHASE0-md.html#gate-0""#), "{html}");
+        assert!(
+            html.contains(r#"href="reports-PHASE0-md.html#gate-0""#),
+            "{html}"
+        );
         let html = to_html("![x](../img/a%20b.png)", "reports/ACCEPT.md", &resolver);
         assert!(html.contains(r#"src="../objects/abc""#), "{html}");
         // Unknown targets are left as written.
@@ -155,8 +164,14 @@ mod tests {
 
     #[test]
     fn resolves_targets() {
-        assert_eq!(local_target("../a/b.md", "x/y/z.md"), Some(("x/a/b.md".into(), "".into())));
-        assert_eq!(local_target("/docs/r.md#s", "x/y.md"), Some(("docs/r.md".into(), "#s".into())));
+        assert_eq!(
+            local_target("../a/b.md", "x/y/z.md"),
+            Some(("x/a/b.md".into(), "".into()))
+        );
+        assert_eq!(
+            local_target("/docs/r.md#s", "x/y.md"),
+            Some(("docs/r.md".into(), "#s".into()))
+        );
         assert_eq!(local_target("../../../etc/passwd", "x/y.md"), None);
         assert_eq!(local_target("https://github.com/o/r/pull/3", "x.md"), None);
         assert_eq!(local_target("#anchor", "x.md"), None);
@@ -165,8 +180,15 @@ mod tests {
 
     #[test]
     fn renders_gfm_tables_and_tasks() {
-        let html = to_html("| Gate | Status |\n|---|---|\n| 0 | ✅ |\n\n- [x] done\n- [ ] todo\n", "r.md", &resolver);
-        assert!(html.contains("<table>") && html.contains("<th>Gate</th>"), "{html}");
+        let html = to_html(
+            "| Gate | Status |\n|---|---|\n| 0 | ✅ |\n\n- [x] done\n- [ ] todo\n",
+            "r.md",
+            &resolver,
+        );
+        assert!(
+            html.contains("<table>") && html.contains("<th>Gate</th>"),
+            "{html}"
+        );
         assert!(html.contains("☑ done") && html.contains("☐ todo"), "{html}");
     }
 

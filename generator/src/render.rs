@@ -79,7 +79,11 @@ impl<'s> Renderer<'s> {
                 .with_context(|| format!("built-in template {name} is invalid"))?;
         }
         env.set_formatter(html_formatter);
-        let by_path = site.artifacts.iter().map(|e| (e.path.as_str(), e)).collect();
+        let by_path = site
+            .artifacts
+            .iter()
+            .map(|e| (e.path.as_str(), e))
+            .collect();
         Ok(Self {
             env,
             site,
@@ -118,7 +122,12 @@ impl<'s> Renderer<'s> {
 
     /// Renders `entry`'s page from (a prefix of) its bytes. `complete` is
     /// false when `bytes` stops short of the whole file.
-    pub fn artifact(&self, entry: &Entry, bytes: &[u8], complete: bool) -> Result<(String, Vec<Diagnostic>)> {
+    pub fn artifact(
+        &self,
+        entry: &Entry,
+        bytes: &[u8],
+        complete: bool,
+    ) -> Result<(String, Vec<Diagnostic>)> {
         let mut diags = Vec::new();
         let content = self.content(entry, bytes, complete, &mut diags);
         let ctx = context! {
@@ -140,7 +149,13 @@ impl<'s> Renderer<'s> {
         Ok((html, diags))
     }
 
-    fn content(&self, e: &Entry, bytes: &[u8], complete: bool, diags: &mut Vec<Diagnostic>) -> Content {
+    fn content(
+        &self,
+        e: &Entry,
+        bytes: &[u8],
+        complete: bool,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Content {
         let mut note = None;
         let mut warn = |msg: String| {
             diags.push(Diagnostic {
@@ -200,33 +215,35 @@ impl<'s> Renderer<'s> {
                     ..Content::default()
                 }
             }
-            ArtifactKind::Json if complete => match serde_json::from_str::<serde::de::IgnoredAny>(&text) {
-                Ok(_) => Content {
-                    kind: "json",
-                    text: jsonformat::format(&text, jsonformat::Indentation::TwoSpace),
-                    note,
-                    ..Content::default()
-                },
-                Err(err) => {
-                    let msg = format!(
-                        "not valid JSON (line {}, column {}: {}); shown as written",
-                        err.line(),
-                        err.column(),
-                        err
-                    );
-                    diags.push(Diagnostic {
-                        path: e.path.clone(),
-                        line: Some(err.line()),
-                        message: msg.clone(),
-                    });
-                    Content {
-                        kind: "text",
-                        text,
-                        note: Some(msg),
+            ArtifactKind::Json if complete => {
+                match serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+                    Ok(_) => Content {
+                        kind: "json",
+                        text: jsonformat::format(&text, jsonformat::Indentation::TwoSpace),
+                        note,
                         ..Content::default()
+                    },
+                    Err(err) => {
+                        let msg = format!(
+                            "not valid JSON (line {}, column {}: {}); shown as written",
+                            err.line(),
+                            err.column(),
+                            err
+                        );
+                        diags.push(Diagnostic {
+                            path: e.path.clone(),
+                            line: Some(err.line()),
+                            message: msg.clone(),
+                        });
+                        Content {
+                            kind: "text",
+                            text,
+                            note: Some(msg),
+                            ..Content::default()
+                        }
                     }
                 }
-            },
+            }
             _ => Content {
                 kind: "text",
                 text,
@@ -264,6 +281,7 @@ fn html_formatter(
         }
     }
     out.write_str(&escaped).map_err(|e| {
-        minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output").with_source(e)
+        minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output")
+            .with_source(e)
     })
 }

@@ -83,7 +83,9 @@ fn handle(root: &Path, rq: Request) {
 /// Maps a request target to a file inside `root`, or `None`.
 fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
     let path = target.split(['?', '#']).next().unwrap_or("");
-    let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?;
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
     let mut out = root.to_path_buf();
     for seg in decoded.split('/') {
         match seg {
@@ -120,11 +122,23 @@ mod tests {
 
     #[test]
     fn mime_types() {
-        assert_eq!(content_type(Path::new("a/viewer-1.wasm")), "application/wasm");
+        assert_eq!(
+            content_type(Path::new("a/viewer-1.wasm")),
+            "application/wasm"
+        );
         assert!(content_type(Path::new("x.js")).contains("javascript"));
-        assert_eq!(content_type(Path::new("index.html")), "text/html; charset=utf-8");
-        assert_eq!(content_type(Path::new("objects/ab12")), "application/octet-stream");
-        assert_eq!(content_type(Path::new("SHA256SUMS")), "text/plain; charset=utf-8");
+        assert_eq!(
+            content_type(Path::new("index.html")),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(
+            content_type(Path::new("objects/ab12")),
+            "application/octet-stream"
+        );
+        assert_eq!(
+            content_type(Path::new("SHA256SUMS")),
+            "text/plain; charset=utf-8"
+        );
     }
 
     #[test]

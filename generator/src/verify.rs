@@ -130,8 +130,8 @@ fn open(site: &str) -> Result<Box<dyn Source>> {
         Ok(Box::new(Http { base, agent }))
     } else {
         let root = Path::new(site);
-        let root = std::fs::canonicalize(root)
-            .with_context(|| format!("site folder {site} not found"))?;
+        let root =
+            std::fs::canonicalize(root).with_context(|| format!("site folder {site} not found"))?;
         if !root.is_dir() {
             bail!("{site} is not a folder");
         }
@@ -155,7 +155,10 @@ pub fn run(site: &str, quiet: bool) -> Result<bool> {
         Ok(m) => m,
         Err(e) => {
             println!("invalid   manifest.json: {e}");
-            println!("vouch verify: FAILED: {}: manifest.json is not valid", source.describe());
+            println!(
+                "vouch verify: FAILED: {}: manifest.json is not valid",
+                source.describe()
+            );
             return Ok(false);
         }
     };
@@ -203,7 +206,13 @@ pub fn run(site: &str, quiet: bool) -> Result<bool> {
             generated.record(*verdict);
         }
         if *verdict != Verdict::Verified {
-            println!("{:<9} {} {} ({}): {detail}", verdict.as_str(), c.label, c.path, c.url);
+            println!(
+                "{:<9} {} {} ({}): {detail}",
+                verdict.as_str(),
+                c.label,
+                c.path,
+                c.url
+            );
         }
     }
     let ok = artifacts.status() == "verified" && generated.status() == "verified";

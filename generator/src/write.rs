@@ -33,7 +33,9 @@ impl Staging {
         let parent = out.parent().context("the output folder has no parent")?;
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
-        let name = out.file_name().context("the output path has no folder name")?;
+        let name = out
+            .file_name()
+            .context("the output path has no folder name")?;
         let dir = parent.join(format!(
             ".{}.vouch-staging-{}",
             name.to_string_lossy(),
@@ -92,8 +94,9 @@ impl Staging {
             ensure_replaceable(out)?;
             swap(&self.dir, out)?;
             // The staging path now holds the previous site.
-            std::fs::remove_dir_all(&self.dir)
-                .with_context(|| format!("cannot remove the previous site at {}", self.dir.display()))?;
+            std::fs::remove_dir_all(&self.dir).with_context(|| {
+                format!("cannot remove the previous site at {}", self.dir.display())
+            })?;
         } else {
             std::fs::rename(&self.dir, out)
                 .with_context(|| format!("cannot move the new site to {}", out.display()))?;
@@ -115,7 +118,10 @@ impl Drop for Staging {
 /// must not delete anything.
 fn ensure_replaceable(out: &Path) -> Result<()> {
     if !out.is_dir() {
-        bail!("{} exists and is not a folder; refusing to replace it", out.display());
+        bail!(
+            "{} exists and is not a folder; refusing to replace it",
+            out.display()
+        );
     }
     let empty = std::fs::read_dir(out)
         .with_context(|| format!("cannot read {}", out.display()))?
@@ -150,8 +156,7 @@ fn swap(staging: &Path, out: &Path) -> Result<()> {
 /// crash between the renames leaves the old site complete beside `out`.
 fn swap_two_step(staging: &Path, out: &Path) -> Result<()> {
     let aside = staging.with_extension("previous");
-    std::fs::rename(out, &aside)
-        .with_context(|| format!("cannot move {} aside", out.display()))?;
+    std::fs::rename(out, &aside).with_context(|| format!("cannot move {} aside", out.display()))?;
     if let Err(e) = std::fs::rename(staging, out) {
         let _ = std::fs::rename(&aside, out);
         return Err(e).with_context(|| format!("cannot move the new site to {}", out.display()));

@@ -39,7 +39,8 @@ fn free_port() -> u16 {
 
 async fn launch() -> Browser {
     let chromium = std::env::var("VOUCH_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let chromedriver = std::env::var("VOUCH_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let chromedriver =
+        std::env::var("VOUCH_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
     let port = free_port();
     let driver = Command::new(&chromedriver)
         .arg(format!("--port={port}"))
@@ -96,21 +97,36 @@ async fn attr(c: &Client, css: &str, attr: &str) -> Option<String> {
 async fn final_status(c: &Client) -> String {
     let started = Instant::now();
     loop {
-        if let Some(s) = attr(c, "#verification-summary", "data-status").await {
-            if s != "running" {
-                return s;
-            }
+        if let Some(s) = attr(c, "#verification-summary", "data-status").await
+            && s != "running"
+        {
+            return s;
         }
-        assert!(started.elapsed() < TIMEOUT, "verification did not finish in {TIMEOUT:?}");
+        assert!(
+            started.elapsed() < TIMEOUT,
+            "verification did not finish in {TIMEOUT:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 async fn statuses(c: &Client) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for el in c.find_all(Locator::Css("[data-artifact]")).await.expect("rows") {
-        let path = el.attr("data-artifact").await.expect("attr").unwrap_or_default();
-        let status = el.attr("data-status").await.expect("attr").unwrap_or_default();
+    for el in c
+        .find_all(Locator::Css("[data-artifact]"))
+        .await
+        .expect("rows")
+    {
+        let path = el
+            .attr("data-artifact")
+            .await
+            .expect("attr")
+            .unwrap_or_default();
+        let status = el
+            .attr("data-status")
+            .await
+            .expect("attr")
+            .unwrap_or_default();
         out.push((path, status));
     }
     out
@@ -132,14 +148,35 @@ async fn viewer_verifies_then_flags_exactly_the_tampered_artifact() {
     // 1. Intact: every artifact verified, in the browser.
     c.goto(&server.url).await.expect("open index");
     assert_eq!(final_status(c).await, "verified");
-    assert_eq!(attr(c, "#verification-summary", "data-verified").await.as_deref(), Some(n.to_string().as_str()));
-    assert_eq!(attr(c, "#verification-summary", "data-failed").await.as_deref(), Some("0"));
-    assert_eq!(attr(c, "#verification-summary", "data-missing").await.as_deref(), Some("0"));
+    assert_eq!(
+        attr(c, "#verification-summary", "data-verified")
+            .await
+            .as_deref(),
+        Some(n.to_string().as_str())
+    );
+    assert_eq!(
+        attr(c, "#verification-summary", "data-failed")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        attr(c, "#verification-summary", "data-missing")
+            .await
+            .as_deref(),
+        Some("0")
+    );
     let rows = statuses(c).await;
     assert_eq!(rows.len(), n, "one [data-artifact] element per artifact");
-    let listed: Vec<&str> = artifacts(&m).iter().filter_map(|a| a["path"].as_str()).collect();
+    let listed: Vec<&str> = artifacts(&m)
+        .iter()
+        .filter_map(|a| a["path"].as_str())
+        .collect();
     for (path, status) in &rows {
-        assert!(listed.contains(&path.as_str()), "unknown data-artifact {path}");
+        assert!(
+            listed.contains(&path.as_str()),
+            "unknown data-artifact {path}"
+        );
         assert_eq!(status, "verified", "{path}");
     }
     let title = c.title().await.expect("title");
@@ -154,21 +191,45 @@ async fn viewer_verifies_then_flags_exactly_the_tampered_artifact() {
     flip_byte(&b.site.join(victim["url"].as_str().expect("url")), 10);
     c.refresh().await.expect("reload");
     assert_eq!(final_status(c).await, "failed");
-    assert_eq!(attr(c, "#verification-summary", "data-failed").await.as_deref(), Some("1"));
-    assert_eq!(attr(c, "#verification-summary", "data-missing").await.as_deref(), Some("0"));
+    assert_eq!(
+        attr(c, "#verification-summary", "data-failed")
+            .await
+            .as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        attr(c, "#verification-summary", "data-missing")
+            .await
+            .as_deref(),
+        Some("0")
+    );
     for (path, status) in statuses(c).await {
-        let want = if path == victim_path { "mismatch" } else { "verified" };
+        let want = if path == victim_path {
+            "mismatch"
+        } else {
+            "verified"
+        };
         assert_eq!(status, want, "{path}");
     }
 
     // 3. A deleted artifact shows as missing.
-    let gone = artifacts(&m).iter().find(|a| a["path"] == "logs/ci.log").expect("log");
+    let gone = artifacts(&m)
+        .iter()
+        .find(|a| a["path"] == "logs/ci.log")
+        .expect("log");
     std::fs::remove_file(b.site.join(gone["url"].as_str().expect("url"))).expect("rm");
     c.refresh().await.expect("reload");
     assert_eq!(final_status(c).await, "failed");
-    assert_eq!(attr(c, "#verification-summary", "data-missing").await.as_deref(), Some("1"));
     assert_eq!(
-        attr(c, r#"[data-artifact="logs/ci.log"]"#, "data-status").await.as_deref(),
+        attr(c, "#verification-summary", "data-missing")
+            .await
+            .as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        attr(c, r#"[data-artifact="logs/ci.log"]"#, "data-status")
+            .await
+            .as_deref(),
         Some("missing")
     );
 
@@ -178,10 +239,17 @@ async fn viewer_verifies_then_flags_exactly_the_tampered_artifact() {
     assert_eq!(final_status(c).await, "failed");
     let rows = statuses(c).await;
     assert_eq!(rows, vec![(victim_path.to_owned(), "mismatch".to_owned())]);
-    let other = artifacts(&m).iter().find(|a| a["path"] == "README.md").expect("readme");
-    c.goto(&format!("{}{}", server.url, other["page"].as_str().expect("page")))
-        .await
-        .expect("open page");
+    let other = artifacts(&m)
+        .iter()
+        .find(|a| a["path"] == "README.md")
+        .expect("readme");
+    c.goto(&format!(
+        "{}{}",
+        server.url,
+        other["page"].as_str().expect("page")
+    ))
+    .await
+    .expect("open page");
     assert_eq!(final_status(c).await, "verified");
 
     // 5. Works under a subpath, as on GitHub Pages (owner.github.io/repo/).
@@ -189,7 +257,9 @@ async fn viewer_verifies_then_flags_exactly_the_tampered_artifact() {
     let fresh = build(&fixture("basic"));
     copy_dir(&fresh.site, &nest.path().join("repo"));
     let nested = serve(nest.path());
-    c.goto(&format!("{}repo/", nested.url)).await.expect("open subpath");
+    c.goto(&format!("{}repo/", nested.url))
+        .await
+        .expect("open subpath");
     assert_eq!(final_status(c).await, "verified");
 
     browser.client.clone().close().await.expect("close");

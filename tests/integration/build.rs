@@ -12,21 +12,43 @@ fn assert_manifest_matches_input(input: &Path, site: &Path) {
         .iter()
         .map(|a| a["path"].as_str().expect("path"))
         .collect();
-    assert_eq!(listed, list_files(input), "manifest must list every input file, sorted");
+    assert_eq!(
+        listed,
+        list_files(input),
+        "manifest must list every input file, sorted"
+    );
     for a in artifacts(&m) {
         let path = a["path"].as_str().expect("path");
         let src = input.join(path);
         let sha = a["sha256"].as_str().expect("sha256");
-        assert_eq!(sha, sha256sum(&src), "{path}: sha256 differs from sha256sum");
-        assert_eq!(a["size"].as_u64(), Some(std::fs::metadata(&src).expect("stat").len()), "{path}");
+        assert_eq!(
+            sha,
+            sha256sum(&src),
+            "{path}: sha256 differs from sha256sum"
+        );
+        assert_eq!(
+            a["size"].as_u64(),
+            Some(std::fs::metadata(&src).expect("stat").len()),
+            "{path}"
+        );
         let url = a["url"].as_str().expect("url");
         let served = std::fs::read(site.join(url)).unwrap_or_else(|e| panic!("{path}: {url}: {e}"));
-        assert_eq!(served, std::fs::read(&src).expect("read"), "{path}: bytes at {url} differ");
-        assert!(site.join(a["page"].as_str().expect("page")).is_file(), "{path}: no page");
+        assert_eq!(
+            served,
+            std::fs::read(&src).expect("read"),
+            "{path}: bytes at {url} differ"
+        );
+        assert!(
+            site.join(a["page"].as_str().expect("page")).is_file(),
+            "{path}: no page"
+        );
     }
     assert_eq!(m["schema_version"], 1);
     assert_eq!(m["generator"]["name"], "vouch");
-    assert_eq!(m["built_at"], "2026-01-01T00:00:00Z", "SOURCE_DATE_EPOCH is the build time");
+    assert_eq!(
+        m["built_at"], "2026-01-01T00:00:00Z",
+        "SOURCE_DATE_EPOCH is the build time"
+    );
 }
 
 #[test]
@@ -45,11 +67,23 @@ fn awkward_names_hidden_files_and_symlinks() {
     assert_manifest_matches_input(&input, &b.site);
 
     let m = manifest(&b.site);
-    let paths: Vec<&str> = artifacts(&m).iter().filter_map(|a| a["path"].as_str()).collect();
-    assert!(paths.contains(&".hidden/secret-looking.txt"), "hidden files are evidence");
+    let paths: Vec<&str> = artifacts(&m)
+        .iter()
+        .filter_map(|a| a["path"].as_str())
+        .collect();
+    assert!(
+        paths.contains(&".hidden/secret-looking.txt"),
+        "hidden files are evidence"
+    );
     assert!(paths.contains(&".github/workflows/ci.yml"));
-    assert!(!paths.iter().any(|p| p.starts_with(".git/")), ".git is not evidence");
-    assert!(!paths.contains(&"link-to-passwd"), "symlinks are not followed");
+    assert!(
+        !paths.iter().any(|p| p.starts_with(".git/")),
+        ".git is not evidence"
+    );
+    assert!(
+        !paths.contains(&"link-to-passwd"),
+        "symlinks are not followed"
+    );
     assert!(
         b.stderr.contains("link-to-passwd") && b.stderr.contains("symlink"),
         "each symlink gets a warning: {}",
@@ -68,17 +102,29 @@ fn awkward_names_hidden_files_and_symlinks() {
         if f == ".nojekyll" {
             continue;
         }
-        assert!(!f.split('/').any(|s| s.starts_with('.')), "{f} would be dropped by GitHub Pages");
-        assert!(f.is_ascii() && !f.contains([' ', '#', '?', '%']), "{f} is not URL-safe");
+        assert!(
+            !f.split('/').any(|s| s.starts_with('.')),
+            "{f} would be dropped by GitHub Pages"
+        );
+        assert!(
+            f.is_ascii() && !f.contains([' ', '#', '?', '%']),
+            "{f} is not URL-safe"
+        );
         if let Some(prev) = lower.insert(f.to_lowercase(), f.clone()) {
             panic!("{prev} and {f} collide on a case-insensitive file system");
         }
     }
     // Identical content is stored once.
-    let objects = std::fs::read_dir(b.site.join("objects")).expect("objects").count();
-    let unique: std::collections::HashSet<_> = artifacts(&m).iter().map(|a| a["sha256"].clone()).collect();
+    let objects = std::fs::read_dir(b.site.join("objects"))
+        .expect("objects")
+        .count();
+    let unique: std::collections::HashSet<_> =
+        artifacts(&m).iter().map(|a| a["sha256"].clone()).collect();
     assert_eq!(objects, unique.len());
-    assert!(unique.len() < artifacts(&m).len(), "the fixture has duplicate content");
+    assert!(
+        unique.len() < artifacts(&m).len(),
+        "the fixture has duplicate content"
+    );
 }
 
 #[test]
@@ -92,11 +138,19 @@ fn sha256sums_checks_with_coreutils() {
             .expect("run sha256sum -c")
     };
     let ok = check(&b.site);
-    assert!(ok.status.success(), "sha256sum -c failed: {}", stdout_of(&ok));
+    assert!(
+        ok.status.success(),
+        "sha256sum -c failed: {}",
+        stdout_of(&ok)
+    );
     let m = manifest(&b.site);
     let sums = std::fs::read_to_string(b.site.join("SHA256SUMS")).expect("SHA256SUMS");
     for a in artifacts(&m) {
-        let line = format!("{}  {}", a["sha256"].as_str().expect("sha"), a["url"].as_str().expect("url"));
+        let line = format!(
+            "{}  {}",
+            a["sha256"].as_str().expect("sha"),
+            a["url"].as_str().expect("url")
+        );
         assert!(sums.lines().any(|l| l == line), "SHA256SUMS lacks {line}");
     }
     assert!(sums.lines().any(|l| l.ends_with("  index.html")));
@@ -104,7 +158,10 @@ fn sha256sums_checks_with_coreutils() {
     let victim = b.site.join(artifacts(&m)[0]["url"].as_str().expect("url"));
     flip_byte(&victim, 0);
     let bad = check(&b.site);
-    assert!(!bad.status.success(), "sha256sum -c must fail after tampering");
+    assert!(
+        !bad.status.success(),
+        "sha256sum -c must fail after tampering"
+    );
     assert!(stdout_of(&bad).contains("FAILED"));
 }
 
@@ -123,7 +180,10 @@ fn pages_render_and_work_without_javascript() {
     let index = std::fs::read_to_string(b.site.join("index.html")).expect("index");
     for a in artifacts(&m) {
         // Every artifact is listed with its full hash and links, statically.
-        assert!(index.contains(a["sha256"].as_str().expect("sha")), "index lacks a hash");
+        assert!(
+            index.contains(a["sha256"].as_str().expect("sha")),
+            "index lacks a hash"
+        );
         assert!(index.contains(&format!("href=\"{}\"", a["page"].as_str().expect("page"))));
         assert!(index.contains(&format!("href=\"{}\"", a["url"].as_str().expect("url"))));
     }
@@ -131,31 +191,62 @@ fn pages_render_and_work_without_javascript() {
 
     let phase0 = page_of("reports/PHASE0.md");
     assert!(phase0.contains("<h1>Stage 9.1 Phase 0 Report: Fixture Gate</h1>"));
-    assert!(phase0.contains("<table>") && phase0.contains("<th>Evidence</th>"), "GFM tables");
+    assert!(
+        phase0.contains("<table>") && phase0.contains("<th>Evidence</th>"),
+        "GFM tables"
+    );
     // Links between artifacts go to their pages; the fragment survives.
-    let phase1_page = artifacts(&m).iter().find(|a| a["path"] == "reports/PHASE1.md").expect("p1")["page"]
+    let phase1_page = artifacts(&m)
+        .iter()
+        .find(|a| a["path"] == "reports/PHASE1.md")
+        .expect("p1")["page"]
         .as_str()
         .expect("page")
         .trim_start_matches("pages/")
         .to_owned();
-    assert!(phase0.contains(&format!("href=\"{phase1_page}#summary\"")), "{phase0}");
-    assert!(!phase0.contains("pwned"), "script from evidence must not survive");
+    assert!(
+        phase0.contains(&format!("href=\"{phase1_page}#summary\"")),
+        "{phase0}"
+    );
+    assert!(
+        !phase0.contains("pwned"),
+        "script from evidence must not survive"
+    );
     assert!(phase0.contains("☑ reviewed"));
 
     let json = page_of("exports/branch_protection.json");
-    assert!(json.contains("  &quot;enforce_admins&quot;: {"), "pretty-printed: {json}");
-    assert!(json.contains("&quot;dup&quot;: 1") && json.contains("&quot;dup&quot;: 2"), "shown as written");
+    assert!(
+        json.contains("  &quot;enforce_admins&quot;: {"),
+        "pretty-printed: {json}"
+    );
+    assert!(
+        json.contains("&quot;dup&quot;: 1") && json.contains("&quot;dup&quot;: 2"),
+        "shown as written"
+    );
 
     let log = page_of("logs/ci.log");
-    assert!(log.contains("&lt;b&gt;not html&lt;/b&gt;"), "logs are escaped text");
+    assert!(
+        log.contains("&lt;b&gt;not html&lt;/b&gt;"),
+        "logs are escaped text"
+    );
     assert!(page_of("bin/blob.bin").contains("not text"));
 
     // Every page: a strict CSP, one module script, only relative links.
     for f in list_files(&b.site).iter().filter(|f| f.ends_with(".html")) {
         let html = std::fs::read_to_string(b.site.join(f)).expect("read");
-        assert!(html.contains("script-src 'self' 'wasm-unsafe-eval'"), "{f}: CSP");
-        assert!(html.contains("object-src 'none'") && html.contains("base-uri 'none'"), "{f}");
-        assert_eq!(html.matches("<script").count(), 1, "{f}: exactly one script");
+        assert!(
+            html.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{f}: CSP"
+        );
+        assert!(
+            html.contains("object-src 'none'") && html.contains("base-uri 'none'"),
+            "{f}"
+        );
+        assert_eq!(
+            html.matches("<script").count(),
+            1,
+            "{f}: exactly one script"
+        );
         assert!(html.contains(r#"<script type="module" src=""#), "{f}");
         for attr in ["href=\"/", "src=\"/", "href=\"http://127", "src=\"http"] {
             assert!(!html.contains(attr), "{f}: non-relative link {attr}");
@@ -209,11 +300,17 @@ fn failed_build_leaves_previous_site_intact() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/evidence"));
     assert_eq!(list_files(&b.site), before);
-    assert_eq!(std::fs::read(b.site.join("index.html")).expect("index"), index);
+    assert_eq!(
+        std::fs::read(b.site.join("index.html")).expect("index"),
+        index
+    );
     let verify = vouch().arg("verify").arg(&b.site).output().expect("verify");
     assert_eq!(verify.status.code(), Some(0));
     // No staging folder is left behind.
-    let siblings: Vec<_> = std::fs::read_dir(b.tmp.path()).expect("ls").map(|e| e.expect("e").file_name()).collect();
+    let siblings: Vec<_> = std::fs::read_dir(b.tmp.path())
+        .expect("ls")
+        .map(|e| e.expect("e").file_name())
+        .collect();
     assert_eq!(siblings, vec![std::ffi::OsString::from("site")]);
 }
 
@@ -232,7 +329,10 @@ fn refuses_to_replace_a_folder_that_is_not_a_site() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a vouch site"));
-    assert_eq!(std::fs::read_to_string(precious.join("thesis.txt")).expect("kept"), "do not delete");
+    assert_eq!(
+        std::fs::read_to_string(precious.join("thesis.txt")).expect("kept"),
+        "do not delete"
+    );
 }
 
 #[test]
@@ -242,12 +342,24 @@ fn rebuild_replaces_the_site_and_output_inside_input_is_skipped() {
     copy_dir(&fixture("basic"), &input);
     let site = input.join("public");
     for _ in 0..2 {
-        let out = vouch().arg("build").arg(&input).arg("--out").arg(&site).output().expect("run");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = vouch()
+            .arg("build")
+            .arg(&input)
+            .arg("--out")
+            .arg(&site)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let m = manifest(&site);
     assert!(
-        !artifacts(&m).iter().any(|a| a["path"].as_str().is_some_and(|p| p.starts_with("public"))),
+        !artifacts(&m)
+            .iter()
+            .any(|a| a["path"].as_str().is_some_and(|p| p.starts_with("public"))),
         "the output folder must not be ingested as evidence"
     );
     assert_eq!(artifacts(&m).len(), list_files(&fixture("basic")).len());

@@ -108,7 +108,10 @@ pub fn copy_dir(src: &Path, dst: &Path) {
 /// An evidence folder with the file names that break naive tools.
 pub fn awkward_evidence(dir: &Path) {
     let files: &[(&str, &[u8])] = &[
-        ("a b/report one.md", b"# Report one\n\nSee [two](../x%231.md).\n"),
+        (
+            "a b/report one.md",
+            b"# Report one\n\nSee [two](../x%231.md).\n",
+        ),
         ("x#1.md", b"# Hash in name\n"),
         ("why?.txt", b"question mark\n"),
         ("100%25 done.md", b"# Looks encoded\n"),
@@ -155,7 +158,9 @@ pub fn serve(site: &Path) -> Server {
         .expect("spawn vouch serve");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("read serve output");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read serve output");
     let url = line
         .split_whitespace()
         .find(|w| w.starts_with("http://127.0.0.1:"))
@@ -175,7 +180,10 @@ pub fn get(url: &str) -> Fetched {
         .http_status_as_error(false)
         .build()
         .into();
-    let resp = agent.get(url).call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let resp = agent
+        .get(url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
     let status = resp.status().as_u16();
     let content_type = resp
         .headers()

@@ -12,12 +12,28 @@ fn serves_every_artifact_and_correct_mime_types() {
     let m = manifest(&b.site);
     for a in artifacts(&m) {
         let path = a["path"].as_str().expect("path");
-        let r = get(&format!("{}{}", server.url, a["url"].as_str().expect("url")));
+        let r = get(&format!(
+            "{}{}",
+            server.url,
+            a["url"].as_str().expect("url")
+        ));
         assert_eq!(r.status, 200, "{path}");
-        assert_eq!(r.body, std::fs::read(input.join(path)).expect("read"), "{path}");
-        let page = get(&format!("{}{}", server.url, a["page"].as_str().expect("page")));
+        assert_eq!(
+            r.body,
+            std::fs::read(input.join(path)).expect("read"),
+            "{path}"
+        );
+        let page = get(&format!(
+            "{}{}",
+            server.url,
+            a["page"].as_str().expect("page")
+        ));
         assert_eq!(page.status, 200, "{path}");
-        assert!(page.content_type.starts_with("text/html"), "{}", page.content_type);
+        assert!(
+            page.content_type.starts_with("text/html"),
+            "{}",
+            page.content_type
+        );
     }
     let index = get(&server.url);
     assert_eq!(index.status, 200);
@@ -34,5 +50,8 @@ fn serves_every_artifact_and_correct_mime_types() {
         assert!(r.content_type.contains(want), "{f}: {}", r.content_type);
     }
     assert_eq!(get(&format!("{}nope.html", server.url)).status, 404);
-    assert_eq!(get(&format!("{}..%2f..%2fetc/passwd", server.url)).status, 404);
+    assert_eq!(
+        get(&format!("{}..%2f..%2fetc/passwd", server.url)).status,
+        404
+    );
 }

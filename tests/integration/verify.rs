@@ -3,7 +3,10 @@
 use crate::common::*;
 
 fn verify(site: &str) -> std::process::Output {
-    vouch().args(["verify", site]).output().expect("run vouch verify")
+    vouch()
+        .args(["verify", site])
+        .output()
+        .expect("run vouch verify")
 }
 
 #[test]
@@ -18,7 +21,10 @@ fn intact_site_exits_0() {
 fn any_altered_artifact_exits_1_and_is_named() {
     let b = build(&fixture("basic"));
     let m = manifest(&b.site);
-    for a in artifacts(&m).iter().filter(|a| a["size"].as_u64() > Some(0)) {
+    for a in artifacts(&m)
+        .iter()
+        .filter(|a| a["size"].as_u64() > Some(0))
+    {
         let obj = b.site.join(a["url"].as_str().expect("url"));
         flip_byte(&obj, 0);
         let out = verify(b.site.to_str().expect("utf8"));
@@ -26,13 +32,17 @@ fn any_altered_artifact_exits_1_and_is_named() {
         assert_eq!(out.status.code(), Some(1), "{text}");
         let path = a["path"].as_str().expect("path");
         assert!(
-            text.lines().any(|l| l.starts_with("mismatch") && l.contains(path)),
+            text.lines()
+                .any(|l| l.starts_with("mismatch") && l.contains(path)),
             "{path} not reported: {text}"
         );
         assert!(text.contains("1 mismatched"), "{text}");
         flip_byte(&obj, 0);
     }
-    assert_eq!(verify(b.site.to_str().expect("utf8")).status.code(), Some(0));
+    assert_eq!(
+        verify(b.site.to_str().expect("utf8")).status.code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -43,13 +53,20 @@ fn missing_artifact_and_altered_page_exit_1() {
     std::fs::remove_file(b.site.join(a["url"].as_str().expect("url"))).expect("rm");
     let out = verify(b.site.to_str().expect("utf8"));
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout_of(&out).contains(&format!("missing   artifact {}", a["path"].as_str().expect("p"))));
+    assert!(stdout_of(&out).contains(&format!(
+        "missing   artifact {}",
+        a["path"].as_str().expect("p")
+    )));
 
     let b = build(&fixture("basic"));
     std::fs::write(b.site.join("index.html"), "<h1>defaced</h1>").expect("write");
     let out = verify(b.site.to_str().expect("utf8"));
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout_of(&out).contains("generated index.html"), "{}", stdout_of(&out));
+    assert!(
+        stdout_of(&out).contains("generated index.html"),
+        "{}",
+        stdout_of(&out)
+    );
 }
 
 #[test]
@@ -62,10 +79,17 @@ fn hostile_manifest_is_rejected_without_reading_outside() {
     std::fs::write(&path, text.replace(&url, "../../../../etc/passwd")).expect("write");
     let out = verify(b.site.to_str().expect("utf8"));
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout_of(&out).contains("does not stay inside the site"), "{}", stdout_of(&out));
+    assert!(
+        stdout_of(&out).contains("does not stay inside the site"),
+        "{}",
+        stdout_of(&out)
+    );
 
     std::fs::write(&path, "{ not json").expect("write");
-    assert_eq!(verify(b.site.to_str().expect("utf8")).status.code(), Some(1));
+    assert_eq!(
+        verify(b.site.to_str().expect("utf8")).status.code(),
+        Some(1)
+    );
 }
 
 #[test]
@@ -79,7 +103,10 @@ fn usage_and_io_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2), "a folder without manifest.json");
     assert!(String::from_utf8_lossy(&out.stderr).contains("manifest.json"));
 
-    let out = vouch().args(["verify", "--no-such-flag"]).output().expect("run");
+    let out = vouch()
+        .args(["verify", "--no-such-flag"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -105,5 +132,9 @@ fn verifies_over_http() {
 
     drop(server);
     let out = verify("http://127.0.0.1:9/");
-    assert_eq!(out.status.code(), Some(2), "unreachable site is an I/O error");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "unreachable site is an I/O error"
+    );
 }

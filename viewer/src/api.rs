@@ -55,10 +55,14 @@ async fn get(url: &str) -> Result<Response, ApiError> {
 /// Fetches and validates the site's `manifest.json`.
 pub async fn fetch_manifest(root: &str) -> Result<Manifest, ApiError> {
     let url = format!("{root}manifest.json");
-    let bytes = get(&url).await?.binary().await.map_err(|e| ApiError::Read {
-        url: url.clone(),
-        message: e.to_string(),
-    })?;
+    let bytes = get(&url)
+        .await?
+        .binary()
+        .await
+        .map_err(|e| ApiError::Read {
+            url: url.clone(),
+            message: e.to_string(),
+        })?;
     Ok(Manifest::parse(&bytes)?)
 }
 
@@ -76,8 +80,10 @@ pub async fn hash_url(url: &str, mut progress: impl FnMut(u64)) -> Result<Hashed
         let mut buf = Vec::new();
         let mut since_yield = 0u64;
         loop {
-            let result: ReadableStreamReadResult =
-                JsFuture::from(reader.read()).await.map_err(read_err)?.unchecked_into();
+            let result: ReadableStreamReadResult = JsFuture::from(reader.read())
+                .await
+                .map_err(read_err)?
+                .unchecked_into();
             if result.get_done().unwrap_or(true) {
                 break;
             }

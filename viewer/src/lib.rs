@@ -54,5 +54,9 @@ pub fn start() {
         let _ = html.class_list().add_1("vouch-live");
     }
     let ctx = PageContext { root, page };
-    leptos::mount::mount_to(mount.unchecked_into(), move || view! { <pages::App ctx=ctx /> }).forget();
+    leptos::mount::mount_to(
+        mount.unchecked_into(),
+        move || view! { <pages::App ctx=ctx /> },
+    )
+    .forget();
 }

@@ -19,7 +19,12 @@ const OUT: &str = "generator/assets/viewer";
 const STAMP: &str = "generator/assets/viewer/SOURCE_STAMP";
 /// What the committed viewer depends on. Dependency bumps in Cargo.lock also
 /// matter; rebuild after them (`cargo xtask build-viewer`).
-const SOURCES: &[&str] = &["core/Cargo.toml", "core/src", "viewer/Cargo.toml", "viewer/src"];
+const SOURCES: &[&str] = &[
+    "core/Cargo.toml",
+    "core/src",
+    "viewer/Cargo.toml",
+    "viewer/src",
+];
 
 fn main() -> Result<()> {
     let root = workspace_root()?;
@@ -33,7 +38,10 @@ fn main() -> Result<()> {
 
 fn workspace_root() -> Result<PathBuf> {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    Ok(here.parent().context("xtask has no parent folder")?.to_path_buf())
+    Ok(here
+        .parent()
+        .context("xtask has no parent folder")?
+        .to_path_buf())
 }
 
 /// The `wasm-bindgen` version Cargo.lock pins; the CLI must match it exactly.
@@ -41,10 +49,10 @@ fn locked_wasm_bindgen() -> Result<String> {
     let lock = std::fs::read_to_string("Cargo.lock").context("reading Cargo.lock")?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(v.trim_end_matches('"').to_owned());
-            }
+        if line == "name = \"wasm-bindgen\""
+            && let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(v.trim_end_matches('"').to_owned());
         }
     }
     bail!("Cargo.lock has no wasm-bindgen entry")
@@ -52,7 +60,9 @@ fn locked_wasm_bindgen() -> Result<String> {
 
 fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("xtask: running {cmd:?}");
-    let status = cmd.status().with_context(|| format!("could not start {cmd:?}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {cmd:?}"))?;
     ensure!(status.success(), "{cmd:?} failed with {status}");
     Ok(())
 }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: installs what is missing
+# (wasm32 target, wasm-bindgen-cli at Cargo.lock's version, Chromium and
+# chromedriver), rebuilds the viewer from source, lints, and runs every test,
+# including the end-to-end ones in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+step "toolchain"
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wb_version" ]; then
+  cargo install wasm-bindgen-cli --version "$wb_version"
+fi
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+fi
+command -v sha256sum >/dev/null
+
+step "the committed viewer matches its sources"
+cargo xtask check-viewer
+
+step "rebuild the viewer (wasm32, size profile) and embed it"
+cargo xtask build-viewer
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p vouch-viewer --target wasm32-unknown-unknown -- -D warnings
+
+step "tests (unit, integration, end-to-end in headless Chromium)"
+cargo test --workspace
