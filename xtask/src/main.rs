@@ -26,13 +26,20 @@ const SOURCES: &[&str] = &[
     "viewer/src",
 ];
 
-fn main() -> Result<()> {
-    let root = workspace_root()?;
-    std::env::set_current_dir(&root)?;
-    match std::env::args().nth(1).as_deref() {
-        Some("build-viewer") => build_viewer(),
-        Some("check-viewer") => check_viewer(),
-        _ => bail!("usage: cargo xtask <build-viewer | check-viewer>"),
+fn main() -> std::process::ExitCode {
+    let result = workspace_root()
+        .and_then(|root| Ok(std::env::set_current_dir(root)?))
+        .and_then(|()| match std::env::args().nth(1).as_deref() {
+            Some("build-viewer") => build_viewer(),
+            Some("check-viewer") => check_viewer(),
+            _ => bail!("usage: cargo xtask <build-viewer | check-viewer>"),
+        });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 
@@ -92,7 +99,13 @@ fn build_viewer() -> Result<()> {
     ]))?;
     let wasm = Path::new("target/wasm32-unknown-unknown/wasm-release/vouch_viewer.wasm");
     run(Command::new("wasm-bindgen")
-        .args(["--target", "web", "--no-typescript", "--out-dir", OUT])
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--remove-name-section",
+        ])
+        .args(["--remove-producers-section", "--out-dir", OUT])
         .arg(wasm))?;
     std::fs::write(STAMP, stamp()?).context("writing SOURCE_STAMP")?;
     for f in ["vouch_viewer.js", "vouch_viewer_bg.wasm"] {
