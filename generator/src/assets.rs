@@ -16,6 +16,10 @@ pub struct Assets {
     pub css: String,
     /// The loader module's file name: the only script a page references.
     pub boot: String,
+    /// The viewer's wasm-bindgen module and its wasm, linked from every page
+    /// so a site mirrored by a crawler (`wget -m`) is complete.
+    pub js: String,
+    pub wasm: String,
     #[serde(skip)]
     pub files: Vec<(String, Vec<u8>)>,
 }
@@ -39,12 +43,18 @@ impl Assets {
         );
         let boot = hashed("boot", "js", boot_src.as_bytes());
         let files = vec![
-            (js, VIEWER_JS.to_vec()),
-            (wasm, VIEWER_WASM.to_vec()),
+            (js.clone(), VIEWER_JS.to_vec()),
+            (wasm.clone(), VIEWER_WASM.to_vec()),
             (css.clone(), STYLE_CSS.to_vec()),
             (boot.clone(), boot_src.into_bytes()),
         ];
-        Self { css, boot, files }
+        Self {
+            css,
+            boot,
+            js,
+            wasm,
+            files,
+        }
     }
 }
 

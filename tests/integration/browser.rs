@@ -264,3 +264,53 @@ async fn viewer_verifies_then_flags_exactly_the_tampered_artifact() {
 
     browser.client.clone().close().await.expect("close");
 }
+
+/// A large artifact is hashed in slices: while it runs, the page answers
+/// WebDriver (which needs the main thread) and shows partial progress.
+#[tokio::test(flavor = "multi_thread")]
+async fn large_artifact_hashes_in_chunks_without_freezing_the_page() {
+    const SIZE: usize = 256 << 20;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    let block: Vec<u8> = (0..(1 << 20))
+        .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mut big = Vec::with_capacity(SIZE);
+    while big.len() < SIZE {
+        big.extend_from_slice(&block);
+    }
+    std::fs::write(input.join("huge.log"), &big).expect("write");
+    drop(big);
+    std::fs::write(input.join("small.md"), "# small\n").expect("write");
+    let b = build(&input);
+    let server = serve(&b.site);
+    let browser = launch().await;
+    let c = &browser.client;
+
+    c.goto(&server.url).await.expect("open");
+    let mut partial = Vec::new();
+    let started = Instant::now();
+    loop {
+        let status = attr(c, r#"[data-artifact="huge.log"]"#, "data-status").await;
+        if status.as_deref() == Some("hashing")
+            && let Some(v) = attr(c, "#verification-summary progress", "value").await
+        {
+            let v: u64 = v.parse().unwrap_or(0);
+            if v > 0 && v < SIZE as u64 {
+                partial.push(v);
+            }
+        }
+        if matches!(status.as_deref(), Some("verified" | "mismatch" | "missing")) {
+            break;
+        }
+        assert!(started.elapsed() < TIMEOUT, "hashing did not finish");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(final_status(c).await, "verified");
+    assert!(
+        !partial.is_empty(),
+        "never saw partial progress while the 256 MiB artifact was hashed"
+    );
+    browser.client.clone().close().await.expect("close");
+}

@@ -371,3 +371,51 @@ fn manifest_snapshot() {
     let m = manifest(&b.site);
     insta::assert_json_snapshot!("basic_artifacts", m["artifacts"]);
 }
+
+/// A crawler that follows links from index.html (`wget -m`) fetches every
+/// file SHA256SUMS lists, so a mirrored copy checks with `sha256sum -c`.
+#[test]
+fn every_checksummed_file_is_reachable_by_links() {
+    let b = build(&fixture("basic"));
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queue = vec!["index.html".to_owned()];
+    while let Some(page) = queue.pop() {
+        if !seen.insert(page.clone()) || !page.ends_with(".html") {
+            continue;
+        }
+        let html = std::fs::read_to_string(b.site.join(&page)).expect("page");
+        let dir = Path::new(&page).parent().expect("dir").to_path_buf();
+        for attr in ["href=\"", "src=\""] {
+            for part in html.split(attr).skip(1) {
+                let target = part.split('"').next().unwrap_or_default();
+                if target.contains(':') || target.starts_with('#') {
+                    continue;
+                }
+                let target = target.split('#').next().unwrap_or_default();
+                let mut parts: Vec<String> = dir
+                    .iter()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .collect();
+                for seg in target.split('/') {
+                    match seg {
+                        ".." => {
+                            parts.pop();
+                        }
+                        "" | "." => {}
+                        s => parts.push(s.to_owned()),
+                    }
+                }
+                queue.push(parts.join("/"));
+            }
+        }
+    }
+    let sums = std::fs::read_to_string(b.site.join("SHA256SUMS")).expect("sums");
+    for line in sums.lines() {
+        let path = line.split_once("  ").expect("two spaces").1;
+        assert!(
+            seen.contains(path),
+            "{path} is in SHA256SUMS but no page links to it"
+        );
+    }
+    assert!(seen.contains("SHA256SUMS") && seen.contains("manifest.json"));
+}
