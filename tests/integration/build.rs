@@ -60,10 +60,7 @@ fn manifest_lists_every_file_with_independently_checked_hashes() {
 
 #[test]
 fn awkward_names_hidden_files_and_symlinks() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let input = tmp.path().join("evidence");
-    awkward_evidence(&input);
-    let b = build(&input);
+    let (_tmp, input, b) = build_awkward();
     assert_manifest_matches_input(&input, &b.site);
 
     let m = manifest(&b.site);

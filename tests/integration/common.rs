@@ -135,6 +135,16 @@ pub fn awkward_evidence(dir: &Path) {
     std::os::unix::fs::symlink("/etc/passwd", dir.join("link-to-passwd")).expect("symlink");
 }
 
+/// Builds [`awkward_evidence`] from a fresh temporary folder. Keep the
+/// returned `TempDir` alive while using the paths.
+pub fn build_awkward() -> (TempDir, PathBuf, Built) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    awkward_evidence(&input);
+    let built = build(&input);
+    (tmp, input, built)
+}
+
 /// A running `vouch serve`; killed on drop.
 pub struct Server {
     child: Child,

@@ -4,10 +4,7 @@ use crate::common::*;
 
 #[test]
 fn serves_every_artifact_and_correct_mime_types() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let input = tmp.path().join("evidence");
-    awkward_evidence(&input);
-    let b = build(&input);
+    let (_tmp, input, b) = build_awkward();
     let server = serve(&b.site);
     let m = manifest(&b.site);
     for a in artifacts(&m) {
