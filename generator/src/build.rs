@@ -15,7 +15,8 @@ use crate::{
     write::{self, Staging},
 };
 
-pub fn run(args: &BuildArgs, quiet: bool) -> Result<()> {
+/// Runs a build. `Ok(false)` when `--strict` refused to publish.
+pub fn run(args: &BuildArgs, quiet: bool) -> Result<bool> {
     let started = Instant::now();
     let input = std::fs::canonicalize(&args.input)
         .with_context(|| format!("evidence folder {} not found", args.input.display()))?;
@@ -44,11 +45,19 @@ pub fn run(args: &BuildArgs, quiet: bool) -> Result<()> {
     extract::extract(&mut site, &staging)?;
     let assets = Assets::new();
     let diagnostics = write::write_site(&staging, &site, &assets)?;
-    staging.commit(&out)?;
-
     for d in &diagnostics {
         eprintln!("warning: {d}");
     }
+    if args.strict && !diagnostics.is_empty() {
+        eprintln!(
+            "error: --strict: {} warning{}; {} was left as it was",
+            diagnostics.len(),
+            if diagnostics.len() == 1 { "" } else { "s" },
+            args.out.display()
+        );
+        return Ok(false);
+    }
+    staging.commit(&out)?;
     if !quiet {
         let bytes: u64 = site.artifacts.iter().map(|e| e.size).sum();
         eprintln!(
@@ -63,7 +72,7 @@ pub fn run(args: &BuildArgs, quiet: bool) -> Result<()> {
             }
         );
     }
-    Ok(())
+    Ok(true)
 }
 
 /// `out` made absolute without requiring it to exist.

@@ -3,7 +3,7 @@
 //! Exit codes (documented in `docs/cli.md`):
 //! - 0: success; for `verify`, everything matched.
 //! - 1: verification failed: something mismatched, is missing, or the
-//!   manifest is not valid.
+//!   manifest is not valid; or `build --strict` found warnings.
 //! - 2: usage error, or an I/O error that stopped the command.
 
 use std::{path::PathBuf, process::ExitCode};
@@ -46,6 +46,10 @@ pub struct BuildArgs {
     /// atomically, only once the new one is complete.
     #[arg(long, short, default_value = "public")]
     pub out: PathBuf,
+    /// Treat warnings as errors: print them, exit 1, and leave the existing
+    /// output untouched.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -69,7 +73,8 @@ pub struct ServeArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Build(args) => build::run(&args, cli.quiet).map(|()| EXIT_OK),
+        Command::Build(args) => build::run(&args, cli.quiet)
+            .map(|published| if published { EXIT_OK } else { EXIT_FAILED }),
         Command::Verify(args) => {
             verify::run(&args.site, cli.quiet).map(|ok| if ok { EXIT_OK } else { EXIT_FAILED })
         }

@@ -12,6 +12,7 @@ pub mod assets;
 pub mod build;
 pub mod cli;
 pub mod extract;
+pub mod json;
 pub mod load;
 pub mod markdown;
 pub mod model;

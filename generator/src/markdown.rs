@@ -7,7 +7,7 @@
 
 use std::{borrow::Cow, sync::LazyLock};
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
 /// What a link inside a report points at, once resolved.
 pub struct Resolved {
@@ -17,23 +17,120 @@ pub struct Resolved {
     pub object: String,
 }
 
+/// A rendered report, and the references in it that were not followed.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    /// `(line, target as written)` for each reference that leaves the
+    /// evidence folder (`../../..`, `file://`). Such links are not rendered.
+    pub outside: Vec<(usize, String)>,
+}
+
+/// Container nesting (blockquote markers, indentation) beyond which a report
+/// is shown as text: pulldown-cmark's cost grows quadratically with it.
+pub const MAX_NESTING: usize = 64;
+
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
     b.add_tag_attributes("code", &["class"])
         .add_tag_attributes("td", &["align"])
         .add_tag_attributes("th", &["align"])
+        .add_tag_attributes("span", &["class", "title"])
         .link_rel(Some("noopener noreferrer nofollow"));
     b
 });
 
+/// Raw HTML nested deeper than this (estimated) is shown as text: the
+/// sanitiser's HTML parser slows down quadratically with nesting depth.
+pub const MAX_HTML_NESTING: usize = 512;
+
+const VOID_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// An upper estimate of raw HTML nesting: opening tags minus closing tags,
+/// at the worst point of the document. Void and self-closing tags don't count.
+pub fn html_nesting(md: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let bytes = md.as_bytes();
+    for (i, _) in md.match_indices('<') {
+        let rest = &bytes[i + 1..];
+        if rest.first() == Some(&b'/') {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        let name_len = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if name_len == 0 || !rest[0].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = md[i + 1..i + 1 + name_len].to_ascii_lowercase();
+        let tag_end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
+        let self_closing = tag_end > 0 && rest[tag_end - 1] == b'/';
+        if !self_closing && !VOID_ELEMENTS.contains(&name.as_str()) {
+            depth += 1;
+            max = max.max(depth);
+        }
+    }
+    max
+}
+
+/// `Some(reason)` when `md` nests containers too deeply to render safely.
+pub fn too_deep(md: &str) -> Option<String> {
+    for (i, line) in md.lines().enumerate() {
+        let mut quotes = 0;
+        let mut indent = 0;
+        for c in line.chars() {
+            match c {
+                '>' => quotes += 1,
+                ' ' => indent += 1,
+                '\t' => indent += 4,
+                _ => break,
+            }
+        }
+        if quotes > MAX_NESTING || indent / 2 > MAX_NESTING * 2 {
+            return Some(format!(
+                "line {}: containers nested more than {MAX_NESTING} deep; shown as text",
+                i + 1
+            ));
+        }
+    }
+    None
+}
+
 /// Renders `md` (the file at `doc_path` in the evidence folder) for a page
 /// that sits one folder below the site root.
-pub fn to_html(md: &str, doc_path: &str, resolve: &dyn Fn(&str) -> Option<Resolved>) -> String {
+pub fn to_html(md: &str, doc_path: &str, resolve: &dyn Fn(&str) -> Option<Resolved>) -> Rendered {
     let opts = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_FOOTNOTES;
-    let events = Parser::new_ext(md, opts).map(|ev| match ev {
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(md.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of = |offset: usize| line_starts.partition_point(|&s| s <= offset);
+    let mut outside = Vec::new();
+    // Deeply nested raw HTML is shown as text rather than parsed.
+    let escape_html = html_nesting(md) > MAX_HTML_NESTING;
+    // Links cannot nest, so one flag pairs a blocked start with its end.
+    let mut blocked = false;
+    let events = Parser::new_ext(md, opts).into_offset_iter().map(|(ev, range)| match ev {
+        Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+            if matches!(classify(&dest_url, doc_path), Target::Outside) =>
+        {
+            outside.push((line_of(range.start), dest_url.to_string()));
+            blocked = true;
+            Event::Html(
+                "<span class=\"blocked-ref\" title=\"reference outside the evidence folder; not followed\">".into(),
+            )
+        }
+        Event::End(TagEnd::Link | TagEnd::Image) if blocked => {
+            blocked = false;
+            Event::Html("</span>".into())
+        }
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -58,12 +155,16 @@ pub fn to_html(md: &str, doc_path: &str, resolve: &dyn Fn(&str) -> Option<Resolv
         }),
         // Checkboxes would be stripped by the sanitiser; keep their meaning.
         Event::TaskListMarker(done) => Event::Text(if done { "☑ " } else { "☐ " }.into()),
+        Event::Html(h) | Event::InlineHtml(h) if escape_html => Event::Text(h),
         // Raw HTML passes to the sanitiser, which keeps only what is safe.
         other => other,
     });
     let mut html = String::with_capacity(md.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
-    SANITIZER.clean(&html).to_string()
+    Rendered {
+        html: SANITIZER.clean(&html).to_string(),
+        outside,
+    }
 }
 
 fn rewrite<'a>(
@@ -72,7 +173,7 @@ fn rewrite<'a>(
     image: bool,
     resolve: &dyn Fn(&str) -> Option<Resolved>,
 ) -> CowStr<'a> {
-    let Some((target, fragment)) = local_target(&dest, doc_path) else {
+    let Target::Local(target, fragment) = classify(&dest, doc_path) else {
         return dest;
     };
     match resolve(&target) {
@@ -85,12 +186,24 @@ fn rewrite<'a>(
     }
 }
 
-/// For a relative link, the evidence path it names (resolved against the
-/// document's folder) and its `#fragment`. `None` for URLs with a scheme,
-/// in-page anchors, and paths that climb out of the evidence folder.
-pub fn local_target(dest: &str, doc_path: &str) -> Option<(String, String)> {
+/// Where a link in a report points.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A URL with a scheme (`https:`, `mailto:`), or an in-page `#anchor`.
+    External,
+    /// An evidence path, resolved against the document's folder (or the
+    /// evidence root for `/`-rooted paths), and its `#fragment`.
+    Local(String, String),
+    /// Leaves the evidence folder: climbs above it, or is a `file:` URL.
+    Outside,
+}
+
+pub fn classify(dest: &str, doc_path: &str) -> Target {
+    if dest.len() >= 5 && dest[..5].eq_ignore_ascii_case("file:") {
+        return Target::Outside;
+    }
     if dest.is_empty() || dest.starts_with('#') || dest.starts_with("//") || has_scheme(dest) {
-        return None;
+        return Target::External;
     }
     let (path, fragment) = match dest.find(['#', '?']) {
         Some(i) => (&dest[..i], &dest[i..]),
@@ -102,25 +215,28 @@ pub fn local_target(dest: &str, doc_path: &str) -> Option<(String, String)> {
         ""
     };
     let decoded: Cow<'_, str> = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-    let mut parts: Vec<&str> = if decoded.starts_with('/') {
+    let mut parts: Vec<&str> = if decoded.starts_with('/') || decoded.starts_with('\\') {
         Vec::new() // repository-rooted
     } else {
-        doc_path.split('/').collect::<Vec<_>>()
+        let mut p: Vec<&str> = doc_path.split('/').collect();
+        p.pop(); // the document's own name
+        p
     };
-    parts.pop(); // the document's own name (no-op when rooted)
-    for seg in decoded.split('/') {
+    for seg in decoded.split(['/', '\\']) {
         match seg {
             "" | "." => {}
             ".." => {
-                parts.pop()?;
+                if parts.pop().is_none() {
+                    return Target::Outside;
+                }
             }
             s => parts.push(s),
         }
     }
     if parts.is_empty() {
-        return None;
+        return Target::External;
     }
-    Some((parts.join("/"), fragment.to_owned()))
+    Target::Local(parts.join("/"), fragment.to_owned())
 }
 
 fn has_scheme(s: &str) -> bool {
@@ -150,32 +266,79 @@ mod tests {
 
     #[test]
     fn rewrites_links_between_artifacts() {
-        let html = to_html("[p0](./PHASE0.md#gate-0)", "reports/ACCEPT.md", &resolver);
+        let html = to_html("[p0](./PHASE0.md#gate-0)", "reports/ACCEPT.md", &resolver).html;
         assert!(
             html.contains(r#"href="reports-PHASE0-md.html#gate-0""#),
             "{html}"
         );
-        let html = to_html("![x](../img/a%20b.png)", "reports/ACCEPT.md", &resolver);
+        let html = to_html("![x](../img/a%20b.png)", "reports/ACCEPT.md", &resolver).html;
         assert!(html.contains(r#"src="../objects/abc""#), "{html}");
         // Unknown targets are left as written.
-        let html = to_html("[x](missing.md)", "reports/ACCEPT.md", &resolver);
+        let html = to_html("[x](missing.md)", "reports/ACCEPT.md", &resolver).html;
         assert!(html.contains(r#"href="missing.md""#), "{html}");
     }
 
     #[test]
-    fn resolves_targets() {
+    fn classifies_targets() {
+        let local = |p: &str, f: &str| Target::Local(p.into(), f.into());
+        assert_eq!(classify("../a/b.md", "x/y/z.md"), local("x/a/b.md", ""));
+        assert_eq!(classify("/docs/r.md#s", "x/y.md"), local("docs/r.md", "#s"));
+        assert_eq!(classify("a%20b.md?x=1", "y.md"), local("a b.md", ""));
+        assert_eq!(classify("../../../etc/passwd", "x/y.md"), Target::Outside);
+        assert_eq!(classify("..\\..\\secret", "x.md"), Target::Outside);
+        assert_eq!(classify("FILE:///etc/passwd", "x.md"), Target::Outside);
         assert_eq!(
-            local_target("../a/b.md", "x/y/z.md"),
-            Some(("x/a/b.md".into(), "".into()))
+            classify("https://github.com/o/r/pull/3", "x.md"),
+            Target::External
         );
+        assert_eq!(classify("#anchor", "x.md"), Target::External);
+        assert_eq!(classify("mailto:a@b", "x.md"), Target::External);
+    }
+
+    #[test]
+    fn outside_references_are_reported_with_lines_and_not_linked() {
+        let md = "# t\n\nsee [pw](../../../etc/passwd)\n\n![i](file:///etc/shadow)\n";
+        let r = to_html(md, "a/r.md", &resolver);
         assert_eq!(
-            local_target("/docs/r.md#s", "x/y.md"),
-            Some(("docs/r.md".into(), "#s".into()))
+            r.outside,
+            vec![
+                (3, "../../../etc/passwd".to_owned()),
+                (5, "file:///etc/shadow".to_owned())
+            ]
         );
-        assert_eq!(local_target("../../../etc/passwd", "x/y.md"), None);
-        assert_eq!(local_target("https://github.com/o/r/pull/3", "x.md"), None);
-        assert_eq!(local_target("#anchor", "x.md"), None);
-        assert_eq!(local_target("mailto:a@b", "x.md"), None);
+        assert!(
+            !r.html.contains("passwd\"") && !r.html.contains("shadow"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("blocked-ref"), "{}", r.html);
+    }
+
+    #[test]
+    fn deeply_nested_raw_html_is_shown_as_text() {
+        assert_eq!(
+            html_nesting("<div><p>a<br><img src=x/></p><b>x</b></div>"),
+            2
+        );
+        assert_eq!(html_nesting("a < b and 1<2 </x>"), 0);
+        let deep = format!("{}x{}", "<div>".repeat(80_000), "</div>".repeat(80_000));
+        assert_eq!(html_nesting(&deep), 80_000);
+        let html = to_html(&deep, "r.md", &resolver).html;
+        assert!(html.contains("&lt;div&gt;&lt;div&gt;") && !html.contains("<div>"));
+        let ok = to_html(
+            "<details><summary>s</summary>body</details>",
+            "r.md",
+            &resolver,
+        )
+        .html;
+        assert!(ok.contains("<details>"), "{ok}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        assert!(too_deep(&format!("{} deep", ">".repeat(100_000))).is_some());
+        assert!(too_deep(&format!("{}- x", " ".repeat(1000))).is_some());
+        assert!(too_deep("> > quote\n  - list\n").is_none());
     }
 
     #[test]
@@ -184,7 +347,8 @@ mod tests {
             "| Gate | Status |\n|---|---|\n| 0 | ✅ |\n\n- [x] done\n- [ ] todo\n",
             "r.md",
             &resolver,
-        );
+        )
+        .html;
         assert!(
             html.contains("<table>") && html.contains("<th>Gate</th>"),
             "{html}"
@@ -195,7 +359,7 @@ mod tests {
     #[test]
     fn strips_script_and_handlers() {
         let md = "hi <script>alert(1)</script> <img src=x onerror=alert(1)> [a](javascript:alert(1)) <iframe src=x></iframe>";
-        let html = to_html(md, "r.md", &resolver);
+        let html = to_html(md, "r.md", &resolver).html;
         for bad in ["<script", "onerror", "javascript:", "<iframe"] {
             assert!(!html.contains(bad), "{bad} survived: {html}");
         }

@@ -9,6 +9,7 @@ use vouch_core::{ArtifactKind, human_bytes};
 
 use crate::{
     assets::Assets,
+    json,
     markdown::{self, Resolved},
     model::{Diagnostic, Entry, Site},
 };
@@ -157,13 +158,6 @@ impl<'s> Renderer<'s> {
         diags: &mut Vec<Diagnostic>,
     ) -> Content {
         let mut note = None;
-        let mut warn = |msg: String| {
-            diags.push(Diagnostic {
-                path: e.path.clone(),
-                line: None,
-                message: msg,
-            })
-        };
         if e.kind == ArtifactKind::Binary {
             return Content {
                 kind: "binary",
@@ -184,7 +178,7 @@ impl<'s> Renderer<'s> {
                     "not valid UTF-8 (first bad byte at offset {}); shown with replacement characters",
                     err.valid_up_to()
                 );
-                warn(msg.clone());
+                diag(diags, e, None, msg.clone());
                 note = Some(msg);
                 String::from_utf8_lossy(bytes).into_owned()
             }
@@ -200,56 +194,81 @@ impl<'s> Renderer<'s> {
             note = Some(msg);
             String::from_utf8_lossy(&bytes[..bytes.len().min(TEXT_LIMIT)]).into_owned()
         };
+        let as_text = |text: String, note: Option<String>| Content {
+            kind: "text",
+            text,
+            note,
+            ..Content::default()
+        };
         match e.kind {
             ArtifactKind::Markdown if complete => {
+                if let Some(reason) = markdown::too_deep(&text) {
+                    diag(diags, e, None, reason.clone());
+                    return as_text(text, Some(reason));
+                }
                 let resolve = |p: &str| {
                     self.by_path.get(p).map(|t| Resolved {
                         page: t.page.clone(),
                         object: t.object_url(),
                     })
                 };
+                let nesting = markdown::html_nesting(&text);
+                if nesting > markdown::MAX_HTML_NESTING {
+                    let msg = format!(
+                        "raw HTML nested about {nesting} deep (more than {}); HTML shown as text",
+                        markdown::MAX_HTML_NESTING
+                    );
+                    diag(diags, e, None, msg.clone());
+                    note = Some(msg);
+                }
+                let rendered = markdown::to_html(&text, &e.path, &resolve);
+                for (line, target) in rendered.outside {
+                    let msg = format!(
+                        "reference \"{target}\" points outside the evidence folder; not followed"
+                    );
+                    diag(diags, e, Some(line), msg);
+                }
                 Content {
                     kind: "markdown",
-                    html: markdown::to_html(&text, &e.path, &resolve),
+                    html: rendered.html,
                     note,
                     ..Content::default()
                 }
             }
-            ArtifactKind::Json if complete => {
-                match serde_json::from_str::<serde::de::IgnoredAny>(&text) {
-                    Ok(_) => Content {
-                        kind: "json",
-                        text: jsonformat::format(&text, jsonformat::Indentation::TwoSpace),
-                        note,
-                        ..Content::default()
-                    },
-                    Err(err) => {
-                        let msg = format!(
-                            "not valid JSON (line {}, column {}: {}); shown as written",
-                            err.line(),
-                            err.column(),
-                            err
-                        );
-                        diags.push(Diagnostic {
-                            path: e.path.clone(),
-                            line: Some(err.line()),
-                            message: msg.clone(),
-                        });
-                        Content {
-                            kind: "text",
-                            text,
-                            note: Some(msg),
-                            ..Content::default()
-                        }
-                    }
+            ArtifactKind::Json if complete => match json::pretty(&text) {
+                json::Pretty::Formatted(pretty) => Content {
+                    kind: "json",
+                    text: pretty,
+                    note,
+                    ..Content::default()
+                },
+                json::Pretty::AsWritten { reason } => {
+                    diag(diags, e, None, reason.clone());
+                    as_text(text, Some(reason))
                 }
-            }
-            _ => Content {
-                kind: "text",
-                text,
-                note,
-                ..Content::default()
+                json::Pretty::Invalid { line, message } => {
+                    diag(diags, e, Some(line), message.clone());
+                    as_text(text, Some(message))
+                }
             },
+            ArtifactKind::Markdown | ArtifactKind::Json if !complete => {
+                let what = if e.kind == ArtifactKind::Json {
+                    "JSON"
+                } else {
+                    "Markdown"
+                };
+                diag(
+                    diags,
+                    e,
+                    None,
+                    format!(
+                        "{what} larger than {}; not rendered, the beginning is shown as text",
+                        human_bytes(TEXT_LIMIT as u64)
+                    ),
+                );
+                as_text(text, note)
+            }
+            _ => as_text(text, note),
         }
     }
 }
@@ -284,4 +303,12 @@ fn html_formatter(
         minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output")
             .with_source(e)
     })
+}
+
+fn diag(diags: &mut Vec<Diagnostic>, e: &Entry, line: Option<usize>, message: String) {
+    diags.push(Diagnostic {
+        path: e.path.clone(),
+        line,
+        message,
+    });
 }

@@ -36,11 +36,9 @@ impl Staging {
         let name = out
             .file_name()
             .context("the output path has no folder name")?;
-        let dir = parent.join(format!(
-            ".{}.vouch-staging-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
+        let prefix = format!(".{}.vouch-staging-", name.to_string_lossy());
+        remove_abandoned(parent, &prefix);
+        let dir = parent.join(format!("{prefix}{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
                 .with_context(|| format!("cannot clear stale {}", dir.display()))?;
@@ -110,6 +108,27 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Removes staging folders that builds killed mid-way left behind: those
+/// whose process no longer runs. (Only where that can be told: Linux.)
+fn remove_abandoned(parent: &Path, prefix: &str) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        let pid = rest.split('.').next().unwrap_or_default();
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }

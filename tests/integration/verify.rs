@@ -112,7 +112,7 @@ fn usage_and_io_errors_exit_2() {
 
 #[test]
 fn verifies_over_http() {
-    let (_tmp, input, b) = build_awkward();
+    let (_tmp, _input, b) = build_awkward();
     let server = serve(&b.site);
     let out = verify(&server.url);
     assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));

@@ -1,0 +1,141 @@
+//! Pretty-printing untrusted JSON without letting it cost more than it is worth.
+//!
+//! Indentation grows with depth, so a small but deeply nested file can
+//! pretty-print into gigabytes. One linear scan measures the nesting depth and
+//! the pretty-printed size first; only documents within both limits are
+//! re-indented (by `jsonformat`, which works on the text, so duplicate keys and
+//! 5,000-digit numbers stay exactly as written).
+
+use serde::de::IgnoredAny;
+
+/// Deeper documents are shown as written.
+pub const MAX_DEPTH: usize = 64;
+/// Pretty-printed output larger than this is not produced.
+pub const MAX_PRETTY: usize = 8 << 20;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Pretty {
+    /// Valid, re-indented.
+    Formatted(String),
+    /// Valid (or not checked), but shown as written, for `reason`.
+    AsWritten { reason: String },
+    /// Not JSON; `line` is 1-based.
+    Invalid { line: usize, message: String },
+}
+
+/// Measures `(max depth, pretty-printed size)` in one pass over the text.
+fn shape(text: &str) -> (usize, usize) {
+    let (mut depth, mut max, mut size) = (0usize, 0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for b in text.bytes() {
+        if in_string {
+            size += 1;
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                size += 1;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+                size += 2 + 2 * depth;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                size += 2 + 2 * depth;
+            }
+            b',' => size += 2 + 2 * depth,
+            b':' => size += 2,
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ => size += 1,
+        }
+    }
+    (max, size)
+}
+
+pub fn pretty(text: &str) -> Pretty {
+    let (depth, size) = shape(text);
+    if depth > MAX_DEPTH {
+        return Pretty::AsWritten {
+            reason: format!(
+                "nested {depth} levels deep (more than {MAX_DEPTH}); shown as written, not checked"
+            ),
+        };
+    }
+    if let Err(e) = serde_json::from_str::<IgnoredAny>(text) {
+        let what = e.to_string();
+        let what = what.split(" at line ").next().unwrap_or(&what);
+        return Pretty::Invalid {
+            line: e.line(),
+            message: format!(
+                "not valid JSON (column {}: {what}); shown as written",
+                e.column()
+            ),
+        };
+    }
+    if size > MAX_PRETTY {
+        return Pretty::AsWritten {
+            reason: format!(
+                "valid JSON, but too large to pretty-print ({size} bytes); shown as written"
+            ),
+        };
+    }
+    Pretty::Formatted(jsonformat::format(text, jsonformat::Indentation::TwoSpace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_keeps_what_was_written() {
+        let Pretty::Formatted(s) = pretty(r#"{"a":1,"a":2,"n":123456789012345678901234567890}"#)
+        else {
+            panic!("should format");
+        };
+        assert!(s.contains("\"a\": 1") && s.contains("\"a\": 2"), "{s}");
+        assert!(s.contains("123456789012345678901234567890"), "{s}");
+        let huge = format!("{{\"n\": {}}}", "9".repeat(5000));
+        assert!(
+            matches!(pretty(&huge), Pretty::Formatted(_)),
+            "5,000 digits is valid JSON"
+        );
+    }
+
+    #[test]
+    fn refuses_depth_and_size_bombs() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(matches!(pretty(&deep), Pretty::AsWritten { .. }));
+        // Shallow enough, but wide and nested: the pretty form would be huge.
+        let one = format!("{}1{}", "[".repeat(60), "]".repeat(60));
+        let wide = format!("[{}]", vec![one; 40_000].join(","));
+        assert!(
+            matches!(pretty(&wide), Pretty::AsWritten { .. }),
+            "size bound"
+        );
+    }
+
+    #[test]
+    fn reports_invalid_json_with_a_line() {
+        for bad in ["{\"x\": NaN}", "{\"a\": [1, 2", "", "{\n\"a\" 1}"] {
+            assert!(matches!(pretty(bad), Pretty::Invalid { .. }), "{bad:?}");
+        }
+        assert!(matches!(
+            pretty("{\n\"a\" 1}"),
+            Pretty::Invalid { line: 2, .. }
+        ));
+    }
+
+    #[test]
+    fn strings_do_not_count_as_structure() {
+        assert_eq!(shape(r#"{"a":"[[[[\"]]"}"#).0, 1);
+    }
+}
