@@ -7,14 +7,14 @@
 
 use std::{borrow::Cow, sync::LazyLock};
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 /// What a link inside a report points at, once resolved.
-pub struct Resolved {
-    /// The target artifact's page, relative to the site root.
-    pub page: String,
-    /// The target artifact's raw bytes, relative to the site root.
-    pub object: String,
+pub enum Resolved {
+    /// An artifact: its page and raw bytes, relative to the site root.
+    Artifact { page: String, object: String },
+    /// A folder of the evidence: links go to the index.
+    Folder,
 }
 
 /// A rendered report, and the references in it that were not followed.
@@ -24,6 +24,9 @@ pub struct Rendered {
     /// `(line, target as written)` for each reference that leaves the
     /// evidence folder (`../../..`, `file://`). Such links are not rendered.
     pub outside: Vec<(usize, String)>,
+    /// `(line, target as written)` for each relative reference to a file that
+    /// is not in the evidence. Not rendered as links either.
+    pub dangling: Vec<(usize, String)>,
 }
 
 /// Container nesting (blockquote markers, indentation) beyond which a report
@@ -112,77 +115,124 @@ pub fn to_html(md: &str, doc_path: &str, resolve: &dyn Fn(&str) -> Option<Resolv
         .chain(md.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
     let line_of = |offset: usize| line_starts.partition_point(|&s| s <= offset);
-    let mut outside = Vec::new();
+    let mut r = Rendered::default();
     // Deeply nested raw HTML is shown as text rather than parsed.
     let escape_html = html_nesting(md) > MAX_HTML_NESTING;
-    // Links cannot nest, so one flag pairs a blocked start with its end.
+    // Links cannot nest, so one flag pairs a replaced start with its end.
     let mut blocked = false;
-    let events = Parser::new_ext(md, opts).into_offset_iter().map(|(ev, range)| match ev {
-        Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
-            if matches!(classify(&dest_url, doc_path), Target::Outside) =>
-        {
-            outside.push((line_of(range.start), dest_url.to_string()));
-            blocked = true;
-            Event::Html(
-                "<span class=\"blocked-ref\" title=\"reference outside the evidence folder; not followed\">".into(),
-            )
-        }
-        Event::End(TagEnd::Link | TagEnd::Image) if blocked => {
-            blocked = false;
-            Event::Html("</span>".into())
-        }
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: rewrite(dest_url, doc_path, false, resolve),
-            title,
-            id,
-        }),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: rewrite(dest_url, doc_path, true, resolve),
-            title,
-            id,
-        }),
-        // Checkboxes would be stripped by the sanitiser; keep their meaning.
-        Event::TaskListMarker(done) => Event::Text(if done { "☑ " } else { "☐ " }.into()),
-        Event::Html(h) | Event::InlineHtml(h) if escape_html => Event::Text(h),
-        // Raw HTML passes to the sanitiser, which keeps only what is safe.
-        other => other,
-    });
+    let mut events = Vec::new();
+    for (ev, range) in Parser::new_ext(md, opts).into_offset_iter() {
+        let ev = match ev {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => match link_target(&dest_url, doc_path, false, resolve) {
+                Link::Keep => Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }),
+                Link::To(url) => Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: url.into(),
+                    title,
+                    id,
+                }),
+                bad => {
+                    blocked = true;
+                    r.block(bad, line_of(range.start), &dest_url)
+                }
+            },
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => match link_target(&dest_url, doc_path, true, resolve) {
+                Link::Keep => Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }),
+                Link::To(url) => Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: url.into(),
+                    title,
+                    id,
+                }),
+                bad => {
+                    blocked = true;
+                    r.block(bad, line_of(range.start), &dest_url)
+                }
+            },
+            Event::End(TagEnd::Link | TagEnd::Image) if blocked => {
+                blocked = false;
+                Event::Html("</span>".into())
+            }
+            // Checkboxes would be stripped by the sanitiser; keep their meaning.
+            Event::TaskListMarker(done) => Event::Text(if done { "☑ " } else { "☐ " }.into()),
+            Event::Html(h) | Event::InlineHtml(h) if escape_html => Event::Text(h),
+            // Raw HTML passes to the sanitiser, which keeps only what is safe.
+            other => other,
+        };
+        events.push(ev);
+    }
     let mut html = String::with_capacity(md.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events);
-    Rendered {
-        html: SANITIZER.clean(&html).to_string(),
-        outside,
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    r.html = SANITIZER.clean(&html).to_string();
+    r
+}
+
+impl Rendered {
+    /// Records a reference that is not followed and returns the span that
+    /// replaces its link.
+    fn block(&mut self, kind: Link, line: usize, dest: &str) -> Event<'static> {
+        let title = match kind {
+            Link::Outside => {
+                self.outside.push((line, dest.to_owned()));
+                "reference outside the evidence folder; not followed"
+            }
+            _ => {
+                self.dangling.push((line, dest.to_owned()));
+                "not in the evidence folder"
+            }
+        };
+        Event::Html(format!("<span class=\"blocked-ref\" title=\"{title}\">").into())
     }
 }
 
-fn rewrite<'a>(
-    dest: CowStr<'a>,
+/// What becomes of one link or image.
+enum Link {
+    /// External or an anchor: as written.
+    Keep,
+    /// Rewritten to a page or raw bytes in the site.
+    To(String),
+    Outside,
+    Dangling,
+}
+
+fn link_target(
+    dest: &str,
     doc_path: &str,
     image: bool,
     resolve: &dyn Fn(&str) -> Option<Resolved>,
-) -> CowStr<'a> {
-    let Target::Local(target, fragment) = classify(&dest, doc_path) else {
-        return dest;
-    };
-    match resolve(&target) {
-        Some(r) if image => format!("../{}", r.object).into(),
-        Some(r) => {
-            let page = r.page.strip_prefix("pages/").unwrap_or(&r.page);
-            format!("{page}{fragment}").into()
-        }
-        None => dest,
+) -> Link {
+    match classify(dest, doc_path) {
+        Target::External => Link::Keep,
+        Target::Outside => Link::Outside,
+        Target::Local(target, fragment) => match resolve(&target) {
+            Some(Resolved::Artifact { object, .. }) if image => Link::To(format!("../{object}")),
+            Some(Resolved::Artifact { page, .. }) => {
+                let page = page.strip_prefix("pages/").unwrap_or(&page);
+                Link::To(format!("{page}{fragment}"))
+            }
+            Some(Resolved::Folder) => Link::To("../index.html".into()),
+            None => Link::Dangling,
+        },
     }
 }
 
@@ -258,7 +308,10 @@ mod tests {
     use super::*;
 
     fn resolver(path: &str) -> Option<Resolved> {
-        (path == "reports/PHASE0.md" || path == "img/a b.png").then(|| Resolved {
+        if path == "reports" {
+            return Some(Resolved::Folder);
+        }
+        (path == "reports/PHASE0.md" || path == "img/a b.png").then(|| Resolved::Artifact {
             page: format!("pages/{}.html", path.replace(['/', ' ', '.'], "-")),
             object: "objects/abc".into(),
         })
@@ -273,9 +326,20 @@ mod tests {
         );
         let html = to_html("![x](../img/a%20b.png)", "reports/ACCEPT.md", &resolver).html;
         assert!(html.contains(r#"src="../objects/abc""#), "{html}");
-        // Unknown targets are left as written.
-        let html = to_html("[x](missing.md)", "reports/ACCEPT.md", &resolver).html;
-        assert!(html.contains(r#"href="missing.md""#), "{html}");
+        // Targets not in the evidence are not links, and are reported.
+        let r = to_html(
+            "ok\n\n[x](missing.md) [r](/etc/passwd)",
+            "reports/ACCEPT.md",
+            &resolver,
+        );
+        assert!(!r.html.contains("href"), "{}", r.html);
+        assert_eq!(
+            r.dangling,
+            vec![(3, "missing.md".into()), (3, "/etc/passwd".into())]
+        );
+        // A folder of the evidence links to the index.
+        let html = to_html("[all](../reports/)", "x/ACCEPT.md", &resolver).html;
+        assert!(html.contains(r#"href="../index.html""#), "{html}");
     }
 
     #[test]

@@ -93,6 +93,19 @@ impl<'s> Renderer<'s> {
         })
     }
 
+    /// True if `path` is a folder of the evidence (some artifact lies below it).
+    fn is_folder(&self, path: &str) -> bool {
+        let prefix = format!("{path}/");
+        let i = self
+            .site
+            .artifacts
+            .partition_point(|e| e.path.as_str() < prefix.as_str());
+        self.site
+            .artifacts
+            .get(i)
+            .is_some_and(|e| e.path.starts_with(&prefix))
+    }
+
     fn common(&self, root: &str, page_kind: &str) -> minijinja::Value {
         context! {
             root,
@@ -206,11 +219,12 @@ impl<'s> Renderer<'s> {
                     diag(diags, e, None, reason.clone());
                     return as_text(text, Some(reason));
                 }
-                let resolve = |p: &str| {
-                    self.by_path.get(p).map(|t| Resolved {
+                let resolve = |p: &str| match self.by_path.get(p) {
+                    Some(t) => Some(Resolved::Artifact {
                         page: t.page.clone(),
                         object: t.object_url(),
-                    })
+                    }),
+                    None => self.is_folder(p).then_some(Resolved::Folder),
                 };
                 let nesting = markdown::html_nesting(&text);
                 if nesting > markdown::MAX_HTML_NESTING {
@@ -226,6 +240,10 @@ impl<'s> Renderer<'s> {
                     let msg = format!(
                         "reference \"{target}\" points outside the evidence folder; not followed"
                     );
+                    diag(diags, e, Some(line), msg);
+                }
+                for (line, target) in rendered.dangling {
+                    let msg = format!("reference \"{target}\" is not in the evidence folder");
                     diag(diags, e, Some(line), msg);
                 }
                 Content {

@@ -224,3 +224,101 @@ pub fn flip_byte(path: &Path, offset: usize) {
 pub fn stdout_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Every input file is listed once, with the hash and size coreutils
+/// computes, and its raw bytes are served unchanged at `url`.
+pub fn assert_manifest_matches_input(input: &Path, site: &Path) {
+    let m = manifest(site);
+    let listed: Vec<&str> = artifacts(&m)
+        .iter()
+        .map(|a| a["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(
+        listed,
+        list_files(input),
+        "manifest must list every input file, sorted"
+    );
+    for a in artifacts(&m) {
+        let path = a["path"].as_str().expect("path");
+        let src = input.join(path);
+        let sha = a["sha256"].as_str().expect("sha256");
+        assert_eq!(
+            sha,
+            sha256sum(&src),
+            "{path}: sha256 differs from sha256sum"
+        );
+        assert_eq!(
+            a["size"].as_u64(),
+            Some(std::fs::metadata(&src).expect("stat").len()),
+            "{path}"
+        );
+        let url = a["url"].as_str().expect("url");
+        let served = std::fs::read(site.join(url)).unwrap_or_else(|e| panic!("{path}: {url}: {e}"));
+        assert_eq!(
+            served,
+            std::fs::read(&src).expect("read"),
+            "{path}: bytes at {url} differ"
+        );
+        assert!(
+            site.join(a["page"].as_str().expect("page")).is_file(),
+            "{path}: no page"
+        );
+    }
+    assert_eq!(m["schema_version"], 1);
+    assert_eq!(m["generator"]["name"], "vouch");
+    assert_eq!(
+        m["built_at"], "2026-01-01T00:00:00Z",
+        "SOURCE_DATE_EPOCH is the build time"
+    );
+}
+
+/// The hostile fixture plus what is too big or too special to commit: a
+/// 50 MB binary, a 5 MB line, 100,000-deep JSON and Markdown, deeply nested
+/// raw HTML, symlinks out of the folder, and a FIFO.
+pub fn hostile_evidence(dir: &Path) {
+    copy_dir(&fixture("hostile"), dir);
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let big: Vec<u8> = (0..50_000_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    std::fs::write(dir.join("big.bin"), big).expect("write");
+    let mut line = vec![b'x'; 5 << 20];
+    line.push(b'\n');
+    std::fs::write(dir.join("long-line.log"), line).expect("write");
+    let n = 100_000;
+    std::fs::write(
+        dir.join("deep.json"),
+        format!("{}{}", "[".repeat(n), "]".repeat(n)),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("deep-object.json"),
+        format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n)),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("deep-quote.md"),
+        format!("{} deep\n", ">".repeat(n)),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("deep-html.md"),
+        format!("{}x{}", "<div>".repeat(80_000), "</div>".repeat(80_000)),
+    )
+    .expect("write");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/etc/passwd", dir.join("passwd-link.md")).expect("symlink");
+        std::os::unix::fs::symlink("/etc", dir.join("etc-link")).expect("symlink");
+        let fifo = Command::new("mkfifo")
+            .arg(dir.join("pipe"))
+            .status()
+            .expect("mkfifo");
+        assert!(fifo.success());
+    }
+}

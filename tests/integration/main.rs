@@ -7,5 +7,6 @@
 mod browser;
 mod build;
 mod common;
+mod hostile;
 mod serve;
 mod verify;
