@@ -34,5 +34,24 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p vouch-viewer --target wasm32-unknown-unknown -- -D warnings
 
-step "tests (unit, integration, end-to-end in headless Chromium)"
+step "tests (unit, property, integration, end-to-end in headless Chromium)"
 cargo test --workspace
+
+step "bounded fuzzing (${FUZZ_SECONDS:-20} s per target)"
+if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz 0.13.2" ]; then
+  cargo install cargo-fuzz --version 0.13.2 --locked
+fi
+# The toolchain is stable; RUSTC_BOOTSTRAP lets it take cargo-fuzz's -Z flags.
+export RUSTC_BOOTSTRAP=1
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+for target in markdown json manifest; do
+  if [ -d "fuzz/regressions/$target" ]; then
+    cargo fuzz run -O "$target" "fuzz/regressions/$target" -- -runs=0
+  fi
+  mkdir -p "$scratch/$target"
+  # New inputs go to the scratch folder; the committed corpus is only read.
+  cargo fuzz run -O "$target" "$scratch/$target" "fuzz/corpus/$target" -- \
+    -max_total_time="${FUZZ_SECONDS:-20}" -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+done
+echo "fuzzing: no crashes"

@@ -101,3 +101,24 @@ mod tests {
         assert_eq!(markdown_title("Title\n=====\n").as_deref(), Some("Title"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::page_path;
+
+    proptest! {
+        /// Page names are safe URLs and file names, and never collide, even
+        /// for paths that differ only in case.
+        #[test]
+        fn page_paths_are_safe_and_injective(a in "[a-zA-Z0-9 #?%./✅_-]{1,40}", b in "[a-zA-Z0-9 #?%./✅_-]{1,40}") {
+            let (pa, pb) = (page_path(&a), page_path(&b));
+            prop_assert!(vouch_core::url::is_site_relative(&pa), "{pa}");
+            prop_assert_eq!(pa.to_lowercase(), pa.clone());
+            if a != b {
+                prop_assert_ne!(pa, pb);
+            }
+        }
+    }
+}

@@ -139,3 +139,42 @@ mod tests {
         assert_eq!(shape(r#"{"a":"[[[[\"]]"}"#).0, 1);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::{Pretty, pretty};
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[a-z \"\\\\{}\\[\\],:]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(6, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z\"]{1,4}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Pretty-printing never changes what a document says.
+        #[test]
+        fn pretty_printing_preserves_meaning(v in json()) {
+            let compact = serde_json::to_string(&v).expect("serialise");
+            match pretty(&compact) {
+                Pretty::Formatted(out) => {
+                    let back: Value = serde_json::from_str(&out).expect("pretty output is JSON");
+                    prop_assert_eq!(back, v);
+                }
+                other => prop_assert!(false, "{other:?}"),
+            }
+        }
+    }
+}

@@ -249,7 +249,11 @@ pub enum Target {
 }
 
 pub fn classify(dest: &str, doc_path: &str) -> Target {
-    if dest.len() >= 5 && dest[..5].eq_ignore_ascii_case("file:") {
+    if dest
+        .as_bytes()
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"file:"))
+    {
         return Target::Outside;
     }
     if dest.is_empty() || dest.starts_with('#') || dest.starts_with("//") || has_scheme(dest) {
@@ -357,6 +361,9 @@ mod tests {
         );
         assert_eq!(classify("#anchor", "x.md"), Target::External);
         assert_eq!(classify("mailto:a@b", "x.md"), Target::External);
+        // Found by fuzzing: a multi-byte character across byte 5 panicked.
+        assert_eq!(classify("⚠️x", "x.md"), local("⚠️x", ""));
+        assert!(to_html("[w](a⚠️)", "x.md", &resolver).dangling.len() == 1);
     }
 
     #[test]
@@ -426,6 +433,24 @@ mod tests {
         let html = to_html(md, "r.md", &resolver).html;
         for bad in ["<script", "onerror", "javascript:", "<iframe"] {
             assert!(!html.contains(bad), "{bad} survived: {html}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::{Target, classify};
+
+    proptest! {
+        /// However a reference is written, what resolves locally stays inside
+        /// the evidence folder.
+        #[test]
+        fn local_targets_stay_inside(dest in "[a-z./%2EeF\\\\:#?]{0,30}", doc in "[a-z]{1,4}(/[a-z]{1,4}){0,3}") {
+            if let Target::Local(path, _) = classify(&dest, &doc) {
+                prop_assert!(!path.split('/').any(|s| s.is_empty() || s == "." || s == ".."), "{dest} -> {path}");
+            }
         }
     }
 }

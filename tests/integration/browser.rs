@@ -64,6 +64,10 @@ async fn launch() -> Browser {
             ],
         }),
     );
+    caps.insert(
+        "goog:loggingPrefs".into(),
+        serde_json::json!({ "browser": "ALL" }),
+    );
     let url = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
     let client = loop {
@@ -85,6 +89,36 @@ async fn launch() -> Browser {
         driver,
         _profile: profile,
     }
+}
+
+/// Chromium's console log since the last call (chromedriver's `se/log`).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+async fn console_messages(c: &Client) -> Vec<String> {
+    let log = c.issue_cmd(BrowserLog).await.expect("read the browser log");
+    log.as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| e["message"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The value of `attr` on the first element matching `css`, if any.
@@ -311,6 +345,61 @@ async fn large_artifact_hashes_in_chunks_without_freezing_the_page() {
     assert!(
         !partial.is_empty(),
         "never saw partial progress while the 256 MiB artifact was hashed"
+    );
+    browser.client.clone().close().await.expect("close");
+}
+
+/// Every page of a site built from hostile evidence: no evidence-borne script
+/// runs (the title and a canary global are untouched), the viewer still
+/// verifies everything, and the site's own code causes no CSP violation.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_evidence_never_runs_and_pages_obey_the_csp() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    hostile_evidence(&input);
+    let b = build(&input);
+    let m = manifest(&b.site);
+    let server = serve(&b.site);
+    let browser = launch().await;
+    let c = &browser.client;
+
+    let mut pages = vec![(String::from("index.html"), String::from("Evidence · vouch"))];
+    for a in artifacts(&m) {
+        let title = a["title"].as_str().expect("title");
+        pages.push((
+            a["page"].as_str().expect("page").to_owned(),
+            format!("{title} · vouch"),
+        ));
+    }
+    for (page, title) in &pages {
+        c.goto(&format!("{}{page}", server.url))
+            .await
+            .expect("open");
+        assert_eq!(final_status(c).await, "verified", "{page}");
+        let pwned = c
+            .execute("return typeof window.pwned", vec![])
+            .await
+            .expect("execute");
+        assert_eq!(
+            pwned,
+            serde_json::json!("undefined"),
+            "{page}: evidence script ran"
+        );
+        assert_eq!(
+            &c.title().await.expect("title"),
+            title,
+            "{page}: title changed"
+        );
+    }
+    let messages = console_messages(c).await;
+    let violations: Vec<_> = messages
+        .iter()
+        .filter(|m| m.contains("Content Security Policy") || m.contains("Refused to"))
+        .collect();
+    assert!(violations.is_empty(), "CSP violations: {violations:#?}");
+    assert!(
+        !messages.iter().any(|m| m.contains("vouch viewer failed")),
+        "{messages:#?}"
     );
     browser.client.clone().close().await.expect("close");
 }
