@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what is missing
-# (wasm32 target, wasm-bindgen-cli at Cargo.lock's version, Chromium and
-# chromedriver), rebuilds the viewer from source, lints, and runs every test,
+# (wasm32 target, wasm-bindgen-cli at Cargo.lock's version, Chromium,
+# chromedriver and minisign), rebuilds the viewer from source, lints, and runs every test,
 # including the end-to-end ones in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,9 +17,9 @@ wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, "");
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wb_version" ]; then
   cargo install wasm-bindgen-cli --version "$wb_version"
 fi
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v minisign >/dev/null; then
   as_root apt-get update
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver minisign
 fi
 command -v sha256sum >/dev/null
 

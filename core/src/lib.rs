@@ -7,8 +7,10 @@
 //! defined exactly once.
 
 pub mod hash;
+pub mod history;
 pub mod kind;
 pub mod manifest;
+pub mod signature;
 pub mod url;
 pub mod verdict;
 

@@ -19,6 +19,12 @@ pub struct Manifest {
     pub generator: Generator,
     /// RFC 3339 UTC build time, from `SOURCE_DATE_EPOCH` when set.
     pub built_at: String,
+    /// The id (SHA-256 of `manifest.json`) of the snapshot this one follows.
+    #[serde(default)]
+    pub previous: Option<String>,
+    /// The commit and CI run that built this snapshot, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::history::Source>,
     /// The evidence, one entry per input file, sorted by `path`.
     pub artifacts: Vec<Artifact>,
     /// Files vouch generated whose integrity matters (pages, viewer assets),
@@ -86,6 +92,9 @@ impl Manifest {
             return Err(ManifestError::Schema {
                 found: self.schema_version,
             });
+        }
+        if self.previous.as_deref().is_some_and(|p| !is_sha256_hex(p)) {
+            return Err(ManifestError::Json("previous is not a snapshot id".into()));
         }
         let mut seen = HashSet::new();
         for a in &self.artifacts {
@@ -164,6 +173,8 @@ mod tests {
                 version: "0.1.0".into(),
             },
             built_at: "2026-01-04T12:00:00Z".into(),
+            previous: None,
+            source: None,
             artifacts: vec![Artifact {
                 path: "reports/STAGE1_ACCEPTANCE.md".into(),
                 sha256: sha256_hex(b"hello"),

@@ -65,6 +65,8 @@ proptest! {
             schema_version: MANIFEST_SCHEMA,
             generator: Generator { name: "vouch".into(), version: "0".into() },
             built_at: "2026-01-01T00:00:00Z".into(),
+            previous: None,
+            source: None,
             artifacts,
             generated: vec![],
         };

@@ -7,76 +7,153 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use vouch_core::history::Source;
 
 use crate::{
     assets::Assets,
     cli::BuildArgs,
     extract, load,
-    write::{self, Staging},
+    model::Diagnostic,
+    sign::{self, KeySigner},
+    snapshot::{self, Previous, Store},
+    write::{self, Publish, Staging},
 };
 
-/// Runs a build. `Ok(false)` when `--strict` refused to publish.
+/// Everything a build needs, decided before it starts.
+pub struct Plan {
+    pub input: PathBuf,
+    pub out: PathBuf,
+    pub built_at: String,
+    pub source: Option<Source>,
+    pub previous: Option<Previous>,
+    pub retain: usize,
+    pub signer: Option<KeySigner>,
+    /// `vouch.pub` for a rebuild without the signing key.
+    pub public_key: Option<String>,
+    pub strict: bool,
+    pub show_progress: bool,
+}
+
+pub struct Outcome {
+    /// False when `--strict` refused to publish.
+    pub published: bool,
+    pub snapshot_id: String,
+    pub diagnostics: Vec<Diagnostic>,
+    pub artifacts: usize,
+    pub bytes: u64,
+}
+
+/// Runs a build from the command line. `Ok(false)` when `--strict` refused.
 pub fn run(args: &BuildArgs, quiet: bool) -> Result<bool> {
     let started = Instant::now();
-    let input = std::fs::canonicalize(&args.input)
-        .with_context(|| format!("evidence folder {} not found", args.input.display()))?;
-    if !input.is_dir() {
-        bail!("{} is not a folder", args.input.display());
+    if args.retain == 0 {
+        bail!("--retain must be at least 1 (the new snapshot itself)");
     }
     let out = absolute_out(&args.out)?;
-    if out == input || input.starts_with(&out) {
-        bail!(
-            "the output folder {} would contain the evidence folder {}; choose another --out",
-            args.out.display(),
-            args.input.display()
-        );
+    let store = match &args.previous {
+        Some(spec) => Store::open(spec)?,
+        None => snapshot::dir_store(&out),
+    };
+    let described = store.describe();
+    let previous = Previous::load(store)?;
+    if args.previous.is_some() && previous.is_none() && !quiet {
+        eprintln!("note: no published site at {described}; starting a new history");
     }
-    let built_at = build_time()?;
-
-    let staging = Staging::create(&out)?;
-    let show_progress = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let mut site = load::load(
-        &input,
-        &[out.clone(), staging.path().to_path_buf()],
-        &staging,
-        show_progress,
-    )?;
-    site.built_at = built_at;
-    extract::extract(&mut site, &staging)?;
-    let assets = Assets::new();
-    let diagnostics = write::write_site(&staging, &site, &assets)?;
-    for d in &diagnostics {
+    let plan = Plan {
+        input: args.input.clone(),
+        out,
+        built_at: build_time()?,
+        source: snapshot::source_from_env(),
+        previous,
+        retain: args.retain,
+        signer: sign::signing_key(args.sign.as_deref())?,
+        public_key: None,
+        strict: args.strict,
+        show_progress: !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let signed = plan.signer.as_ref().map(KeySigner::key_id);
+    let o = execute(plan)?;
+    for d in &o.diagnostics {
         eprintln!("warning: {d}");
     }
-    if args.strict && !diagnostics.is_empty() {
+    if !o.published {
         eprintln!(
             "error: --strict: {} warning{}; {} was left as it was",
-            diagnostics.len(),
-            if diagnostics.len() == 1 { "" } else { "s" },
+            o.diagnostics.len(),
+            if o.diagnostics.len() == 1 { "" } else { "s" },
             args.out.display()
         );
         return Ok(false);
     }
-    staging.commit(&out)?;
     if !quiet {
-        let bytes: u64 = site.artifacts.iter().map(|e| e.size).sum();
         eprintln!(
-            "Built {} artifacts ({}) into {} in {:.2}s{}",
-            site.artifacts.len(),
-            vouch_core::human_bytes(bytes),
+            "Built {} artifacts ({}) into {} in {:.2}s{}\nSnapshot {}{}",
+            o.artifacts,
+            vouch_core::human_bytes(o.bytes),
             args.out.display(),
             started.elapsed().as_secs_f64(),
-            match diagnostics.len() {
+            match o.diagnostics.len() {
                 0 => String::new(),
                 n => format!(", {n} warning{}", if n == 1 { "" } else { "s" }),
+            },
+            o.snapshot_id,
+            match signed {
+                Some(id) => format!(", signed by key {id}"),
+                None => ", unsigned".into(),
             }
         );
     }
     Ok(true)
 }
 
+/// The stages, in order: load, extract, render and write, then commit.
+pub fn execute(plan: Plan) -> Result<Outcome> {
+    let input = std::fs::canonicalize(&plan.input)
+        .with_context(|| format!("evidence folder {} not found", plan.input.display()))?;
+    if !input.is_dir() {
+        bail!("{} is not a folder", plan.input.display());
+    }
+    let out = &plan.out;
+    if out == &input || input.starts_with(out) {
+        bail!(
+            "the output folder {} would contain the evidence folder {}; choose another --out",
+            out.display(),
+            plan.input.display()
+        );
+    }
+    let staging = Staging::create(out)?;
+    let exclude = [out.clone(), staging.path().to_path_buf()];
+    let mut site = load::load(&input, &exclude, &staging, plan.show_progress)?;
+    site.built_at = plan.built_at.clone();
+    extract::extract(&mut site, &staging)?;
+    let assets = Assets::new();
+    let public_key = match &plan.signer {
+        Some(s) => Some(s.public_key_file()?),
+        None => plan.public_key.clone(),
+    };
+    let publish = Publish {
+        previous: plan.previous.as_ref(),
+        retain: plan.retain,
+        signer: plan.signer.as_ref(),
+        public_key,
+        source: plan.source.clone(),
+    };
+    let written = write::write_site(&staging, &site, &assets, &publish)?;
+    let published = !plan.strict || written.diagnostics.is_empty();
+    if published {
+        staging.commit(out)?;
+    }
+    Ok(Outcome {
+        published,
+        snapshot_id: written.snapshot_id,
+        diagnostics: written.diagnostics,
+        artifacts: site.artifacts.len(),
+        bytes: site.artifacts.iter().map(|e| e.size).sum(),
+    })
+}
+
 /// `out` made absolute without requiring it to exist.
-fn absolute_out(out: &Path) -> Result<PathBuf> {
+pub fn absolute_out(out: &Path) -> Result<PathBuf> {
     let abs =
         std::path::absolute(out).with_context(|| format!("bad output path {}", out.display()))?;
     let name = abs
@@ -91,7 +168,7 @@ fn absolute_out(out: &Path) -> Result<PathBuf> {
 }
 
 /// The build time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
-fn build_time() -> Result<String> {
+pub fn build_time() -> Result<String> {
     let t = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(v) if !v.trim().is_empty() => {
             let secs: i64 = v.trim().parse().with_context(|| {

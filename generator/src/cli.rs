@@ -10,7 +10,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 
-use crate::{build, serve, verify};
+use crate::{build, serve, sign, verify};
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
@@ -35,6 +35,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Serve a built site on 127.0.0.1 for local preview.
     Serve(ServeArgs),
+    /// Create a minisign key pair for signing snapshots.
+    Keygen(KeygenArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -50,6 +52,32 @@ pub struct BuildArgs {
     /// output untouched.
     #[arg(long)]
     pub strict: bool,
+    /// Sign manifest.json with this minisign secret key. Without it, the key
+    /// file's contents may come from $VOUCH_SIGNING_KEY; an encrypted key's
+    /// password from $VOUCH_KEY_PASSWORD (or a prompt).
+    #[arg(long, value_name = "KEYFILE")]
+    pub sign: Option<PathBuf>,
+    /// The last published site (folder or http(s) URL), whose snapshot this
+    /// one follows. Default: the existing site in --out.
+    #[arg(long, value_name = "DIR|URL")]
+    pub previous: Option<String>,
+    /// How many snapshots the site keeps, this one included.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub retain: usize,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct KeygenArgs {
+    /// Where vouch.key and vouch.pub are written.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Leave the secret key unencrypted (for a CI secret). Otherwise the
+    /// password comes from $VOUCH_KEY_PASSWORD or a prompt.
+    #[arg(long)]
+    pub unencrypted: bool,
+    /// Replace existing key files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -57,6 +85,14 @@ pub struct VerifyArgs {
     /// A built site folder, or the http(s) URL of a published site.
     #[arg(default_value = "public")]
     pub site: String,
+    /// The trusted public key (a .pub file or the `RW…` key itself). With it,
+    /// a missing or bad signature fails verification.
+    #[arg(long, value_name = "FILE|KEY")]
+    pub pubkey: Option<String>,
+    /// Also rebuild the site from this evidence folder (e.g. a checkout of the
+    /// published commit) and compare snapshot ids.
+    #[arg(long, value_name = "INPUT")]
+    pub rebuild: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -76,9 +112,16 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(&args, cli.quiet)
             .map(|published| if published { EXIT_OK } else { EXIT_FAILED }),
         Command::Verify(args) => {
-            verify::run(&args.site, cli.quiet).map(|ok| if ok { EXIT_OK } else { EXIT_FAILED })
+            verify::run(&args, cli.quiet).map(|ok| if ok { EXIT_OK } else { EXIT_FAILED })
         }
         Command::Serve(args) => serve::run(&args.site, args.port).map(|()| EXIT_OK),
+        Command::Keygen(args) => sign::keygen(&args.out_dir, args.unencrypted, args.force).map(|id| {
+            println!(
+                "Wrote {0}/vouch.key (secret: keep it out of the repository) and {0}/vouch.pub (key id {id})",
+                args.out_dir.display()
+            );
+            EXIT_OK
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

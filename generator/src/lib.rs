@@ -18,5 +18,7 @@ pub mod markdown;
 pub mod model;
 pub mod render;
 pub mod serve;
+pub mod sign;
+pub mod snapshot;
 pub mod verify;
 pub mod write;

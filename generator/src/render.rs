@@ -5,7 +5,11 @@ use std::collections::HashMap;
 use anyhow::{Context, Result};
 use minijinja::{Environment, context};
 use serde::Serialize;
-use vouch_core::{ArtifactKind, human_bytes};
+use vouch_core::{
+    ArtifactKind, Manifest,
+    history::{History, Snapshot},
+    human_bytes,
+};
 
 use crate::{
     assets::Assets,
@@ -27,6 +31,7 @@ pub struct Renderer<'s> {
     env: Environment<'static>,
     site: &'s Site,
     assets: &'s Assets,
+    signed: bool,
     by_path: HashMap<&'s str, &'s Entry>,
 }
 
@@ -69,12 +74,13 @@ impl<'a> From<&'a Entry> for ArtifactView<'a> {
 }
 
 impl<'s> Renderer<'s> {
-    pub fn new(site: &'s Site, assets: &'s Assets) -> Result<Self> {
+    pub fn new(site: &'s Site, assets: &'s Assets, signed: bool) -> Result<Self> {
         let mut env = Environment::new();
         for (name, src) in [
             ("base.html", include_str!("../templates/base.html")),
             ("index.html", include_str!("../templates/index.html")),
             ("artifact.html", include_str!("../templates/artifact.html")),
+            ("snapshot.html", include_str!("../templates/snapshot.html")),
         ] {
             env.add_template(name, src)
                 .with_context(|| format!("built-in template {name} is invalid"))?;
@@ -89,6 +95,7 @@ impl<'s> Renderer<'s> {
             env,
             site,
             assets,
+            signed,
             by_path,
         })
     }
@@ -114,10 +121,11 @@ impl<'s> Renderer<'s> {
             version => env!("CARGO_PKG_VERSION"),
             built_at => &self.site.built_at,
             assets => self.assets,
+            signed => self.signed,
         }
     }
 
-    pub fn index(&self, diagnostics: &[Diagnostic]) -> Result<String> {
+    pub fn index(&self, diagnostics: &[Diagnostic], history: &History) -> Result<String> {
         let artifacts: Vec<ArtifactView<'_>> = self.site.artifacts.iter().map(Into::into).collect();
         let diags: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
         let ctx = context! {
@@ -126,12 +134,40 @@ impl<'s> Renderer<'s> {
                 artifacts,
                 total_size => human_bytes(self.site.artifacts.iter().map(|e| e.size).sum()),
                 diagnostics => diags,
+                history,
             }
         };
         self.env
             .get_template("index.html")?
             .render(ctx)
             .context("rendering index.html")
+    }
+
+    /// A retained snapshot's static page, at `snapshots/<id>/index.html`.
+    pub fn snapshot(&self, s: &Snapshot, m: &Manifest) -> Result<String> {
+        let artifacts: Vec<minijinja::Value> = m
+            .artifacts
+            .iter()
+            .map(|a| {
+                context! {
+                    path => &a.path,
+                    title => &a.title,
+                    file_name => a.path.rsplit('/').next().unwrap_or(&a.path),
+                    kind => a.kind.as_str(),
+                    size_h => human_bytes(a.size),
+                    sha256 => &a.sha256,
+                    url => &a.url,
+                }
+            })
+            .collect();
+        let ctx = context! {
+            ..self.common("../../", "snapshot"),
+            ..context! { s, artifacts }
+        };
+        self.env
+            .get_template("snapshot.html")?
+            .render(ctx)
+            .with_context(|| format!("rendering the page for snapshot {}", s.id))
     }
 
     /// Renders `entry`'s page from (a prefix of) its bytes. `complete` is

@@ -1,99 +1,24 @@
-//! `vouch verify`: the viewer's check, natively, for folders and URLs.
+//! `vouch verify`: the viewer's checks, natively, for folders and URLs, plus
+//! the signature, the snapshot chain, and optionally a rebuild.
 //!
 //! The manifest is untrusted: it is validated before use, and no URL in it
 //! may leave the site (see `vouch_core::url`).
 
-use std::{
-    fs::File,
-    io::Read,
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::{collections::BTreeSet, io::Read, path::Path};
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
-use vouch_core::{Manifest, Sha256Hasher, Summary, Verdict};
+use vouch_core::{
+    Manifest, Sha256Hasher, Summary, Verdict,
+    history::{History, check_chain, snapshot_id},
+    signature,
+};
 
-/// Where a site's bytes come from.
-trait Source: Sync {
-    fn describe(&self) -> String;
-    fn manifest(&self) -> Result<Vec<u8>>;
-    /// Streams `url` (site-relative) through SHA-256: `Err` means missing.
-    fn hash(&self, url: &str) -> std::result::Result<(String, u64), String>;
-}
-
-struct Dir {
-    root: PathBuf,
-}
-
-impl Source for Dir {
-    fn describe(&self) -> String {
-        self.root.display().to_string()
-    }
-
-    fn manifest(&self) -> Result<Vec<u8>> {
-        let path = self.root.join("manifest.json");
-        std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
-    }
-
-    fn hash(&self, url: &str) -> std::result::Result<(String, u64), String> {
-        let mut path = self.root.clone();
-        for seg in url.split('/') {
-            let seg = percent_encoding::percent_decode_str(seg)
-                .decode_utf8()
-                .map_err(|_| "URL is not valid UTF-8".to_owned())?;
-            path.push(seg.as_ref());
-        }
-        // Refuse symlinks that lead out of the site.
-        let real = std::fs::canonicalize(&path).map_err(|e| e.to_string())?;
-        if !real.starts_with(&self.root) {
-            return Err("resolves outside the site folder".into());
-        }
-        let f = File::open(&real).map_err(|e| e.to_string())?;
-        hash_reader(f).map_err(|e| e.to_string())
-    }
-}
-
-struct Http {
-    base: String,
-    agent: ureq::Agent,
-}
-
-impl Source for Http {
-    fn describe(&self) -> String {
-        self.base.clone()
-    }
-
-    fn manifest(&self) -> Result<Vec<u8>> {
-        let url = format!("{}manifest.json", self.base);
-        let resp = self
-            .agent
-            .get(&url)
-            .call()
-            .with_context(|| format!("cannot fetch {url}"))?;
-        if resp.status() != 200 {
-            bail!("{url} answered HTTP {}", resp.status());
-        }
-        let mut bytes = Vec::new();
-        resp.into_body()
-            .into_with_config()
-            .limit(64 << 20)
-            .reader()
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("cannot read {url}"))?;
-        Ok(bytes)
-    }
-
-    fn hash(&self, url: &str) -> std::result::Result<(String, u64), String> {
-        let url = format!("{}{url}", self.base);
-        let resp = self.agent.get(&url).call().map_err(|e| e.to_string())?;
-        if resp.status() != 200 {
-            return Err(format!("HTTP {}", resp.status()));
-        }
-        let reader = resp.into_body().into_with_config().limit(u64::MAX).reader();
-        hash_reader(reader).map_err(|e| e.to_string())
-    }
-}
+use crate::{
+    build::{self, Plan},
+    cli::VerifyArgs,
+    snapshot::{Previous, Store},
+};
 
 fn hash_reader(mut r: impl Read) -> std::io::Result<(String, u64)> {
     let mut h = Sha256Hasher::new();
@@ -110,135 +35,324 @@ fn hash_reader(mut r: impl Read) -> std::io::Result<(String, u64)> {
     Ok((h.finish_hex(), len))
 }
 
-fn open(site: &str) -> Result<Box<dyn Source>> {
-    if site.starts_with("http://") || site.starts_with("https://") {
-        let mut base = site.split(['?', '#']).next().unwrap_or(site).to_owned();
-        if !base.ends_with('/') {
-            // `https://o.github.io/repo` and `…/repo/index.html` name the same site.
-            if base.ends_with(".html") {
-                base.truncate(base.rfind('/').map_or(base.len(), |i| i + 1));
-            } else {
-                base.push('/');
-            }
-        }
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(15)))
-            .user_agent(concat!("vouch/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
-        Ok(Box::new(Http { base, agent }))
-    } else {
-        let root = Path::new(site);
+/// Streams `url` through SHA-256; `Err` means missing.
+fn hash(store: &Store, url: &str) -> std::result::Result<(String, u64), String> {
+    match store.reader(url) {
+        Ok(Some(r)) => hash_reader(r).map_err(|e| e.to_string()),
+        Ok(None) => Err("not found".into()),
+        Err(e) => Err(format!("{e:#}")),
+    }
+}
+
+fn open(site: &str) -> Result<Store> {
+    let store = Store::open(site)?;
+    if let Store::Dir(root) = &store {
         let root =
             std::fs::canonicalize(root).with_context(|| format!("site folder {site} not found"))?;
         if !root.is_dir() {
             bail!("{site} is not a folder");
         }
-        Ok(Box::new(Dir { root }))
+        return Ok(Store::Dir(root));
     }
+    Ok(store)
 }
 
 struct Check<'m> {
     label: &'static str,
     path: &'m str,
-    url: &'m str,
+    url: String,
     sha256: &'m str,
-    size: u64,
+    size: Option<u64>,
 }
 
-/// Checks `site`; `Ok(true)` when everything matched.
-pub fn run(site: &str, quiet: bool) -> Result<bool> {
-    let source = open(site)?;
-    let bytes = source.manifest()?;
+/// The trusted key from `--pubkey`: a file's contents, or the key itself.
+fn trusted_key(arg: &str) -> Result<String> {
+    let text = if Path::new(arg).is_file() {
+        std::fs::read_to_string(arg).with_context(|| format!("cannot read {arg}"))?
+    } else {
+        arg.to_owned()
+    };
+    signature::public_key_line(&text).with_context(|| format!("--pubkey {arg}"))?;
+    Ok(text)
+}
+
+/// Checks a site; `Ok(true)` when everything held.
+pub fn run(args: &VerifyArgs, quiet: bool) -> Result<bool> {
+    let key = args.pubkey.as_deref().map(trusted_key).transpose()?;
+    let store = open(&args.site)?;
+    let Some(bytes) = store.read("manifest.json")? else {
+        bail!("no manifest.json at {}: not a vouch site", store.describe());
+    };
     let manifest = match Manifest::parse(&bytes) {
         Ok(m) => m,
         Err(e) => {
             println!("invalid   manifest.json: {e}");
             println!(
                 "vouch verify: FAILED: {}: manifest.json is not valid",
-                source.describe()
+                store.describe()
             );
             return Ok(false);
         }
     };
+    let id = snapshot_id(&bytes);
+    let mut problems: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
 
-    let checks: Vec<Check<'_>> = manifest
+    // 1. The signature, against the key the auditor trusts.
+    let sig = store
+        .read("manifest.json.minisig")?
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
+    match (&key, &sig) {
+        (Some(_), None) => problems.push("unsigned  manifest.json has no manifest.json.minisig, but --pubkey was given".into()),
+        (Some(k), Some(s)) => match signature::verify(k, s, &bytes) {
+            Ok(v) => match signature::snapshot_in_comment(&v.trusted_comment) {
+                Some(named) if named != id => problems.push(format!(
+                    "signature the signed comment names snapshot {named}, but manifest.json is snapshot {id}"
+                )),
+                _ => notes.push(format!("signature valid, by trusted key {}", v.key_id)),
+            },
+            Err(e) => problems.push(format!("signature {e}")),
+        },
+        (None, Some(s)) => notes.push(format!(
+            "signature present (key {}), not checked: pass --pubkey with the key you trust",
+            signature::signature_key_id(s).unwrap_or_else(|_| "unreadable".into())
+        )),
+        (None, None) => notes.push("signature none (unsigned site)".into()),
+    }
+
+    // 2. The snapshot chain.
+    let history = match store.read("history.json")? {
+        Some(h) => match History::parse(&h) {
+            Ok(h) => Some(h),
+            Err(e) => {
+                problems.push(format!("chain     {e}"));
+                None
+            }
+        },
+        None => None,
+    };
+    let mut retained = BTreeSet::new();
+    match &history {
+        Some(h) => {
+            let mut read_err = None;
+            let chain = check_chain(&id, &manifest, h, &mut |rel| match store.read(rel) {
+                Ok(b) => {
+                    if let Some(m) = b.as_deref().and_then(|b| Manifest::parse(b).ok()) {
+                        retained.extend(m.artifacts.into_iter().map(|a| a.sha256));
+                    }
+                    b
+                }
+                Err(e) => {
+                    read_err = Some(e);
+                    None
+                }
+            });
+            if let Some(e) = read_err {
+                return Err(e);
+            }
+            problems.extend(chain.iter().map(|p| format!("chain     {p}")));
+            notes.push(format!(
+                "snapshot  {id}, {} earlier snapshot{} retained (of {})",
+                h.snapshots.len(),
+                if h.snapshots.len() == 1 { "" } else { "s" },
+                h.retain
+            ));
+        }
+        None if manifest.previous.is_some() => problems.push(
+            "chain     manifest.json names a previous snapshot, but history.json is missing".into(),
+        ),
+        None => notes.push(format!("snapshot  {id}, no history")),
+    }
+
+    // 3. Every byte: artifacts, generated files, and retained snapshots' objects.
+    let current: BTreeSet<&str> = manifest
+        .artifacts
+        .iter()
+        .map(|a| a.sha256.as_str())
+        .collect();
+    let mut checks: Vec<Check<'_>> = manifest
         .artifacts
         .iter()
         .map(|a| Check {
             label: "artifact",
             path: &a.path,
-            url: &a.url,
+            url: a.url.clone(),
             sha256: &a.sha256,
-            size: a.size,
+            size: Some(a.size),
         })
-        .chain(manifest.generated.iter().map(|g| Check {
-            label: "generated",
-            path: &g.path,
-            url: &g.path,
-            sha256: &g.sha256,
-            size: g.size,
-        }))
         .collect();
-
+    checks.extend(manifest.generated.iter().map(|g| Check {
+        label: "generated",
+        path: &g.path,
+        url: g.path.clone(),
+        sha256: &g.sha256,
+        size: Some(g.size),
+    }));
+    checks.extend(
+        retained
+            .iter()
+            .filter(|s| !current.contains(s.as_str()))
+            .map(|s| Check {
+                label: "retained",
+                path: s,
+                url: crate::model::object_url(s),
+                sha256: s,
+                size: None,
+            }),
+    );
     let results: Vec<(Verdict, String)> = checks
         .par_iter()
-        .map(|c| match source.hash(c.url) {
+        .map(|c| match hash(&store, &c.url) {
             Ok((sha, size)) => {
-                let v = Verdict::judge(c.sha256, c.size, &sha, size);
-                let detail = format!(
-                    "expected sha256 {} ({} bytes), got {sha} ({size} bytes)",
-                    c.sha256, c.size
-                );
-                (v, detail)
+                let v = Verdict::judge(c.sha256, c.size.unwrap_or(size), &sha, size);
+                (
+                    v,
+                    format!("expected sha256 {}, got {sha} ({size} bytes)", c.sha256),
+                )
             }
             Err(why) => (Verdict::Missing, why),
         })
         .collect();
-
     let mut artifacts = Summary::new(manifest.artifacts.len());
-    let mut generated = Summary::new(manifest.generated.len());
+    let mut others = Summary::new(checks.len() - manifest.artifacts.len());
     for (c, (verdict, detail)) in checks.iter().zip(&results) {
         if c.label == "artifact" {
             artifacts.record(*verdict);
         } else {
-            generated.record(*verdict);
+            others.record(*verdict);
         }
         if *verdict != Verdict::Verified {
-            println!(
+            problems.push(format!(
                 "{:<9} {} {} ({}): {detail}",
                 verdict.as_str(),
                 c.label,
                 c.path,
                 c.url
-            );
+            ));
         }
     }
-    let ok = artifacts.status() == "verified" && generated.status() == "verified";
-    if ok {
+
+    // 4. Optionally, rebuild from the evidence and compare snapshot ids.
+    if let Some(input) = &args.rebuild {
+        match rebuild(input, &args.site, &manifest, history.as_ref(), &id)? {
+            None => notes.push(format!(
+                "rebuild   {} reproduces snapshot {id}",
+                input.display()
+            )),
+            Some(diff) => problems.push(format!("rebuild   {}", diff)),
+        }
+    }
+
+    for p in &problems {
+        println!("{p}");
+    }
+    if !quiet || !problems.is_empty() {
+        for n in &notes {
+            println!("{n}");
+        }
+    }
+    if problems.is_empty() {
         if !quiet {
             println!(
-                "vouch verify: OK: all {} artifacts and {} generated files in {} match manifest.json (built {} by vouch {})",
+                "vouch verify: OK: all {} artifacts and {} other files in {} match manifest.json (built {} by vouch {})",
                 artifacts.total,
-                generated.total,
-                source.describe(),
+                others.total,
+                store.describe(),
                 manifest.built_at,
                 manifest.generator.version
             );
         }
+        Ok(true)
     } else {
         println!(
-            "vouch verify: FAILED: artifacts: {} verified, {} mismatched, {} missing of {}; generated files: {} verified, {} mismatched, {} missing of {}",
+            "vouch verify: FAILED: {} problem{}; artifacts: {} verified, {} mismatched, {} missing of {}; other files: {} verified, {} mismatched, {} missing of {}",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
             artifacts.verified,
             artifacts.failed,
             artifacts.missing,
             artifacts.total,
-            generated.verified,
-            generated.failed,
-            generated.missing,
-            generated.total
+            others.verified,
+            others.failed,
+            others.missing,
+            others.total
         );
+        Ok(false)
     }
-    Ok(ok)
+}
+
+/// Rebuilds `site` from `input` as it was built (same time, source, previous
+/// snapshot and retention). `None` when the snapshot ids match, else what
+/// differs.
+fn rebuild(
+    input: &Path,
+    site: &str,
+    manifest: &Manifest,
+    history: Option<&History>,
+    id: &str,
+) -> Result<Option<String>> {
+    let empty = History::empty(20);
+    let history = history.unwrap_or(&empty);
+    let previous = Previous::before(open(site)?, manifest, history)?;
+    let public_key = if manifest.generated.iter().any(|g| g.path == "vouch.pub") {
+        open(site)?
+            .read("vouch.pub")?
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    } else {
+        None
+    };
+    let tmp = tempdir_beside()?;
+    let out = tmp.join("site");
+    let plan = Plan {
+        input: input.to_path_buf(),
+        out: out.clone(),
+        built_at: manifest.built_at.clone(),
+        source: manifest.source.clone(),
+        previous,
+        retain: history.retain.max(1),
+        signer: None,
+        public_key,
+        strict: false,
+        show_progress: false,
+    };
+    let outcome = build::execute(plan);
+    let result = (|| {
+        let outcome = outcome?;
+        if outcome.snapshot_id == id {
+            return Ok(None);
+        }
+        let rebuilt = Manifest::parse(&std::fs::read(out.join("manifest.json"))?)?;
+        let mut diffs = Vec::new();
+        for a in &manifest.artifacts {
+            match rebuilt.artifacts.iter().find(|b| b.path == a.path) {
+                None => diffs.push(format!("{} is not in the evidence", a.path)),
+                Some(b) if b.sha256 != a.sha256 => diffs.push(format!("{} differs", a.path)),
+                _ => {}
+            }
+        }
+        for b in &rebuilt.artifacts {
+            if !manifest.artifacts.iter().any(|a| a.path == b.path) {
+                diffs.push(format!("{} was not published", b.path));
+            }
+        }
+        if diffs.is_empty() {
+            diffs.push(
+                "the evidence matches; the generated files differ (another vouch version?)".into(),
+            );
+        }
+        Ok(Some(format!(
+            "rebuilt snapshot {} differs from published {id}: {}",
+            outcome.snapshot_id,
+            diffs.join("; ")
+        )))
+    })();
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
+}
+
+fn tempdir_beside() -> Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("vouch-rebuild-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
 }

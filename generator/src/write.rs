@@ -5,6 +5,7 @@
 //! final rename, all work happens in `.<out>.vouch-staging-<pid>`.
 
 use std::{
+    collections::{BTreeSet, HashSet},
     fs::File,
     io::Read,
     path::{Path, PathBuf},
@@ -12,12 +13,19 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
-use vouch_core::{Artifact, MANIFEST_SCHEMA, Manifest, manifest::GeneratedFile, sha256_hex};
+use vouch_core::{
+    Artifact, MANIFEST_SCHEMA, Manifest,
+    history::{History, Source, snapshot_id},
+    manifest::GeneratedFile,
+    sha256_hex,
+};
 
 use crate::{
     assets::Assets,
     model::{Diagnostic, Site},
     render::{Renderer, TEXT_LIMIT},
+    sign::KeySigner,
+    snapshot::Previous,
 };
 
 /// A site under construction.
@@ -185,11 +193,38 @@ fn swap_two_step(staging: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes everything but the objects (which `load` already stored): assets,
-/// one page per artifact, the index, `manifest.json` and `SHA256SUMS`.
-/// Returns the diagnostics rendering produced.
-pub fn write_site(staging: &Staging, site: &Site, assets: &Assets) -> Result<Vec<Diagnostic>> {
-    let renderer = Renderer::new(site, assets)?;
+/// What a build publishes besides the evidence: its place in the snapshot
+/// chain, and its signature.
+pub struct Publish<'a> {
+    pub previous: Option<&'a Previous>,
+    pub retain: usize,
+    pub signer: Option<&'a KeySigner>,
+    /// `vouch.pub` to publish: the signer's public key, or, when rebuilding
+    /// a signed site without its key, the key that site published.
+    pub public_key: Option<String>,
+    pub source: Option<Source>,
+}
+
+pub struct Written {
+    pub snapshot_id: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Writes everything but the current objects (which `load` already stored):
+/// assets, one page per artifact, the index, the retained snapshots (their
+/// archived manifests and carried-forward objects), `history.json`,
+/// `statement.intoto.json`, `manifest.json` and its signature, `SHA256SUMS`.
+pub fn write_site(
+    staging: &Staging,
+    site: &Site,
+    assets: &Assets,
+    publish: &Publish<'_>,
+) -> Result<Written> {
+    let renderer = Renderer::new(
+        site,
+        assets,
+        publish.signer.is_some() || publish.public_key.is_some(),
+    )?;
     let mut generated = Vec::new();
     for (name, bytes) in &assets.files {
         generated.push(staging.write(&format!("assets/{name}"), bytes)?);
@@ -212,8 +247,55 @@ pub fn write_site(staging: &Staging, site: &Site, assets: &Assets) -> Result<Vec
         diagnostics.extend(diags);
     }
     diagnostics.sort();
+    let history = match publish.previous {
+        Some(p) => p.next_history(publish.retain),
+        None => History::empty(publish.retain),
+    };
+    generated.push(staging.write(
+        "index.html",
+        renderer.index(&diagnostics, &history)?.as_bytes(),
+    )?);
 
-    generated.push(staging.write("index.html", renderer.index(&diagnostics)?.as_bytes())?);
+    // The snapshot chain: earlier retained snapshots, archived, with the
+    // objects they need, and a page each.
+    if let Some(p) = publish.previous {
+        for (path, bytes) in p.carry(&history, staging)? {
+            generated.push(staging.write(&path, &bytes)?);
+        }
+    }
+    for s in &history.snapshots {
+        let bytes = std::fs::read(staging.path().join(&s.manifest))
+            .with_context(|| format!("reading the archived {}", s.manifest))?;
+        let m = Manifest::parse(&bytes)?;
+        let page = format!("snapshots/{}/index.html", s.id);
+        generated.push(staging.write(&page, renderer.snapshot(s, &m)?.as_bytes())?);
+    }
+    generated.push(staging.write("history.json", history.to_json_pretty().as_bytes())?);
+    if let Some(key) = &publish.public_key {
+        // The publisher's key, as a claim: readers must pin their own.
+        generated.push(staging.write("vouch.pub", key.as_bytes())?);
+    }
+    let artifacts: Vec<Artifact> = site
+        .artifacts
+        .iter()
+        .map(|e| Artifact {
+            path: e.path.clone(),
+            sha256: e.sha256.clone(),
+            size: e.size,
+            url: e.object_url(),
+            kind: e.kind,
+            page: e.page.clone(),
+            title: e.title.clone(),
+        })
+        .collect();
+    let previous_id = publish.previous.map(|p| p.id.clone());
+    let statement = intoto_statement(
+        &artifacts,
+        &site.built_at,
+        previous_id.as_deref(),
+        publish.source.as_ref(),
+    );
+    generated.push(staging.write("statement.intoto.json", statement.as_bytes())?);
     generated.sort_by(|a, b| a.path.cmp(&b.path));
 
     let manifest = Manifest {
@@ -223,38 +305,79 @@ pub fn write_site(staging: &Staging, site: &Site, assets: &Assets) -> Result<Vec
             version: env!("CARGO_PKG_VERSION").into(),
         },
         built_at: site.built_at.clone(),
-        artifacts: site
-            .artifacts
-            .iter()
-            .map(|e| Artifact {
-                path: e.path.clone(),
-                sha256: e.sha256.clone(),
-                size: e.size,
-                url: e.object_url(),
-                kind: e.kind,
-                page: e.page.clone(),
-                title: e.title.clone(),
-            })
-            .collect(),
+        previous: previous_id,
+        source: publish.source.clone(),
+        artifacts,
         generated,
     };
     manifest
         .validate()
         .context("internal error: the manifest this build produced is invalid")?;
-    staging.write("manifest.json", manifest.to_json_pretty().as_bytes())?;
-    staging.write("SHA256SUMS", sha256sums(&manifest).as_bytes())?;
+    let manifest_bytes = manifest.to_json_pretty().into_bytes();
+    let snapshot_id = snapshot_id(&manifest_bytes);
+    staging.write("manifest.json", &manifest_bytes)?;
+    if let Some(signer) = publish.signer {
+        let comment = vouch_core::signature::trusted_comment(&snapshot_id, &site.built_at);
+        staging.write(
+            "manifest.json.minisig",
+            signer.sign(&manifest_bytes, &comment).as_bytes(),
+        )?;
+    }
+    let retained = crate::snapshot::retained_objects(publish.previous, &history);
+    staging.write("SHA256SUMS", sha256sums(&manifest, &retained).as_bytes())?;
     // GitHub Pages' Jekyll would hide nothing of ours, but skip it anyway.
     staging.write(".nojekyll", b"")?;
-    Ok(diagnostics)
+    Ok(Written {
+        snapshot_id,
+        diagnostics,
+    })
 }
 
-/// GNU coreutils format (`<hex>  <path>`): every artifact's raw bytes, then
-/// every generated file, so `sha256sum -c SHA256SUMS` in the site root checks
-/// the whole site with no vouch installed.
-pub fn sha256sums(m: &Manifest) -> String {
+/// An in-toto Statement v1 naming every artifact, so CI can attest the
+/// snapshot with existing tools (GitHub artifact attestations, cosign).
+/// It cannot name the snapshot id (the manifest records this file's hash),
+/// so its predicate carries what the id is computed from.
+pub fn intoto_statement(
+    artifacts: &[Artifact],
+    built_at: &str,
+    previous: Option<&str>,
+    source: Option<&Source>,
+) -> String {
+    let subject: Vec<serde_json::Value> = artifacts
+        .iter()
+        .map(|a| serde_json::json!({ "name": a.path, "digest": { "sha256": a.sha256 } }))
+        .collect();
+    let statement = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": subject,
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {
+            "generator": { "name": "vouch", "version": env!("CARGO_PKG_VERSION") },
+            "builtAt": built_at,
+            "previousSnapshot": previous,
+            "source": source,
+        },
+    });
+    let mut s = serde_json::to_string_pretty(&statement).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The predicate type of vouch's in-toto statements.
+pub const PREDICATE_TYPE: &str = "urn:vouch:snapshot:v1";
+
+/// GNU coreutils format (`<hex>  <path>`): every artifact's raw bytes, the
+/// objects earlier retained snapshots need, then every generated file, so
+/// `sha256sum -c SHA256SUMS` in the site root checks the whole site with no
+/// vouch installed.
+pub fn sha256sums(m: &Manifest, retained: &BTreeSet<String>) -> String {
     let mut out = String::new();
     for a in &m.artifacts {
         out.push_str(&format!("{}  {}\n", a.sha256, a.url));
+    }
+    let current: HashSet<&str> = m.artifacts.iter().map(|a| a.sha256.as_str()).collect();
+    for sha in retained.iter().filter(|s| !current.contains(s.as_str())) {
+        out.push_str(&format!("{sha}  {}\n", crate::model::object_url(sha)));
     }
     for g in &m.generated {
         out.push_str(&format!("{}  {}\n", g.sha256, g.path));

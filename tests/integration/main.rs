@@ -9,4 +9,5 @@ mod build;
 mod common;
 mod hostile;
 mod serve;
+mod signing;
 mod verify;

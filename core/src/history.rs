@@ -1,0 +1,348 @@
+//! Snapshot history: `history.json`, and the hash chain it records.
+//!
+//! A snapshot id is the SHA-256 of a `manifest.json`'s bytes. Each manifest
+//! names the id of the one before it (`previous`), so retained snapshots form
+//! a chain that cannot be rewritten or cut in the middle without it showing.
+//!
+//! `history.json` lists the retained snapshots *before* the current one,
+//! newest first. The current snapshot is the site's `manifest.json` itself:
+//! `manifest.json` records `history.json`'s hash, so `history.json` cannot
+//! also contain the current id (the hash of a file that contains its hash).
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Manifest, hash::is_sha256_hex, sha256_hex, url::is_site_relative};
+
+pub const HISTORY_SCHEMA: u32 = 1;
+
+/// The snapshot id of `manifest.json` bytes.
+pub fn snapshot_id(manifest_bytes: &[u8]) -> String {
+    sha256_hex(manifest_bytes)
+}
+
+/// Where a snapshot came from, when CI said (`GITHUB_SHA`, `GITHUB_RUN_ID`,
+/// `GITHUB_REPOSITORY`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_url: Option<String>,
+}
+
+impl Source {
+    pub fn is_empty(&self) -> bool {
+        self == &Source::default()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    pub schema_version: u32,
+    /// How many snapshots the site keeps, the current one included.
+    pub retain: usize,
+    /// Earlier retained snapshots, newest first.
+    pub snapshots: Vec<Snapshot>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub id: String,
+    pub built_at: String,
+    #[serde(default)]
+    pub previous: Option<String>,
+    #[serde(default)]
+    pub source: Source,
+    /// Whether the archived manifest has a `.minisig` beside it.
+    pub signed: bool,
+    /// The archived `manifest.json`, relative to the site root.
+    pub manifest: String,
+}
+
+impl Snapshot {
+    /// The entry that describes `manifest` (whose bytes hash to `id`).
+    pub fn describe(id: &str, manifest: &Manifest, signed: bool) -> Self {
+        Self {
+            id: id.to_owned(),
+            built_at: manifest.built_at.clone(),
+            previous: manifest.previous.clone(),
+            source: manifest.source.clone().unwrap_or_default(),
+            signed,
+            manifest: archive_path(id),
+        }
+    }
+
+    pub fn signature(&self) -> String {
+        format!("{}.minisig", self.manifest)
+    }
+}
+
+/// Where a retained snapshot's manifest is archived.
+pub fn archive_path(id: &str) -> String {
+    format!("snapshots/{id}/manifest.json")
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HistoryError {
+    #[error("history.json is not valid: {0}")]
+    Json(String),
+    #[error("history.json: {0}")]
+    Invalid(String),
+}
+
+impl History {
+    pub fn empty(retain: usize) -> Self {
+        Self {
+            schema_version: HISTORY_SCHEMA,
+            retain,
+            snapshots: Vec::new(),
+        }
+    }
+
+    pub fn parse(bytes: &[u8]) -> Result<Self, HistoryError> {
+        let h: History =
+            serde_json::from_slice(bytes).map_err(|e| HistoryError::Json(e.to_string()))?;
+        if h.schema_version != HISTORY_SCHEMA {
+            return Err(HistoryError::Invalid(format!(
+                "unknown schema_version {}",
+                h.schema_version
+            )));
+        }
+        let mut seen = HashSet::new();
+        for s in &h.snapshots {
+            if !is_sha256_hex(&s.id) || !seen.insert(s.id.as_str()) {
+                return Err(HistoryError::Invalid(format!(
+                    "bad or repeated snapshot id {:?}",
+                    s.id
+                )));
+            }
+            if s.manifest != archive_path(&s.id) || !is_site_relative(&s.manifest) {
+                return Err(HistoryError::Invalid(format!(
+                    "snapshot {} has manifest {:?}",
+                    s.id, s.manifest
+                )));
+            }
+            if s.previous.as_deref().is_some_and(|p| !is_sha256_hex(p)) {
+                return Err(HistoryError::Invalid(format!(
+                    "snapshot {} has a bad previous id",
+                    s.id
+                )));
+            }
+        }
+        Ok(h)
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+/// Something wrong with a site's snapshot chain.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChainProblem {
+    #[error("snapshot {id} is missing: {manifest} cannot be read")]
+    Missing { id: String, manifest: String },
+    #[error("snapshot {id} was rewritten: its manifest now hashes to {actual}")]
+    Rewritten { id: String, actual: String },
+    #[error("snapshot {id} is not a valid manifest: {reason}")]
+    Unreadable { id: String, reason: String },
+    #[error(
+        "the chain is broken after {after}: it names {expected} as previous, but history.json has {found}"
+    )]
+    Broken {
+        after: String,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "the chain is broken after {after}: it names no previous snapshot, but history.json lists {found}"
+    )]
+    Cut { after: String, found: String },
+    #[error("history.json says snapshot {id} {what}, but its manifest disagrees")]
+    Misdescribed { id: String, what: &'static str },
+}
+
+/// Checks the chain from the current manifest through every snapshot in
+/// `history`, newest first. `archived(url)` returns an archived manifest's
+/// bytes (I/O stays with the caller). The oldest retained snapshot may name
+/// a previous one that retention has removed; that is not a problem.
+pub fn check_chain(
+    current_id: &str,
+    current: &Manifest,
+    history: &History,
+    archived: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+) -> Vec<ChainProblem> {
+    let mut problems = Vec::new();
+    let mut after = current_id.to_owned();
+    let mut expected = current.previous.clone();
+    for s in &history.snapshots {
+        match &expected {
+            None => problems.push(ChainProblem::Cut {
+                after: after.clone(),
+                found: s.id.clone(),
+            }),
+            Some(e) if e != &s.id => problems.push(ChainProblem::Broken {
+                after: after.clone(),
+                expected: e.clone(),
+                found: s.id.clone(),
+            }),
+            Some(_) => {}
+        }
+        let Some(bytes) = archived(&s.manifest) else {
+            problems.push(ChainProblem::Missing {
+                id: s.id.clone(),
+                manifest: s.manifest.clone(),
+            });
+            expected = s.previous.clone();
+            after = s.id.clone();
+            continue;
+        };
+        let actual = snapshot_id(&bytes);
+        if actual != s.id {
+            problems.push(ChainProblem::Rewritten {
+                id: s.id.clone(),
+                actual,
+            });
+        }
+        match Manifest::parse(&bytes) {
+            Ok(m) => {
+                if m.previous != s.previous {
+                    problems.push(ChainProblem::Misdescribed {
+                        id: s.id.clone(),
+                        what: "has this previous snapshot",
+                    });
+                }
+                if m.built_at != s.built_at {
+                    problems.push(ChainProblem::Misdescribed {
+                        id: s.id.clone(),
+                        what: "was built at this time",
+                    });
+                }
+                expected = m.previous;
+            }
+            Err(e) => {
+                problems.push(ChainProblem::Unreadable {
+                    id: s.id.clone(),
+                    reason: e.to_string(),
+                });
+                expected = s.previous.clone();
+            }
+        }
+        after = s.id.clone();
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::{Generator, MANIFEST_SCHEMA};
+
+    fn manifest(previous: Option<String>, n: u32) -> Manifest {
+        Manifest {
+            schema_version: MANIFEST_SCHEMA,
+            generator: Generator {
+                name: "vouch".into(),
+                version: "0".into(),
+            },
+            built_at: format!("2026-01-0{n}T00:00:00Z"),
+            previous,
+            source: None,
+            artifacts: vec![],
+            generated: vec![],
+        }
+    }
+
+    /// `(manifest bytes, snapshot id)`.
+    type Snap = (Vec<u8>, String);
+
+    /// Five snapshots, oldest first, and the archive files by path.
+    fn chain() -> (Vec<Snap>, HashMap<String, Vec<u8>>) {
+        let mut out: Vec<Snap> = Vec::new();
+        let mut files = HashMap::new();
+        for n in 1..=5 {
+            let prev = out.last().map(|(_, id)| id.clone());
+            let bytes = manifest(prev, n).to_json_pretty().into_bytes();
+            let id = snapshot_id(&bytes);
+            files.insert(archive_path(&id), bytes.clone());
+            out.push((bytes, id));
+        }
+        (out, files)
+    }
+
+    fn history_of(snaps: &[Snap]) -> History {
+        let mut h = History::empty(20);
+        for (bytes, id) in snaps.iter().rev() {
+            let m = Manifest::parse(bytes).expect("manifest");
+            h.snapshots.push(Snapshot::describe(id, &m, false));
+        }
+        h
+    }
+
+    #[test]
+    fn intact_chain_has_no_problems() {
+        let (snaps, files) = chain();
+        let (cur_bytes, cur_id) = &snaps[4];
+        let current = Manifest::parse(cur_bytes).expect("current");
+        let h = history_of(&snaps[..4]);
+        assert_eq!(History::parse(h.to_json_pretty().as_bytes()), Ok(h.clone()));
+        let problems = check_chain(cur_id, &current, &h, &mut |u| files.get(u).cloned());
+        assert_eq!(problems, vec![]);
+        // Retention dropped the oldest: still fine.
+        let problems = check_chain(cur_id, &current, &history_of(&snaps[1..4]), &mut |u| {
+            files.get(u).cloned()
+        });
+        assert_eq!(problems, vec![]);
+    }
+
+    #[test]
+    fn rewritten_and_removed_snapshots_are_named() {
+        let (snaps, mut files) = chain();
+        let current = Manifest::parse(&snaps[4].0).expect("current");
+        let h = history_of(&snaps[..4]);
+        let middle = snaps[2].1.clone();
+        files.insert(archive_path(&middle), b"{\"rewritten\": true}".to_vec());
+        let problems = check_chain(&snaps[4].1, &current, &h, &mut |u| files.get(u).cloned());
+        assert!(
+            problems
+                .iter()
+                .any(|p| matches!(p, ChainProblem::Rewritten { id, .. } if *id == middle)),
+            "{problems:?}"
+        );
+
+        let (snaps, files) = chain();
+        let mut h = history_of(&snaps[..4]);
+        let removed = h.snapshots.remove(1);
+        let problems = check_chain(&snaps[4].1, &current, &h, &mut |u| files.get(u).cloned());
+        assert!(
+            problems.iter().any(
+                |p| matches!(p, ChainProblem::Broken { expected, .. } if *expected == removed.id)
+            ),
+            "{problems:?}"
+        );
+
+        let mut h = history_of(&snaps[..4]);
+        h.snapshots.swap(0, 1);
+        assert!(!check_chain(&snaps[4].1, &current, &h, &mut |u| files.get(u).cloned()).is_empty());
+
+        let h = history_of(&snaps[..4]);
+        let problems = check_chain(&snaps[4].1, &current, &h, &mut |_| None);
+        assert_eq!(
+            problems
+                .iter()
+                .filter(|p| matches!(p, ChainProblem::Missing { .. }))
+                .count(),
+            4
+        );
+    }
+}

@@ -1,0 +1,156 @@
+//! minisign signatures over `manifest.json`, checked the same way by
+//! `vouch verify` and by the viewer in the browser.
+//!
+//! A signature proves something only under a key the reader chose to trust
+//! (pinned). A key that the site itself publishes is a *claim*.
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use minisign_verify::{PublicKey, Signature};
+
+/// What a good signature says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// The signing key's id, as minisign prints it (16 uppercase hex digits).
+    pub key_id: String,
+    /// The signed trusted comment.
+    pub trusted_comment: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("not a minisign public key: {0}")]
+    BadKey(String),
+    #[error("not a minisign signature: {0}")]
+    BadSignature(String),
+    #[error("signed by key {signed_by}, not by the trusted key {trusted}")]
+    UntrustedKey { signed_by: String, trusted: String },
+    #[error("the signature does not match the data (key {key_id})")]
+    Invalid { key_id: String },
+}
+
+/// The base64 key line from a `.pub` file's contents or a bare `RW…` key.
+pub fn public_key_line(text: &str) -> Result<&str, SignatureError> {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))
+        .ok_or_else(|| SignatureError::BadKey("empty".into()))?;
+    PublicKey::from_base64(line).map_err(|e| SignatureError::BadKey(e.to_string()))?;
+    Ok(line)
+}
+
+fn key_id(keynum: &[u8]) -> String {
+    let mut n = [0u8; 8];
+    n.copy_from_slice(&keynum[..8]);
+    format!("{:016X}", u64::from_le_bytes(n))
+}
+
+/// The id of a public key (`.pub` contents or a bare key).
+pub fn public_key_id(text: &str) -> Result<String, SignatureError> {
+    let raw = STANDARD
+        .decode(public_key_line(text)?)
+        .map_err(|e| SignatureError::BadKey(e.to_string()))?;
+    if raw.len() != 42 {
+        return Err(SignatureError::BadKey("wrong length".into()));
+    }
+    Ok(key_id(&raw[2..10]))
+}
+
+/// The id of the key that made a `.minisig`.
+pub fn signature_key_id(sig_text: &str) -> Result<String, SignatureError> {
+    let line = sig_text
+        .lines()
+        .nth(1)
+        .ok_or_else(|| SignatureError::BadSignature("missing signature line".into()))?;
+    let raw = STANDARD
+        .decode(line.trim())
+        .map_err(|e| SignatureError::BadSignature(e.to_string()))?;
+    if raw.len() != 74 {
+        return Err(SignatureError::BadSignature("wrong length".into()));
+    }
+    Ok(key_id(&raw[2..10]))
+}
+
+/// Checks `sig_text` (a `.minisig`) over `data` against the trusted key.
+pub fn verify(trusted_key: &str, sig_text: &str, data: &[u8]) -> Result<Verified, SignatureError> {
+    let pk = PublicKey::from_base64(public_key_line(trusted_key)?)
+        .map_err(|e| SignatureError::BadKey(e.to_string()))?;
+    let sig =
+        Signature::decode(sig_text).map_err(|e| SignatureError::BadSignature(e.to_string()))?;
+    let trusted = public_key_id(trusted_key)?;
+    let signed_by = signature_key_id(sig_text)?;
+    if signed_by != trusted {
+        return Err(SignatureError::UntrustedKey { signed_by, trusted });
+    }
+    pk.verify(data, &sig, false)
+        .map_err(|_| SignatureError::Invalid {
+            key_id: signed_by.clone(),
+        })?;
+    Ok(Verified {
+        key_id: signed_by,
+        trusted_comment: sig.trusted_comment().to_owned(),
+    })
+}
+
+/// The trusted comment vouch signs: the snapshot id and the build time.
+pub fn trusted_comment(snapshot_id: &str, built_at: &str) -> String {
+    format!("vouch snapshot:{snapshot_id}\tbuilt:{built_at}")
+}
+
+/// The snapshot id a vouch trusted comment names, if it names one.
+pub fn snapshot_in_comment(comment: &str) -> Option<&str> {
+    comment
+        .split('\t')
+        .find_map(|f| f.strip_prefix("vouch snapshot:"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // minisign's own documented example: a public key and its signature of
+    // the four bytes "test". Interop with the real minisign binary, both
+    // ways, is tested in tests/integration/signing.rs.
+    const PK: &str = "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3";
+    const SIG: &str = "untrusted comment: signature from minisign secret key
+RUQf6LRCGA9i559r3g7V1qNyJDApGip8MfqcadIgT9CuhV3EMhHoN1mGTkUidF/z7SrlQgXdy8ofjb7bNJJylDOocrCo8KLzZwo=
+trusted comment: timestamp:1633700835\tfile:test\tprehashed
+wLMDjy9FLAuxZ3q4NlEvkgtyhrr0gtTu6KC4KBJdITbbOeAi1zBIYo0v4iTgt8jJpIidRJnp94ABQkJAgAooBQ==";
+
+    #[test]
+    fn verifies_minisign_signatures() {
+        let v = verify(PK, SIG, b"test").expect("valid");
+        assert_eq!(v.key_id, public_key_id(PK).expect("id"));
+        assert!(v.trusted_comment.contains("timestamp:1633700835"));
+        let pub_file = format!("untrusted comment: minisign public key\n{PK}\n");
+        assert!(
+            verify(&pub_file, SIG, b"test").is_ok(),
+            "a .pub file's contents work too"
+        );
+    }
+
+    #[test]
+    fn rejects_tampering_and_other_keys() {
+        assert!(matches!(
+            verify(PK, SIG, b"tesT"),
+            Err(SignatureError::Invalid { .. })
+        ));
+        let other = "RWTAPRGkeqQvZYBtWz6ZnsS1rJc7hSBt9eXRZSHyHzW1XdlfNDDT/oCE";
+        assert!(matches!(
+            verify(other, SIG, b"test"),
+            Err(SignatureError::UntrustedKey { .. }) | Err(SignatureError::BadKey(_))
+        ));
+        assert!(matches!(
+            verify(PK, "garbage", b"test"),
+            Err(SignatureError::BadSignature(_))
+        ));
+        assert!(verify("not a key", SIG, b"test").is_err());
+    }
+
+    #[test]
+    fn comments() {
+        let c = trusted_comment("ab12", "2026-01-01T00:00:00Z");
+        assert_eq!(snapshot_in_comment(&c), Some("ab12"));
+        assert_eq!(snapshot_in_comment("timestamp:1"), None);
+    }
+}

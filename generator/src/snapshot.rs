@@ -1,0 +1,347 @@
+//! The snapshot chain: what the previous published site contributes to a
+//! build (its manifest becomes `previous`, its history is extended, the
+//! objects of retained snapshots are carried forward), and how retention
+//! trims it.
+
+use std::{
+    collections::{BTreeSet, HashMap},
+    fs::File,
+    io::{Read, Write},
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use anyhow::{Context, Result, bail};
+use vouch_core::{
+    Manifest, Sha256Hasher,
+    history::{self, History, Snapshot, check_chain, snapshot_id},
+};
+
+use crate::write::Staging;
+
+/// Where a published site's files come from.
+pub enum Store {
+    Dir(PathBuf),
+    Http { base: String, agent: ureq::Agent },
+}
+
+impl Store {
+    /// `--previous DIR|URL` (or the output folder).
+    pub fn open(spec: &str) -> Result<Self> {
+        if spec.starts_with("http://") || spec.starts_with("https://") {
+            let mut base = spec.split(['?', '#']).next().unwrap_or(spec).to_owned();
+            if base.ends_with(".html") {
+                base.truncate(base.rfind('/').map_or(base.len(), |i| i + 1));
+            }
+            if !base.ends_with('/') {
+                base.push('/');
+            }
+            let agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_connect(Some(Duration::from_secs(15)))
+                .user_agent(concat!("vouch/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .into();
+            Ok(Self::Http { base, agent })
+        } else {
+            Ok(Self::Dir(PathBuf::from(spec)))
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Dir(d) => d.display().to_string(),
+            Self::Http { base, .. } => base.clone(),
+        }
+    }
+
+    /// The bytes at site-relative `rel`, `None` when absent.
+    pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>> {
+        let mut out = Vec::new();
+        match self.reader(rel)? {
+            Some(mut r) => {
+                r.read_to_end(&mut out)
+                    .with_context(|| format!("cannot read {rel} from {}", self.describe()))?;
+                Ok(Some(out))
+            }
+            None => Ok(None),
+        }
+    }
+
+    pub fn reader(&self, rel: &str) -> Result<Option<Box<dyn Read + '_>>> {
+        if !vouch_core::url::is_site_relative(rel) {
+            bail!("refusing to read {rel:?}: not inside the site");
+        }
+        match self {
+            Self::Dir(root) => {
+                let mut path = root.clone();
+                for seg in rel.split('/') {
+                    let seg = percent_encoding::percent_decode_str(seg)
+                        .decode_utf8()
+                        .with_context(|| format!("{rel:?} is not valid UTF-8"))?;
+                    path.push(seg.as_ref());
+                }
+                let real = match std::fs::canonicalize(&path) {
+                    Ok(p) => p,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("cannot read {}", path.display()));
+                    }
+                };
+                // A symlink in the site must not lead a verifier out of it.
+                let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+                if !real.starts_with(&root) {
+                    bail!("{rel} resolves outside the site folder");
+                }
+                let f =
+                    File::open(&real).with_context(|| format!("cannot read {}", real.display()))?;
+                Ok(Some(Box::new(f)))
+            }
+            Self::Http { base, agent } => {
+                let url = format!("{base}{rel}");
+                let resp = agent
+                    .get(&url)
+                    .call()
+                    .with_context(|| format!("cannot fetch {url}"))?;
+                match resp.status().as_u16() {
+                    200 => Ok(Some(Box::new(
+                        resp.into_body().into_with_config().limit(u64::MAX).reader(),
+                    ))),
+                    404 => Ok(None),
+                    s => bail!("{url} answered HTTP {s}"),
+                }
+            }
+        }
+    }
+
+    /// Copies object `sha256` into `staging`, checking its bytes hash to its
+    /// name: a damaged previous site must not leak into the new one.
+    fn carry_object(&self, sha256: &str, staging: &Staging) -> Result<()> {
+        let rel = crate::model::object_url(sha256);
+        let dest = staging.objects_dir().join(sha256);
+        if dest.exists() {
+            return Ok(());
+        }
+        let Some(mut src) = self.reader(&rel)? else {
+            bail!(
+                "the previous site at {} lacks {rel}, which a retained snapshot needs",
+                self.describe()
+            );
+        };
+        let tmp = staging.objects_dir().join(format!(".carry-{sha256}"));
+        let mut out =
+            File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut h = Sha256Hasher::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = src
+                .read(&mut buf)
+                .with_context(|| format!("cannot read {rel}"))?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+            out.write_all(&buf[..n])
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+        }
+        drop(out);
+        let actual = h.finish_hex();
+        if actual != sha256 {
+            let _ = std::fs::remove_file(&tmp);
+            bail!("the previous site's {rel} is damaged: its bytes hash to {actual}");
+        }
+        std::fs::rename(&tmp, &dest)
+            .with_context(|| format!("cannot move {} into place", tmp.display()))
+    }
+}
+
+/// The snapshot a build follows.
+pub struct Previous {
+    pub id: String,
+    pub bytes: Vec<u8>,
+    pub manifest: Manifest,
+    pub signature: Option<Vec<u8>>,
+    /// The previous site's own history (snapshots before it).
+    pub history: History,
+    /// Archived manifests (and signatures) of `history`, by id.
+    pub archived: HashMap<String, (Vec<u8>, Option<Vec<u8>>)>,
+    pub store: Store,
+}
+
+impl Previous {
+    /// Reads the snapshot published at `store`, `None` when there is none.
+    /// Refuses a previous site whose own chain is broken.
+    pub fn load(store: Store) -> Result<Option<Self>> {
+        let Some(bytes) = store.read("manifest.json")? else {
+            return Ok(None);
+        };
+        let manifest = Manifest::parse(&bytes).with_context(|| {
+            format!(
+                "the previous site at {} has an invalid manifest.json",
+                store.describe()
+            )
+        })?;
+        let signature = store.read("manifest.json.minisig")?;
+        let history = match store.read("history.json")? {
+            Some(h) => History::parse(&h).with_context(|| {
+                format!(
+                    "the previous site at {} has an invalid history.json",
+                    store.describe()
+                )
+            })?,
+            None => History::empty(0),
+        };
+        Self::from_parts(store, bytes, manifest, signature, history)
+    }
+
+    /// The snapshot that the site at `store` was built on: its `previous`,
+    /// with the history as it stood then (for `vouch verify --rebuild`).
+    pub fn before(store: Store, current: &Manifest, history: &History) -> Result<Option<Self>> {
+        let Some(id) = &current.previous else {
+            return Ok(None);
+        };
+        let Some(first) = history.snapshots.first().filter(|s| &s.id == id) else {
+            bail!("history.json does not start with the previous snapshot {id}");
+        };
+        let bytes = store
+            .read(&first.manifest)?
+            .with_context(|| format!("{} is missing", first.manifest))?;
+        let manifest = Manifest::parse(&bytes)
+            .with_context(|| format!("{} is not a valid manifest", first.manifest))?;
+        let signature = store.read(&first.signature())?;
+        let mut older = history.clone();
+        older.snapshots.remove(0);
+        Self::from_parts(store, bytes, manifest, signature, older)
+    }
+
+    fn from_parts(
+        store: Store,
+        bytes: Vec<u8>,
+        manifest: Manifest,
+        signature: Option<Vec<u8>>,
+        history: History,
+    ) -> Result<Option<Self>> {
+        let id = snapshot_id(&bytes);
+        let mut archived = HashMap::new();
+        let mut fetch_err = None;
+        let problems = check_chain(&id, &manifest, &history, &mut |rel| match store.read(rel) {
+            Ok(b) => b,
+            Err(e) => {
+                fetch_err = Some(e);
+                None
+            }
+        });
+        if let Some(e) = fetch_err {
+            return Err(e);
+        }
+        if !problems.is_empty() {
+            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            bail!(
+                "the previous site at {} has a broken snapshot chain, so it cannot be extended:\n  {}",
+                store.describe(),
+                list.join("\n  ")
+            );
+        }
+        for s in &history.snapshots {
+            let b = store
+                .read(&s.manifest)?
+                .with_context(|| format!("{} vanished", s.manifest))?;
+            let sig = store.read(&s.signature())?;
+            archived.insert(s.id.clone(), (b, sig));
+        }
+        Ok(Some(Self {
+            id,
+            bytes,
+            manifest,
+            signature,
+            history,
+            archived,
+            store,
+        }))
+    }
+
+    /// The history of a build that follows this snapshot, keeping `retain`
+    /// snapshots in all (the new one included).
+    pub fn next_history(&self, retain: usize) -> History {
+        let mut h = History::empty(retain);
+        h.snapshots.push(Snapshot::describe(
+            &self.id,
+            &self.manifest,
+            self.signature.is_some(),
+        ));
+        h.snapshots.extend(self.history.snapshots.iter().cloned());
+        h.snapshots.truncate(retain.saturating_sub(1));
+        h
+    }
+
+    /// Archives the retained snapshots' manifests and signatures, and carries
+    /// their objects forward. Returns the archived files written.
+    pub fn carry(&self, history: &History, staging: &Staging) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut files = Vec::new();
+        let mut objects = BTreeSet::new();
+        for s in &history.snapshots {
+            let (bytes, sig) = if s.id == self.id {
+                (self.bytes.clone(), self.signature.clone())
+            } else {
+                self.archived
+                    .get(&s.id)
+                    .cloned()
+                    .with_context(|| format!("snapshot {} was not loaded", s.id))?
+            };
+            let m = Manifest::parse(&bytes)?;
+            objects.extend(m.artifacts.iter().map(|a| a.sha256.clone()));
+            files.push((s.manifest.clone(), bytes));
+            if let Some(sig) = sig {
+                files.push((s.signature(), sig));
+            }
+        }
+        for sha in &objects {
+            self.store.carry_object(sha, staging)?;
+        }
+        Ok(files)
+    }
+}
+
+/// The objects every retained snapshot needs, for SHA256SUMS.
+pub fn retained_objects(previous: Option<&Previous>, history: &History) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    if let Some(p) = previous {
+        for s in &history.snapshots {
+            let bytes = if s.id == p.id {
+                Some(&p.bytes)
+            } else {
+                p.archived.get(&s.id).map(|(b, _)| b)
+            };
+            if let Some(m) = bytes.and_then(|b| Manifest::parse(b).ok()) {
+                out.extend(m.artifacts.into_iter().map(|a| a.sha256));
+            }
+        }
+    }
+    out
+}
+
+/// The source of this build, from GitHub Actions' environment.
+pub fn source_from_env() -> Option<history::Source> {
+    let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let repository = get("GITHUB_REPOSITORY");
+    let run_id = get("GITHUB_RUN_ID");
+    let run_url = match (&repository, &run_id) {
+        (Some(r), Some(id)) => Some(format!(
+            "{}/{r}/actions/runs/{id}",
+            get("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into())
+        )),
+        _ => None,
+    };
+    let s = history::Source {
+        commit: get("GITHUB_SHA"),
+        repository,
+        run_id,
+        run_url,
+    };
+    (!s.is_empty()).then_some(s)
+}
+
+/// Makes `Path` usable for the output folder as a previous site.
+pub fn dir_store(path: &Path) -> Store {
+    Store::Dir(path.to_path_buf())
+}
