@@ -71,6 +71,9 @@ fn handle(root: &Path, rq: Request) {
         header("Content-Type", &content_type(&path)),
         header("Cache-Control", "no-cache"),
         header("X-Content-Type-Options", "nosniff"),
+        // tiny_http sometimes leaves a reused keep-alive connection without
+        // an answer; one request per connection is fine for a preview.
+        header("Connection", "close"),
     ]
     .into_iter()
     .flatten()

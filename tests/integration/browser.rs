@@ -403,3 +403,242 @@ async fn hostile_evidence_never_runs_and_pages_obey_the_csp() {
     );
     browser.client.clone().close().await.expect("close");
 }
+
+/// Waits until `attr` on `css` is something other than `pending`, and
+/// returns it.
+async fn settled(c: &Client, css: &str, attr_name: &str, pending: &[&str]) -> String {
+    let started = Instant::now();
+    loop {
+        let v = attr(c, css, attr_name).await;
+        if let Some(v) = &v
+            && !pending.contains(&v.as_str())
+        {
+            return v.clone();
+        }
+        if started.elapsed() > TIMEOUT {
+            let url = c
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            let log = console_messages(c).await;
+            panic!("{css}[{attr_name}] did not settle on {url} (last {v:?}); console: {log:#?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn signature_status(c: &Client) -> String {
+    settled(c, "#signature-status", "data-status", &["checking"]).await
+}
+
+/// Signed snapshots in the browser: `#signature-status` under a pinned key,
+/// the chain, the history, the diff, time travel, and tampering.
+#[tokio::test(flavor = "multi_thread")]
+async fn signatures_history_diff_and_time_travel_in_the_browser() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    copy_dir(&fixture("basic"), &input);
+    let keys = tmp.path().join("keys");
+    let other = tmp.path().join("other");
+    for dir in [&keys, &other] {
+        let out = vouch()
+            .args(["keygen", "--unencrypted", "--out-dir"])
+            .arg(dir)
+            .output()
+            .expect("keygen");
+        assert!(out.status.success());
+    }
+    let site = tmp.path().join("site");
+    for n in 0..3u32 {
+        std::fs::write(input.join("logs/ci.log"), format!("run {n}\n")).expect("write");
+        if n == 2 {
+            std::fs::write(input.join("reports/PHASE2.md"), "# Phase 2\n").expect("write");
+        }
+        let out = vouch()
+            .env(
+                "SOURCE_DATE_EPOCH",
+                (1_767_225_600 + n * 86_400).to_string(),
+            )
+            .arg("build")
+            .arg(&input)
+            .arg("--out")
+            .arg(&site)
+            .arg("--sign")
+            .arg(keys.join("vouch.key"))
+            .output()
+            .expect("build");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let key_line = |dir: &std::path::Path| {
+        std::fs::read_to_string(dir.join("vouch.pub"))
+            .expect("pub")
+            .lines()
+            .nth(1)
+            .expect("key")
+            .to_owned()
+    };
+    let (key, other_key) = (key_line(&keys), key_line(&other));
+    let key_id = vouch_core::signature::public_key_id(&key).expect("id");
+    let server = serve(&site);
+    let browser = launch().await;
+    let c = &browser.client;
+
+    // No pinned key: signed, but by nobody the reader trusts yet.
+    c.goto(&server.url).await.expect("open");
+    assert_eq!(signature_status(c).await, "untrusted-key");
+    assert_eq!(
+        attr(c, "#signature-status", "data-key-id").await.as_deref(),
+        Some(key_id.as_str())
+    );
+
+    // Pinned from the URL: valid, and remembered for the site.
+    c.goto(&format!("{}index.html#pubkey={key}", server.url))
+        .await
+        .expect("open");
+    assert_eq!(signature_status(c).await, "valid");
+    c.goto(&format!("{}index.html", server.url))
+        .await
+        .expect("open");
+    c.refresh().await.expect("reload");
+    assert_eq!(
+        signature_status(c).await,
+        "valid",
+        "the pinned key is remembered"
+    );
+
+    // The chain and the history: three snapshots, each signature valid.
+    assert_eq!(
+        settled(c, "#chain-status", "data-status", &["checking"]).await,
+        "intact"
+    );
+    let rows = c
+        .find_all(Locator::Css("#snapshot-history [data-snapshot]"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 3);
+    for r in rows {
+        assert_eq!(
+            r.attr("data-signature").await.expect("attr").as_deref(),
+            Some("valid")
+        );
+    }
+
+    // The diff between the last two snapshots.
+    let changes = c
+        .find_all(Locator::Css("#snapshot-diff [data-change]"))
+        .await
+        .expect("diff");
+    let mut seen = Vec::new();
+    for ch in changes {
+        seen.push((
+            ch.attr("data-change").await.expect("a").unwrap_or_default(),
+            ch.attr("data-path").await.expect("a").unwrap_or_default(),
+        ));
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("added".into(), "reports/PHASE2.md".into()),
+            ("changed".into(), "logs/ci.log".into())
+        ]
+    );
+    // From the oldest snapshot instead.
+    let history: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("h"))
+            .expect("json");
+    let oldest = history["snapshots"][1]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    c.find(Locator::Css("#diff-from"))
+        .await
+        .expect("select")
+        .select_by_value(&oldest)
+        .await
+        .expect("select oldest");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let n = c
+        .find_all(Locator::Css("#snapshot-diff [data-change]"))
+        .await
+        .expect("diff")
+        .len();
+    assert_eq!(
+        n, 2,
+        "ci.log changed and PHASE2.md added since the oldest too"
+    );
+
+    // Pasting another key: the signature is not by the trusted key.
+    c.find(Locator::Css("#pubkey-input"))
+        .await
+        .expect("input")
+        .send_keys(&other_key)
+        .await
+        .expect("type");
+    c.find(Locator::Css("#pin-key"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(signature_status(c).await, "untrusted-key");
+    c.find(Locator::Css("#forget-key"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    c.goto(&format!("{}index.html#pubkey={key}", server.url))
+        .await
+        .expect("open");
+    assert_eq!(signature_status(c).await, "valid");
+
+    // Time travel: the oldest snapshot, verified as it was published.
+    c.goto(&format!("{}snapshots/{oldest}/index.html", server.url))
+        .await
+        .expect("open");
+    assert_eq!(final_status(c).await, "verified");
+    assert_eq!(signature_status(c).await, "valid");
+    let old_log = statuses(c)
+        .await
+        .into_iter()
+        .find(|(p, _)| p == "logs/ci.log");
+    assert_eq!(old_log.map(|(_, s)| s).as_deref(), Some("verified"));
+    assert!(
+        c.find(Locator::Css(r#"[data-artifact="reports/PHASE2.md"]"#))
+            .await
+            .is_err(),
+        "not in that snapshot"
+    );
+
+    // Tampering: one byte of manifest.json breaks the signature; a rewritten
+    // archived snapshot breaks the chain, loudly.
+    let manifest_path = site.join("manifest.json");
+    let original = std::fs::read_to_string(&manifest_path).expect("read");
+    std::fs::write(
+        &manifest_path,
+        original.replacen("2026-01-03T00", "2026-01-04T00", 1),
+    )
+    .expect("write");
+    c.goto(&format!("{}index.html", server.url))
+        .await
+        .expect("open");
+    c.refresh().await.expect("reload");
+    assert_eq!(signature_status(c).await, "invalid");
+    std::fs::write(&manifest_path, &original).expect("restore");
+    let middle = site.join(history["snapshots"][0]["manifest"].as_str().expect("m"));
+    let text = std::fs::read_to_string(&middle).expect("read");
+    std::fs::write(&middle, text.replacen("\"vouch\"", "\"vouch \"", 1)).expect("write");
+    c.refresh().await.expect("reload");
+    assert_eq!(
+        settled(c, "#chain-status", "data-status", &["checking"]).await,
+        "broken"
+    );
+    browser.client.clone().close().await.expect("close");
+}

@@ -52,9 +52,38 @@ async fn get(url: &str) -> Result<Response, ApiError> {
     Ok(resp)
 }
 
-/// Fetches and validates the site's `manifest.json`.
-pub async fn fetch_manifest(root: &str) -> Result<Manifest, ApiError> {
-    let url = format!("{root}manifest.json");
+/// A manifest as fetched: its bytes (what signatures and snapshot ids are
+/// computed over), parsed, and its snapshot id, computed here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManifestDoc {
+    pub bytes: Vec<u8>,
+    pub manifest: Manifest,
+    pub id: String,
+}
+
+/// The body at `url`, or `None` on a 404.
+pub async fn fetch_optional(url: &str) -> Result<Option<Vec<u8>>, ApiError> {
+    match get(url).await {
+        Ok(resp) => resp.binary().await.map(Some).map_err(|e| ApiError::Read {
+            url: url.to_owned(),
+            message: e.to_string(),
+        }),
+        Err(ApiError::Status { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A text file, or `None` on a 404.
+pub async fn fetch_text(url: &str) -> Result<Option<String>, ApiError> {
+    Ok(fetch_optional(url)
+        .await?
+        .map(|b| String::from_utf8_lossy(&b).into_owned()))
+}
+
+/// Fetches and validates a `manifest.json`: the site's, or an archived one
+/// at `path` under `root`.
+pub async fn fetch_manifest_at(root: &str, path: &str) -> Result<ManifestDoc, ApiError> {
+    let url = format!("{root}{path}");
     let bytes = get(&url)
         .await?
         .binary()
@@ -63,7 +92,18 @@ pub async fn fetch_manifest(root: &str) -> Result<Manifest, ApiError> {
             url: url.clone(),
             message: e.to_string(),
         })?;
-    Ok(Manifest::parse(&bytes)?)
+    let manifest = Manifest::parse(&bytes)?;
+    let id = vouch_core::history::snapshot_id(&bytes);
+    Ok(ManifestDoc {
+        bytes,
+        manifest,
+        id,
+    })
+}
+
+/// Fetches and validates the site's `manifest.json`.
+pub async fn fetch_manifest(root: &str) -> Result<ManifestDoc, ApiError> {
+    fetch_manifest_at(root, "manifest.json").await
 }
 
 /// Streams `url`'s body through SHA-256 without holding it in memory,

@@ -12,6 +12,7 @@
 pub mod api;
 pub mod components;
 pub mod pages;
+pub mod trust;
 pub mod verify;
 
 use leptos::prelude::*;
@@ -32,6 +33,8 @@ pub enum PageKind {
     Index,
     /// One artifact's page: verify that artifact.
     Artifact(String),
+    /// A retained snapshot's page: verify that snapshot as it was published.
+    Snapshot(String),
 }
 
 /// Entry point, run by the boot module once the wasm is instantiated.
@@ -45,8 +48,13 @@ pub fn start() {
     let Some(body) = doc.body() else { return };
     let data = body.dataset();
     let root = data.get("vouchRoot").unwrap_or_default();
-    let page = match (data.get("vouchPage").as_deref(), data.get("vouchArtifact")) {
-        (Some("artifact"), Some(path)) => PageKind::Artifact(path),
+    let page = match data.get("vouchPage").as_deref() {
+        Some("artifact") => data
+            .get("vouchArtifact")
+            .map_or(PageKind::Index, PageKind::Artifact),
+        Some("snapshot") => data
+            .get("vouchSnapshot")
+            .map_or(PageKind::Index, PageKind::Snapshot),
         _ => PageKind::Index,
     };
     if let Some(html) = doc.document_element() {

@@ -1,15 +1,18 @@
 use leptos::prelude::*;
-use vouch_core::Manifest;
 
 use crate::{
-    components::{ArtifactTable, VerificationSummary},
+    api::ManifestDoc,
+    components::{ArtifactTable, HistoryPanel, SignaturePanel, VerificationSummary},
+    trust,
     verify::{self, Progress, RowStatus},
 };
 
-/// The index: verifies every artifact, with a filter over the list.
+/// The index: the signature under the reader's pinned key, every artifact
+/// re-hashed (with a filter over the list), and the snapshot history.
 #[component]
-pub fn IndexPage(root: String, manifest: Manifest) -> impl IntoView {
+pub fn IndexPage(root: String, doc: ManifestDoc) -> impl IntoView {
     let progress = Progress::new();
+    let manifest = doc.manifest.clone();
     let rows: Vec<_> = manifest
         .artifacts
         .iter()
@@ -21,10 +24,19 @@ pub fn IndexPage(root: String, manifest: Manifest) -> impl IntoView {
         rows.iter().map(|(_, s)| *s).collect(),
         progress,
     );
+    let pinned = RwSignal::new(trust::pinned(&root));
     let (filter, set_filter) = signal(String::new());
     let (problems_only, set_problems_only) = signal(false);
     view! {
         <section class="verify-panel">
+            <SignaturePanel
+                root=root.clone()
+                bytes=doc.bytes.clone()
+                id=doc.id.clone()
+                sig_path="manifest.json.minisig".to_owned()
+                pinned=pinned
+            />
+            <p class="snapshot-id">"This snapshot: " <code id="snapshot-id">{doc.id.clone()}</code></p>
             <VerificationSummary progress=progress />
             <div class="controls">
                 <input
@@ -43,7 +55,8 @@ pub fn IndexPage(root: String, manifest: Manifest) -> impl IntoView {
                     " Problems only"
                 </label>
             </div>
-            <ArtifactTable root=root rows=rows filter=filter problems_only=problems_only />
+            <ArtifactTable root=root.clone() rows=rows filter=filter problems_only=problems_only />
+            <HistoryPanel root=root current=doc pinned=pinned />
         </section>
     }
 }

@@ -1,0 +1,252 @@
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use vouch_core::{
+    diff::diff,
+    history::{ChainProblem, History, check_chain},
+};
+
+use super::signature::{SigState, judge};
+use crate::api::{self, ManifestDoc};
+
+/// One snapshot the viewer loaded: the current one or a retained one.
+#[derive(Clone, Debug, PartialEq)]
+struct Loaded {
+    id: String,
+    built_at: String,
+    commit: Option<String>,
+    run_url: Option<String>,
+    page: String,
+    doc: Option<ManifestDoc>,
+    sig: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Chain {
+    snapshots: Vec<Loaded>,
+    problems: Vec<ChainProblem>,
+    has_history: bool,
+}
+
+async fn load(root: String, current: ManifestDoc) -> Chain {
+    let history = match api::fetch_optional(&format!("{root}history.json")).await {
+        Ok(Some(b)) => History::parse(&b).ok(),
+        _ => None,
+    };
+    let current_sig = api::fetch_text(&format!("{root}manifest.json.minisig"))
+        .await
+        .ok()
+        .flatten();
+    let source = current.manifest.source.clone().unwrap_or_default();
+    let mut snapshots = vec![Loaded {
+        id: current.id.clone(),
+        built_at: current.manifest.built_at.clone(),
+        commit: source.commit,
+        run_url: source.run_url,
+        page: "index.html".into(),
+        doc: Some(current.clone()),
+        sig: current_sig,
+    }];
+    let Some(history) = history else {
+        let problems = if current.manifest.previous.is_some() {
+            vec![ChainProblem::Missing {
+                id: "history.json".into(),
+                manifest: "history.json".into(),
+            }]
+        } else {
+            vec![]
+        };
+        return Chain {
+            snapshots,
+            problems,
+            has_history: false,
+        };
+    };
+    let mut bytes: HashMap<String, Vec<u8>> = HashMap::new();
+    for s in &history.snapshots {
+        let b = api::fetch_optional(&format!("{root}{}", s.manifest))
+            .await
+            .ok()
+            .flatten();
+        let sig = api::fetch_text(&format!("{root}{}", s.signature()))
+            .await
+            .ok()
+            .flatten();
+        let doc = b.as_ref().and_then(|b| {
+            vouch_core::Manifest::parse(b).ok().map(|m| ManifestDoc {
+                bytes: b.clone(),
+                manifest: m,
+                id: vouch_core::history::snapshot_id(b),
+            })
+        });
+        if let Some(b) = b {
+            bytes.insert(s.manifest.clone(), b);
+        }
+        snapshots.push(Loaded {
+            id: s.id.clone(),
+            built_at: s.built_at.clone(),
+            commit: s.source.commit.clone(),
+            run_url: s.source.run_url.clone(),
+            page: format!("snapshots/{}/index.html", s.id),
+            doc,
+            sig,
+        });
+    }
+    let problems = check_chain(&current.id, &current.manifest, &history, &mut |u| {
+        bytes.get(u).cloned()
+    });
+    Chain {
+        snapshots,
+        problems,
+        has_history: true,
+    }
+}
+
+/// `#chain-status`, the snapshot history with each signature's state under
+/// the pinned key, and a diff between any two snapshots.
+#[component]
+pub fn HistoryPanel(
+    root: String,
+    current: ManifestDoc,
+    pinned: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let chain: RwSignal<Option<Chain>> = RwSignal::new(None);
+    let (from, set_from) = signal(String::new());
+    let (to, set_to) = signal(current.id.clone());
+    {
+        let root = root.clone();
+        leptos::task::spawn_local(async move {
+            let c = load(root, current).await;
+            if let Some(prev) = c.snapshots.get(1) {
+                set_from.set(prev.id.clone());
+            }
+            chain.set(Some(c));
+        });
+    }
+    let status = move || match chain.get() {
+        None => "checking",
+        Some(c) if !c.problems.is_empty() => "broken",
+        Some(c) if c.has_history => "intact",
+        Some(_) => "none",
+    };
+    let banner = move || {
+        chain.get().map(|c| {
+            if c.problems.is_empty() {
+                let n = c.snapshots.len();
+                view! {
+                    <p>{format!("Snapshot chain intact: {n} snapshot{} checked by hash in this browser.", if n == 1 { "" } else { "s" })}</p>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <p class="chain-alarm">"THE SNAPSHOT HISTORY HAS BEEN TAMPERED WITH OR DAMAGED"</p>
+                    <ul>{c.problems.iter().map(|p| view! { <li>{p.to_string()}</li> }).collect_view()}</ul>
+                }
+                .into_any()
+            }
+        })
+    };
+    let rows = {
+        let root = root.clone();
+        move || {
+            let root = root.clone();
+            chain.get().map(|c| {
+                c.snapshots
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        let (doc, sig_file) = (s.doc.clone(), s.sig.clone());
+                        let sig = Memo::new(move |_| match &doc {
+                            Some(d) => judge(&d.bytes, &d.id, sig_file.as_deref(), pinned.get().as_deref()),
+                            None => SigState::Invalid { key_id: String::new(), why: "missing".into() },
+                        });
+                        view! {
+                            <tr data-snapshot=s.id.clone() data-signature=move || sig.with(SigState::as_str)>
+                                <td>
+                                    <a href=format!("{root}{}", s.page)><code>{s.id[..16].to_owned()} "…"</code></a>
+                                    {(i == 0).then_some(" (this snapshot)")}
+                                </td>
+                                <td><time>{s.built_at.clone()}</time></td>
+                                <td>
+                                    {s.commit.clone().map(|c| view! { <code>{c.chars().take(12).collect::<String>()}</code> })}
+                                    {s.run_url.clone().map(|u| view! { " " <a href=u rel="noopener noreferrer">"CI run"</a> })}
+                                </td>
+                                <td class=move || format!("sig sig-{}", sig.with(SigState::as_str))>{move || sig.with(SigState::as_str)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()
+            })
+        }
+    };
+    let options = move || {
+        chain.get().map(|c| {
+            c.snapshots
+                .iter()
+                .map(|s| (s.id.clone(), format!("{} · {}…", s.built_at, &s.id[..12])))
+                .collect::<Vec<_>>()
+        })
+    };
+    let changes = move || {
+        let c = chain.get()?;
+        let find = |id: &str| {
+            c.snapshots
+                .iter()
+                .find(|s| s.id == id)
+                .and_then(|s| s.doc.clone())
+        };
+        let (a, b) = (find(&from.get())?, find(&to.get())?);
+        Some(diff(&a.manifest, &b.manifest))
+    };
+    view! {
+        <section class="history-panel">
+            <h2>"Snapshots"</h2>
+            <div id="chain-status" class=move || format!("chain chain-{}", status()) data-status=status>
+                {banner}
+            </div>
+            <table id="snapshot-history" class="history">
+                <thead><tr><th>"Snapshot"</th><th>"Built"</th><th>"Source"</th><th>"Signature"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <div id="snapshot-diff">
+                <h3>"What changed"</h3>
+                <label>"From "
+                    <select id="diff-from" on:change=move |ev| set_from.set(event_target_value(&ev))>
+                        {move || options().unwrap_or_default().into_iter().map(|(id, label)| {
+                            let selected = id == from.get();
+                            view! { <option value=id selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>" to "
+                    <select id="diff-to" on:change=move |ev| set_to.set(event_target_value(&ev))>
+                        {move || options().unwrap_or_default().into_iter().map(|(id, label)| {
+                            let selected = id == to.get();
+                            view! { <option value=id selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                {move || changes().map(|list| {
+                    let count = |k: &str| list.iter().filter(|c| c.kind.as_str() == k).count().to_string();
+                    let (added, removed, changed) = (count("added"), count("removed"), count("changed"));
+                    view! {
+                        <table class="diff" data-added=added data-removed=removed data-changed=changed>
+                            <tbody>
+                                {list.into_iter().map(|c| {
+                                    let path = c.path.clone();
+                                    view! {
+                                        <tr data-change=c.kind.as_str() data-path=path>
+                                            <td class=format!("change change-{}", c.kind.as_str())>{c.kind.as_str()}</td>
+                                            <td><code>{c.path}</code></td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                })}
+                <p class="note">"Gate and status changes will appear here once reports' audit trails are extracted."</p>
+            </div>
+        </section>
+    }
+}

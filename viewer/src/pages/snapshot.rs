@@ -1,0 +1,86 @@
+use leptos::prelude::*;
+
+use crate::{
+    api::{self, ManifestDoc},
+    components::{ArtifactTable, ManifestFailed, SignaturePanel, VerificationSummary},
+    trust,
+    verify::{self, Progress, RowStatus},
+};
+
+/// Time travel: a retained snapshot, verified exactly as it was published.
+/// Its archived manifest must hash to its id; its artifacts' bytes are
+/// re-hashed from the site's content-addressed store.
+#[component]
+pub fn SnapshotPage(root: String, id: String) -> impl IntoView {
+    let loaded: RwSignal<Option<Result<ManifestDoc, String>>> = RwSignal::new(None);
+    let path = vouch_core::history::archive_path(&id);
+    {
+        let (root, id) = (root.clone(), id.clone());
+        leptos::task::spawn_local(async move {
+            let result = match api::fetch_manifest_at(&root, &path).await {
+                Ok(doc) if doc.id != id => Err(format!(
+                    "snapshot {id} was rewritten: its archived manifest now hashes to {}",
+                    doc.id
+                )),
+                other => other.map_err(|e| e.to_string()),
+            };
+            loaded.set(Some(result));
+        });
+    }
+    move || match loaded.get() {
+        None => view! { <super::Loading /> }.into_any(),
+        Some(Err(e)) => view! {
+            <div id="chain-status" class="chain chain-broken" data-status="broken">
+                <p class="chain-alarm">{e.clone()}</p>
+            </div>
+            <ManifestFailed error=e />
+        }
+        .into_any(),
+        Some(Ok(doc)) => {
+            let progress = Progress::new();
+            let rows: Vec<_> = doc
+                .manifest
+                .artifacts
+                .iter()
+                .map(|a| (a.clone(), RwSignal::new(RowStatus::Pending)))
+                .collect();
+            verify::run(
+                root.clone(),
+                doc.manifest.artifacts.clone(),
+                rows.iter().map(|(_, s)| *s).collect(),
+                progress,
+            );
+            let pinned = RwSignal::new(trust::pinned(&root));
+            // Archived artifacts have no pages of their own: link their bytes.
+            let rows = rows
+                .into_iter()
+                .map(|(mut a, s)| {
+                    a.page = a.url.clone();
+                    (a, s)
+                })
+                .collect();
+            view! {
+                <section class="verify-panel">
+                    <div id="chain-status" class="chain chain-intact" data-status="intact">
+                        <p>{format!("Archived manifest hashes to snapshot {}", doc.id)}</p>
+                    </div>
+                    <SignaturePanel
+                        root=root.clone()
+                        bytes=doc.bytes.clone()
+                        id=doc.id.clone()
+                        sig_path=format!("{}.minisig", vouch_core::history::archive_path(&doc.id))
+                        pinned=pinned
+                    />
+                    <VerificationSummary progress=progress />
+                    <ArtifactTable
+                        root=root.clone()
+                        rows=rows
+                        filter=Signal::derive(String::new)
+                        problems_only=Signal::derive(|| false)
+                    />
+                </section>
+            }
+            .into_any()
+        }
+    }
+}
