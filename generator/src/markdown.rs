@@ -123,52 +123,21 @@ pub fn to_html(md: &str, doc_path: &str, resolve: &dyn Fn(&str) -> Option<Resolv
     let mut events = Vec::new();
     for (ev, range) in Parser::new_ext(md, opts).into_offset_iter() {
         let ev = match ev {
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => match link_target(&dest_url, doc_path, false, resolve) {
-                Link::Keep => Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }),
-                Link::To(url) => Event::Start(Tag::Link {
-                    link_type,
-                    dest_url: url.into(),
-                    title,
-                    id,
-                }),
-                bad => {
-                    blocked = true;
-                    r.block(bad, line_of(range.start), &dest_url)
+            Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
+                let (dest, image) = match &tag {
+                    Tag::Image { dest_url, .. } => (dest_url.clone(), true),
+                    Tag::Link { dest_url, .. } => (dest_url.clone(), false),
+                    _ => unreachable!("matched above"),
+                };
+                match link_target(&dest, doc_path, image, resolve) {
+                    Link::Keep => Event::Start(tag),
+                    Link::To(url) => Event::Start(with_dest(tag, url)),
+                    bad => {
+                        blocked = true;
+                        r.block(bad, line_of(range.start), &dest)
+                    }
                 }
-            },
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => match link_target(&dest_url, doc_path, true, resolve) {
-                Link::Keep => Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }),
-                Link::To(url) => Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: url.into(),
-                    title,
-                    id,
-                }),
-                bad => {
-                    blocked = true;
-                    r.block(bad, line_of(range.start), &dest_url)
-                }
-            },
+            }
             Event::End(TagEnd::Link | TagEnd::Image) if blocked => {
                 blocked = false;
                 Event::Html("</span>".into())
@@ -202,6 +171,35 @@ impl Rendered {
             }
         };
         Event::Html(format!("<span class=\"blocked-ref\" title=\"{title}\">").into())
+    }
+}
+
+/// `tag` (a link or an image) pointing at `dest` instead.
+fn with_dest(tag: Tag<'_>, dest: String) -> Tag<'_> {
+    match tag {
+        Tag::Link {
+            link_type,
+            title,
+            id,
+            ..
+        } => Tag::Link {
+            link_type,
+            dest_url: dest.into(),
+            title,
+            id,
+        },
+        Tag::Image {
+            link_type,
+            title,
+            id,
+            ..
+        } => Tag::Image {
+            link_type,
+            dest_url: dest.into(),
+            title,
+            id,
+        },
+        other => other,
     }
 }
 

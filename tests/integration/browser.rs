@@ -455,24 +455,8 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
         if n == 2 {
             std::fs::write(input.join("reports/PHASE2.md"), "# Phase 2\n").expect("write");
         }
-        let out = vouch()
-            .env(
-                "SOURCE_DATE_EPOCH",
-                (1_767_225_600 + n * 86_400).to_string(),
-            )
-            .arg("build")
-            .arg(&input)
-            .arg("--out")
-            .arg(&site)
-            .arg("--sign")
-            .arg(keys.join("vouch.key"))
-            .output()
-            .expect("build");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let key = keys.join("vouch.key");
+        build_snapshot(&input, &site, n, &["--sign", key.to_str().expect("utf8")]);
     }
     let key_line = |dir: &std::path::Path| {
         std::fs::read_to_string(dir.join("vouch.pub"))

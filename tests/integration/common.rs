@@ -3,7 +3,7 @@
 use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Child, Command, Output, Stdio},
 };
 
 use tempfile::TempDir;
@@ -321,4 +321,26 @@ pub fn hostile_evidence(dir: &Path) {
             .expect("mkfifo");
         assert!(fifo.success());
     }
+}
+
+/// Builds `input` into `site` as snapshot number `n` (its time), with `args`.
+pub fn build_snapshot(input: &Path, site: &Path, n: u32, args: &[&str]) -> Output {
+    let out = vouch()
+        .env(
+            "SOURCE_DATE_EPOCH",
+            (1_767_225_600 + n * 86_400).to_string(),
+        )
+        .arg("build")
+        .arg(input)
+        .arg("--out")
+        .arg(site)
+        .args(args)
+        .output()
+        .expect("build");
+    assert!(
+        out.status.success(),
+        "build {n}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }

@@ -31,28 +31,6 @@ fn keygen(dir: &Path) -> PathBuf {
     dir.to_path_buf()
 }
 
-/// Builds `input` into `site` as snapshot number `n` (its time), with `args`.
-fn build_snapshot(input: &Path, site: &Path, n: u32, args: &[&str]) -> Output {
-    let out = vouch()
-        .env(
-            "SOURCE_DATE_EPOCH",
-            (1_767_225_600 + n * 86_400).to_string(),
-        )
-        .arg("build")
-        .arg(input)
-        .arg("--out")
-        .arg(site)
-        .args(args)
-        .output()
-        .expect("build");
-    assert!(
-        out.status.success(),
-        "build {n}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 fn verify_site(site: &Path, extra: &[&str]) -> Output {
     vouch()
         .arg("verify")

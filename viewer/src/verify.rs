@@ -103,3 +103,23 @@ pub fn run(root: String, artifacts: Vec<Artifact>, rows: Vec<RwSignal<RowStatus>
             .await;
     });
 }
+
+/// Starts verifying `artifacts` and returns one row per artifact, with the
+/// signals the views read.
+pub fn start(
+    root: &str,
+    artifacts: &[Artifact],
+) -> (Vec<(Artifact, RwSignal<RowStatus>)>, Progress) {
+    let progress = Progress::new();
+    let rows: Vec<_> = artifacts
+        .iter()
+        .map(|a| (a.clone(), RwSignal::new(RowStatus::Pending)))
+        .collect();
+    run(
+        root.to_owned(),
+        artifacts.to_vec(),
+        rows.iter().map(|(_, s)| *s).collect(),
+        progress,
+    );
+    (rows, progress)
+}

@@ -3,7 +3,7 @@ use vouch_core::Manifest;
 
 use crate::{
     components::{ArtifactTable, ManifestFailed, VerificationSummary},
-    verify::{self, Progress, RowStatus},
+    verify,
 };
 
 /// One artifact's page: verifies that artifact against the manifest.
@@ -15,15 +15,13 @@ pub fn ArtifactPage(root: String, manifest: Manifest, path: String) -> impl Into
         }
         .into_any();
     };
-    let progress = Progress::new();
-    let status = RwSignal::new(RowStatus::Pending);
-    verify::run(root.clone(), vec![artifact.clone()], vec![status], progress);
+    let (rows, progress) = verify::start(&root, std::slice::from_ref(&artifact));
     view! {
         <section class="verify-panel compact">
             <VerificationSummary progress=progress />
             <ArtifactTable
                 root=root
-                rows=vec![(artifact, status)]
+                rows=rows
                 filter=Signal::derive(String::new)
                 problems_only=Signal::derive(|| false)
             />

@@ -3,27 +3,14 @@ use leptos::prelude::*;
 use crate::{
     api::ManifestDoc,
     components::{ArtifactTable, HistoryPanel, SignaturePanel, VerificationSummary},
-    trust,
-    verify::{self, Progress, RowStatus},
+    trust, verify,
 };
 
 /// The index: the signature under the reader's pinned key, every artifact
 /// re-hashed (with a filter over the list), and the snapshot history.
 #[component]
 pub fn IndexPage(root: String, doc: ManifestDoc) -> impl IntoView {
-    let progress = Progress::new();
-    let manifest = doc.manifest.clone();
-    let rows: Vec<_> = manifest
-        .artifacts
-        .iter()
-        .map(|a| (a.clone(), RwSignal::new(RowStatus::Pending)))
-        .collect();
-    verify::run(
-        root.clone(),
-        manifest.artifacts.clone(),
-        rows.iter().map(|(_, s)| *s).collect(),
-        progress,
-    );
+    let (rows, progress) = verify::start(&root, &doc.manifest.artifacts);
     let pinned = RwSignal::new(trust::pinned(&root));
     let (filter, set_filter) = signal(String::new());
     let (problems_only, set_problems_only) = signal(false);

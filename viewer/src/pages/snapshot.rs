@@ -3,8 +3,7 @@ use leptos::prelude::*;
 use crate::{
     api::{self, ManifestDoc},
     components::{ArtifactTable, ManifestFailed, SignaturePanel, VerificationSummary},
-    trust,
-    verify::{self, Progress, RowStatus},
+    trust, verify,
 };
 
 /// Time travel: a retained snapshot, verified exactly as it was published.
@@ -37,19 +36,7 @@ pub fn SnapshotPage(root: String, id: String) -> impl IntoView {
         }
         .into_any(),
         Some(Ok(doc)) => {
-            let progress = Progress::new();
-            let rows: Vec<_> = doc
-                .manifest
-                .artifacts
-                .iter()
-                .map(|a| (a.clone(), RwSignal::new(RowStatus::Pending)))
-                .collect();
-            verify::run(
-                root.clone(),
-                doc.manifest.artifacts.clone(),
-                rows.iter().map(|(_, s)| *s).collect(),
-                progress,
-            );
+            let (rows, progress) = verify::start(&root, &doc.manifest.artifacts);
             let pinned = RwSignal::new(trust::pinned(&root));
             // Archived artifacts have no pages of their own: link their bytes.
             let rows = rows
