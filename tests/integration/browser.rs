@@ -422,7 +422,16 @@ async fn settled(c: &Client, css: &str, attr_name: &str, pending: &[&str]) -> St
                 .map(|u| u.to_string())
                 .unwrap_or_default();
             let log = console_messages(c).await;
-            panic!("{css}[{attr_name}] did not settle on {url} (last {v:?}); console: {log:#?}");
+            let resources = c
+                .execute(
+                    "return performance.getEntriesByType('resource').map(e => e.name.split('/').pop() + ' ' + Math.round(e.duration) + 'ms ' + e.responseStatus)",
+                    vec![],
+                )
+                .await
+                .unwrap_or_default();
+            panic!(
+                "{css}[{attr_name}] did not settle on {url} (last {v:?}); console: {log:#?}; fetched: {resources:#}"
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

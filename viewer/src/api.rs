@@ -32,24 +32,54 @@ pub struct Hashed {
     pub size: u64,
 }
 
+/// How long a request may go without response headers before it is
+/// abandoned and tried again.
+const HEADERS_TIMEOUT_MS: u32 = 15_000;
+const TRIES: u32 = 3;
+
 /// GET `url`, bypassing the HTTP cache: verification must see what the
-/// server serves now, not what it served last time.
+/// server serves now, not what it served last time. A request that stalls
+/// (no response headers in 15 s) is aborted and retried, so no verdict can
+/// hang forever on a host that drops a request.
 async fn get(url: &str) -> Result<Response, ApiError> {
-    let resp = Request::get(url)
-        .cache(RequestCache::NoStore)
-        .send()
-        .await
-        .map_err(|e| ApiError::Network {
-            url: url.to_owned(),
-            message: e.to_string(),
-        })?;
-    if !resp.ok() {
-        return Err(ApiError::Status {
-            url: url.to_owned(),
-            status: resp.status(),
-        });
+    use futures::future::{Either, select};
+    for _ in 0..TRIES {
+        let controller = web_sys::AbortController::new().ok();
+        let signal = controller.as_ref().map(web_sys::AbortController::signal);
+        let send = Request::get(url)
+            .cache(RequestCache::NoStore)
+            .abort_signal(signal.as_ref())
+            .send();
+        let timeout = gloo_timers::future::TimeoutFuture::new(HEADERS_TIMEOUT_MS);
+        futures::pin_mut!(send);
+        match select(send, timeout).await {
+            Either::Left((Ok(resp), _)) if resp.ok() => return Ok(resp),
+            Either::Left((Ok(resp), _)) => {
+                return Err(ApiError::Status {
+                    url: url.to_owned(),
+                    status: resp.status(),
+                });
+            }
+            Either::Left((Err(e), _)) => {
+                return Err(ApiError::Network {
+                    url: url.to_owned(),
+                    message: e.to_string(),
+                });
+            }
+            Either::Right(_) => {
+                if let Some(c) = controller {
+                    c.abort();
+                }
+            }
+        }
     }
-    Ok(resp)
+    Err(ApiError::Network {
+        url: url.to_owned(),
+        message: format!(
+            "no response in {} s, {TRIES} tries",
+            HEADERS_TIMEOUT_MS / 1000
+        ),
+    })
 }
 
 /// A manifest as fetched: its bytes (what signatures and snapshot ids are
