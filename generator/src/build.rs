@@ -50,15 +50,23 @@ pub fn run(args: &BuildArgs, quiet: bool) -> Result<bool> {
         bail!("--retain must be at least 1 (the new snapshot itself)");
     }
     let out = absolute_out(&args.out)?;
-    let store = match &args.previous {
-        Some(spec) => Store::open(spec)?,
-        None => snapshot::dir_store(&out),
+    // `--previous none` starts a new history on purpose (for example after
+    // a broken chain was reported and investigated).
+    let previous = match args.previous.as_deref() {
+        Some("none") => None,
+        spec => {
+            let store = match spec {
+                Some(spec) => Store::open(spec)?,
+                None => snapshot::dir_store(&out),
+            };
+            let described = store.describe();
+            let previous = Previous::load(store)?;
+            if spec.is_some() && previous.is_none() && !quiet {
+                eprintln!("note: no published site at {described}; starting a new history");
+            }
+            previous
+        }
     };
-    let described = store.describe();
-    let previous = Previous::load(store)?;
-    if args.previous.is_some() && previous.is_none() && !quiet {
-        eprintln!("note: no published site at {described}; starting a new history");
-    }
     let plan = Plan {
         input: args.input.clone(),
         out,

@@ -58,7 +58,8 @@ pub struct BuildArgs {
     #[arg(long, value_name = "KEYFILE")]
     pub sign: Option<PathBuf>,
     /// The last published site (folder or http(s) URL), whose snapshot this
-    /// one follows. Default: the existing site in --out.
+    /// one follows. Default: the existing site in --out. `none` starts a new
+    /// history on purpose.
     #[arg(long, value_name = "DIR|URL")]
     pub previous: Option<String>,
     /// How many snapshots the site keeps, this one included.

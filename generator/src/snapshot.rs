@@ -237,7 +237,8 @@ impl Previous {
         if !problems.is_empty() {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
             bail!(
-                "the previous site at {} has a broken snapshot chain, so it cannot be extended:\n  {}",
+                "the previous site at {} has a broken snapshot chain, so it cannot be extended \
+                 (investigate, then pass --previous none to start a new history):\n  {}",
                 store.describe(),
                 list.join("\n  ")
             );

@@ -341,6 +341,21 @@ fn chain_detects_a_rewritten_or_removed_middle_snapshot() {
         .expect("build");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("broken snapshot chain"));
+    // Unless a new history is started on purpose.
+    let out = vouch()
+        .args(["build", "--previous", "none"])
+        .arg(fixture("basic"))
+        .arg("--out")
+        .arg(&site)
+        .output()
+        .expect("build");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(manifest(&site)["previous"], serde_json::Value::Null);
+    assert_eq!(verify_site(&site, &[]).status.code(), Some(0));
 }
 
 fn dir_size(dir: &Path) -> u64 {
