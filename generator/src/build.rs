@@ -57,7 +57,7 @@ pub fn run(args: &BuildArgs, quiet: bool) -> Result<bool> {
         spec => {
             let store = match spec {
                 Some(spec) => Store::open(spec)?,
-                None => snapshot::dir_store(&out),
+                None => Store::Dir(out.clone()),
             };
             let described = store.describe();
             let previous = Previous::load(store)?;

@@ -7,7 +7,7 @@ use std::{
     collections::{BTreeSet, HashMap},
     fs::File,
     io::{Read, Write},
-    path::{Path, PathBuf},
+    path::PathBuf,
     time::Duration,
 };
 
@@ -340,9 +340,4 @@ pub fn source_from_env() -> Option<history::Source> {
         run_url,
     };
     (!s.is_empty()).then_some(s)
-}
-
-/// Makes `Path` usable for the output folder as a previous site.
-pub fn dir_store(path: &Path) -> Store {
-    Store::Dir(path.to_path_buf())
 }
