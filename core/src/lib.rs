@@ -6,6 +6,7 @@
 //! on. It builds natively and for `wasm32-unknown-unknown`, so the schema is
 //! defined exactly once.
 
+pub mod audit;
 pub mod diff;
 pub mod hash;
 pub mod history;

@@ -9,8 +9,11 @@ use anyhow::{Context, Result, bail};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use vouch_core::history::Source;
 
+use vouch_core::audit::Problem;
+
 use crate::{
     assets::Assets,
+    audit::Rules,
     cli::BuildArgs,
     extract, load,
     model::Diagnostic,
@@ -32,6 +35,7 @@ pub struct Plan {
     pub public_key: Option<String>,
     pub strict: bool,
     pub show_progress: bool,
+    pub rules: Rules,
 }
 
 pub struct Outcome {
@@ -39,6 +43,8 @@ pub struct Outcome {
     pub published: bool,
     pub snapshot_id: String,
     pub diagnostics: Vec<Diagnostic>,
+    /// The audit trail's problems (`vouch check` prints the same).
+    pub problems: Vec<Problem>,
     pub artifacts: usize,
     pub bytes: u64,
 }
@@ -78,17 +84,24 @@ pub fn run(args: &BuildArgs, quiet: bool) -> Result<bool> {
         public_key: None,
         strict: args.strict,
         show_progress: !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        rules: Rules {
+            max_age: args.max_age,
+        },
     };
     let signed = plan.signer.as_ref().map(KeySigner::key_id);
     let o = execute(plan)?;
     for d in &o.diagnostics {
         eprintln!("warning: {d}");
     }
+    for p in &o.problems {
+        eprintln!("warning: {p}");
+    }
+    let warnings = o.diagnostics.len() + o.problems.len();
     if !o.published {
         eprintln!(
-            "error: --strict: {} warning{}; {} was left as it was",
-            o.diagnostics.len(),
-            if o.diagnostics.len() == 1 { "" } else { "s" },
+            "error: --strict: {warnings} warning{} ({} in the audit trail); {} was left as it was",
+            if warnings == 1 { "" } else { "s" },
+            o.problems.len(),
             args.out.display()
         );
         return Ok(false);
@@ -100,7 +113,7 @@ pub fn run(args: &BuildArgs, quiet: bool) -> Result<bool> {
             vouch_core::human_bytes(o.bytes),
             args.out.display(),
             started.elapsed().as_secs_f64(),
-            match o.diagnostics.len() {
+            match warnings {
                 0 => String::new(),
                 n => format!(", {n} warning{}", if n == 1 { "" } else { "s" }),
             },
@@ -133,7 +146,7 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
     let exclude = [out.clone(), staging.path().to_path_buf()];
     let mut site = load::load(&input, &exclude, &staging, plan.show_progress)?;
     site.built_at = plan.built_at.clone();
-    extract::extract(&mut site, &staging)?;
+    extract::extract(&mut site, &staging, plan.rules)?;
     let assets = Assets::new();
     let public_key = match &plan.signer {
         Some(s) => Some(s.public_key_file()?),
@@ -147,7 +160,8 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         source: plan.source.clone(),
     };
     let written = write::write_site(&staging, &site, &assets, &publish)?;
-    let published = !plan.strict || written.diagnostics.is_empty();
+    let problems = site.audit.problems.clone();
+    let published = !plan.strict || (written.diagnostics.is_empty() && problems.is_empty());
     if published {
         staging.commit(out)?;
     }
@@ -155,6 +169,7 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         published,
         snapshot_id: written.snapshot_id,
         diagnostics: written.diagnostics,
+        problems,
         artifacts: site.artifacts.len(),
         bytes: site.artifacts.iter().map(|e| e.size).sum(),
     })

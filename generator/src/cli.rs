@@ -3,14 +3,15 @@
 //! Exit codes (documented in `docs/cli.md`):
 //! - 0: success; for `verify`, everything matched.
 //! - 1: verification failed: something mismatched, is missing, or the
-//!   manifest is not valid; or `build --strict` found warnings.
+//!   manifest is not valid; `check` found problems; or `build --strict`
+//!   found warnings or problems.
 //! - 2: usage error, or an I/O error that stopped the command.
 
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 
-use crate::{build, serve, sign, verify};
+use crate::{build, check, serve, sign, verify};
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
@@ -18,7 +19,7 @@ pub const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser, Debug)]
 #[command(name = "vouch", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 success, 1 verification failed, 2 usage or I/O error.")]
+#[command(after_help = "Exit codes: 0 success, 1 verification failed or problems found, 2 usage or I/O error.")]
 pub struct Cli {
     /// Print only errors and the final result.
     #[arg(short, long, global = true)]
@@ -35,8 +36,22 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Serve a built site on 127.0.0.1 for local preview.
     Serve(ServeArgs),
+    /// Check an evidence folder's audit trail: dangling references, gates
+    /// without evidence, contradictions and (with --max-age) stale evidence.
+    Check(CheckArgs),
     /// Create a minisign key pair for signing snapshots.
     Keygen(KeygenArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// The evidence folder.
+    #[arg(default_value = "evidence")]
+    pub input: PathBuf,
+    /// Flag evidence whose declared date is more than DAYS days old (the
+    /// drift rule of many governance processes is 7).
+    #[arg(long, value_name = "DAYS")]
+    pub max_age: Option<u32>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -65,6 +80,10 @@ pub struct BuildArgs {
     /// How many snapshots the site keeps, this one included.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub retain: usize,
+    /// Flag evidence whose declared date is more than DAYS days before the
+    /// build time, as `vouch check --max-age` does.
+    #[arg(long, value_name = "DAYS")]
+    pub max_age: Option<u32>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -114,6 +133,9 @@ pub fn main() -> ExitCode {
             .map(|published| if published { EXIT_OK } else { EXIT_FAILED }),
         Command::Verify(args) => {
             verify::run(&args, cli.quiet).map(|ok| if ok { EXIT_OK } else { EXIT_FAILED })
+        }
+        Command::Check(args) => {
+            check::run(&args, cli.quiet).map(|ok| if ok { EXIT_OK } else { EXIT_FAILED })
         }
         Command::Serve(args) => serve::run(&args.site, args.port).map(|()| EXIT_OK),
         Command::Keygen(args) => sign::keygen(&args.out_dir, args.unencrypted, args.force).map(|id| {

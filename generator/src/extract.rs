@@ -1,4 +1,5 @@
-//! Stage 2: what each artifact is: its kind, title and page.
+//! Stage 2: what each artifact is (its kind, title and page), then the
+//! audit trail: what the reports claim, and the problems with it.
 
 use std::collections::HashSet;
 
@@ -6,12 +7,16 @@ use anyhow::Result;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use vouch_core::{ArtifactKind, sha256_hex};
 
-use crate::{model::Site, write::Staging};
+use crate::{
+    audit::{self, Rules},
+    model::Site,
+    write::Staging,
+};
 
 /// How much of a Markdown file is read to find its title.
 const TITLE_SCAN: u64 = 64 * 1024;
 
-pub fn extract(site: &mut Site, staging: &Staging) -> Result<()> {
+pub fn extract(site: &mut Site, staging: &Staging, rules: Rules) -> Result<()> {
     let mut pages = HashSet::new();
     for e in &mut site.artifacts {
         e.kind = ArtifactKind::classify(&e.path, &e.head);
@@ -28,6 +33,7 @@ pub fn extract(site: &mut Site, staging: &Staging) -> Result<()> {
         }
         .unwrap_or_else(|| e.file_name().to_owned());
     }
+    site.audit = audit::audit(site, staging, rules)?;
     Ok(())
 }
 

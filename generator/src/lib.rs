@@ -3,13 +3,15 @@
 //!
 //! A build runs in stages over one in-memory [`model::Site`]:
 //! [`load`] (walk the input, hash every file while copying it into a staging
-//! object store) → [`extract`] (classify, titles, links) → [`render`]
+//! object store) → [`extract`] (classify, titles, the [`audit`] trail) → [`render`]
 //! (minijinja templates embedded in the binary) → [`write`] (pages, assets,
 //! `manifest.json`, `SHA256SUMS`, then an atomic swap into place).
 //! See `docs/ARCHITECTURE.md`.
 
 pub mod assets;
+pub mod audit;
 pub mod build;
+pub mod check;
 pub mod cli;
 pub mod extract;
 pub mod json;

@@ -5,7 +5,7 @@
 //! artifact's page, relative images to its raw bytes. The result is then
 //! sanitised with ammonia: evidence is untrusted, and nothing in it may run.
 
-use std::{borrow::Cow, sync::LazyLock};
+use std::sync::LazyLock;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
@@ -234,76 +234,7 @@ fn link_target(
     }
 }
 
-/// Where a link in a report points.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Target {
-    /// A URL with a scheme (`https:`, `mailto:`), or an in-page `#anchor`.
-    External,
-    /// An evidence path, resolved against the document's folder (or the
-    /// evidence root for `/`-rooted paths), and its `#fragment`.
-    Local(String, String),
-    /// Leaves the evidence folder: climbs above it, or is a `file:` URL.
-    Outside,
-}
-
-pub fn classify(dest: &str, doc_path: &str) -> Target {
-    if dest
-        .as_bytes()
-        .get(..5)
-        .is_some_and(|p| p.eq_ignore_ascii_case(b"file:"))
-    {
-        return Target::Outside;
-    }
-    if dest.is_empty() || dest.starts_with('#') || dest.starts_with("//") || has_scheme(dest) {
-        return Target::External;
-    }
-    let (path, fragment) = match dest.find(['#', '?']) {
-        Some(i) => (&dest[..i], &dest[i..]),
-        None => (dest, ""),
-    };
-    let fragment = if fragment.starts_with('#') {
-        fragment
-    } else {
-        ""
-    };
-    let decoded: Cow<'_, str> = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-    let mut parts: Vec<&str> = if decoded.starts_with('/') || decoded.starts_with('\\') {
-        Vec::new() // repository-rooted
-    } else {
-        let mut p: Vec<&str> = doc_path.split('/').collect();
-        p.pop(); // the document's own name
-        p
-    };
-    for seg in decoded.split(['/', '\\']) {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    return Target::Outside;
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    if parts.is_empty() {
-        return Target::External;
-    }
-    Target::Local(parts.join("/"), fragment.to_owned())
-}
-
-fn has_scheme(s: &str) -> bool {
-    match s.find(':') {
-        Some(i) => {
-            let scheme = &s[..i];
-            !scheme.is_empty()
-                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        }
-        None => false,
-    }
-}
+pub use vouch_core::audit::text::{Target, classify};
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use vouch_core::ArtifactKind;
+use vouch_core::{ArtifactKind, audit::Audit};
 
 /// One build's view of the evidence.
 #[derive(Debug, Default)]
@@ -15,6 +15,8 @@ pub struct Site {
     pub artifacts: Vec<Entry>,
     /// Things worth telling the user that did not stop the build.
     pub diagnostics: Vec<Diagnostic>,
+    /// The audit trail: what the reports claim, and the problems found.
+    pub audit: Audit,
 }
 
 /// One evidence file. `load` fills the identity fields; `extract` the rest.

@@ -7,6 +7,7 @@ use minijinja::{Environment, context};
 use serde::Serialize;
 use vouch_core::{
     ArtifactKind, Manifest,
+    audit::{ProblemKind, timeline},
     history::{History, Snapshot},
     human_bytes,
 };
@@ -81,6 +82,9 @@ impl<'s> Renderer<'s> {
             ("index.html", include_str!("../templates/index.html")),
             ("artifact.html", include_str!("../templates/artifact.html")),
             ("snapshot.html", include_str!("../templates/snapshot.html")),
+            ("macros.html", include_str!("../templates/macros.html")),
+            ("timeline.html", include_str!("../templates/timeline.html")),
+            ("problems.html", include_str!("../templates/problems.html")),
         ] {
             env.add_template(name, src)
                 .with_context(|| format!("built-in template {name} is invalid"))?;
@@ -128,9 +132,42 @@ impl<'s> Renderer<'s> {
     pub fn index(&self, diagnostics: &[Diagnostic], history: &History) -> Result<String> {
         let artifacts: Vec<ArtifactView<'_>> = self.site.artifacts.iter().map(Into::into).collect();
         let diags: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+        let audit = &self.site.audit;
+        let matrix = timeline::matrix(audit);
+        let stage_status: HashMap<String, (&str, Option<String>)> = timeline::stages(audit)
+            .into_iter()
+            .filter_map(|s| Some((s.id?, (s.status, s.latest_date))))
+            .collect();
+        let matrix_rows: Vec<minijinja::Value> = matrix
+            .rows
+            .iter()
+            .map(|(stage, cells)| {
+                let cells: Vec<minijinja::Value> = cells
+                    .iter()
+                    .map(|c| match c {
+                        Some(c) => context! {
+                            status => c.status,
+                            symbol => c.symbol,
+                            title => &c.title,
+                            conflict => c.conflict,
+                            page => self.page_of(&c.path, ""),
+                        },
+                        None => minijinja::Value::from(()),
+                    })
+                    .collect();
+                let (status, latest) = stage_status.get(stage).cloned().unwrap_or(("unknown", None));
+                context! { stage, anchor => anchor(Some(stage)), status, latest, cells }
+            })
+            .collect();
         let ctx = context! {
             ..self.common("", "index"),
             ..context! {
+                tally => audit.gate_tally(),
+                latest_date => audit.latest_date(),
+                problems => audit.problems.len(),
+                documents => audit.documents.len(),
+                matrix,
+                matrix_rows,
                 artifacts,
                 total_size => human_bytes(self.site.artifacts.iter().map(|e| e.size).sum()),
                 diagnostics => diags,
@@ -141,6 +178,98 @@ impl<'s> Renderer<'s> {
             .get_template("index.html")?
             .render(ctx)
             .context("rendering index.html")
+    }
+
+    /// The page of the artifact at `path`, from a page at `prefix` depth.
+    fn page_of(&self, path: &str, prefix: &str) -> Option<String> {
+        self.by_path.get(path).map(|e| format!("{prefix}{}", e.page))
+    }
+
+    /// `timeline.html`: stages, then phases, then gates.
+    pub fn timeline(&self) -> Result<String> {
+        let stages: Vec<serde_json::Value> = timeline::stages(&self.site.audit)
+            .into_iter()
+            .map(|s| {
+                let anchor = anchor(s.id.as_deref());
+                let mut v = serde_json::to_value(&s).unwrap_or_default();
+                v["anchor"] = anchor.into();
+                for list in ["documents", "phases", "gates"] {
+                    if let Some(rows) = v[list].as_array_mut() {
+                        for r in rows {
+                            let path = r["path"].as_str().unwrap_or_default().to_owned();
+                            r["page"] = self.page_of(&path, "").into();
+                            if let Some(runs) = r["ci_runs"].as_array() {
+                                r["runs"] = runs_view(runs.iter().filter_map(|x| x.as_str()));
+                            }
+                        }
+                    }
+                }
+                v
+            })
+            .collect();
+        let ctx = context! { ..self.common("", "timeline"), ..context! { stages } };
+        self.env
+            .get_template("timeline.html")?
+            .render(ctx)
+            .context("rendering timeline.html")
+    }
+
+    /// `problems.html`: what `vouch check` prints, linked.
+    pub fn problems(&self) -> Result<String> {
+        let audit = &self.site.audit;
+        let problems: Vec<minijinja::Value> = audit
+            .problems
+            .iter()
+            .map(|p| {
+                context! {
+                    path => &p.path, line => p.line, kind => p.kind.as_str(),
+                    message => &p.message, page => self.page_of(&p.path, ""),
+                }
+            })
+            .collect();
+        let kinds: Vec<minijinja::Value> = [
+            ProblemKind::DanglingReference,
+            ProblemKind::GateWithoutEvidence,
+            ProblemKind::Contradiction,
+            ProblemKind::Stale,
+        ]
+        .iter()
+        .map(|k| context! { kind => k.as_str(), count => audit.problems.iter().filter(|p| p.kind == *k).count() })
+        .collect();
+        let ctx = context! {
+            ..self.common("", "problems"),
+            ..context! { problems, kinds, max_age => audit.max_age_days, as_of => &audit.as_of }
+        };
+        self.env
+            .get_template("problems.html")?
+            .render(ctx)
+            .context("rendering problems.html")
+    }
+
+    /// The audit document of an artifact, shaped for its page.
+    fn doc_view(&self, path: &str) -> Option<serde_json::Value> {
+        let d = self.site.audit.document(path)?;
+        let mut v = serde_json::to_value(d).ok()?;
+        v["kind_label"] = d.kind.label().into();
+        if let Some(refs) = v["references"].as_array_mut() {
+            for r in refs {
+                if let Some(p) = r["path"].as_str().map(str::to_owned) {
+                    r["page"] = self.page_of(&p, "../").into();
+                }
+            }
+        }
+        let claims: Vec<serde_json::Value> = d
+            .phases
+            .iter()
+            .chain(&d.gates)
+            .map(|c| {
+                let mut cv = serde_json::to_value(c).unwrap_or_default();
+                cv["runs"] = runs_view(c.ci_runs.iter().map(String::as_str));
+                cv
+            })
+            .collect();
+        v["claims"] = claims.into();
+        Some(v)
     }
 
     /// A retained snapshot's static page, at `snapshots/<id>/index.html`.
@@ -186,6 +315,8 @@ impl<'s> Renderer<'s> {
                 artifact_path => &entry.path,
                 a => ArtifactView::from(entry),
                 content_kind => content.kind,
+                doc => self.doc_view(&entry.path),
+                problems => self.site.audit.problems.iter().filter(|p| p.path == entry.path).map(|p| context! { line => p.line, kind => p.kind.as_str(), message => &p.message }).collect::<Vec<_>>(),
                 html => content.html,
                 text => content.text,
                 note => content.note,
@@ -271,17 +402,9 @@ impl<'s> Renderer<'s> {
                     diag(diags, e, None, msg.clone());
                     note = Some(msg);
                 }
+                // Outside and dangling references are neutralised here and
+                // reported by the audit trail (as dangling-reference).
                 let rendered = markdown::to_html(&text, &e.path, &resolve);
-                for (line, target) in rendered.outside {
-                    let msg = format!(
-                        "reference \"{target}\" points outside the evidence folder; not followed"
-                    );
-                    diag(diags, e, Some(line), msg);
-                }
-                for (line, target) in rendered.dangling {
-                    let msg = format!("reference \"{target}\" is not in the evidence folder");
-                    diag(diags, e, Some(line), msg);
-                }
                 Content {
                     kind: "markdown",
                     html: rendered.html,
@@ -365,4 +488,27 @@ fn diag(diags: &mut Vec<Diagnostic>, e: &Entry, line: Option<usize>, message: St
         line,
         message,
     });
+}
+
+/// `1.0` → `1-0`: a stage id as an HTML id.
+fn anchor(id: Option<&str>) -> String {
+    match id {
+        Some(id) => id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect(),
+        None => "none".into(),
+    }
+}
+
+/// CI runs for display: a URL becomes a link labelled with its run id.
+fn runs_view<'a>(runs: impl Iterator<Item = &'a str>) -> serde_json::Value {
+    runs.map(|r| match r.split_once("/actions/runs/") {
+        Some((_, id)) if r.starts_with("https://") => {
+            serde_json::json!({ "url": r, "label": format!("run {id}") })
+        }
+        _ => serde_json::json!({ "url": null, "label": format!("run {r}") }),
+    })
+    .collect::<Vec<_>>()
+    .into()
 }

@@ -301,6 +301,11 @@ fn rebuild(
     } else {
         None
     };
+    // The rules the site was built with, as its audit.json records them.
+    let max_age = open(site)?
+        .read("audit.json")?
+        .and_then(|b| vouch_core::audit::Audit::parse(&b).ok())
+        .and_then(|a| a.max_age_days);
     let tmp = tempdir_beside()?;
     let out = tmp.join("site");
     let plan = Plan {
@@ -314,6 +319,7 @@ fn rebuild(
         public_key,
         strict: false,
         show_progress: false,
+        rules: crate::audit::Rules { max_age },
     };
     let outcome = build::execute(plan);
     let result = (|| {

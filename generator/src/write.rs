@@ -255,6 +255,9 @@ pub fn write_site(
         "index.html",
         renderer.index(&diagnostics, &history)?.as_bytes(),
     )?);
+    generated.push(staging.write("timeline.html", renderer.timeline()?.as_bytes())?);
+    generated.push(staging.write("problems.html", renderer.problems()?.as_bytes())?);
+    generated.push(staging.write("audit.json", site.audit.to_json_pretty().as_bytes())?);
 
     // The snapshot chain: earlier retained snapshots, archived, with the
     // objects they need, and a page each.

@@ -5,6 +5,7 @@
 //! (`.ci/run` installs them).
 
 mod browser;
+mod audit;
 mod build;
 mod common;
 mod hostile;

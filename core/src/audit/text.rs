@@ -1,0 +1,482 @@
+//! Small scanners for the shapes of text reports are written in: fields
+//! (`**Date**: …`), gate and phase labels, stage ids, CI runs, pull
+//! requests, commits, and path-like words.
+
+use std::borrow::Cow;
+
+/// Where a reference in a report points.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A URL with a scheme (`https:`, `mailto:`), or an in-page `#anchor`.
+    External,
+    /// An evidence path, resolved against the document's folder (or the
+    /// evidence root for `/`-rooted paths), and its `#fragment`.
+    Local(String, String),
+    /// Leaves the evidence folder: climbs above it, or is a `file:` URL.
+    Outside,
+}
+
+/// Resolves a link target written in the document at `doc_path`.
+pub fn classify(dest: &str, doc_path: &str) -> Target {
+    if dest
+        .as_bytes()
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"file:"))
+    {
+        return Target::Outside;
+    }
+    if dest.is_empty() || dest.starts_with('#') || dest.starts_with("//") || has_scheme(dest) {
+        return Target::External;
+    }
+    let (path, fragment) = match dest.find(['#', '?']) {
+        Some(i) => (&dest[..i], &dest[i..]),
+        None => (dest, ""),
+    };
+    let fragment = if fragment.starts_with('#') {
+        fragment
+    } else {
+        ""
+    };
+    let decoded: Cow<'_, str> = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let mut parts: Vec<&str> = if decoded.starts_with('/') || decoded.starts_with('\\') {
+        Vec::new() // repository-rooted
+    } else {
+        let mut p: Vec<&str> = doc_path.split('/').collect();
+        p.pop(); // the document's own name
+        p
+    };
+    for seg in decoded.split(['/', '\\']) {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Target::Outside;
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    if parts.is_empty() {
+        return Target::External;
+    }
+    Target::Local(parts.join("/"), fragment.to_owned())
+}
+
+pub fn has_scheme(s: &str) -> bool {
+    match s.find(':') {
+        Some(i) => {
+            let scheme = &s[..i];
+            !scheme.is_empty()
+                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        }
+        None => false,
+    }
+}
+
+/// `**Date**: 2026-01-04`, `**Date:** …`, `- **Status**: ✅`, `Date: …`
+/// (plain keys only when they are one of `plain_keys`). Returns the key,
+/// lowercased and trimmed, and the value.
+pub fn field<'a>(line: &'a str, plain_keys: &[&str]) -> Option<(String, &'a str)> {
+    let mut l = line.trim_start();
+    for marker in ["- ", "* ", "+ ", "> "] {
+        if let Some(rest) = l.strip_prefix(marker) {
+            l = rest.trim_start();
+        }
+    }
+    for strong in ["**", "__"] {
+        if let Some(rest) = l.strip_prefix(strong) {
+            let end = rest.find(strong)?;
+            let inner = &rest[..end];
+            let after = &rest[end + strong.len()..];
+            let (key, value) = if let Some(k) = inner.strip_suffix(':') {
+                (k, after) // **Date:** value
+            } else {
+                (inner, after.trim_start().strip_prefix(':')?) // **Date**: value
+            };
+            let key = clean_key(key);
+            if key.is_empty() || key.len() > 40 {
+                return None;
+            }
+            return Some((key, value.trim()));
+        }
+    }
+    let (key, value) = l.split_once(':')?;
+    let key = clean_key(key);
+    plain_keys.contains(&key.as_str()).then(|| (key, value.trim()))
+}
+
+fn clean_key(k: &str) -> String {
+    k.trim_matches(|c: char| !c.is_alphanumeric())
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Whether a label names a gate or a phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Label {
+    Gate,
+    Phase,
+}
+
+/// `Gate 0: Drift Prevention`, `✅ Gate 2 - Runbooks`, `Phase 1b`, `GATE A`:
+/// the label kind and its id. Words after "Gate" that are not ids ("Gate
+/// Verification") don't count.
+pub fn claim_label(text: &str) -> Option<(Label, String)> {
+    let t = text.trim_start_matches(|c: char| !c.is_alphanumeric());
+    let (kind, rest) = if let Some(r) = strip_word(t, "gate") {
+        (Label::Gate, r)
+    } else if let Some(r) = strip_word(t, "phase") {
+        (Label::Phase, r)
+    } else {
+        return None;
+    };
+    let rest = rest.trim_start_matches([' ', '#']);
+    let id: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect();
+    let id = id.trim_end_matches('.').to_owned();
+    let ok = !id.is_empty()
+        && id.len() <= 6
+        && (id.starts_with(|c: char| c.is_ascii_digit())
+            || (id.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && id.chars().skip(1).all(|c| c.is_ascii_digit())));
+    ok.then_some((kind, id))
+}
+
+fn strip_word<'a>(t: &'a str, word: &str) -> Option<&'a str> {
+    let head = t.get(..word.len())?;
+    if !head.eq_ignore_ascii_case(word) {
+        return None;
+    }
+    let rest = &t[word.len()..];
+    rest.starts_with([' ', '#', '\u{a0}']).then_some(rest)
+}
+
+/// A stage id after the word "Stage": `1.0`, `4.0.1`, `D1`, `2`.
+pub fn stage_after_word(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("stage") {
+        let at = from + i + 5;
+        from = at;
+        // Not inside a word ("backstage", "staged").
+        if lower[..at - 5].ends_with(|c: char| c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let rest = text[at..].trim_start_matches([' ', '_', '-', ':']);
+        if let Some(id) = stage_id(rest) {
+            return Some(id);
+        }
+    }
+    None
+}
+
+/// A stage id at the start of `s`.
+pub fn stage_id(s: &str) -> Option<String> {
+    let id: String = s
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect();
+    let id = id.trim_end_matches('.');
+    let numeric = id.starts_with(|c: char| c.is_ascii_digit())
+        && id.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && id.split('.').count() <= 4;
+    let lettered = id.len() >= 2
+        && id.len() <= 4
+        && id.starts_with(|c: char| c.is_ascii_uppercase())
+        && id[1..].bytes().all(|b| b.is_ascii_digit());
+    (numeric || lettered).then(|| id.to_owned())
+}
+
+/// `https://github.com/<owner>/<repo>` for the first GitHub URL in `text`.
+pub fn github_repo(text: &str) -> Option<String> {
+    let i = text.find("https://github.com/")?;
+    let rest = &text[i + "https://github.com/".len()..];
+    let mut parts = rest.split('/');
+    let owner = parts.next()?;
+    let repo: String = parts
+        .next()?
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect();
+    let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    (ok(owner) && ok(&repo)).then(|| format!("https://github.com/{owner}/{repo}"))
+}
+
+/// What one line mentions: CI runs, pull requests and commits.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Mentions {
+    /// `(run id, job id, url)`.
+    pub runs: Vec<(String, Option<String>, Option<String>)>,
+    /// `(number, url)`.
+    pub pulls: Vec<(u64, Option<String>)>,
+    /// `(sha, url)`.
+    pub commits: Vec<(String, Option<String>)>,
+}
+
+fn digits_at(s: &str) -> &str {
+    let n = s.bytes().take_while(u8::is_ascii_digit).count();
+    &s[..n]
+}
+
+fn hex_at(s: &str) -> &str {
+    let n = s.bytes().take_while(u8::is_ascii_hexdigit).count();
+    &s[..n]
+}
+
+/// The URL that contains byte `at` of `line`, up to whitespace or `)`.
+fn url_around(line: &str, at: usize) -> Option<&str> {
+    let start = line[..at].rfind("https://")?;
+    if line[start..at].contains(char::is_whitespace) {
+        return None;
+    }
+    Some(&line[start..])
+}
+
+/// Scans one line. `repo` (`https://github.com/o/r`) completes bare run ids
+/// and `PR #N` mentions into URLs.
+pub fn mentions(line: &str, repo: Option<&str>) -> Mentions {
+    let mut m = Mentions::default();
+    let lower = line.to_ascii_lowercase();
+    // …/actions/runs/N[/job/M]
+    for (i, _) in lower.match_indices("/actions/runs/") {
+        let after = &line[i + "/actions/runs/".len()..];
+        let run = digits_at(after);
+        if run.is_empty() {
+            continue;
+        }
+        let rest = &after[run.len()..];
+        let job = ["/job/", "/jobs/"]
+            .iter()
+            .find_map(|p| rest.strip_prefix(p))
+            .map(digits_at)
+            .filter(|j| !j.is_empty());
+        let url = url_around(line, i).map(|u| {
+            let end = i - (line.len() - u.len()) + "/actions/runs/".len() + run.len();
+            let base = &u[..end];
+            match job {
+                Some(j) => format!("{base}/job/{j}"),
+                None => base.to_owned(),
+            }
+        });
+        m.runs.push((run.to_owned(), job.map(str::to_owned), url));
+    }
+    // "CI run 20696326646", "run #12345678", "Run ID: 20696326646"
+    for pat in ["ci run", "run id", "run #", "workflow run", "run:"] {
+        for (i, _) in lower.match_indices(pat) {
+            let rest = line[i + pat.len()..].trim_start_matches([' ', '#', ':', '`']);
+            let run = digits_at(rest);
+            if run.len() >= 6 && !m.runs.iter().any(|r| r.0 == run) {
+                let url = repo.map(|r| format!("{r}/actions/runs/{run}"));
+                m.runs.push((run.to_owned(), None, url));
+            }
+        }
+    }
+    // …/pull/N
+    for (i, _) in lower.match_indices("/pull/") {
+        let n = digits_at(&line[i + 6..]);
+        if let Ok(num) = n.parse::<u64>()
+            && lower[..i].contains("github.com/")
+        {
+            let url = url_around(line, i).map(|u| {
+                let end = i - (line.len() - u.len()) + 6 + n.len();
+                u[..end].to_owned()
+            });
+            if !m.pulls.iter().any(|p| p.0 == num) {
+                m.pulls.push((num, url));
+            }
+        }
+    }
+    // "PR #4", "PR#4", "pull request #4", "**PR**: #4"
+    for pat in ["pr #", "pr#", "pull request #", "pr: #", "pr**: #", "pr**:#"] {
+        for (i, _) in lower.match_indices(pat) {
+            if lower[..i].ends_with(|c: char| c.is_ascii_alphanumeric()) {
+                continue;
+            }
+            let n = digits_at(&line[i + pat.len()..]);
+            if let Ok(num) = n.parse::<u64>()
+                && !m.pulls.iter().any(|p| p.0 == num)
+            {
+                m.pulls.push((num, repo.map(|r| format!("{r}/pull/{num}"))));
+            }
+        }
+    }
+    // …/commit/<sha>
+    for (i, _) in lower.match_indices("/commit/") {
+        let sha = hex_at(&lower[i + 8..]);
+        if (7..=40).contains(&sha.len()) {
+            let url = url_around(line, i).map(|u| {
+                let end = i - (line.len() - u.len()) + 8 + sha.len();
+                u[..end].to_owned()
+            });
+            m.commits.push((sha.to_owned(), url));
+        }
+    }
+    // "commit abc1234", "SHA: `abc1234…`", and bare 40-hex words.
+    for pat in ["commit", "sha"] {
+        for (i, _) in lower.match_indices(pat) {
+            if lower[..i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '/') {
+                continue;
+            }
+            let rest = lower[i + pat.len()..]
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic() && c != 'a' || " :`*=".contains(c));
+            let sha = hex_at(rest);
+            let bounded = !rest[sha.len()..].starts_with(|c: char| c.is_ascii_alphanumeric());
+            if (7..=40).contains(&sha.len())
+                && bounded
+                && sha.bytes().any(|b| b.is_ascii_digit())
+                && !m.commits.iter().any(|c| c.0 == sha)
+            {
+                let url = repo.map(|r| format!("{r}/commit/{sha}"));
+                m.commits.push((sha.to_owned(), url));
+            }
+        }
+    }
+    for word in lower.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if word.len() == 40
+            && word.bytes().all(|b| b.is_ascii_hexdigit())
+            && !m.commits.iter().any(|c| c.0 == word)
+        {
+            let url = repo.map(|r| format!("{r}/commit/{word}"));
+            m.commits.push((word.to_owned(), url));
+        }
+    }
+    m
+}
+
+/// File extensions that make a bare word a file reference.
+const EXTENSIONS: &[&str] = &[
+    "md", "markdown", "json", "yml", "yaml", "toml", "txt", "log", "csv", "xml", "html", "py",
+    "sh", "rs", "js", "ts", "tsx", "jsx", "sql", "ini", "cfg", "conf", "pdf", "png", "jpg",
+    "svg", "mdc", "lock", "go", "java", "rb", "ps1", "tf", "env", "xlsx", "docx",
+];
+
+/// A word that reads as a repository path: `docs/evidence/X.md`,
+/// `scripts/check.py:42`, `.github/workflows/ci.yml`, `docs/runbooks/`.
+/// Returns the path and a `:line` suffix. URL paths (`/api/v1/health`),
+/// globs and placeholders are not paths.
+pub fn path_like(word: &str) -> Option<(&str, Option<&str>)> {
+    if word.contains(['*', '?', '<', '>', '{', '}', '$']) {
+        return None; // globs and placeholders
+    }
+    let w = word.trim_matches(|c: char| "\"'()[]{}<>,;*`".contains(c));
+    let w = w.trim_end_matches(['.', ':']);
+    if w.is_empty() || w.len() > 300 || w.contains(char::is_whitespace) || has_scheme_url(w) {
+        return None;
+    }
+    if w.contains(['*', '?', '<', '>', '{', '}', '|', '$', '=', '@', '~', '\\', '"', '\'']) {
+        return None;
+    }
+    // A `:12` or `:12-20` suffix.
+    let (path, lines) = match w.rsplit_once(':') {
+        Some((p, l)) if !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
+            (p, Some(l))
+        }
+        Some(_) => return None,
+        None => (w, None),
+    };
+    if path.starts_with('-') || path.starts_with("//") || path.contains("..") && !path.starts_with("..")
+    {
+        return None;
+    }
+    let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or(path);
+    let ext = name.rsplit_once('.').map(|(stem, e)| (stem, e.to_ascii_lowercase()));
+    let has_ext = matches!(&ext, Some((stem, e)) if (!stem.is_empty() || name.starts_with('.')) && EXTENSIONS.contains(&e.as_str()));
+    let segments = path.trim_matches('/').split('/').count();
+    // A dotted version ("v0.4.0") or a domain ("example.com") is not a file.
+    if has_ext {
+        return Some((path, lines));
+    }
+    // Folders: relative, at least two segments, ending in `/`
+    // (`docs/runbooks/`), or dot-directories (`.github/workflows/`).
+    if !path.starts_with('/')
+        && path.ends_with('/')
+        && segments >= 2
+        && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
+    {
+        return Some((path, lines));
+    }
+    None
+}
+
+fn has_scheme_url(w: &str) -> bool {
+    w.contains("://") || w.starts_with("mailto:") || w.starts_with("www.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_in_both_spellings() {
+        assert_eq!(field("**Date**: 2026-01-04  ", &[]), Some(("date".into(), "2026-01-04")));
+        assert_eq!(field("**Date:** 2026-01-04", &[]), Some(("date".into(), "2026-01-04")));
+        assert_eq!(field("- **Status**: ✅ PASSED", &[]), Some(("status".into(), "✅ PASSED")));
+        assert_eq!(field("**Gate 2**: ✅ MET", &[]), Some(("gate 2".into(), "✅ MET")));
+        assert_eq!(field("Date: January 2, 2026", &["date"]), Some(("date".into(), "January 2, 2026")));
+        assert_eq!(field("Note: something", &["date"]), None);
+        assert_eq!(field("**Bold** text: here", &[]), None);
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(claim_label("Gate 0: Drift Prevention in CI"), Some((Label::Gate, "0".into())));
+        assert_eq!(claim_label("✅ Gate 2 - Runbooks"), Some((Label::Gate, "2".into())));
+        assert_eq!(claim_label("GATE A"), Some((Label::Gate, "A".into())));
+        assert_eq!(claim_label("Phase 1b: Scope"), Some((Label::Phase, "1b".into())));
+        assert_eq!(claim_label("Gate Verification"), None);
+        assert_eq!(claim_label("Gateway 2"), None);
+        assert_eq!(claim_label("Phase Execution"), None);
+    }
+
+    #[test]
+    fn stages() {
+        assert_eq!(stage_after_word("Stage 1.0: Production Hardening").as_deref(), Some("1.0"));
+        assert_eq!(stage_after_word("STAGE4.0.1_ACCEPTANCE_PACK.md").as_deref(), Some("4.0.1"));
+        assert_eq!(stage_after_word("Stage D1 readiness").as_deref(), Some("D1"));
+        assert_eq!(stage_after_word("Stage 4 â€“ Gate").as_deref(), Some("4"));
+        assert_eq!(stage_after_word("backstage 3"), None);
+        assert_eq!(stage_after_word("Stage Planning"), None);
+    }
+
+    #[test]
+    fn ci_runs_prs_and_commits() {
+        let repo = Some("https://github.com/o/r");
+        let m = mentions(
+            "**Latest CI Run**: https://github.com/o/r/actions/runs/20696090612/job/123 and CI run 20696326646",
+            repo,
+        );
+        assert_eq!(
+            m.runs,
+            vec![
+                ("20696090612".into(), Some("123".into()), Some("https://github.com/o/r/actions/runs/20696090612/job/123".into())),
+                ("20696326646".into(), None, Some("https://github.com/o/r/actions/runs/20696326646".into())),
+            ]
+        );
+        let m = mentions("**PR**: #4 - https://github.com/o/r/pull/4", repo);
+        assert_eq!(m.pulls, vec![(4, Some("https://github.com/o/r/pull/4".into()))]);
+        let m = mentions("Merge PR #3 to main; see pull request #12", None);
+        assert_eq!(m.pulls, vec![(3, None), (12, None)]);
+        let m = mentions("Commit: `a45d0909`, https://github.com/o/r/commit/0123456789abcdef0123456789abcdef01234567", None);
+        assert_eq!(m.commits.len(), 2, "{m:?}");
+        assert!(mentions("Our approach commits to nothing", None).commits.is_empty());
+    }
+
+    #[test]
+    fn path_like_words() {
+        assert_eq!(path_like("docs/evidence/X.md"), Some(("docs/evidence/X.md", None)));
+        assert_eq!(path_like("`scripts/check.py:42`"), Some(("scripts/check.py", Some("42"))));
+        assert_eq!(path_like(".github/workflows/ci.yml"), Some((".github/workflows/ci.yml", None)));
+        assert_eq!(path_like("docs/runbooks/"), Some(("docs/runbooks/", None)));
+        assert_eq!(path_like("STAGE1.1_PHASE0_REPORT.md,"), Some(("STAGE1.1_PHASE0_REPORT.md", None)));
+        for no in ["/healthz", "/api/v1", "v0.4.0", "e.g.", "X-Request-ID", "https://x.io/a.md", "*.md", "<file>.md", "1.5", "and/or", "$HOME/x.md", "python"] {
+            assert_eq!(path_like(no), None, "{no}");
+        }
+    }
+}
