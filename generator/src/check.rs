@@ -3,11 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 
-use crate::{
-    audit::Rules,
-    build, cli::CheckArgs, extract, load,
-    write::Staging,
-};
+use crate::{audit::Rules, build, cli::CheckArgs, extract, load, write::Staging};
 
 /// `Ok(true)` when there are no problems.
 pub fn run(args: &CheckArgs, quiet: bool) -> Result<bool> {
@@ -23,7 +19,13 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<bool> {
     let exclude = [staging.path().to_path_buf()];
     let mut site = load::load(&input, &exclude, &staging, false)?;
     site.built_at = build::build_time()?;
-    extract::extract(&mut site, &staging, Rules { max_age: args.max_age })?;
+    extract::extract(
+        &mut site,
+        &staging,
+        Rules {
+            max_age: args.max_age,
+        },
+    )?;
     drop(staging);
     let _ = std::fs::remove_dir_all(&scratch);
 

@@ -19,7 +19,9 @@ pub const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser, Debug)]
 #[command(name = "vouch", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 success, 1 verification failed or problems found, 2 usage or I/O error.")]
+#[command(
+    after_help = "Exit codes: 0 success, 1 verification failed or problems found, 2 usage or I/O error."
+)]
 pub struct Cli {
     /// Print only errors and the final result.
     #[arg(short, long, global = true)]

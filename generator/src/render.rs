@@ -155,7 +155,10 @@ impl<'s> Renderer<'s> {
                         None => minijinja::Value::from(()),
                     })
                     .collect();
-                let (status, latest) = stage_status.get(stage).cloned().unwrap_or(("unknown", None));
+                let (status, latest) = stage_status
+                    .get(stage)
+                    .cloned()
+                    .unwrap_or(("unknown", None));
                 context! { stage, anchor => anchor(Some(stage)), status, latest, cells }
             })
             .collect();
@@ -182,7 +185,9 @@ impl<'s> Renderer<'s> {
 
     /// The page of the artifact at `path`, from a page at `prefix` depth.
     fn page_of(&self, path: &str, prefix: &str) -> Option<String> {
-        self.by_path.get(path).map(|e| format!("{prefix}{}", e.page))
+        self.by_path
+            .get(path)
+            .map(|e| format!("{prefix}{}", e.page))
     }
 
     /// `timeline.html`: stages, then phases, then gates.

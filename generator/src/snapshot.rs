@@ -291,6 +291,20 @@ impl Previous {
             };
             let m = Manifest::parse(&bytes)?;
             objects.extend(m.artifacts.iter().map(|a| a.sha256.clone()));
+            // The snapshot's audit trail, for the viewer's status diff:
+            // carried only if it still matches what its manifest recorded.
+            if let Some(g) = m.generated.iter().find(|g| g.path == "audit.json") {
+                let from = if s.id == self.id {
+                    "audit.json".to_owned()
+                } else {
+                    format!("snapshots/{}/audit.json", s.id)
+                };
+                if let Some(audit) = self.store.read(&from)?
+                    && vouch_core::sha256_hex(&audit) == g.sha256
+                {
+                    files.push((format!("snapshots/{}/audit.json", s.id), audit));
+                }
+            }
             files.push((s.manifest.clone(), bytes));
             if let Some(sig) = sig {
                 files.push((s.signature(), sig));

@@ -27,7 +27,11 @@ fn gate<'a>(d: &'a Value, name_start: &str) -> &'a Value {
         .as_array()
         .expect("gates")
         .iter()
-        .find(|g| g["name"].as_str().is_some_and(|n| n.starts_with(name_start)))
+        .find(|g| {
+            g["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with(name_start))
+        })
         .unwrap_or_else(|| panic!("no gate {name_start} in {d}"))
 }
 
@@ -38,7 +42,12 @@ fn check_prints_one_compiler_style_line_per_problem_and_exits_1() {
         .arg(fixture("audit"))
         .output()
         .expect("run vouch check");
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = stdout_of(&out);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
@@ -61,7 +70,13 @@ fn check_prints_one_compiler_style_line_per_problem_and_exits_1() {
         assert!(fixture("audit").join(path).is_file(), "{path}");
         assert!(line.parse::<usize>().is_ok_and(|n| n > 0), "{l}");
         assert!(
-            ["dangling-reference", "gate-without-evidence", "contradiction", "stale"].contains(&kind),
+            [
+                "dangling-reference",
+                "gate-without-evidence",
+                "contradiction",
+                "stale"
+            ]
+            .contains(&kind),
             "{l}"
         );
     }
@@ -69,10 +84,22 @@ fn check_prints_one_compiler_style_line_per_problem_and_exits_1() {
 
 #[test]
 fn check_exits_0_without_problems_and_2_on_bad_input() {
-    let out = vouch().arg("check").arg(fixture("basic")).output().expect("run");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = vouch()
+        .arg("check")
+        .arg(fixture("basic"))
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(stdout_of(&out), "");
-    let out = vouch().args(["check", "/nonexistent/evidence"]).output().expect("run");
+    let out = vouch()
+        .args(["check", "/nonexistent/evidence"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/evidence"));
 }
@@ -124,16 +151,32 @@ fn audit_json_is_signed_off_by_the_manifest_and_extracts_every_variant() {
     assert_eq!(a["problems"].as_array().map(Vec::len), Some(6));
 
     let kind = |p: &str| doc(&a, p)["kind"].as_str().unwrap_or_default().to_owned();
-    assert_eq!(kind("docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md"), "acceptance-pack");
-    assert_eq!(kind("docs/evidence/STAGE1.0_PHASE0_REPORT.md"), "phase-report");
-    assert_eq!(kind("docs/evidence/STAGE1.1_CLOSEOUT_SUMMARY.md"), "closeout-summary");
+    assert_eq!(
+        kind("docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md"),
+        "acceptance-pack"
+    );
+    assert_eq!(
+        kind("docs/evidence/STAGE1.0_PHASE0_REPORT.md"),
+        "phase-report"
+    );
+    assert_eq!(
+        kind("docs/evidence/STAGE1.1_CLOSEOUT_SUMMARY.md"),
+        "closeout-summary"
+    );
     assert_eq!(kind("docs/runbooks/RESTORE.md"), "runbook");
     assert_eq!(kind("docs/adrs/ADR-0001-ingest-limits.md"), "adr");
     assert_eq!(kind("docs/evidence/notes.md"), "other");
-    assert_eq!(kind("docs/evidence/branch_protection_settings.json"), "branch-protection");
+    assert_eq!(
+        kind("docs/evidence/branch_protection_settings.json"),
+        "branch-protection"
+    );
     assert_eq!(kind("docs/evidence/gate_summary.json"), "gate-summary");
     assert!(
-        a["documents"].as_array().expect("docs").iter().all(|d| d["path"] != "docs/evidence/other.json"),
+        a["documents"]
+            .as_array()
+            .expect("docs")
+            .iter()
+            .all(|d| d["path"] != "docs/evidence/other.json"),
         "unrecognised JSON is not a document"
     );
 
@@ -142,22 +185,42 @@ fn audit_json_is_signed_off_by_the_manifest_and_extracts_every_variant() {
     let pack = doc(&a, "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md");
     assert_eq!(pack["stage"], "1.0");
     assert_eq!(pack["date"], "2026-03-02");
-    assert_eq!((pack["status"].as_str(), pack["status_text"].as_str()), (Some("pass"), Some("✅ COMPLETE")));
+    assert_eq!(
+        (pack["status"].as_str(), pack["status_text"].as_str()),
+        (Some("pass"), Some("✅ COMPLETE"))
+    );
     let g0 = gate(pack, "Gate 0");
     assert_eq!(g0["status"], "pass");
-    assert_eq!(g0["evidence"][0], "CI run 8812345678 and `docs/evidence/gate_summary.json`");
-    assert_eq!(g0["ci_runs"][0], "https://github.com/acme/ledger/actions/runs/8812345678");
+    assert_eq!(
+        g0["evidence"][0],
+        "CI run 8812345678 and `docs/evidence/gate_summary.json`"
+    );
+    assert_eq!(
+        g0["ci_runs"][0],
+        "https://github.com/acme/ledger/actions/runs/8812345678"
+    );
     assert_eq!(gate(pack, "Gate 2")["status"], "pending");
     let runs: Vec<(&str, Option<&str>)> = pack["ci_runs"]
         .as_array()
         .expect("runs")
         .iter()
-        .map(|r| (r["run_id"].as_str().unwrap_or_default(), r["job_id"].as_str()))
+        .map(|r| {
+            (
+                r["run_id"].as_str().unwrap_or_default(),
+                r["job_id"].as_str(),
+            )
+        })
         .collect();
     assert!(runs.contains(&("8812349999", Some("24011"))), "{runs:?}");
     assert_eq!(pack["pull_requests"][0]["number"], 41);
-    assert_eq!(pack["pull_requests"][0]["url"], "https://github.com/acme/ledger/pull/41");
-    assert_eq!(pack["commits"][0]["sha"], "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567");
+    assert_eq!(
+        pack["pull_requests"][0]["url"],
+        "https://github.com/acme/ledger/pull/41"
+    );
+    assert_eq!(
+        pack["commits"][0]["sha"],
+        "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"
+    );
     assert_eq!(pack["phases"].as_array().map(Vec::len), Some(2));
 
     // References and their states, with the artifact's hash when present.
@@ -168,33 +231,73 @@ fn audit_json_is_signed_off_by_the_manifest_and_extracts_every_variant() {
             .unwrap_or_else(|| panic!("no reference {t}: {refs:?}"))
     };
     let p0 = state("./STAGE1.0_PHASE0_REPORT.md");
-    assert_eq!((p0["state"].as_str(), p0["path"].as_str()), (Some("present"), Some("docs/evidence/STAGE1.0_PHASE0_REPORT.md")));
-    assert_eq!(p0["sha256"], sha256sum(&fixture("audit").join("docs/evidence/STAGE1.0_PHASE0_REPORT.md")));
+    assert_eq!(
+        (p0["state"].as_str(), p0["path"].as_str()),
+        (
+            Some("present"),
+            Some("docs/evidence/STAGE1.0_PHASE0_REPORT.md")
+        )
+    );
+    assert_eq!(
+        p0["sha256"],
+        sha256sum(&fixture("audit").join("docs/evidence/STAGE1.0_PHASE0_REPORT.md"))
+    );
     assert_eq!(state("./ROLLBACK_PLAN.md")["state"], "missing");
     assert_eq!(state("../../../../etc/shadow")["state"], "outside-root");
-    assert_eq!(state("https://github.com/acme/ledger/pull/41")["state"], "external");
+    assert_eq!(
+        state("https://github.com/acme/ledger/pull/41")["state"],
+        "external"
+    );
     let rooted = state("docs/evidence/gate_summary.json");
-    assert_eq!((rooted["state"].as_str(), rooted["via"].as_str()), (Some("present"), Some("code")));
+    assert_eq!(
+        (rooted["state"].as_str(), rooted["via"].as_str()),
+        (Some("present"), Some("code"))
+    );
 
     // Phase 0: `**Date:**` with a non-ISO date; a `:line` suffix; the header
     // gate backed by the report's own evidence.
     let p0 = doc(&a, "docs/evidence/STAGE1.0_PHASE0_REPORT.md");
-    assert_eq!((p0["date"].as_str(), p0["date_text"].as_str()), (Some("2026-01-02"), Some("January 2, 2026")));
+    assert_eq!(
+        (p0["date"].as_str(), p0["date_text"].as_str()),
+        (Some("2026-01-02"), Some("January 2, 2026"))
+    );
     assert_eq!(p0["phase"], "0");
-    let check = p0["references"].as_array().expect("refs").iter().find(|r| r["target"] == "scripts/check_protection.py").expect("validator");
-    assert_eq!((check["state"].as_str(), check["lines"].as_str()), (Some("present"), Some("42")));
+    let check = p0["references"]
+        .as_array()
+        .expect("refs")
+        .iter()
+        .find(|r| r["target"] == "scripts/check_protection.py")
+        .expect("validator");
+    assert_eq!(
+        (check["state"].as_str(), check["lines"].as_str()),
+        (Some("present"), Some("42"))
+    );
 
     // Phase 1: CRLF, plain `Date:`, mojibake status, gate tables with "✅ No"
     // and "[PASS/FAIL]", a criteria table backing the Gate 1 section, a
     // table with empty headers.
     let p1 = doc(&a, "docs/evidence/STAGE1.0_PHASE1_REPORT.md");
-    assert_eq!((p1["date"].as_str(), p1["status"].as_str(), p1["status_text"].as_str()), (Some("2026-02-20"), Some("pass"), Some("✅ PASSED")));
+    assert_eq!(
+        (
+            p1["date"].as_str(),
+            p1["status"].as_str(),
+            p1["status_text"].as_str()
+        ),
+        (Some("2026-02-20"), Some("pass"), Some("✅ PASSED"))
+    );
     assert_eq!(gate(p1, "Gate 3")["status"], "unknown");
     assert_eq!(gate(p1, "Gate 3")["status_text"], "✅ No");
     assert_eq!(gate(p1, "Gate 4")["status"], "unknown");
     assert_eq!(gate(p1, "Gate 5")["status"], "pass");
-    assert_eq!(gate(p1, "Gate 1")["evidence"].as_array().map(Vec::len), Some(2));
-    assert!(p1["notes"].to_string().contains("empty headers"), "{}", p1["notes"]);
+    assert_eq!(
+        gate(p1, "Gate 1")["evidence"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert!(
+        p1["notes"].to_string().contains("empty headers"),
+        "{}",
+        p1["notes"]
+    );
 
     // Closeout: a Phase/Status/Evidence table whose rows are phases and
     // gates; "PR #N" in text; two H1s noted.
@@ -208,7 +311,10 @@ fn audit_json_is_signed_off_by_the_manifest_and_extracts_every_variant() {
 
     // Stage ids that are not numbers; failing gates; no heading at all.
     let d1 = doc(&a, "docs/evidence/STAGE_D1_PHASE2_REPORT.md");
-    assert_eq!((d1["stage"].as_str(), d1["status"].as_str()), (Some("D1"), Some("fail")));
+    assert_eq!(
+        (d1["stage"].as_str(), d1["status"].as_str()),
+        (Some("D1"), Some("fail"))
+    );
     assert_eq!(gate(d1, "Gate 2")["status"], "fail");
     let notes = doc(&a, "docs/evidence/notes.md");
     assert!(notes.get("title").is_none() && notes["notes"].to_string().contains("no heading"));
@@ -217,10 +323,19 @@ fn audit_json_is_signed_off_by_the_manifest_and_extracts_every_variant() {
     // JSON evidence: the protection rules, and summary counts.
     let bp = doc(&a, "docs/evidence/branch_protection_settings.json");
     assert_eq!(bp["status"], "fail");
-    let failing: Vec<&str> = bp["checks"].as_array().expect("checks").iter().filter(|c| c["status"] == "fail").filter_map(|c| c["name"].as_str()).collect();
+    let failing: Vec<&str> = bp["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .filter_map(|c| c["name"].as_str())
+        .collect();
     assert_eq!(failing, ["No force pushes"]);
     let gs = doc(&a, "docs/evidence/gate_summary.json");
-    assert_eq!(gs["counts"], serde_json::json!({"pass": 212, "fail": 0, "skip": 3}));
+    assert_eq!(
+        gs["counts"],
+        serde_json::json!({"pass": 212, "fail": 0, "skip": 3})
+    );
     assert_eq!(gs["status"], "pass");
 }
 
@@ -228,7 +343,9 @@ fn audit_json_is_signed_off_by_the_manifest_and_extracts_every_variant() {
 fn dashboard_timeline_and_problems_are_static_html() {
     let b = build(&fixture("audit"));
     let index = std::fs::read_to_string(b.site.join("index.html")).expect("index");
-    let start = index.find(r#"<table id="gate-matrix""#).expect("#gate-matrix in the static index");
+    let start = index
+        .find(r#"<table id="gate-matrix""#)
+        .expect("#gate-matrix in the static index");
     let matrix = &index[start..start + index[start..].find("</table>").expect("end")];
     // Stages in order, each a row; gate columns 0..5.
     let s10 = matrix.find(r#"data-stage="1.0""#).expect("stage 1.0");
@@ -236,9 +353,15 @@ fn dashboard_timeline_and_problems_are_static_html() {
     let sd1 = matrix.find(r#"data-stage="D1""#).expect("stage D1");
     assert!(s10 < s11 && s11 < sd1);
     for g in 0..=5 {
-        assert!(matrix.contains(&format!("<th scope=\"col\">Gate {g}</th>")), "gate {g}");
+        assert!(
+            matrix.contains(&format!("<th scope=\"col\">Gate {g}</th>")),
+            "gate {g}"
+        );
     }
-    assert!(matrix.contains(r#"data-gate="2" data-status="fail""#), "{matrix}");
+    assert!(
+        matrix.contains(r#"data-gate="2" data-status="fail""#),
+        "{matrix}"
+    );
     assert!(index.contains(r#"data-count="problems"><a href="problems.html">6</a>"#));
     assert!(index.contains(r#"<dd data-count="fail">1</dd>"#));
     assert!(index.contains("2026-03-10"), "latest date shown");
@@ -246,21 +369,38 @@ fn dashboard_timeline_and_problems_are_static_html() {
     let timeline = std::fs::read_to_string(b.site.join("timeline.html")).expect("timeline");
     let order: Vec<usize> = ["stage-1-0", "stage-1-1", "stage-D1", "stage-none"]
         .iter()
-        .map(|s| timeline.find(&format!("id=\"{s}\"")).unwrap_or_else(|| panic!("{s}")))
+        .map(|s| {
+            timeline
+                .find(&format!("id=\"{s}\""))
+                .unwrap_or_else(|| panic!("{s}"))
+        })
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
     assert!(timeline.contains(r#"href="https://github.com/acme/ledger/actions/runs/8812345678""#));
 
     let problems = std::fs::read_to_string(b.site.join("problems.html")).expect("problems");
     assert_eq!(problems.matches("<tr data-kind=").count(), 6);
-    assert!(problems.contains(r#"data-kind="contradiction" data-path="docs/evidence/STAGE1.0_PHASE0_REPORT.md""#));
+    assert!(problems.contains(
+        r#"data-kind="contradiction" data-path="docs/evidence/STAGE1.0_PHASE0_REPORT.md""#
+    ));
 
     // A report's page lists its claims and each reference's state.
     let m = manifest(&b.site);
-    let page = m["artifacts"].as_array().expect("artifacts").iter().find(|a| a["path"] == "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md").expect("pack")["page"].as_str().expect("page").to_owned();
+    let page = m["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .find(|a| a["path"] == "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md")
+        .expect("pack")["page"]
+        .as_str()
+        .expect("page")
+        .to_owned();
     let html = std::fs::read_to_string(b.site.join(page)).expect("page");
     assert!(html.contains(r#"id="claims""#));
-    assert!(html.contains(r#"data-reference="./ROLLBACK_PLAN.md" data-state="missing""#), "{html}");
+    assert!(
+        html.contains(r#"data-reference="./ROLLBACK_PLAN.md" data-state="missing""#),
+        "{html}"
+    );
     assert!(html.contains(r#"data-reference="./STAGE1.0_PHASE0_REPORT.md" data-state="present" data-path="docs/evidence/STAGE1.0_PHASE0_REPORT.md""#));
 }
 
@@ -277,7 +417,13 @@ fn strict_build_refuses_on_problems_and_leaves_the_site() {
         .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("warning: docs/evidence/STAGE1.0_PHASE0_REPORT.md:10: contradiction:"), "{stderr}");
+    assert!(
+        stderr.contains("warning: docs/evidence/STAGE1.0_PHASE0_REPORT.md:10: contradiction:"),
+        "{stderr}"
+    );
     assert!(stderr.contains("--strict"), "{stderr}");
-    assert_eq!(std::fs::read(b.site.join("manifest.json")).expect("manifest"), before);
+    assert_eq!(
+        std::fs::read(b.site.join("manifest.json")).expect("manifest"),
+        before
+    );
 }

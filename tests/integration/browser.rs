@@ -635,3 +635,120 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
     );
     browser.client.clone().close().await.expect("close");
 }
+
+/// The audit trail in the browser: a report's cited evidence is re-hashed
+/// and a tampered citation flagged; between two snapshots, the gates whose
+/// declared status changed are listed.
+#[tokio::test(flavor = "multi_thread")]
+async fn cited_evidence_is_verified_live_and_status_changes_are_diffed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    copy_dir(&fixture("audit"), &input);
+    let site = tmp.path().join("site");
+    build_snapshot(&input, &site, 0, &[]);
+    // Snapshot 2: the restore drill gate is now declared passed.
+    let pack = input.join("docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md");
+    let text = std::fs::read_to_string(&pack).expect("pack");
+    std::fs::write(
+        &pack,
+        text.replace("**Status**: IN PROGRESS", "**Status**: ✅ PASSED"),
+    )
+    .expect("write");
+    build_snapshot(&input, &site, 1, &[]);
+    assert!(
+        site.join("snapshots")
+            .read_dir()
+            .expect("snapshots")
+            .count()
+            == 1
+    );
+
+    let server = serve(&site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&server.url).await.expect("open");
+    assert_eq!(
+        settled(c, "#status-diff", "data-changes", &[]).await,
+        "1",
+        "only the gate changed"
+    );
+    let rows = c
+        .find_all(Locator::Css("#status-diff [data-status-change]"))
+        .await
+        .expect("rows");
+    let mut seen = Vec::new();
+    for r in rows {
+        let a = |n: &'static str| {
+            let r = r.clone();
+            async move { r.attr(n).await.expect("attr").unwrap_or_default() }
+        };
+        seen.push((
+            a("data-claim").await,
+            a("data-before").await,
+            a("data-after").await,
+        ));
+    }
+    assert!(
+        seen.contains(&(
+            "Gate 2: Restore Drill".into(),
+            "pending".into(),
+            "pass".into()
+        )),
+        "{seen:?}"
+    );
+
+    // The acceptance pack's page: every cited file verified here.
+    let m = manifest(&site);
+    let page = |path: &str| {
+        artifacts(&m)
+            .iter()
+            .find(|a| a["path"] == path)
+            .expect("artifact")
+            .clone()
+    };
+    let pack = page("docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md");
+    let url = format!("{}{}", server.url, pack["page"].as_str().expect("page"));
+    c.goto(&url).await.expect("open");
+    assert_eq!(
+        settled(c, "#claim-evidence", "data-status", &["checking"]).await,
+        "intact"
+    );
+    let cited = c
+        .find_all(Locator::Css("#claim-evidence [data-cited]"))
+        .await
+        .expect("cited");
+    assert_eq!(
+        cited.len(),
+        5,
+        "two phase reports, gate summary, runbook, ADR"
+    );
+
+    // Tamper with one cited report: the claim shows it.
+    let phase0 = page("docs/evidence/STAGE1.0_PHASE0_REPORT.md");
+    flip_byte(&site.join(phase0["url"].as_str().expect("url")), 3);
+    c.refresh().await.expect("reload");
+    assert_eq!(
+        settled(c, "#claim-evidence", "data-status", &["checking"]).await,
+        "tampered"
+    );
+    assert_eq!(
+        settled(
+            c,
+            r#"#claim-evidence [data-cited="docs/evidence/STAGE1.0_PHASE0_REPORT.md"]"#,
+            "data-status",
+            &["pending", "hashing"]
+        )
+        .await,
+        "mismatch"
+    );
+
+    // A rewritten audit.json is not believed.
+    let audit = site.join("audit.json");
+    let text = std::fs::read_to_string(&audit).expect("audit");
+    std::fs::write(&audit, text.replacen("\"missing\"", "\"present\"", 1)).expect("write");
+    c.refresh().await.expect("reload");
+    assert_eq!(
+        settled(c, "#claim-evidence", "data-status", &["checking"]).await,
+        "unavailable"
+    );
+}

@@ -145,7 +145,9 @@ fn nothing_from_outside_the_input_and_nothing_that_runs() {
         .map(|h| h.split('"').next().unwrap_or_default())
         .collect();
     assert!(
-        !hrefs.iter().any(|h| h.contains("passwd") || h.starts_with('/')),
+        !hrefs
+            .iter()
+            .any(|h| h.contains("passwd") || h.starts_with('/')),
         "{hrefs:?}"
     );
 }

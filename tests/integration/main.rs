@@ -4,8 +4,8 @@
 //! through chromedriver; it needs Debian's `chromium` and `chromium-driver`
 //! (`.ci/run` installs them).
 
-mod browser;
 mod audit;
+mod browser;
 mod build;
 mod common;
 mod hostile;

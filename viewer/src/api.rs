@@ -23,6 +23,10 @@ pub enum ApiError {
     Read { url: String, message: String },
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    #[error("{url} does not match the SHA-256 manifest.json records for it; not used")]
+    Tampered { url: String },
+    #[error("{url}: {message}")]
+    Invalid { url: String, message: String },
 }
 
 /// What the viewer computed from the bytes it received.
@@ -129,6 +133,29 @@ pub async fn fetch_manifest_at(root: &str, path: &str) -> Result<ManifestDoc, Ap
         manifest,
         id,
     })
+}
+
+/// Fetches the audit trail at `path` under `root` and checks its bytes
+/// against the SHA-256 that `manifest` records for `audit.json` (the
+/// signature covers that hash). `None` when the manifest records none.
+pub async fn fetch_audit(
+    root: &str,
+    path: &str,
+    manifest: &Manifest,
+) -> Result<Option<vouch_core::audit::Audit>, ApiError> {
+    let Some(recorded) = manifest.generated.iter().find(|g| g.path == "audit.json") else {
+        return Ok(None);
+    };
+    let url = format!("{root}{path}");
+    let Some(bytes) = fetch_optional(&url).await? else {
+        return Err(ApiError::Status { url, status: 404 });
+    };
+    if vouch_core::sha256_hex(&bytes) != recorded.sha256 {
+        return Err(ApiError::Tampered { url });
+    }
+    vouch_core::audit::Audit::parse(&bytes)
+        .map(Some)
+        .map_err(|message| ApiError::Invalid { url, message })
 }
 
 /// Fetches and validates the site's `manifest.json`.

@@ -62,8 +62,18 @@ fn month(word: &str) -> Option<u32> {
         return None;
     }
     let full = [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ];
     let i = MONTHS.iter().position(|m| w.starts_with(m))?;
     (full[i].starts_with(&w) || w == "sept").then_some(i as u32 + 1)
@@ -79,15 +89,19 @@ pub fn find_date(text: &str) -> Option<Date> {
         let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         // 2026-01-04, 2026/01/04, 2026-01-04T10:00:00Z
         let digits: Vec<&str> = w.split(['-', '/', 'T']).collect();
-        if digits.len() >= 3 && digits[0].len() == 4 {
-            if let (Ok(y), Ok(m), Ok(d)) = (
+        if digits.len() >= 3
+            && digits[0].len() == 4
+            && let (Ok(y), Ok(m), Ok(d)) = (
                 digits[0].parse(),
                 digits[1].parse(),
-                digits[2].get(..2.min(digits[2].len())).unwrap_or("").parse(),
-            ) && let Some(date) = Date::new(y, m, d)
-            {
-                return Some(date);
-            }
+                digits[2]
+                    .get(..2.min(digits[2].len()))
+                    .unwrap_or("")
+                    .parse(),
+            )
+            && let Some(date) = Date::new(y, m, d)
+        {
+            return Some(date);
         }
         // 20260104 in names like ROLLBACK_DRILL_20260320.
         if w.len() == 8 && w.bytes().all(|b| b.is_ascii_digit()) {
@@ -100,7 +114,9 @@ pub fn find_date(text: &str) -> Option<Date> {
         }
         // January 2, 2026 / Jan 2 2026
         if let Some(m) = month(w) {
-            let day = words.get(i + 1).map(|s| s.trim_end_matches(['s', 't', 'n', 'd', 'r', 'h']));
+            let day = words
+                .get(i + 1)
+                .map(|s| s.trim_end_matches(['s', 't', 'n', 'd', 'r', 'h']));
             let year = words.get(i + 2);
             if let (Some(d), Some(y)) = (day, year)
                 && let (Ok(d), Ok(y)) = (d.parse(), y.trim_end_matches('.').parse())
@@ -110,7 +126,9 @@ pub fn find_date(text: &str) -> Option<Date> {
             }
         }
         // 2 January 2026
-        if let Ok(d) = w.trim_end_matches(['s', 't', 'n', 'd', 'r', 'h']).parse::<u32>()
+        if let Ok(d) = w
+            .trim_end_matches(['s', 't', 'n', 'd', 'r', 'h'])
+            .parse::<u32>()
             && let (Some(mw), Some(y)) = (words.get(i + 1), words.get(i + 2))
             && let Some(m) = month(mw.trim_end_matches('.'))
             && let Ok(y) = y.trim_end_matches('.').parse()

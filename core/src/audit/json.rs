@@ -24,8 +24,18 @@ const PROTECTION_KEYS: &[&str] = &[
 
 /// Keys that date a JSON export.
 const DATE_KEYS: &[&str] = &[
-    "exported_at", "generated_at", "captured_at", "created_at", "timestamp", "date",
-    "tested_at", "approved_at_utc", "approved_at", "run_at", "baseline_date", "updated_at",
+    "exported_at",
+    "generated_at",
+    "captured_at",
+    "created_at",
+    "timestamp",
+    "date",
+    "tested_at",
+    "approved_at_utc",
+    "approved_at",
+    "run_at",
+    "baseline_date",
+    "updated_at",
 ];
 
 /// `Some(document)` when `value` has a shape vouch recognises.
@@ -36,16 +46,31 @@ pub fn recognise(path: &str, sha256: &str, text: &str, value: &Value) -> Option<
         sha256: sha256.to_owned(),
         ..Document::default()
     };
-    if PROTECTION_KEYS.iter().filter(|k| obj.contains_key(**k)).count() >= 2 {
+    if PROTECTION_KEYS
+        .iter()
+        .filter(|k| obj.contains_key(**k))
+        .count()
+        >= 2
+    {
         doc.kind = DocKind::BranchProtection;
-        doc.title = Some(match obj.get("url").and_then(Value::as_str).and_then(branch_of) {
-            Some(b) => format!("Branch protection: {b}"),
-            None => "Branch protection".into(),
-        });
+        doc.title = Some(
+            match obj.get("url").and_then(Value::as_str).and_then(branch_of) {
+                Some(b) => format!("Branch protection: {b}"),
+                None => "Branch protection".into(),
+            },
+        );
         doc.checks = branch_protection(obj);
-        let rules: Vec<&Check> = doc.checks.iter().filter(|c| c.status != Status::Unknown).collect();
+        let rules: Vec<&Check> = doc
+            .checks
+            .iter()
+            .filter(|c| c.status != Status::Unknown)
+            .collect();
         let held = rules.iter().filter(|c| c.status == Status::Pass).count();
-        doc.status = if held == rules.len() { Status::Pass } else { Status::Fail };
+        doc.status = if held == rules.len() {
+            Status::Pass
+        } else {
+            Status::Fail
+        };
         doc.status_text = Some(format!("{held} of {} rules hold", rules.len()));
     } else if let Some(counts) = summary(obj, &mut doc) {
         doc.kind = DocKind::GateSummary;
@@ -60,7 +85,11 @@ pub fn recognise(path: &str, sha256: &str, text: &str, value: &Value) -> Option<
     if doc.stage.is_none() {
         doc.stage = obj
             .get("stage")
-            .and_then(|s| s.as_str().map(str::to_owned).or_else(|| s.as_f64().map(|f| f.to_string())))
+            .and_then(|s| {
+                s.as_str()
+                    .map(str::to_owned)
+                    .or_else(|| s.as_f64().map(|f| f.to_string()))
+            })
             .and_then(|s| super::text::stage_id(&s))
             .or_else(|| super::text::stage_after_word(path.rsplit('/').next().unwrap_or(path)));
     }
@@ -103,11 +132,18 @@ fn branch_protection(obj: &Map<String, Value>) -> Vec<Check> {
             detail,
         })
     };
-    let reviews = obj.get("required_pull_request_reviews").and_then(Value::as_object);
+    let reviews = obj
+        .get("required_pull_request_reviews")
+        .and_then(Value::as_object);
     check(
         "Pull request reviews required",
         reviews.is_some(),
-        if reviews.is_some() { "required_pull_request_reviews is set" } else { "required_pull_request_reviews is absent" }.into(),
+        if reviews.is_some() {
+            "required_pull_request_reviews is set"
+        } else {
+            "required_pull_request_reviews is absent"
+        }
+        .into(),
     );
     let approvals = reviews
         .and_then(|r| r.get("required_approving_review_count"))
@@ -135,7 +171,12 @@ fn branch_protection(obj: &Map<String, Value>) -> Vec<Check> {
             let mut v: Vec<String> = c
                 .get("contexts")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default();
             if let Some(a) = c.get("checks").and_then(Value::as_array) {
                 for ch in a {
@@ -168,13 +209,29 @@ fn branch_protection(obj: &Map<String, Value>) -> Vec<Check> {
         format!("required_status_checks.strict = {strict}"),
     );
     let admins = enabled(obj, "enforce_admins").unwrap_or(false);
-    check("Rules apply to administrators", admins, format!("enforce_admins = {admins}"));
+    check(
+        "Rules apply to administrators",
+        admins,
+        format!("enforce_admins = {admins}"),
+    );
     let linear = enabled(obj, "required_linear_history").unwrap_or(false);
-    check("Linear history", linear, format!("required_linear_history = {linear}"));
+    check(
+        "Linear history",
+        linear,
+        format!("required_linear_history = {linear}"),
+    );
     let force = enabled(obj, "allow_force_pushes").unwrap_or(false);
-    check("No force pushes", !force, format!("allow_force_pushes = {force}"));
+    check(
+        "No force pushes",
+        !force,
+        format!("allow_force_pushes = {force}"),
+    );
     let deletions = enabled(obj, "allow_deletions").unwrap_or(false);
-    check("No branch deletion", !deletions, format!("allow_deletions = {deletions}"));
+    check(
+        "No branch deletion",
+        !deletions,
+        format!("allow_deletions = {deletions}"),
+    );
     checks.push(stale_check);
     checks
 }
@@ -182,20 +239,44 @@ fn branch_protection(obj: &Map<String, Value>) -> Vec<Check> {
 fn count(obj: &Map<String, Value>, names: &[&str]) -> Option<u64> {
     obj.iter().find_map(|(k, v)| {
         let k = k.to_lowercase();
-        let hit = names.iter().any(|n| k == *n || k.ends_with(&format!("_{n}")));
+        let hit = names
+            .iter()
+            .any(|n| k == *n || k.ends_with(&format!("_{n}")));
         if hit { v.as_u64() } else { None }
     })
 }
 
 /// Counts and per-gate statuses, from the shapes gate and test tools write.
 fn summary(obj: &Map<String, Value>, doc: &mut Document) -> Option<Counts> {
-    const PASS: &[&str] = &["passed", "pass", "pass_count", "passes", "succeeded", "success_count"];
-    const FAIL: &[&str] = &["failed", "fail", "fail_count", "failures", "failed_count", "violation_count", "errors"];
+    const PASS: &[&str] = &[
+        "passed",
+        "pass",
+        "pass_count",
+        "passes",
+        "succeeded",
+        "success_count",
+    ];
+    const FAIL: &[&str] = &[
+        "failed",
+        "fail",
+        "fail_count",
+        "failures",
+        "failed_count",
+        "violation_count",
+        "errors",
+    ];
     const SKIP: &[&str] = &["skipped", "skip", "skip_count", "skipped_count"];
-    let totals = ["totals", "summary", "stats", "statistics", "results", "counts"]
-        .iter()
-        .find_map(|k| obj.get(*k).and_then(Value::as_object))
-        .unwrap_or(obj);
+    let totals = [
+        "totals",
+        "summary",
+        "stats",
+        "statistics",
+        "results",
+        "counts",
+    ]
+    .iter()
+    .find_map(|k| obj.get(*k).and_then(Value::as_object))
+    .unwrap_or(obj);
     let mut counts = Counts {
         pass: count(totals, PASS).unwrap_or(0),
         fail: count(totals, FAIL).unwrap_or(0),
@@ -242,18 +323,34 @@ fn summary(obj: &Map<String, Value>, doc: &mut Document) -> Option<Counts> {
             }
         }
     }
-    let declared = obj.get("status").or_else(|| obj.get("result")).or_else(|| obj.get("overall"));
+    let declared = obj
+        .get("status")
+        .or_else(|| obj.get("result"))
+        .or_else(|| obj.get("overall"));
     let any_gate_failed = doc.gates.iter().any(|g| g.status == Status::Fail);
-    (doc.status, doc.status_text) = if counts.fail > 0 || any_gate_failed || verdict.is_some_and(|v| !v.1) {
-        (Status::Fail, Some(format!("{} passed, {} failed, {} skipped", counts.pass, counts.fail, counts.skip)))
-    } else if let Some(d) = declared.filter(|d| !d.is_null()) {
-        let (s, t) = value_status(d);
-        (s, t)
-    } else if counts.pass > 0 || verdict.is_some_and(|v| v.1) {
-        (Status::Pass, Some(format!("{} passed, {} failed, {} skipped", counts.pass, counts.fail, counts.skip)))
-    } else {
-        (Status::Unknown, None)
-    };
+    (doc.status, doc.status_text) =
+        if counts.fail > 0 || any_gate_failed || verdict.is_some_and(|v| !v.1) {
+            (
+                Status::Fail,
+                Some(format!(
+                    "{} passed, {} failed, {} skipped",
+                    counts.pass, counts.fail, counts.skip
+                )),
+            )
+        } else if let Some(d) = declared.filter(|d| !d.is_null()) {
+            let (s, t) = value_status(d);
+            (s, t)
+        } else if counts.pass > 0 || verdict.is_some_and(|v| v.1) {
+            (
+                Status::Pass,
+                Some(format!(
+                    "{} passed, {} failed, {} skipped",
+                    counts.pass, counts.fail, counts.skip
+                )),
+            )
+        } else {
+            (Status::Unknown, None)
+        };
     Some(counts)
 }
 
@@ -269,15 +366,27 @@ fn gate(name: &str, status: Status, status_text: Option<String>) -> Claim {
 }
 
 fn status_of(g: &Map<String, Value>) -> (Status, Option<String>) {
-    if let Some(v) = ["status", "result", "outcome", "conclusion", "state", "passed"]
-        .iter()
-        .find_map(|k| g.get(*k))
+    if let Some(v) = [
+        "status",
+        "result",
+        "outcome",
+        "conclusion",
+        "state",
+        "passed",
+    ]
+    .iter()
+    .find_map(|k| g.get(*k))
     {
         return value_status(v);
     }
-    match (g.get("failed").and_then(Value::as_u64), g.get("passed").and_then(Value::as_u64)) {
+    match (
+        g.get("failed").and_then(Value::as_u64),
+        g.get("passed").and_then(Value::as_u64),
+    ) {
         (Some(f), _) if f > 0 => (Status::Fail, Some(format!("{f} failed"))),
-        (Some(0), Some(p)) | (None, Some(p)) if p > 0 => (Status::Pass, Some(format!("{p} passed"))),
+        (Some(0), Some(p)) | (None, Some(p)) if p > 0 => {
+            (Status::Pass, Some(format!("{p} passed")))
+        }
         _ => (Status::Unknown, None),
     }
 }
@@ -334,10 +443,18 @@ mod tests {
         assert_eq!(d.checks.len(), 9);
         assert_eq!(d.status_text.as_deref(), Some("8 of 8 rules hold"));
         assert_eq!(d.status, Status::Pass, "{:?}", d.checks);
-        let bad = good.replace(r#""allow_force_pushes":{"enabled":false}"#, r#""allow_force_pushes":{"enabled":true}"#);
+        let bad = good.replace(
+            r#""allow_force_pushes":{"enabled":false}"#,
+            r#""allow_force_pushes":{"enabled":true}"#,
+        );
         let d = doc(&bad).expect("recognised");
         assert_eq!(d.status, Status::Fail);
-        let failing: Vec<&str> = d.checks.iter().filter(|c| c.status == Status::Fail).map(|c| c.name.as_str()).collect();
+        let failing: Vec<&str> = d
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| c.name.as_str())
+            .collect();
         assert_eq!(failing, ["No force pushes"]);
     }
 
@@ -345,17 +462,35 @@ mod tests {
     fn gate_and_test_summaries() {
         let d = doc(r#"{"generated_at":"2026-10-26T09:58:12Z","gates":[{"name":"Gate 0: Schema","status":"pass"},{"name":"Gate 1","status":"FAILED"}],"totals":{"passed":50,"failed":0,"skipped":1}}"#).expect("summary");
         assert_eq!(d.kind, DocKind::GateSummary);
-        assert_eq!(d.counts, Some(Counts { pass: 50, fail: 0, skip: 1 }));
+        assert_eq!(
+            d.counts,
+            Some(Counts {
+                pass: 50,
+                fail: 0,
+                skip: 1
+            })
+        );
         assert_eq!(d.gates.len(), 2);
         assert_eq!(d.gates[1].status, Status::Fail);
         assert_eq!(d.status, Status::Fail);
         assert_eq!(d.date.as_deref(), Some("2026-10-26"));
         let d = doc(r#"{"summary":{"passed":10,"failed":2,"total":12}}"#).expect("pytest-like");
-        assert_eq!((d.status, d.counts.map(|c| c.fail)), (Status::Fail, Some(2)));
-        let d = doc(r#"{"violation_count":0,"violations":[],"check_passed":true}"#).expect("verdict");
+        assert_eq!(
+            (d.status, d.counts.map(|c| c.fail)),
+            (Status::Fail, Some(2))
+        );
+        let d =
+            doc(r#"{"violation_count":0,"violations":[],"check_passed":true}"#).expect("verdict");
         assert_eq!(d.status, Status::Pass);
         let d = doc(r#"{"baseline_pass_count":125,"baseline_skip_count":0}"#).expect("counts");
-        assert_eq!(d.counts, Some(Counts { pass: 125, fail: 0, skip: 0 }));
+        assert_eq!(
+            d.counts,
+            Some(Counts {
+                pass: 125,
+                fail: 0,
+                skip: 0
+            })
+        );
         assert!(doc(r#"{"name":"x","version":"1"}"#).is_none());
         assert!(doc("[1,2]").is_none());
     }

@@ -51,7 +51,9 @@ pub struct Audit {
 }
 
 /// What a document is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DocKind {
     PhaseReport,
@@ -234,7 +236,9 @@ pub struct Reference {
     pub via: RefVia,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RefState {
     Present,
@@ -255,7 +259,9 @@ impl RefState {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RefVia {
     #[default]
@@ -393,7 +399,10 @@ impl Audit {
 
     /// The latest declared date, overall.
     pub fn latest_date(&self) -> Option<&str> {
-        self.documents.iter().filter_map(|d| d.date.as_deref()).max()
+        self.documents
+            .iter()
+            .filter_map(|d| d.date.as_deref())
+            .max()
     }
 
     /// Problems per document path.

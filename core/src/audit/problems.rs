@@ -42,7 +42,14 @@ pub struct Problem {
 impl std::fmt::Display for Problem {
     /// Compiler style: `<path>:<line>: <kind>: <message>`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.path, self.line, self.kind.as_str(), self.message)
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.path,
+            self.line,
+            self.kind.as_str(),
+            self.message
+        )
     }
 }
 
@@ -105,7 +112,11 @@ pub fn find(audit: &Audit, as_of: Option<Date>, max_age: Option<u32>) -> Vec<Pro
             else {
                 continue;
             };
-            let claim = d.gates.iter().chain(&d.phases).find(|g| g.references.contains(&i));
+            let claim = d
+                .gates
+                .iter()
+                .chain(&d.phases)
+                .find(|g| g.references.contains(&i));
             let (who, said) = match claim {
                 Some(g) if g.status == Status::Pass => (g.name.clone(), g.status_text.clone()),
                 Some(_) => continue,

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::{
-    Claim, CiRun, Commit, DocKind, Document, EvidenceIndex, PullRequest, RefState, RefVia,
+    CiRun, Claim, Commit, DocKind, Document, EvidenceIndex, PullRequest, RefState, RefVia,
     Reference, Status,
     date::find_date,
     normalize,
@@ -18,16 +18,43 @@ use super::{
 
 /// Field keys recognised even without bold (`Date: …`).
 const PLAIN_KEYS: &[&str] = &[
-    "date", "status", "stage", "phase", "evidence", "pr", "owner", "completion date",
-    "last updated", "overall status", "final status",
+    "date",
+    "status",
+    "stage",
+    "phase",
+    "evidence",
+    "pr",
+    "owner",
+    "completion date",
+    "last updated",
+    "overall status",
+    "final status",
 ];
 const STATUS_KEYS: &[&str] = &[
-    "status", "overall status", "final status", "implementation status", "stage status",
-    "overall", "result", "outcome", "decision", "verdict", "current status", "release status",
+    "status",
+    "overall status",
+    "final status",
+    "implementation status",
+    "stage status",
+    "overall",
+    "result",
+    "outcome",
+    "decision",
+    "verdict",
+    "current status",
+    "release status",
 ];
 const EVIDENCE_KEYS: &[&str] = &[
-    "evidence", "proof", "ci run", "ci evidence", "latest ci run", "ci", "artifact",
-    "artifacts", "verification evidence", "evidence link",
+    "evidence",
+    "proof",
+    "ci run",
+    "ci evidence",
+    "latest ci run",
+    "ci",
+    "artifact",
+    "artifacts",
+    "verification evidence",
+    "evidence link",
 ];
 
 struct Heading {
@@ -72,7 +99,9 @@ fn parse(md: &str) -> Parsed {
     for (ev, range) in Parser::new_ext(md, opts).into_offset_iter() {
         let line = line_of(range.start);
         match ev {
-            Event::Start(Tag::Heading { level, .. }) => heading = Some((level, String::new(), line)),
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((level, String::new(), line))
+            }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, text, line)) = heading.take() {
                     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -81,7 +110,8 @@ fn parse(md: &str) -> Parsed {
             }
             Event::Start(Tag::CodeBlock(_)) => {
                 in_code_block = true;
-                p.code_lines.push((line, line_of(range.end.saturating_sub(1))));
+                p.code_lines
+                    .push((line, line_of(range.end.saturating_sub(1))));
             }
             Event::End(TagEnd::CodeBlock) => in_code_block = false,
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
@@ -167,7 +197,9 @@ pub fn doc_kind(path: &str, title: Option<&str>) -> DocKind {
         DocKind::AcceptancePack
     } else if both.contains("closeout") || both.contains("close out") {
         DocKind::CloseoutSummary
-    } else if folder.contains("/adr") || folder.starts_with("adr") || name.starts_with("adr ")
+    } else if folder.contains("/adr")
+        || folder.starts_with("adr")
+        || name.starts_with("adr ")
         || title.starts_with("adr ")
     {
         DocKind::Adr
@@ -220,15 +252,26 @@ fn strip_signs(s: &str) -> String {
 }
 
 fn is_empty_evidence(s: &str) -> bool {
-    let t = s.trim().trim_matches(|c: char| "*_`".contains(c)).to_lowercase();
-    matches!(t.as_str(), "" | "-" | "—" | "–" | "n/a" | "na" | "none" | "tbd" | "todo" | "?")
+    let t = s
+        .trim()
+        .trim_matches(|c: char| "*_`".contains(c))
+        .to_lowercase();
+    matches!(
+        t.as_str(),
+        "" | "-" | "—" | "–" | "n/a" | "na" | "none" | "tbd" | "todo" | "?"
+    )
 }
 
 /// Extracts a Markdown report. `ix` says what exists in the evidence folder.
 pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Document {
     let md = md.strip_prefix('\u{feff}').unwrap_or(md);
     let parsed = parse(md);
-    let in_code = |line: usize| parsed.code_lines.iter().any(|&(a, b)| (a..=b).contains(&line));
+    let in_code = |line: usize| {
+        parsed
+            .code_lines
+            .iter()
+            .any(|&(a, b)| (a..=b).contains(&line))
+    };
     let lines: Vec<&str> = md.split('\n').map(|l| l.trim_end_matches('\r')).collect();
     let repo = text::github_repo(md);
     let mut doc = Document {
@@ -252,7 +295,10 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
         doc.notes.push("no heading".into());
     }
     if h1s.len() > 1 {
-        doc.notes.push(format!("{} top-level headings; the first is the title", h1s.len()));
+        doc.notes.push(format!(
+            "{} top-level headings; the first is the title",
+            h1s.len()
+        ));
     }
     doc.kind = doc_kind(path, doc.title.as_deref());
 
@@ -340,7 +386,11 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
                     ..Claim::default()
                 },
                 if line < header_end { 1 } else { line },
-                if line < header_end { lines.len() + 1 } else { line + 1 },
+                if line < header_end {
+                    lines.len() + 1
+                } else {
+                    line + 1
+                },
             ));
             continue;
         }
@@ -360,11 +410,17 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
 
     // Document fields: the first of each.
     let first = |pred: &dyn Fn(&str) -> bool| top_fields.iter().find(|(k, _, _)| pred(k));
-    if let Some((_, v, line)) = first(&|k| STATUS_KEYS.contains(&k) || k.ends_with(" status") && k.starts_with("stage")) {
+    if let Some((_, v, line)) =
+        first(&|k| STATUS_KEYS.contains(&k) || k.ends_with(" status") && k.starts_with("stage"))
+    {
         doc.status = normalize(v);
         doc.status_text = Some(demojibake(v).into_owned());
         doc.status_line = Some(*line);
-    } else if let Some(h) = parsed.headings.iter().find(|h| h.text.to_lowercase().contains("status:")) {
+    } else if let Some(h) = parsed
+        .headings
+        .iter()
+        .find(|h| h.text.to_lowercase().contains("status:"))
+    {
         let v = &h.text[h.text.to_lowercase().find("status:").map_or(0, |i| i + 7)..];
         doc.status = normalize(v);
         doc.status_text = Some(demojibake(v.trim()).into_owned());
@@ -372,11 +428,16 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
     } else {
         doc.notes.push("no declared status".into());
     }
-    let date_field = first(&|k| k.contains("date") || k == "last updated" || k == "completed" || k == "updated");
+    let date_field =
+        first(&|k| k.contains("date") || k == "last updated" || k == "completed" || k == "updated");
     let date = date_field
         .and_then(|(_, v, line)| find_date(v).map(|d| (d, v.clone(), *line)))
         .or_else(|| {
-            let name = path.rsplit('/').next().unwrap_or(path).replace(['_', '.'], " ");
+            let name = path
+                .rsplit('/')
+                .next()
+                .unwrap_or(path)
+                .replace(['_', '.'], " ");
             let title = doc.title.clone().unwrap_or_default();
             find_date(&title)
                 .map(|d| (d, title.clone(), 1))
@@ -391,7 +452,8 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
         (None, Some((_, v, line))) => {
             doc.date_text = Some(v.clone());
             doc.date_line = Some(*line);
-            doc.notes.push(format!("date {v:?} is not a date vouch can read"));
+            doc.notes
+                .push(format!("date {v:?} is not a date vouch can read"));
         }
         (None, None) => doc.notes.push("no declared date".into()),
     }
@@ -413,8 +475,8 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
     let mut seen: BTreeMap<(usize, String), usize> = BTreeMap::new();
     let mut add = |r: Reference| {
         let key = (r.line, r.path.clone().unwrap_or_else(|| r.target.clone()));
-        if !seen.contains_key(&key) {
-            seen.insert(key, refs.len());
+        if let std::collections::btree_map::Entry::Vacant(e) = seen.entry(key) {
+            e.insert(refs.len());
             refs.push(r);
         }
     };
@@ -456,7 +518,9 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
         // Bare URLs are references too (CommonMark does not link them).
         if via == RefVia::Text && (word.starts_with("https://") || word.starts_with("http://")) {
             add(Reference {
-                target: word.trim_end_matches(['.', ',', ';', ':', ')', '*']).to_owned(),
+                target: word
+                    .trim_end_matches(['.', ',', ';', ':', ')', '*'])
+                    .to_owned(),
                 line,
                 state: RefState::External,
                 via,
@@ -498,7 +562,11 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
     }
     for (line, m) in &line_mentions {
         for (run, job, url) in &m.runs {
-            if !doc.ci_runs.iter().any(|r| &r.run_id == run && &r.job_id == job) {
+            if !doc
+                .ci_runs
+                .iter()
+                .any(|r| &r.run_id == run && &r.job_id == job)
+            {
                 doc.ci_runs.push(CiRun {
                     run_id: run.clone(),
                     job_id: job.clone(),
@@ -538,14 +606,31 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
                 t.rows.first().map_or(0, |r| r.0.saturating_sub(2))
             ));
         }
-        let col = |words: &[&str]| header.iter().position(|h| words.iter().any(|w| h.contains(w)));
-        let gate_table = header.iter().position(|h| h.trim_start_matches(|c: char| !c.is_alphanumeric()).starts_with("gate"));
+        let col = |words: &[&str]| {
+            header
+                .iter()
+                .position(|h| words.iter().any(|w| h.contains(w)))
+        };
+        let gate_table = header.iter().position(|h| {
+            h.trim_start_matches(|c: char| !c.is_alphanumeric())
+                .starts_with("gate")
+        });
         let name_col = gate_table.or(col(&["phase"])).unwrap_or(0);
         let status_col = col(&["status", "result", "outcome"]);
-        let evidence_col = col(&["evidence", "proof", "reference", "link", "artifact", "ci run"]);
+        let evidence_col = col(&[
+            "evidence",
+            "proof",
+            "reference",
+            "link",
+            "artifact",
+            "ci run",
+        ]);
         let _ = t.in_heading;
         for (line, cells) in &t.rows {
-            let name = cells.get(name_col).map(|c| demojibake(c).trim().to_owned()).unwrap_or_default();
+            let name = cells
+                .get(name_col)
+                .map(|c| demojibake(c).trim().to_owned())
+                .unwrap_or_default();
             let status_text = status_col.and_then(|c| cells.get(c)).cloned();
             let evidence = evidence_col
                 .and_then(|c| cells.get(c))
@@ -554,14 +639,19 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
             // A "gate" cell that is itself a status ("✅ PASSED") names nothing.
             let status_like = normalize(&name) != Status::Unknown || sign_status(&name).is_some();
             let label = text::claim_label(&name).or_else(|| {
-                gate_table.filter(|_| !name.is_empty() && !status_like).map(|_| {
-                    let id = text::stage_id(&name).filter(|i| i.len() <= 3);
-                    (Label::Gate, id.unwrap_or_default())
-                })
+                gate_table
+                    .filter(|_| !name.is_empty() && !status_like)
+                    .map(|_| {
+                        let id = text::stage_id(&name).filter(|i| i.len() <= 3);
+                        (Label::Gate, id.unwrap_or_default())
+                    })
             });
             match label {
                 Some((label, id)) => {
-                    let name = if name.chars().all(|c| c.is_ascii_alphanumeric()) && label == Label::Gate && !id.is_empty() {
+                    let name = if name.chars().all(|c| c.is_ascii_alphanumeric())
+                        && label == Label::Gate
+                        && !id.is_empty()
+                    {
                         format!("Gate {name}")
                     } else {
                         name
@@ -602,8 +692,17 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
     // table row or a `**Gate N**:` line also takes the CI runs and pull
     // requests cited in its section ("### CI checks (PR #9)" over a table).
     let section = |line: usize| {
-        let start = parsed.headings.iter().rev().find(|h| h.line <= line).map_or(1, |h| h.line);
-        let end = parsed.headings.iter().find(|h| h.line > line).map_or(lines.len() + 1, |h| h.line);
+        let start = parsed
+            .headings
+            .iter()
+            .rev()
+            .find(|h| h.line <= line)
+            .map_or(1, |h| h.line);
+        let end = parsed
+            .headings
+            .iter()
+            .find(|h| h.line > line)
+            .map_or(lines.len() + 1, |h| h.line);
         (start, end)
     };
     let mut all: Vec<(Label, Claim, usize, usize)> = Vec::new();

@@ -9,7 +9,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A status, normalised. The original text is always kept beside it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Pass,
@@ -42,23 +44,89 @@ impl Status {
 
 const PASS_SIGNS: &[char] = &['✅', '✔', '☑', '✓', '🟢', '💚'];
 const FAIL_SIGNS: &[char] = &['❌', '✗', '✘', '✖', '⛔', '🔴', '🛑', '❎', '🚫'];
-const PENDING_SIGNS: &[char] = &['⚠', '🟡', '🟠', '⏳', '⌛', '🔄', '🚧', '⏸', '☐', '⬜', '□', '🔲'];
+const PENDING_SIGNS: &[char] = &[
+    '⚠', '🟡', '🟠', '⏳', '⌛', '🔄', '🚧', '⏸', '☐', '⬜', '□', '🔲',
+];
 
 const PASS_WORDS: &[&str] = &[
-    "met", "pass", "passed", "passes", "passing", "complete", "completed", "done", "success",
-    "successful", "successfully", "succeeded", "go", "ready", "green", "ok", "okay", "yes",
-    "approved", "verified", "resolved", "accepted", "satisfied", "achieved", "healthy", "merged",
-    "deployed", "delivered", "closed", "signed", "compliant", "enforced",
+    "met",
+    "pass",
+    "passed",
+    "passes",
+    "passing",
+    "complete",
+    "completed",
+    "done",
+    "success",
+    "successful",
+    "successfully",
+    "succeeded",
+    "go",
+    "ready",
+    "green",
+    "ok",
+    "okay",
+    "yes",
+    "approved",
+    "verified",
+    "resolved",
+    "accepted",
+    "satisfied",
+    "achieved",
+    "healthy",
+    "merged",
+    "deployed",
+    "delivered",
+    "closed",
+    "signed",
+    "compliant",
+    "enforced",
 ];
 const FAIL_WORDS: &[&str] = &[
-    "fail", "failed", "fails", "failing", "failure", "nogo", "rejected", "red", "unmet",
-    "broken", "error", "errors", "incomplete", "missing", "regressed", "denied", "unresolved",
-    "noncompliant", "violated", "violation",
+    "fail",
+    "failed",
+    "fails",
+    "failing",
+    "failure",
+    "nogo",
+    "rejected",
+    "red",
+    "unmet",
+    "broken",
+    "error",
+    "errors",
+    "incomplete",
+    "missing",
+    "regressed",
+    "denied",
+    "unresolved",
+    "noncompliant",
+    "violated",
+    "violation",
 ];
 const PENDING_WORDS: &[&str] = &[
-    "pending", "progress", "wip", "todo", "tbd", "tbc", "planned", "scheduled", "waiting",
-    "awaiting", "partial", "partially", "ongoing", "deferred", "draft", "queued", "running",
-    "blocked", "started", "review", "investigating", "open",
+    "pending",
+    "progress",
+    "wip",
+    "todo",
+    "tbd",
+    "tbc",
+    "planned",
+    "scheduled",
+    "waiting",
+    "awaiting",
+    "partial",
+    "partially",
+    "ongoing",
+    "deferred",
+    "draft",
+    "queued",
+    "running",
+    "blocked",
+    "started",
+    "review",
+    "investigating",
+    "open",
 ];
 const SKIP_WORDS: &[&str] = &["na", "skipped", "skip", "applicable", "unknown", "unclear"];
 const NEGATIONS: &[&str] = &["not", "no", "non", "never"];
@@ -146,9 +214,9 @@ pub fn normalize(text: &str) -> Status {
 /// Windows-1252's characters for bytes 0x80–0x9F, where they differ from
 /// Latin-1's (undefined bytes map to the C1 control of the same value).
 const CP1252_HIGH: [char; 32] = [
-    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
-    '\u{8f}', '\u{90}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '•', '–', '—', '˜', '™',
-    'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
+    '\u{90}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '•', '–', '—', '˜', '™', 'š', '›',
+    'œ', '\u{9d}', 'ž', 'Ÿ',
 ];
 
 /// The byte a character stands for when UTF-8 was misread as Windows-1252
@@ -184,7 +252,10 @@ pub fn demojibake(s: &str) -> std::borrow::Cow<'_, str> {
             _ => 0,
         };
         if len > 0 && i + len <= chars.len() {
-            let bytes: Option<Vec<u8>> = chars[i..i + len].iter().map(|&c| mojibake_byte(c)).collect();
+            let bytes: Option<Vec<u8>> = chars[i..i + len]
+                .iter()
+                .map(|&c| mojibake_byte(c))
+                .collect();
             if let Some(bytes) = bytes
                 && bytes[1..].iter().all(|b| (0x80..0xC0).contains(b))
                 && let Ok(fixed) = std::str::from_utf8(&bytes)

@@ -105,7 +105,9 @@ pub fn field<'a>(line: &'a str, plain_keys: &[&str]) -> Option<(String, &'a str)
     }
     let (key, value) = l.split_once(':')?;
     let key = clean_key(key);
-    plain_keys.contains(&key.as_str()).then(|| (key, value.trim()))
+    plain_keys
+        .contains(&key.as_str())
+        .then(|| (key, value.trim()))
 }
 
 fn clean_key(k: &str) -> String {
@@ -185,7 +187,9 @@ pub fn stage_id(s: &str) -> Option<String> {
         .collect();
     let id = id.trim_end_matches('.');
     let numeric = id.starts_with(|c: char| c.is_ascii_digit())
-        && id.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && id
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
         && id.split('.').count() <= 4;
     let lettered = id.len() >= 2
         && id.len() <= 4
@@ -205,7 +209,11 @@ pub fn github_repo(text: &str) -> Option<String> {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
         .collect();
-    let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    };
     (ok(owner) && ok(&repo)).then(|| format!("https://github.com/{owner}/{repo}"))
 }
 
@@ -294,7 +302,14 @@ pub fn mentions(line: &str, repo: Option<&str>) -> Mentions {
         }
     }
     // "PR #4", "PR#4", "pull request #4", "**PR**: #4"
-    for pat in ["pr #", "pr#", "pull request #", "pr: #", "pr**: #", "pr**:#"] {
+    for pat in [
+        "pr #",
+        "pr#",
+        "pull request #",
+        "pr: #",
+        "pr**: #",
+        "pr**:#",
+    ] {
         for (i, _) in lower.match_indices(pat) {
             if lower[..i].ends_with(|c: char| c.is_ascii_alphanumeric()) {
                 continue;
@@ -324,8 +339,9 @@ pub fn mentions(line: &str, repo: Option<&str>) -> Mentions {
             if lower[..i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '/') {
                 continue;
             }
-            let rest = lower[i + pat.len()..]
-                .trim_start_matches(|c: char| c.is_ascii_alphabetic() && c != 'a' || " :`*=".contains(c));
+            let rest = lower[i + pat.len()..].trim_start_matches(|c: char| {
+                c.is_ascii_alphabetic() && c != 'a' || " :`*=".contains(c)
+            });
             let sha = hex_at(rest);
             let bounded = !rest[sha.len()..].starts_with(|c: char| c.is_ascii_alphanumeric());
             if (7..=40).contains(&sha.len())
@@ -353,8 +369,8 @@ pub fn mentions(line: &str, repo: Option<&str>) -> Mentions {
 /// File extensions that make a bare word a file reference.
 const EXTENSIONS: &[&str] = &[
     "md", "markdown", "json", "yml", "yaml", "toml", "txt", "log", "csv", "xml", "html", "py",
-    "sh", "rs", "js", "ts", "tsx", "jsx", "sql", "ini", "cfg", "conf", "pdf", "png", "jpg",
-    "svg", "mdc", "lock", "go", "java", "rb", "ps1", "tf", "env", "xlsx", "docx",
+    "sh", "rs", "js", "ts", "tsx", "jsx", "sql", "ini", "cfg", "conf", "pdf", "png", "jpg", "svg",
+    "mdc", "lock", "go", "java", "rb", "ps1", "tf", "env", "xlsx", "docx",
 ];
 
 /// A word that reads as a repository path: `docs/evidence/X.md`,
@@ -370,7 +386,9 @@ pub fn path_like(word: &str) -> Option<(&str, Option<&str>)> {
     if w.is_empty() || w.len() > 300 || w.contains(char::is_whitespace) || has_scheme_url(w) {
         return None;
     }
-    if w.contains(['*', '?', '<', '>', '{', '}', '|', '$', '=', '@', '~', '\\', '"', '\'']) {
+    if w.contains([
+        '*', '?', '<', '>', '{', '}', '|', '$', '=', '@', '~', '\\', '"', '\'',
+    ]) {
         return None;
     }
     // A `:12` or `:12-20` suffix.
@@ -381,12 +399,20 @@ pub fn path_like(word: &str) -> Option<(&str, Option<&str>)> {
         Some(_) => return None,
         None => (w, None),
     };
-    if path.starts_with('-') || path.starts_with("//") || path.contains("..") && !path.starts_with("..")
+    if path.starts_with('-')
+        || path.starts_with("//")
+        || path.contains("..") && !path.starts_with("..")
     {
         return None;
     }
-    let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or(path);
-    let ext = name.rsplit_once('.').map(|(stem, e)| (stem, e.to_ascii_lowercase()));
+    let name = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    let ext = name
+        .rsplit_once('.')
+        .map(|(stem, e)| (stem, e.to_ascii_lowercase()));
     let has_ext = matches!(&ext, Some((stem, e)) if (!stem.is_empty() || name.starts_with('.')) && EXTENSIONS.contains(&e.as_str()));
     let segments = path.trim_matches('/').split('/').count();
     // A dotted version ("v0.4.0") or a domain ("example.com") is not a file.
@@ -398,7 +424,9 @@ pub fn path_like(word: &str) -> Option<(&str, Option<&str>)> {
     if !path.starts_with('/')
         && path.ends_with('/')
         && segments >= 2
-        && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
     {
         return Some((path, lines));
     }
@@ -415,21 +443,45 @@ mod tests {
 
     #[test]
     fn fields_in_both_spellings() {
-        assert_eq!(field("**Date**: 2026-01-04  ", &[]), Some(("date".into(), "2026-01-04")));
-        assert_eq!(field("**Date:** 2026-01-04", &[]), Some(("date".into(), "2026-01-04")));
-        assert_eq!(field("- **Status**: ✅ PASSED", &[]), Some(("status".into(), "✅ PASSED")));
-        assert_eq!(field("**Gate 2**: ✅ MET", &[]), Some(("gate 2".into(), "✅ MET")));
-        assert_eq!(field("Date: January 2, 2026", &["date"]), Some(("date".into(), "January 2, 2026")));
+        assert_eq!(
+            field("**Date**: 2026-01-04  ", &[]),
+            Some(("date".into(), "2026-01-04"))
+        );
+        assert_eq!(
+            field("**Date:** 2026-01-04", &[]),
+            Some(("date".into(), "2026-01-04"))
+        );
+        assert_eq!(
+            field("- **Status**: ✅ PASSED", &[]),
+            Some(("status".into(), "✅ PASSED"))
+        );
+        assert_eq!(
+            field("**Gate 2**: ✅ MET", &[]),
+            Some(("gate 2".into(), "✅ MET"))
+        );
+        assert_eq!(
+            field("Date: January 2, 2026", &["date"]),
+            Some(("date".into(), "January 2, 2026"))
+        );
         assert_eq!(field("Note: something", &["date"]), None);
         assert_eq!(field("**Bold** text: here", &[]), None);
     }
 
     #[test]
     fn labels() {
-        assert_eq!(claim_label("Gate 0: Drift Prevention in CI"), Some((Label::Gate, "0".into())));
-        assert_eq!(claim_label("✅ Gate 2 - Runbooks"), Some((Label::Gate, "2".into())));
+        assert_eq!(
+            claim_label("Gate 0: Drift Prevention in CI"),
+            Some((Label::Gate, "0".into()))
+        );
+        assert_eq!(
+            claim_label("✅ Gate 2 - Runbooks"),
+            Some((Label::Gate, "2".into()))
+        );
         assert_eq!(claim_label("GATE A"), Some((Label::Gate, "A".into())));
-        assert_eq!(claim_label("Phase 1b: Scope"), Some((Label::Phase, "1b".into())));
+        assert_eq!(
+            claim_label("Phase 1b: Scope"),
+            Some((Label::Phase, "1b".into()))
+        );
         assert_eq!(claim_label("Gate Verification"), None);
         assert_eq!(claim_label("Gateway 2"), None);
         assert_eq!(claim_label("Phase Execution"), None);
@@ -437,9 +489,18 @@ mod tests {
 
     #[test]
     fn stages() {
-        assert_eq!(stage_after_word("Stage 1.0: Production Hardening").as_deref(), Some("1.0"));
-        assert_eq!(stage_after_word("STAGE4.0.1_ACCEPTANCE_PACK.md").as_deref(), Some("4.0.1"));
-        assert_eq!(stage_after_word("Stage D1 readiness").as_deref(), Some("D1"));
+        assert_eq!(
+            stage_after_word("Stage 1.0: Production Hardening").as_deref(),
+            Some("1.0")
+        );
+        assert_eq!(
+            stage_after_word("STAGE4.0.1_ACCEPTANCE_PACK.md").as_deref(),
+            Some("4.0.1")
+        );
+        assert_eq!(
+            stage_after_word("Stage D1 readiness").as_deref(),
+            Some("D1")
+        );
         assert_eq!(stage_after_word("Stage 4 â€“ Gate").as_deref(), Some("4"));
         assert_eq!(stage_after_word("backstage 3"), None);
         assert_eq!(stage_after_word("Stage Planning"), None);
@@ -455,27 +516,70 @@ mod tests {
         assert_eq!(
             m.runs,
             vec![
-                ("20696090612".into(), Some("123".into()), Some("https://github.com/o/r/actions/runs/20696090612/job/123".into())),
-                ("20696326646".into(), None, Some("https://github.com/o/r/actions/runs/20696326646".into())),
+                (
+                    "20696090612".into(),
+                    Some("123".into()),
+                    Some("https://github.com/o/r/actions/runs/20696090612/job/123".into())
+                ),
+                (
+                    "20696326646".into(),
+                    None,
+                    Some("https://github.com/o/r/actions/runs/20696326646".into())
+                ),
             ]
         );
         let m = mentions("**PR**: #4 - https://github.com/o/r/pull/4", repo);
-        assert_eq!(m.pulls, vec![(4, Some("https://github.com/o/r/pull/4".into()))]);
+        assert_eq!(
+            m.pulls,
+            vec![(4, Some("https://github.com/o/r/pull/4".into()))]
+        );
         let m = mentions("Merge PR #3 to main; see pull request #12", None);
         assert_eq!(m.pulls, vec![(3, None), (12, None)]);
-        let m = mentions("Commit: `a45d0909`, https://github.com/o/r/commit/0123456789abcdef0123456789abcdef01234567", None);
+        let m = mentions(
+            "Commit: `a45d0909`, https://github.com/o/r/commit/0123456789abcdef0123456789abcdef01234567",
+            None,
+        );
         assert_eq!(m.commits.len(), 2, "{m:?}");
-        assert!(mentions("Our approach commits to nothing", None).commits.is_empty());
+        assert!(
+            mentions("Our approach commits to nothing", None)
+                .commits
+                .is_empty()
+        );
     }
 
     #[test]
     fn path_like_words() {
-        assert_eq!(path_like("docs/evidence/X.md"), Some(("docs/evidence/X.md", None)));
-        assert_eq!(path_like("`scripts/check.py:42`"), Some(("scripts/check.py", Some("42"))));
-        assert_eq!(path_like(".github/workflows/ci.yml"), Some((".github/workflows/ci.yml", None)));
+        assert_eq!(
+            path_like("docs/evidence/X.md"),
+            Some(("docs/evidence/X.md", None))
+        );
+        assert_eq!(
+            path_like("`scripts/check.py:42`"),
+            Some(("scripts/check.py", Some("42")))
+        );
+        assert_eq!(
+            path_like(".github/workflows/ci.yml"),
+            Some((".github/workflows/ci.yml", None))
+        );
         assert_eq!(path_like("docs/runbooks/"), Some(("docs/runbooks/", None)));
-        assert_eq!(path_like("STAGE1.1_PHASE0_REPORT.md,"), Some(("STAGE1.1_PHASE0_REPORT.md", None)));
-        for no in ["/healthz", "/api/v1", "v0.4.0", "e.g.", "X-Request-ID", "https://x.io/a.md", "*.md", "<file>.md", "1.5", "and/or", "$HOME/x.md", "python"] {
+        assert_eq!(
+            path_like("STAGE1.1_PHASE0_REPORT.md,"),
+            Some(("STAGE1.1_PHASE0_REPORT.md", None))
+        );
+        for no in [
+            "/healthz",
+            "/api/v1",
+            "v0.4.0",
+            "e.g.",
+            "X-Request-ID",
+            "https://x.io/a.md",
+            "*.md",
+            "<file>.md",
+            "1.5",
+            "and/or",
+            "$HOME/x.md",
+            "python",
+        ] {
             assert_eq!(path_like(no), None, "{no}");
         }
     }

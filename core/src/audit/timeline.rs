@@ -214,7 +214,11 @@ pub fn matrix(audit: &Audit) -> Matrix {
                             "{} — {}{}",
                             g.name,
                             g.status_text.as_deref().unwrap_or(g.status.as_str()),
-                            if conflict { " (documents disagree)" } else { "" }
+                            if conflict {
+                                " (documents disagree)"
+                            } else {
+                                ""
+                            }
                         ),
                         path: d.path.clone(),
                         conflict,
@@ -233,8 +237,27 @@ mod tests {
 
     #[test]
     fn stage_order() {
-        let mut v = vec![Some("2"), None, Some("1.10"), Some("D1"), Some("1.2"), Some("4.0.1"), Some("4.0")];
+        let mut v = vec![
+            Some("2"),
+            None,
+            Some("1.10"),
+            Some("D1"),
+            Some("1.2"),
+            Some("4.0.1"),
+            Some("4.0"),
+        ];
         v.sort_by(|a, b| cmp_ids(*a, *b));
-        assert_eq!(v, [Some("1.2"), Some("1.10"), Some("2"), Some("4.0"), Some("4.0.1"), Some("D1"), None]);
+        assert_eq!(
+            v,
+            [
+                Some("1.2"),
+                Some("1.10"),
+                Some("2"),
+                Some("4.0"),
+                Some("4.0.1"),
+                Some("D1"),
+                None
+            ]
+        );
     }
 }

@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use vouch_core::{
+    audit::{Audit, status_changes},
     diff::diff,
     history::{ChainProblem, History, check_chain},
 };
@@ -19,6 +20,8 @@ struct Loaded {
     page: String,
     doc: Option<ManifestDoc>,
     sig: Option<String>,
+    /// Its audit trail, checked against its manifest (`Err` says why not).
+    audit: Result<Option<Audit>, String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -38,7 +41,11 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
         .ok()
         .flatten();
     let source = current.manifest.source.clone().unwrap_or_default();
+    let current_audit = api::fetch_audit(&root, "audit.json", &current.manifest)
+        .await
+        .map_err(|e| e.to_string());
     let mut snapshots = vec![Loaded {
+        audit: current_audit,
         id: current.id.clone(),
         built_at: current.manifest.built_at.clone(),
         commit: source.commit,
@@ -82,7 +89,18 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
         if let Some(b) = b {
             bytes.insert(s.manifest.clone(), b);
         }
+        let audit = match &doc {
+            Some(d) => api::fetch_audit(
+                &root,
+                &format!("snapshots/{}/audit.json", s.id),
+                &d.manifest,
+            )
+            .await
+            .map_err(|e| e.to_string()),
+            None => Ok(None),
+        };
         snapshots.push(Loaded {
+            audit,
             id: s.id.clone(),
             built_at: s.built_at.clone(),
             commit: s.source.commit.clone(),
@@ -198,6 +216,22 @@ pub fn HistoryPanel(
         let (a, b) = (find(&from.get())?, find(&to.get())?);
         Some(diff(&a.manifest, &b.manifest))
     };
+    // Gates and declared statuses that changed, from the two audit trails.
+    let status_diff = move || {
+        let c = chain.get()?;
+        let find = |id: &str| {
+            c.snapshots
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| s.audit.clone())
+        };
+        let (a, b) = (find(&from.get())?, find(&to.get())?);
+        Some(match (a, b) {
+            (Ok(Some(a)), Ok(Some(b))) => Ok(status_changes(&a, &b)),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+            _ => Err("one of these snapshots has no audit trail".to_owned()),
+        })
+    };
     view! {
         <section class="history-panel">
             <h2>"Snapshots"</h2>
@@ -245,7 +279,36 @@ pub fn HistoryPanel(
                         </table>
                     }
                 })}
-                <p class="note">"Gate and status changes will appear here once reports' audit trails are extracted."</p>
+                <h3>"Gates and statuses that changed"</h3>
+                {move || status_diff().map(|r| match r {
+                    Err(e) => view! { <p id="status-diff" class="note" data-changes="unknown">{e}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p id="status-diff" class="note" data-changes="0">"No declared status changed."</p> }.into_any(),
+                    Ok(list) => {
+                        let n = list.len().to_string();
+                        view! {
+                            <table id="status-diff" class="diff" data-changes=n>
+                                <thead><tr><th>"Report"</th><th>"Claim"</th><th>"Before"</th><th>"After"</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|c| {
+                                        let before = c.before.map_or("absent", |s| s.as_str());
+                                        let after = c.after.map_or("absent", |s| s.as_str());
+                                        let claim = c.claim.clone().unwrap_or_else(|| "(the report)".into());
+                                        let (path_attr, claim_attr) = (c.path.clone(), claim.clone());
+                                        view! {
+                                            <tr data-status-change="" data-path=path_attr data-claim=claim_attr data-before=before data-after=after>
+                                                <td><code>{c.path}</code></td>
+                                                <td>{claim}</td>
+                                                <td><span class=format!("status status-{before}")>{before}</span>" "{c.before_text.unwrap_or_default()}</td>
+                                                <td><span class=format!("status status-{after}")>{after}</span>" "{c.after_text.unwrap_or_default()}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                        .into_any()
+                    }
+                })}
             </div>
         </section>
     }

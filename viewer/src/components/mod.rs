@@ -1,11 +1,13 @@
 //! Pieces the pages share.
 
 mod artifact_table;
+mod claims;
 mod history;
 mod signature;
 mod summary;
 
 pub use artifact_table::ArtifactTable;
+pub use claims::ClaimEvidence;
 pub use history::HistoryPanel;
 pub use signature::{SigState, SignaturePanel, judge};
 pub use summary::{ManifestFailed, VerificationSummary};

@@ -2,14 +2,14 @@ use leptos::prelude::*;
 use vouch_core::Manifest;
 
 use crate::{
-    components::{ArtifactTable, ManifestFailed, VerificationSummary},
+    components::{ArtifactTable, ClaimEvidence, ManifestFailed, VerificationSummary},
     verify,
 };
 
 /// One artifact's page: verifies that artifact against the manifest.
 #[component]
 pub fn ArtifactPage(root: String, manifest: Manifest, path: String) -> impl IntoView {
-    let Some(artifact) = manifest.artifacts.into_iter().find(|a| a.path == path) else {
+    let Some(artifact) = manifest.artifacts.iter().find(|a| a.path == path).cloned() else {
         return view! {
             <ManifestFailed error=format!("manifest.json does not list {path:?}") />
         }
@@ -20,11 +20,12 @@ pub fn ArtifactPage(root: String, manifest: Manifest, path: String) -> impl Into
         <section class="verify-panel compact">
             <VerificationSummary progress=progress />
             <ArtifactTable
-                root=root
+                root=root.clone()
                 rows=rows
                 filter=Signal::derive(String::new)
                 problems_only=Signal::derive(|| false)
             />
+            <ClaimEvidence root=root.clone() manifest=manifest path=path />
         </section>
     }
     .into_any()
