@@ -56,7 +56,7 @@ fn check_prints_one_compiler_style_line_per_problem_and_exits_1() {
             r#"docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md:30: dangling-reference: "../../logs/restore-drill.log" is not in the evidence folder"#,
             r#"docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md:35: dangling-reference: "./ROLLBACK_PLAN.md" is not in the evidence folder"#,
             r#"docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md:36: dangling-reference: "../../../../etc/shadow" points outside the evidence folder"#,
-            r#"docs/evidence/STAGE1.0_PHASE0_REPORT.md:10: contradiction: "Gate 0" says passed ("✅ MET") but its evidence "branch_protection_settings.json" says failed (8 of 9 rules hold)"#,
+            r#"docs/evidence/STAGE1.0_PHASE0_REPORT.md:10: contradiction: "Gate 0" says passed ("✅ MET") but its evidence "branch_protection_settings.json" says failed (7 of 8 rules hold)"#,
             r#"docs/evidence/STAGE1.0_PHASE1_REPORT.md:11: dangling-reference: "docs/evidence/missing_depth_report.md" is not in the evidence folder"#,
             r#"docs/evidence/STAGE1.0_PHASE1_REPORT.md:19: gate-without-evidence: "Gate 5: Size budget" is marked passed ("PASSED") but cites no evidence"#,
         ],
