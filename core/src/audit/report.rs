@@ -315,7 +315,8 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
             .iter()
             .find(|n| n.level <= h.level)
             .map_or(lines.len() + 1, |n| n.line);
-        let lower = h.text.to_lowercase();
+        // ASCII lowercasing keeps byte offsets valid for slicing `h.text`.
+        let lower = h.text.to_ascii_lowercase();
         let said = ["status:", "result:", "status -", "result -"]
             .iter()
             .find_map(|k| lower.find(k).map(|i| (i, k.len())));
@@ -416,12 +417,13 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
         doc.status = normalize(v);
         doc.status_text = Some(demojibake(v).into_owned());
         doc.status_line = Some(*line);
-    } else if let Some(h) = parsed
-        .headings
-        .iter()
-        .find(|h| h.text.to_lowercase().contains("status:"))
-    {
-        let v = &h.text[h.text.to_lowercase().find("status:").map_or(0, |i| i + 7)..];
+    } else if let Some((h, at)) = parsed.headings.iter().find_map(|h| {
+        h.text
+            .to_ascii_lowercase()
+            .find("status:")
+            .map(|i| (h, i + "status:".len()))
+    }) {
+        let v = &h.text[at..];
         doc.status = normalize(v);
         doc.status_text = Some(demojibake(v.trim()).into_owned());
         doc.status_line = Some(h.line);
@@ -863,5 +865,22 @@ fn resolved(
             via,
             ..Reference::default()
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lowercasing can change a string's byte length ("İ" is 2 bytes, "i̇" 3),
+    /// so offsets found in a lowercased copy must not slice the original.
+    #[test]
+    fn headings_whose_lowercase_is_longer_do_not_panic() {
+        let ix = EvidenceIndex::default();
+        let md = "# R\n\n## İİİİ Status: PASSED\n\n## Gate 1 İİİİ Status: ✅ PASSED\n";
+        let d = extract("r.md", "00", md, &ix);
+        assert_eq!(d.status, Status::Pass);
+        assert_eq!(d.gates[0].status, Status::Pass);
+        assert_eq!(d.gates[0].name, "Gate 1 İİİİ");
     }
 }
