@@ -62,11 +62,7 @@ pub fn audit(site: &Site, staging: &Staging, rules: Rules) -> Result<Audit> {
 /// A report, unless it nests so deeply that parsing it would be slow; then
 /// a document that says so.
 fn markdown_document(path: &str, sha256: &str, text: &str, ix: &EvidenceIndex) -> Document {
-    let too_deep = markdown::too_deep(text).or_else(|| {
-        (markdown::html_nesting(text) > markdown::MAX_HTML_NESTING)
-            .then(|| "raw HTML nested too deeply".to_owned())
-    });
-    match too_deep {
+    match markdown::too_complex(text) {
         Some(reason) => Document {
             path: path.to_owned(),
             sha256: sha256.to_owned(),

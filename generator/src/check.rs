@@ -2,6 +2,7 @@
 //! on stdout (`<path>:<line>: <kind>: <message>`), without building a site.
 
 use anyhow::{Context, Result, bail};
+use vouch_core::audit::DocKind;
 
 use crate::{audit::Rules, build, cli::CheckArgs, extract, load, write::Staging};
 
@@ -41,14 +42,18 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<bool> {
             eprintln!("warning: {d}");
         }
         let docs = &site.audit.documents;
+        let json = docs
+            .iter()
+            .filter(|d| matches!(d.kind, DocKind::BranchProtection | DocKind::GateSummary))
+            .count();
         let gates = site.audit.gate_tally();
         eprintln!(
             "{} problem{} in {} documents ({} reports, {} JSON); gates: {} pass, {} fail, {} pending, {} unknown",
             problems.len(),
             if problems.len() == 1 { "" } else { "s" },
             docs.len(),
-            docs.iter().filter(|d| !d.path.ends_with(".json")).count(),
-            docs.iter().filter(|d| d.path.ends_with(".json")).count(),
+            docs.len() - json,
+            json,
             gates.pass,
             gates.fail,
             gates.pending,

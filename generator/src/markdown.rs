@@ -104,6 +104,14 @@ pub fn too_deep(md: &str) -> Option<String> {
     None
 }
 
+/// `Some(reason)` when `md` must not be parsed at all (the audit trail skips
+/// it): containers or raw HTML nested past the limits.
+pub fn too_complex(md: &str) -> Option<String> {
+    too_deep(md).or_else(|| {
+        (html_nesting(md) > MAX_HTML_NESTING).then(|| "raw HTML nested too deeply".to_owned())
+    })
+}
+
 /// Renders `md` (the file at `doc_path` in the evidence folder) for a page
 /// that sits one folder below the site root.
 pub fn to_html(md: &str, doc_path: &str, resolve: &dyn Fn(&str) -> Option<Resolved>) -> Rendered {

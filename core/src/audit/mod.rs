@@ -293,8 +293,6 @@ pub struct EvidenceIndex {
     folders: BTreeSet<String>,
     /// File name → paths with that name.
     names: HashMap<String, Vec<String>>,
-    /// JSON documents' evaluated status, for contradictions.
-    pub json_status: HashMap<String, Status>,
 }
 
 impl EvidenceIndex {

@@ -61,11 +61,11 @@ fn quoted(s: &str) -> String {
 /// evidence is judged only when `max_age` is given, against `as_of`.
 pub fn find(audit: &Audit, as_of: Option<Date>, max_age: Option<u32>) -> Vec<Problem> {
     let mut out = Vec::new();
-    let json_status: HashMap<&str, (&super::Document, Status)> = audit
+    let json_docs: HashMap<&str, &super::Document> = audit
         .documents
         .iter()
         .filter(|d| matches!(d.kind, DocKind::BranchProtection | DocKind::GateSummary))
-        .map(|d| (d.path.as_str(), (d, d.status)))
+        .map(|d| (d.path.as_str(), d))
         .collect();
     for d in &audit.documents {
         let json_doc = matches!(d.kind, DocKind::BranchProtection | DocKind::GateSummary);
@@ -104,11 +104,11 @@ pub fn find(audit: &Audit, as_of: Option<Date>, max_age: Option<u32>) -> Vec<Pro
         // per claim and evidence file).
         let mut reported = std::collections::HashSet::new();
         for (i, r) in d.references.iter().enumerate() {
-            let Some((target, Status::Fail)) = r
+            let Some(target) = r
                 .path
                 .as_deref()
-                .and_then(|p| json_status.get(p))
-                .map(|(doc, s)| (*doc, *s))
+                .and_then(|p| json_docs.get(p))
+                .filter(|doc| doc.status == Status::Fail)
             else {
                 continue;
             };

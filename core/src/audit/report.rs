@@ -64,7 +64,6 @@ struct Heading {
 }
 
 struct Table {
-    in_heading: Option<usize>,
     header: Vec<String>,
     rows: Vec<(usize, Vec<String>)>,
 }
@@ -98,6 +97,7 @@ fn parse(md: &str) -> Parsed {
     let mut cell: Option<String> = None;
     for (ev, range) in Parser::new_ext(md, opts).into_offset_iter() {
         let line = line_of(range.start);
+        let is_code = matches!(ev, Event::Code(_));
         match ev {
             Event::Start(Tag::Heading { level, .. }) => {
                 heading = Some((level, String::new(), line))
@@ -121,7 +121,6 @@ fn parse(md: &str) -> Parsed {
             Event::End(TagEnd::Link | TagEnd::Image) => in_link = in_link.saturating_sub(1),
             Event::Start(Tag::Table(_)) => {
                 table = Some(Table {
-                    in_heading: None,
                     header: Vec::new(),
                     rows: Vec::new(),
                 })
@@ -144,10 +143,8 @@ fn parse(md: &str) -> Parsed {
                     r.1.push(c.trim().to_owned());
                 }
             }
-            Event::Text(t) | Event::Code(t) if in_code_block => {
-                let _ = t;
-            }
-            Event::Text(t) => {
+            Event::Text(_) | Event::Code(_) if in_code_block => {}
+            Event::Text(t) | Event::Code(t) => {
                 if let Some(h) = heading.as_mut() {
                     h.1.push_str(&t);
                 }
@@ -155,18 +152,8 @@ fn parse(md: &str) -> Parsed {
                     c.push_str(&t);
                 }
                 if in_link == 0 {
-                    p.words.push((t.into_string(), line));
-                }
-            }
-            Event::Code(t) => {
-                if let Some(h) = heading.as_mut() {
-                    h.1.push_str(&t);
-                }
-                if let Some(c) = cell.as_mut() {
-                    c.push_str(&t);
-                }
-                if in_link == 0 {
-                    p.code.push((t.into_string(), line));
+                    let spans = if is_code { &mut p.code } else { &mut p.words };
+                    spans.push((t.into_string(), line));
                 }
             }
             Event::SoftBreak | Event::HardBreak => {
@@ -627,7 +614,6 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
             "artifact",
             "ci run",
         ]);
-        let _ = t.in_heading;
         for (line, cells) in &t.rows {
             let name = cells
                 .get(name_col)
@@ -713,17 +699,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
         let (s, e) = section(start);
         for (line, m) in &line_mentions {
             if (s..e).contains(line) && !(start..end).contains(line) {
-                for (run, _, url) in &m.runs {
-                    let r = url.clone().unwrap_or_else(|| run.clone());
-                    if !claim.ci_runs.contains(&r) {
-                        claim.ci_runs.push(r);
-                    }
-                }
-                for (n, _) in &m.pulls {
-                    if !claim.pull_requests.contains(n) {
-                        claim.pull_requests.push(*n);
-                    }
-                }
+                cite(&mut claim, m);
             }
         }
         all.push((label, claim, start, end));
@@ -736,17 +712,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
         }
         for (line, m) in &line_mentions {
             if (*start..*end).contains(line) {
-                for (run, _, url) in &m.runs {
-                    let r = url.clone().unwrap_or_else(|| run.clone());
-                    if !claim.ci_runs.contains(&r) {
-                        claim.ci_runs.push(r);
-                    }
-                }
-                for (n, _) in &m.pulls {
-                    if !claim.pull_requests.contains(n) {
-                        claim.pull_requests.push(*n);
-                    }
-                }
+                cite(claim, m);
             }
         }
     }
@@ -766,6 +732,21 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &EvidenceIndex) -> Docume
         }
     }
     doc
+}
+
+/// Adds the CI runs and pull requests one line mentions to `claim`.
+fn cite(claim: &mut Claim, m: &text::Mentions) {
+    for (run, _, url) in &m.runs {
+        let r = url.clone().unwrap_or_else(|| run.clone());
+        if !claim.ci_runs.contains(&r) {
+            claim.ci_runs.push(r);
+        }
+    }
+    for (n, _) in &m.pulls {
+        if !claim.pull_requests.contains(n) {
+            claim.pull_requests.push(*n);
+        }
+    }
 }
 
 /// Folds a later mention of the same gate into the first.
