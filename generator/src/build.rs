@@ -1,9 +1,6 @@
 //! `vouch build`: the four stages, in order, over one model.
 
-use std::{
-    path::{Path, PathBuf},
-    time::Instant,
-};
+use std::{path::PathBuf, time::Instant};
 
 use anyhow::{Context, Result, bail};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
@@ -17,6 +14,7 @@ use crate::{
     cli::BuildArgs,
     extract, load,
     model::Diagnostic,
+    out,
     sign::{self, KeySigner},
     snapshot::{self, Previous, Store},
     write::{self, Publish, Staging},
@@ -55,7 +53,13 @@ pub fn run(args: &BuildArgs, quiet: bool) -> Result<bool> {
     if args.retain == 0 {
         bail!("--retain must be at least 1 (the new snapshot itself)");
     }
-    let out = absolute_out(&args.out)?;
+    let out = out::resolve(&args.out)?;
+    // Held until the new site is in place: a second build into the same
+    // folder waits, then chains onto this one's snapshot.
+    let _lock = out::OutLock::acquire(&out, quiet)?;
+    // Refuse early, before any work, if --out holds anything vouch did not
+    // write (checked again just before the swap).
+    out::ensure_replaceable(&out)?;
     // `--previous none` starts a new history on purpose (for example after
     // a broken chain was reported and investigated).
     let previous = match args.previous.as_deref() {
@@ -173,21 +177,6 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         artifacts: site.artifacts.len(),
         bytes: site.artifacts.iter().map(|e| e.size).sum(),
     })
-}
-
-/// `out` made absolute without requiring it to exist.
-pub fn absolute_out(out: &Path) -> Result<PathBuf> {
-    let abs =
-        std::path::absolute(out).with_context(|| format!("bad output path {}", out.display()))?;
-    let name = abs
-        .file_name()
-        .context("the output path has no folder name")?
-        .to_owned();
-    let parent = abs.parent().context("the output folder has no parent")?;
-    // Resolve symlinks in the parent when it exists, so comparisons with the
-    // (canonical) input folder are meaningful.
-    let parent = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
-    Ok(parent.join(name))
 }
 
 /// The build time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.

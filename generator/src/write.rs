@@ -11,7 +11,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use rayon::prelude::*;
 use vouch_core::{
     Artifact, MANIFEST_SCHEMA, Manifest,
@@ -97,7 +97,9 @@ impl Staging {
     /// atomic step where the platform allows it.
     pub fn commit(mut self, out: &Path) -> Result<()> {
         if out.exists() {
-            ensure_replaceable(out)?;
+            // Checked again at the last moment: nothing foreign may have
+            // appeared since the build began.
+            crate::out::ensure_replaceable(out)?;
             swap(&self.dir, out)?;
             // The staging path now holds the previous site.
             std::fs::remove_dir_all(&self.dir).with_context(|| {
@@ -139,29 +141,6 @@ fn remove_abandoned(parent: &Path, prefix: &str) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-}
-
-/// Refuses to replace a folder that is not a vouch site: `--out ~/Documents`
-/// must not delete anything.
-fn ensure_replaceable(out: &Path) -> Result<()> {
-    if !out.is_dir() {
-        bail!(
-            "{} exists and is not a folder; refusing to replace it",
-            out.display()
-        );
-    }
-    let empty = std::fs::read_dir(out)
-        .with_context(|| format!("cannot read {}", out.display()))?
-        .next()
-        .is_none();
-    if !empty && !out.join("manifest.json").is_file() {
-        bail!(
-            "{} exists and is not a vouch site (it has no manifest.json); refusing to replace it. \
-             Choose an empty or new folder with --out.",
-            out.display()
-        );
-    }
-    Ok(())
 }
 
 #[cfg(target_os = "linux")]

@@ -9,6 +9,7 @@ mod browser;
 mod build;
 mod common;
 mod hostile;
+mod out;
 mod serve;
 mod signing;
 mod verify;

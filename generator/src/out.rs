@@ -1,0 +1,315 @@
+//! The output folder: what `build` may replace, and the lock that keeps two
+//! builds into one folder from racing.
+//!
+//! vouch never deletes or overwrites a file it did not create. A build
+//! replaces `--out` only when it is missing, empty, or provably a vouch site
+//! whose every file vouch wrote: a `manifest.json` that parses as a vouch
+//! manifest (with `generator.name == "vouch"`), and nothing beside the files
+//! that manifest, `SHA256SUMS` and the archived snapshots account for.
+//! Anything else is refused (exit 2); there is deliberately no `--force`.
+
+use std::{
+    collections::HashSet,
+    fs::File,
+    io::ErrorKind,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, Result, bail};
+#[cfg(not(unix))]
+use std::fs::OpenOptions;
+use vouch_core::Manifest;
+
+/// Files every vouch site may hold that its manifest does not list.
+const UNLISTED: &[&str] = &[
+    "manifest.json",
+    "manifest.json.minisig",
+    "SHA256SUMS",
+    "SHA256SUMS.minisig",
+    ".nojekyll",
+];
+
+/// How many foreign files an error names before it says "and N more".
+const NAMED: usize = 10;
+
+/// `--out` made absolute without requiring it to exist. A symbolic link is
+/// written through: the site replaces the link's target folder, and the link
+/// stays as it is. A dangling link, or one to something other than a folder,
+/// is refused.
+pub fn resolve(out: &Path) -> Result<PathBuf> {
+    let abs =
+        std::path::absolute(out).with_context(|| format!("bad output path {}", out.display()))?;
+    let name = abs
+        .file_name()
+        .context("the output path has no folder name")?
+        .to_owned();
+    let parent = abs.parent().context("the output folder has no parent")?;
+    // Resolve symlinks in the parent when it exists, so comparisons with the
+    // (canonical) input folder are meaningful.
+    let parent = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
+    let abs = parent.join(name);
+    match std::fs::symlink_metadata(&abs) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let target = std::fs::canonicalize(&abs).map_err(|e| {
+                anyhow::anyhow!(
+                    "--out {} is a symbolic link whose target cannot be reached ({e}); \
+                     refusing to replace the link. Create the target folder, or pass a real folder.",
+                    out.display()
+                )
+            })?;
+            if !target.is_dir() {
+                bail!(
+                    "--out {} is a symbolic link to {}, which is not a folder; refusing to replace it",
+                    out.display(),
+                    target.display()
+                );
+            }
+            Ok(target)
+        }
+        _ => Ok(abs),
+    }
+}
+
+/// Refuses to go on unless `out` may be replaced by a new site: it does not
+/// exist, is an empty folder, or is a vouch site holding only files vouch
+/// wrote. The error names what makes it foreign.
+pub fn ensure_replaceable(out: &Path) -> Result<()> {
+    let meta = match std::fs::symlink_metadata(out) {
+        Ok(m) => m,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot inspect {}", out.display())),
+    };
+    if meta.file_type().is_symlink() {
+        bail!(
+            "{} is a symbolic link; refusing to replace it (pass the folder it points to)",
+            out.display()
+        );
+    }
+    if !meta.is_dir() {
+        bail!(
+            "{} exists and is not a folder; refusing to replace it",
+            out.display()
+        );
+    }
+    let empty = std::fs::read_dir(out)
+        .with_context(|| format!("cannot read {}", out.display()))?
+        .next()
+        .is_none();
+    if empty {
+        return Ok(());
+    }
+    let refuse = |why: String| -> anyhow::Error {
+        anyhow::anyhow!(
+            "{} is not a vouch site ({why}); refusing to replace it. vouch only replaces a \
+             folder it built. Choose an empty or new folder with --out.",
+            out.display()
+        )
+    };
+    let bytes = match std::fs::read(out.join("manifest.json")) {
+        Ok(b) => b,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return Err(refuse("it has no manifest.json".into()));
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read {}/manifest.json", out.display()));
+        }
+    };
+    let manifest = Manifest::parse(&bytes).map_err(|e| {
+        refuse(format!(
+            "its manifest.json is not a vouch manifest: {}",
+            first_line(&e.to_string())
+        ))
+    })?;
+    if manifest.generator.name != "vouch" {
+        return Err(refuse(format!(
+            "its manifest.json names the generator {:?}",
+            manifest.generator.name
+        )));
+    }
+    let known = vouch_files(out, &manifest);
+    let foreign = foreign_files(out, &known)?;
+    if !foreign.is_empty() {
+        let mut list = foreign
+            .iter()
+            .take(NAMED)
+            .map(|p| format!("\n  {}", crate::term::safe(p)))
+            .collect::<String>();
+        if foreign.len() > NAMED {
+            list.push_str(&format!("\n  … and {} more", foreign.len() - NAMED));
+        }
+        bail!(
+            "{} is a vouch site, but holds {} file{} vouch did not write; refusing to replace it, \
+             which would delete {}. Move {} elsewhere, or choose another --out:{list}",
+            out.display(),
+            foreign.len(),
+            if foreign.len() == 1 { "" } else { "s" },
+            if foreign.len() == 1 { "it" } else { "them" },
+            if foreign.len() == 1 { "it" } else { "them" },
+        );
+    }
+    Ok(())
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// Every site-relative path the vouch site at `out` accounts for: its
+/// manifest's artifacts and generated files, the objects its archived
+/// snapshots and `SHA256SUMS` name, and the few files no manifest lists.
+fn vouch_files(out: &Path, m: &Manifest) -> HashSet<String> {
+    let mut known: HashSet<String> = UNLISTED.iter().map(|s| (*s).to_owned()).collect();
+    known.extend(m.artifacts.iter().map(|a| a.url.clone()));
+    for g in &m.generated {
+        known.insert(g.path.clone());
+        let archived = g
+            .path
+            .strip_prefix("snapshots/")
+            .and_then(|rest| rest.strip_suffix("/manifest.json"))
+            .is_some_and(|id| !id.contains('/'));
+        if archived {
+            known.insert(format!("{}.minisig", g.path));
+            if let Some(old) = std::fs::read(out.join(&g.path))
+                .ok()
+                .and_then(|b| Manifest::parse(&b).ok())
+            {
+                known.extend(old.artifacts.into_iter().map(|a| a.url));
+            }
+        }
+    }
+    if let Ok(sums) = std::fs::read_to_string(out.join("SHA256SUMS")) {
+        known.extend(sums.lines().filter_map(sha256sums_path));
+    }
+    known
+}
+
+/// The path of one `sha256sum` line, unescaping coreutils' `\`-prefixed form.
+fn sha256sums_path(line: &str) -> Option<String> {
+    let (escaped, line) = match line.strip_prefix('\\') {
+        Some(rest) => (true, rest),
+        None => (false, line),
+    };
+    let (_, path) = line.split_once("  ")?;
+    if !escaped {
+        return Some(path.to_owned());
+    }
+    let mut out = String::with_capacity(path.len());
+    let mut chars = path.chars();
+    while let Some(c) = chars.next() {
+        match (c, c == '\\') {
+            (_, true) => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('r') => out.push('\r'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            },
+            (c, false) => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// Files (and links, and anything else that is not a folder) under `out`
+/// that are not in `known`, sorted.
+fn foreign_files(out: &Path, known: &HashSet<String>) -> Result<Vec<String>> {
+    let mut foreign = Vec::new();
+    for entry in walkdir::WalkDir::new(out).follow_links(false).min_depth(1) {
+        let entry = entry.with_context(|| format!("cannot list {}", out.display()))?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(out)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace(std::path::MAIN_SEPARATOR, "/");
+        let listed = entry.file_type().is_file() && known.contains(&rel);
+        if !listed {
+            foreign.push(rel);
+        }
+    }
+    foreign.sort();
+    Ok(foreign)
+}
+
+/// An exclusive lock on `--out`, held from before the previous snapshot is
+/// read until the new site is in place, so that two builds into one folder
+/// run one after the other and neither drops the other's snapshot from the
+/// chain.
+///
+/// On Unix the lock is an advisory `flock` on the folder that holds `--out`
+/// (the staging folder and the swap live there too), so no lock file is left
+/// in the user's tree, or in the evidence when `--out` lies inside it. Where
+/// folders cannot be locked, `.<out>.vouch-lock` beside the folder is.
+pub struct OutLock {
+    _file: File,
+}
+
+impl OutLock {
+    /// Takes the lock, waiting (and saying so) while another build holds it.
+    pub fn acquire(out: &Path, quiet: bool) -> Result<Self> {
+        let parent = out.parent().context("the output folder has no parent")?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+        let (file, path) = Self::open(parent, out)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if !quiet {
+                    eprintln!(
+                        "note: another vouch build into {} is running; waiting for it to finish (lock: {})",
+                        out.display(),
+                        path.display()
+                    );
+                }
+                file.lock()
+                    .with_context(|| format!("cannot lock {}", path.display()))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+            }
+        }
+        Ok(Self { _file: file })
+    }
+
+    #[cfg(unix)]
+    fn open(parent: &Path, _out: &Path) -> Result<(File, PathBuf)> {
+        let file = File::open(parent)
+            .with_context(|| format!("cannot open {} to lock it", parent.display()))?;
+        Ok((file, parent.to_path_buf()))
+    }
+
+    #[cfg(not(unix))]
+    fn open(parent: &Path, out: &Path) -> Result<(File, PathBuf)> {
+        let name = out
+            .file_name()
+            .context("the output path has no folder name")?;
+        let path = parent.join(format!(".{}.vouch-lock", name.to_string_lossy()));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        Ok((file, path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256sums_lines_plain_and_escaped() {
+        assert_eq!(
+            sha256sums_path("ab  objects/ab").as_deref(),
+            Some("objects/ab")
+        );
+        assert_eq!(
+            sha256sums_path("\\ab  a\\nb\\\\c").as_deref(),
+            Some("a\nb\\c")
+        );
+        assert_eq!(sha256sums_path("garbage"), None);
+    }
+}
