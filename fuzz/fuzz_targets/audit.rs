@@ -1,58 +1,69 @@
-//! The audit-trail extractor: reports, JSON evidence, status words, dates.
-//! Must never panic, and what it says must hold: line numbers inside the
-//! document, `present` only for files that exist, statuses from the four.
+//! The analyser's entry points, `vouch_audit::analyse_file` and `finish`,
+//! on arbitrary bytes read as a Markdown report and as a JSON export. Must
+//! never panic, and what it says must hold: line numbers inside the
+//! document, `present` only for files that exist, claims that index real
+//! references, problems sorted and counted once.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vouch_core::audit::{
-    Audit, AUDIT_SCHEMA, EvidenceIndex, RefState, date, json, normalize, problems, report,
-    status::demojibake,
+use vouch_audit::{Config, File, Index, Rules, analyse_file, finish};
+use vouch_core::{
+    ArtifactKind,
+    audit::{Audit, RefState, Severity},
 };
 
 const FILES: &[(&str, &str)] = &[
     ("docs/evidence/REPORT.md", "aa"),
     ("docs/evidence/STAGE1.0_PHASE0_REPORT.md", "bb"),
     ("docs/evidence/branch_protection_settings.json", "cc"),
-    ("scripts/check.py", "dd"),
+    ("releases/r1/gate-smoke/decision.json", "dd"),
+    ("scripts/check.py", "ee"),
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = normalize(text);
-    let _ = demojibake(text);
-    let _ = date::find_date(text);
-    let ix = EvidenceIndex::new(FILES.iter().copied());
+    let ix = Index::new(FILES.iter().copied());
+    let lines = data.split(|&b| b == b'\n').count().max(1);
     let mut docs = Vec::new();
-    if vouch::markdown::too_complex(text).is_none() {
-        let d = report::extract("docs/evidence/REPORT.md", "aa", text, &ix);
-        let lines = text.split('\n').count().max(1);
-        for r in &d.references {
-            assert!(r.line >= 1 && r.line <= lines, "line {} of {lines}", r.line);
-            if r.state == RefState::Present {
-                let p = r.path.as_deref().expect("present references have a path");
-                assert!(
-                    ix.sha256(p).is_some() || ix.is_folder(p),
-                    "{p} is not in the evidence"
-                );
+    let mut problems = Vec::new();
+    for (path, kind) in [
+        ("docs/evidence/REPORT.md", ArtifactKind::Markdown),
+        ("releases/r1/gate-smoke/decision.json", ArtifactKind::Json),
+        ("docs/evidence/notes.txt", ArtifactKind::Text),
+    ] {
+        let a = analyse_file(
+            &File {
+                path,
+                sha256: "aa",
+                kind,
+                size: data.len() as u64,
+                bytes: data,
+            },
+            &ix,
+        );
+        if let Some(d) = a.document {
+            for r in &d.references {
+                assert!(r.line >= 1 && r.line <= lines, "line {} of {lines}", r.line);
+                if r.state == RefState::Present {
+                    let p = r.path.as_deref().expect("present references have a path");
+                    assert!(ix.exists(p), "{p} is not in the evidence");
+                }
             }
+            for g in d.gates.iter().chain(&d.phases) {
+                assert!(g.line <= lines + 1);
+                assert!(g.references.iter().all(|&i| i < d.references.len()));
+            }
+            docs.push(d);
         }
-        for g in d.gates.iter().chain(&d.phases) {
-            assert!(g.line <= lines + 1);
-            assert!(g.references.iter().all(|&i| i < d.references.len()));
-        }
-        docs.push(d);
+        problems.extend(a.problems);
     }
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text)
-        && let Some(d) = json::recognise("docs/evidence/branch_protection_settings.json", "cc", text, &v)
-    {
-        docs.push(d);
-    }
-    let audit = Audit {
-        schema_version: AUDIT_SCHEMA,
-        documents: docs,
-        ..Audit::default()
-    };
-    let _ = problems::find(&audit, date::Date::new(2026, 11, 21), Some(7));
+    let config = Config::parse("ignore = [\"scripts/**\"]").expect("config");
+    let audit = finish(docs, problems, &config, Rules { max_age: Some(7) }, "2026-11-21T00:00:00Z");
+    let s = &audit.summary;
+    let count = |sev: Severity| audit.problems.iter().filter(|p| p.severity == sev).count();
+    assert_eq!((s.errors, s.warnings, s.notes), (count(Severity::Error), count(Severity::Warning), count(Severity::Note)));
+    assert!(audit.problems.windows(2).all(|w| w[0].severity <= w[1].severity));
     let back = Audit::parse(audit.to_json_pretty().as_bytes()).expect("audit.json round-trips");
     assert_eq!(back, audit);
+    let _ = vouch_audit::timeline::matrix(&audit);
+    let _ = vouch_audit::timeline::stages(&audit);
 });

@@ -47,7 +47,7 @@ fn assert_no_live_markup(html: &str) {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(md) = std::str::from_utf8(data) else { return };
-    let _ = vouch::extract::markdown_title(md);
+    let _ = vouch_audit::markdown::title(md);
     let _ = markdown::too_deep(md);
     let _ = markdown::html_nesting(md);
     if markdown::too_deep(md).is_some() {

@@ -1,20 +1,23 @@
 //! `vouch build`: the four stages, in order, over one model.
 
-use std::{path::PathBuf, time::Instant};
+use std::{
+    path::{Path, PathBuf},
+    time::Instant,
+};
 
 use anyhow::{Context, Result, bail};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
-use vouch_core::history::Source;
-
-use vouch_core::audit::Problem;
+use vouch_audit::Rules;
+use vouch_core::{
+    audit::{Problem, Severity},
+    history::Source,
+};
 
 use crate::{
+    analyse,
     assets::Assets,
-    audit::Rules,
-    cli::BuildArgs,
-    extract, load,
-    model::Diagnostic,
-    out,
+    cli::{BuildArgs, Verbosity},
+    load, out,
     sign::{self, KeySigner},
     snapshot::{self, Previous, Store},
     write::{self, Publish, Staging},
@@ -40,15 +43,15 @@ pub struct Outcome {
     /// False when `--strict` refused to publish.
     pub published: bool,
     pub snapshot_id: String,
-    pub diagnostics: Vec<Diagnostic>,
-    /// The audit trail's problems (`vouch check` prints the same).
+    /// The audit trail's errors and warnings (`vouch check` prints the same).
     pub problems: Vec<Problem>,
     pub artifacts: usize,
     pub bytes: u64,
 }
 
 /// Runs a build from the command line. `Ok(false)` when `--strict` refused.
-pub fn run(args: &BuildArgs, quiet: bool) -> Result<bool> {
+pub fn run(args: &BuildArgs, verbosity: Verbosity) -> Result<bool> {
+    let quiet = verbosity == Verbosity::Quiet;
     let started = Instant::now();
     if args.retain == 0 {
         bail!("--retain must be at least 1 (the new snapshot itself)");
@@ -93,42 +96,85 @@ pub fn run(args: &BuildArgs, quiet: bool) -> Result<bool> {
         },
     };
     let signed = plan.signer.as_ref().map(KeySigner::key_id);
+    let input = plan.input.clone();
     let o = execute(plan)?;
-    for d in &o.diagnostics {
-        eprintln!("warning: {d}");
-    }
-    for p in &o.problems {
-        eprintln!("warning: {p}");
-    }
-    let warnings = o.diagnostics.len() + o.problems.len();
+    report_problems(&o.problems, verbosity, &input);
+    let n = o.problems.len();
     if !o.published {
         eprintln!(
-            "error: --strict: {warnings} warning{} ({} in the audit trail); {} was left as it was",
-            if warnings == 1 { "" } else { "s" },
-            o.problems.len(),
+            "error: --strict: {}; {} was left as it was",
+            crate::check::count_phrase(&o.problems),
             args.out.display()
         );
         return Ok(false);
     }
-    if !quiet {
+    eprintln!(
+        "Built {} artifact{} ({}) into {} in {:.2}s{}\nSnapshot {}{}",
+        o.artifacts,
+        if o.artifacts == 1 { "" } else { "s" },
+        vouch_core::human_bytes(o.bytes),
+        args.out.display(),
+        started.elapsed().as_secs_f64(),
+        match n {
+            0 => String::new(),
+            _ => format!(", {}", crate::check::count_phrase(&o.problems)),
+        },
+        o.snapshot_id,
+        match signed {
+            Some(id) => format!(", signed by key {id}"),
+            None => ", unsigned".into(),
+        }
+    );
+    Ok(true)
+}
+
+/// The audit trail's problems on stderr: a summary by default (counts by
+/// kind and the first few of each), every line with `-v`, only errors
+/// with `-q`.
+fn report_problems(problems: &[Problem], verbosity: Verbosity, input: &Path) {
+    const FIRST: usize = 3;
+    if verbosity == Verbosity::Verbose {
+        for p in problems {
+            eprintln!(
+                "{}: {}",
+                p.severity.as_str(),
+                crate::term::safe(&p.to_string())
+            );
+        }
+        return;
+    }
+    let mut kinds: Vec<(Severity, vouch_core::audit::ProblemKind, Vec<&Problem>)> = Vec::new();
+    for p in problems {
+        if verbosity == Verbosity::Quiet && p.severity != Severity::Error {
+            continue;
+        }
+        match kinds.iter_mut().find(|(_, k, _)| *k == p.kind) {
+            Some((_, _, list)) => list.push(p),
+            None => kinds.push((p.severity, p.kind, vec![p])),
+        }
+    }
+    kinds.sort_by_key(|(s, k, _)| (*s, *k));
+    for (severity, kind, list) in &kinds {
         eprintln!(
-            "Built {} artifacts ({}) into {} in {:.2}s{}\nSnapshot {}{}",
-            o.artifacts,
-            vouch_core::human_bytes(o.bytes),
-            args.out.display(),
-            started.elapsed().as_secs_f64(),
-            match warnings {
-                0 => String::new(),
-                n => format!(", {n} warning{}", if n == 1 { "" } else { "s" }),
-            },
-            o.snapshot_id,
-            match signed {
-                Some(id) => format!(", signed by key {id}"),
-                None => ", unsigned".into(),
-            }
+            "{}: {} {} ({})",
+            severity.as_str(),
+            list.len(),
+            kind.as_str(),
+            kind.label().to_lowercase()
+        );
+        for p in list.iter().take(FIRST) {
+            eprintln!("  {}", crate::term::safe(&p.to_string()));
+        }
+        if list.len() > FIRST {
+            eprintln!("  … and {} more", list.len() - FIRST);
+        }
+    }
+    if !kinds.is_empty() {
+        eprintln!(
+            "see `vouch check {}` for every line (`-v` prints them here)",
+            crate::term::safe(&input.display().to_string())
         );
     }
-    Ok(true)
 }
 
 /// The stages, in order: load, extract, render and write, then commit.
@@ -148,9 +194,17 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
     }
     let staging = Staging::create(out)?;
     let exclude = [out.clone(), staging.path().to_path_buf()];
-    let mut site = load::load(&input, &exclude, &staging, plan.show_progress)?;
+    let loaded = load::load(&input, &exclude, Some(&staging), plan.show_progress)?;
+    let config = analyse::config(loaded.config.as_deref())?;
+    let mut site = loaded.site;
     site.built_at = plan.built_at.clone();
-    extract::extract(&mut site, &staging, plan.rules)?;
+    analyse::finish(
+        &mut site,
+        loaded.documents,
+        loaded.problems,
+        &config,
+        plan.rules,
+    );
     let assets = Assets::new();
     let public_key = match &plan.signer {
         Some(s) => Some(s.public_key_file()?),
@@ -164,15 +218,20 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         source: plan.source.clone(),
     };
     let written = write::write_site(&staging, &site, &assets, &publish)?;
-    let problems = site.audit.problems.clone();
-    let published = !plan.strict || (written.diagnostics.is_empty() && problems.is_empty());
+    let problems: Vec<Problem> = site
+        .audit
+        .problems
+        .iter()
+        .filter(|p| p.severity.is_problem())
+        .cloned()
+        .collect();
+    let published = !plan.strict || problems.is_empty();
     if published {
         staging.commit(out)?;
     }
     Ok(Outcome {
         published,
         snapshot_id: written.snapshot_id,
-        diagnostics: written.diagnostics,
         problems,
         artifacts: site.artifacts.len(),
         bytes: site.artifacts.iter().map(|e| e.size).sum(),

@@ -1,64 +1,113 @@
 //! `vouch check`: the audit trail's problems, as compiler-style diagnostics
 //! on stdout (`<path>:<line>: <kind>: <message>`), without building a site.
+//!
+//! It runs the same load and analyse stages as `vouch build`, reading INPUT
+//! in place (nothing is written anywhere), so it reports exactly what
+//! `vouch build --strict` acts on.
+
+use std::io::Write;
 
 use anyhow::{Context, Result, bail};
-use vouch_core::audit::DocKind;
+use vouch_core::audit::{Problem, Severity};
 
-use crate::{audit::Rules, build, cli::CheckArgs, extract, load, write::Staging};
+use crate::{
+    analyse, build,
+    cli::{CheckArgs, CheckFormat},
+    load,
+};
 
-/// `Ok(true)` when there are no problems.
+/// `Ok(true)` when there are no errors or warnings.
 pub fn run(args: &CheckArgs, quiet: bool) -> Result<bool> {
     let input = std::fs::canonicalize(&args.input)
         .with_context(|| format!("evidence folder {} not found", args.input.display()))?;
     if !input.is_dir() {
         bail!("{} is not a folder", args.input.display());
     }
-    // The same stages a build runs, into a scratch object store that is
-    // removed afterwards; the evidence folder is only read.
-    let scratch = std::env::temp_dir().join(format!("vouch-check-{}", std::process::id()));
-    let staging = Staging::create(&scratch.join("site"))?;
-    let exclude = [staging.path().to_path_buf()];
-    let mut site = load::load(&input, &exclude, &staging, false)?;
+    let loaded = load::load(&input, &[], None, false)?;
+    let config = analyse::config(loaded.config.as_deref())?;
+    let mut site = loaded.site;
     site.built_at = build::build_time()?;
-    extract::extract(
+    analyse::finish(
         &mut site,
-        &staging,
-        Rules {
+        loaded.documents,
+        loaded.problems,
+        &config,
+        vouch_audit::Rules {
             max_age: args.max_age,
         },
-    )?;
-    drop(staging);
-    let _ = std::fs::remove_dir_all(&scratch);
-
-    let problems = &site.audit.problems;
+    );
+    let audit = &site.audit;
+    let shown: Vec<&Problem> = audit
+        .problems
+        .iter()
+        .filter(|p| args.all || p.severity.is_problem())
+        .collect();
     let mut out = String::new();
-    for p in problems {
-        out.push_str(&p.to_string());
-        out.push('\n');
-    }
-    print!("{out}");
-    if !quiet {
-        for d in &site.diagnostics {
-            eprintln!("warning: {d}");
+    match args.format {
+        CheckFormat::Text => {
+            for p in &shown {
+                out.push_str(&crate::term::safe(&p.to_string()));
+                out.push('\n');
+            }
         }
-        let docs = &site.audit.documents;
-        let json = docs
+        CheckFormat::Json => {
+            let v = serde_json::json!({
+                "summary": &audit.summary,
+                "problems": shown,
+            });
+            out = serde_json::to_string_pretty(&v).unwrap_or_default();
+            out.push('\n');
+        }
+    }
+    // A closed pipe (`vouch check | head`) ends the output quietly.
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(e).context("writing to standard output"),
+    }
+    if !quiet {
+        let s = &audit.summary;
+        let problems: Vec<Problem> = audit
+            .problems
             .iter()
-            .filter(|d| matches!(d.kind, DocKind::BranchProtection | DocKind::GateSummary))
-            .count();
-        let gates = site.audit.gate_tally();
+            .filter(|p| p.severity.is_problem())
+            .cloned()
+            .collect();
         eprintln!(
-            "{} problem{} in {} documents ({} reports, {} JSON); gates: {} pass, {} fail, {} pending, {} unknown",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" },
-            docs.len(),
-            docs.len() - json,
-            json,
-            gates.pass,
-            gates.fail,
-            gates.pending,
-            gates.unknown,
+            "{} in {} document{} ({} note{}{}); {} stage{}; distinct gates: {} pass, {} fail, {} pending, {} unknown",
+            count_phrase(&problems),
+            audit.documents.len(),
+            plural(audit.documents.len()),
+            s.notes,
+            plural(s.notes),
+            if args.all { "" } else { ", shown with --all" },
+            s.stages,
+            plural(s.stages),
+            s.gates.pass,
+            s.gates.fail,
+            s.gates.pending,
+            s.gates.unknown,
         );
     }
-    Ok(problems.is_empty())
+    Ok(audit.summary.problems() == 0)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// "2 errors and 1 warning", "no problems": the one phrase for counts.
+pub fn count_phrase(problems: &[Problem]) -> String {
+    let n = |s: Severity| problems.iter().filter(|p| p.severity == s).count();
+    let (e, w) = (n(Severity::Error), n(Severity::Warning));
+    match (e, w) {
+        (0, 0) => "no problems".into(),
+        (e, 0) => format!("{e} error{}", plural(e)),
+        (0, w) => format!("{w} warning{}", plural(w)),
+        (e, w) => format!("{e} error{} and {w} warning{}", plural(e), plural(w)),
+    }
 }

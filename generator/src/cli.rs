@@ -24,8 +24,11 @@ pub const EXIT_ERROR: u8 = 2;
 )]
 pub struct Cli {
     /// Print only errors and the final result.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Print every problem line, not a summary.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -38,8 +41,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Serve a built site on 127.0.0.1 for local preview.
     Serve(ServeArgs),
-    /// Check an evidence folder's audit trail: dangling references, gates
-    /// without evidence, contradictions and (with --max-age) stale evidence.
+    /// Check an evidence folder's audit trail: missing evidence, gates
+    /// without evidence, contradictions, placeholders, broken links and
+    /// (with --max-age) stale evidence. Reads INPUT in place; writes nothing.
     Check(CheckArgs),
     /// Create a minisign key pair for signing snapshots.
     Keygen(KeygenArgs),
@@ -54,6 +58,29 @@ pub struct CheckArgs {
     /// drift rule of many governance processes is 7).
     #[arg(long, value_name = "DAYS")]
     pub max_age: Option<u32>,
+    /// Also print notes: paths mentioned in prose that are not evidence,
+    /// and what documents do not say (no date, no status).
+    #[arg(long)]
+    pub all: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckFormat {
+    /// One `path:line: kind: message` line per problem.
+    Text,
+    /// `{"summary": …, "problems": [{severity, path, line, kind, message}]}`.
+    Json,
+}
+
+/// How much a command prints on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
 }
 
 #[derive(clap::Args, Debug)]
@@ -130,8 +157,13 @@ pub struct ServeArgs {
 /// Parses arguments, runs the command, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (_, true) => Verbosity::Verbose,
+        _ => Verbosity::Normal,
+    };
     let result = match cli.command {
-        Command::Build(args) => build::run(&args, cli.quiet)
+        Command::Build(args) => build::run(&args, verbosity)
             .map(|published| if published { EXIT_OK } else { EXIT_FAILED }),
         Command::Verify(args) => {
             verify::run(&args, cli.quiet).map(|ok| if ok { EXIT_OK } else { EXIT_FAILED })

@@ -3,17 +3,17 @@
 //!
 //! A build runs in stages over one in-memory [`model::Site`]:
 //! [`load`] (walk the input, hash every file while copying it into a staging
-//! object store) → [`extract`] (classify, titles, the [`audit`] trail) → [`render`]
-//! (minijinja templates embedded in the binary) → [`write`] (pages, assets,
-//! `manifest.json`, `SHA256SUMS`, then an atomic swap into place).
+//! object store, handing each file's bytes to the analyser) → [`analyse`]
+//! (kinds, pages, titles and the audit trail, by the `vouch-audit` crate) →
+//! [`render`] (minijinja templates embedded in the binary) → [`write`]
+//! (pages, assets, `manifest.json`, `SHA256SUMS`, then an atomic swap into place).
 //! See `docs/ARCHITECTURE.md`.
 
+pub mod analyse;
 pub mod assets;
-pub mod audit;
 pub mod build;
 pub mod check;
 pub mod cli;
-pub mod extract;
 pub mod json;
 pub mod load;
 pub mod markdown;

@@ -1,8 +1,12 @@
 //! Stage 1: find every evidence file and ingest it.
 //!
-//! Each file is read exactly once: its bytes stream through SHA-256 and into
-//! the staging object store at the same time, so what is hashed is exactly
-//! what is published, even if the input changes during the build.
+//! Each file is read exactly once here: its bytes stream through SHA-256 and
+//! into the staging object store at the same time, so what is hashed is
+//! exactly what is published, even if the input changes during the build.
+//! The same read hands the file's first bytes (up to the analysis limit) to
+//! the analyser ([`crate::analyse::file`]); binary files are never read again.
+//! `vouch check` loads without a staging store: it reads INPUT in place and
+//! writes nothing.
 
 use std::{
     fs::File,
@@ -17,10 +21,10 @@ use rayon::prelude::*;
 use vouch_core::{ArtifactKind, Sha256Hasher};
 use walkdir::WalkDir;
 
-use crate::{
-    model::{Diagnostic, Entry, Site},
-    write::Staging,
-};
+use vouch_audit::{Index, TEXT_LIMIT};
+use vouch_core::audit::{Document, Problem, ProblemKind};
+
+use crate::{analyse, model::Entry, model::Site, write::Staging};
 
 /// Bytes kept from the start of each file for sniffing its kind.
 const HEAD: usize = 8 * 1024;
@@ -32,20 +36,30 @@ struct Found {
     size: u64,
 }
 
+/// What loading found: the site's artifacts, each file's analysis, and
+/// the problems found on the way (files left out, files unreadable).
+pub struct Loaded {
+    pub site: Site,
+    pub documents: Vec<Document>,
+    pub problems: Vec<Problem>,
+    /// `vouch.toml` at the root of the input, as stored.
+    pub config: Option<Vec<u8>>,
+}
+
 /// Walks `input` and ingests every regular file into `staging`'s object
-/// store. Paths in `exclude` (the output and staging folders, when they sit
-/// inside the input) are skipped.
+/// store (or, without one, only hashes it). Paths in `exclude` (the output
+/// and staging folders, when they sit inside the input) are skipped.
 pub fn load(
     input: &Path,
     exclude: &[PathBuf],
-    staging: &Staging,
+    staging: Option<&Staging>,
     show_progress: bool,
-) -> Result<Site> {
-    let mut site = Site {
-        input: input.to_path_buf(),
-        ..Site::default()
-    };
-    let found = walk(input, exclude, &mut site.diagnostics)?;
+) -> Result<Loaded> {
+    let mut problems = Vec::new();
+    let found = walk(input, exclude, &mut problems)?;
+    // Paths are known before any file is read, so references can be
+    // resolved while the files are hashed (digests are filled in later).
+    let paths = Index::new(found.iter().map(|f| (f.rel.as_str(), "")));
 
     let total: u64 = found.iter().map(|f| f.size).sum();
     let bar = if show_progress {
@@ -64,17 +78,44 @@ pub fn load(
     };
 
     let tmp_ids = AtomicUsize::new(0);
-    let mut artifacts = found
+    let ingested = found
         .par_iter()
-        .map(|f| ingest(f, staging, &tmp_ids, &bar))
+        .map(|f| ingest(f, staging, &tmp_ids, &bar, &paths))
         .collect::<Result<Vec<_>>>()?;
     bar.finish_and_clear();
-    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    site.artifacts = artifacts;
-    Ok(site)
+    let mut loaded = Loaded {
+        site: Site {
+            input: input.to_path_buf(),
+            ..Site::default()
+        },
+        documents: Vec::new(),
+        problems,
+        config: None,
+    };
+    for i in ingested {
+        loaded.documents.extend(i.analysed.document);
+        loaded.problems.extend(i.analysed.problems);
+        if i.entry.path == analyse::CONFIG_PATH {
+            loaded.config = i.config;
+        }
+        loaded.site.artifacts.push(i.entry);
+    }
+    loaded.site.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    loaded.site.index = Index::new(
+        loaded
+            .site
+            .artifacts
+            .iter()
+            .map(|e| (e.path.as_str(), e.sha256.as_str())),
+    );
+    Ok(loaded)
 }
 
-fn walk(input: &Path, exclude: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Result<Vec<Found>> {
+fn skipped(path: String, message: String) -> Problem {
+    Problem::new(&path, 1, ProblemKind::SkippedFile, message)
+}
+
+fn walk(input: &Path, exclude: &[PathBuf], diags: &mut Vec<Problem>) -> Result<Vec<Found>> {
     let mut found = Vec::new();
     let walker = WalkDir::new(input)
         .follow_links(false)
@@ -94,11 +135,10 @@ fn walk(input: &Path, exclude: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Resul
         let rel = match relative(input, &abs) {
             Some(rel) => rel,
             None => {
-                diags.push(Diagnostic {
-                    path: abs.to_string_lossy().into_owned(),
-                    line: None,
-                    message: "file name is not valid UTF-8; skipped".into(),
-                });
+                diags.push(skipped(
+                    abs.to_string_lossy().into_owned(),
+                    "file name is not valid UTF-8; not included".into(),
+                ));
                 continue;
             }
         };
@@ -107,11 +147,10 @@ fn walk(input: &Path, exclude: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Resul
             let target = std::fs::read_link(&abs)
                 .map(|t| t.display().to_string())
                 .unwrap_or_else(|_| "?".into());
-            diags.push(Diagnostic {
-                path: rel,
-                line: None,
-                message: format!("symlink (to {target}) not followed; not included"),
-            });
+            diags.push(skipped(
+                rel,
+                format!("symlink (to {target}) not followed; not included"),
+            ));
         } else if ft.is_file() {
             let size = entry
                 .metadata()
@@ -119,11 +158,10 @@ fn walk(input: &Path, exclude: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Resul
                 .len();
             found.push(Found { abs, rel, size });
         } else if !ft.is_dir() {
-            diags.push(Diagnostic {
-                path: rel,
-                line: None,
-                message: "not a regular file (device, FIFO or socket); not included".into(),
-            });
+            diags.push(skipped(
+                rel,
+                "not a regular file (device, FIFO or socket); not included".into(),
+            ));
         }
     }
     Ok(found)
@@ -136,14 +174,37 @@ fn relative(input: &Path, abs: &Path) -> Option<String> {
     Some(parts?.join("/"))
 }
 
-fn ingest(f: &Found, staging: &Staging, ids: &AtomicUsize, bar: &ProgressBar) -> Result<Entry> {
+struct Ingested {
+    entry: Entry,
+    analysed: analyse::Analysed,
+    /// The bytes of `vouch.toml`, kept for the configuration.
+    config: Option<Vec<u8>>,
+}
+
+fn ingest(
+    f: &Found,
+    staging: Option<&Staging>,
+    ids: &AtomicUsize,
+    bar: &ProgressBar,
+    paths: &Index,
+) -> Result<Ingested> {
     let mut src = File::open(&f.abs).with_context(|| format!("cannot open {}", f.abs.display()))?;
-    let tmp = staging
-        .objects_dir()
-        .join(format!(".ingest-{}", ids.fetch_add(1, Ordering::Relaxed)));
-    let mut dst = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let mut out = match staging {
+        Some(s) => {
+            let tmp = s
+                .objects_dir()
+                .join(format!(".ingest-{}", ids.fetch_add(1, Ordering::Relaxed)));
+            let dst =
+                File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+            Some((tmp, std::io::BufWriter::with_capacity(BUF, dst)))
+        }
+        None => None,
+    };
     let mut hasher = Sha256Hasher::new();
-    let mut head = Vec::new();
+    // The first bytes, for the analyser (and the first of those for
+    // sniffing the kind).
+    let keep = TEXT_LIMIT + 1;
+    let mut text = Vec::with_capacity((f.size as usize).min(keep));
     let mut buf = vec![0u8; BUF];
     loop {
         let n = match src.read(&mut buf) {
@@ -154,29 +215,43 @@ fn ingest(f: &Found, staging: &Staging, ids: &AtomicUsize, bar: &ProgressBar) ->
         };
         let chunk = &buf[..n];
         hasher.update(chunk);
-        if head.len() < HEAD {
-            head.extend_from_slice(&chunk[..n.min(HEAD - head.len())]);
+        if text.len() < keep {
+            text.extend_from_slice(&chunk[..n.min(keep - text.len())]);
         }
-        dst.write_all(chunk)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        if let Some((tmp, dst)) = out.as_mut() {
+            dst.write_all(chunk)
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+        }
         bar.inc(n as u64);
     }
-    drop(dst);
     let size = hasher.len();
     let sha256 = hasher.finish_hex();
-    let object = staging.objects_dir().join(&sha256);
-    std::fs::rename(&tmp, &object)
-        .with_context(|| format!("cannot move {} into place", tmp.display()))?;
+    if let (Some((tmp, dst)), Some(s)) = (out, staging) {
+        dst.into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        let object = s.objects_dir().join(&sha256);
+        std::fs::rename(&tmp, &object)
+            .with_context(|| format!("cannot move {} into place", tmp.display()))?;
+    }
     if f.rel.is_empty() {
         bail!("internal error: empty path for {}", f.abs.display());
     }
-    Ok(Entry {
+    let mut entry = Entry {
         path: f.rel.clone(),
         sha256,
         size,
-        head,
+        head: text[..text.len().min(HEAD)].to_vec(),
         kind: ArtifactKind::Binary,
         title: String::new(),
         page: String::new(),
+    };
+    let analysed = analyse::file(&mut entry, &text, paths);
+    entry.head = Vec::new();
+    let config = (entry.path == analyse::CONFIG_PATH).then_some(text);
+    Ok(Ingested {
+        entry,
+        analysed,
+        config,
     })
 }

@@ -1,13 +1,13 @@
 //! Markdown to safe HTML.
 //!
-//! pulldown-cmark renders with GFM tables, strikethrough, task lists and
-//! footnotes. Relative links to other evidence are rewritten to that
+//! pulldown-cmark renders with the one option set (`vouch_audit::markdown`:
+//! GFM tables, strikethrough, task lists, footnotes). Relative links to other evidence are rewritten to that
 //! artifact's page, relative images to its raw bytes. The result is then
 //! sanitised with ammonia: evidence is untrusted, and nothing in it may run.
 
 use std::sync::LazyLock;
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Tag, TagEnd};
 
 /// What a link inside a report points at, once resolved.
 pub enum Resolved {
@@ -29,10 +29,6 @@ pub struct Rendered {
     pub dangling: Vec<(usize, String)>,
 }
 
-/// Container nesting (blockquote markers, indentation) beyond which a report
-/// is shown as text: pulldown-cmark's cost grows quadratically with it.
-pub const MAX_NESTING: usize = 64;
-
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
     b.add_tag_attributes("code", &["class"])
@@ -43,82 +39,13 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b
 });
 
-/// Raw HTML nested deeper than this (estimated) is shown as text: the
-/// sanitiser's HTML parser slows down quadratically with nesting depth.
-pub const MAX_HTML_NESTING: usize = 512;
-
-const VOID_ELEMENTS: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-    "track", "wbr",
-];
-
-/// An upper estimate of raw HTML nesting: opening tags minus closing tags,
-/// at the worst point of the document. Void and self-closing tags don't count.
-pub fn html_nesting(md: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    let bytes = md.as_bytes();
-    for (i, _) in md.match_indices('<') {
-        let rest = &bytes[i + 1..];
-        if rest.first() == Some(&b'/') {
-            depth = depth.saturating_sub(1);
-            continue;
-        }
-        let name_len = rest
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric())
-            .count();
-        if name_len == 0 || !rest[0].is_ascii_alphabetic() {
-            continue;
-        }
-        let name = md[i + 1..i + 1 + name_len].to_ascii_lowercase();
-        let tag_end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
-        let self_closing = tag_end > 0 && rest[tag_end - 1] == b'/';
-        if !self_closing && !VOID_ELEMENTS.contains(&name.as_str()) {
-            depth += 1;
-            max = max.max(depth);
-        }
-    }
-    max
-}
-
-/// `Some(reason)` when `md` nests containers too deeply to render safely.
-pub fn too_deep(md: &str) -> Option<String> {
-    for (i, line) in md.lines().enumerate() {
-        let mut quotes = 0;
-        let mut indent = 0;
-        for c in line.chars() {
-            match c {
-                '>' => quotes += 1,
-                ' ' => indent += 1,
-                '\t' => indent += 4,
-                _ => break,
-            }
-        }
-        if quotes > MAX_NESTING || indent / 2 > MAX_NESTING * 2 {
-            return Some(format!(
-                "line {}: containers nested more than {MAX_NESTING} deep; shown as text",
-                i + 1
-            ));
-        }
-    }
-    None
-}
-
-/// `Some(reason)` when `md` must not be parsed at all (the audit trail skips
-/// it): containers or raw HTML nested past the limits.
-pub fn too_complex(md: &str) -> Option<String> {
-    too_deep(md).or_else(|| {
-        (html_nesting(md) > MAX_HTML_NESTING).then(|| "raw HTML nested too deeply".to_owned())
-    })
-}
+pub use vouch_audit::markdown::{
+    MAX_HTML_NESTING, MAX_NESTING, html_nesting, too_complex, too_deep,
+};
 
 /// Renders `md` (the file at `doc_path` in the evidence folder) for a page
 /// that sits one folder below the site root.
 pub fn to_html(md: &str, doc_path: &str, resolve: &dyn Fn(&str) -> Option<Resolved>) -> Rendered {
-    let opts = Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_FOOTNOTES;
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(md.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
@@ -129,7 +56,7 @@ pub fn to_html(md: &str, doc_path: &str, resolve: &dyn Fn(&str) -> Option<Resolv
     // Links cannot nest, so one flag pairs a replaced start with its end.
     let mut blocked = false;
     let mut events = Vec::new();
-    for (ev, range) in Parser::new_ext(md, opts).into_offset_iter() {
+    for (ev, range) in vouch_audit::markdown::parser(md).into_offset_iter() {
         let ev = match ev {
             Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
                 let (dest, image) = match &tag {
@@ -242,7 +169,7 @@ fn link_target(
     }
 }
 
-pub use vouch_core::audit::text::{Target, classify};
+pub use vouch_audit::text::{Target, classify};
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use vouch_audit::Index;
 use vouch_core::{ArtifactKind, audit::Audit};
 
 /// One build's view of the evidence.
@@ -13,13 +14,14 @@ pub struct Site {
     pub built_at: String,
     /// One entry per regular input file, sorted by `path`.
     pub artifacts: Vec<Entry>,
-    /// Things worth telling the user that did not stop the build.
-    pub diagnostics: Vec<Diagnostic>,
-    /// The audit trail: what the reports claim, and the problems found.
+    /// The one index of paths, digests, pages and folders.
+    pub index: Index,
+    /// The audit trail: what the reports claim, and every problem found
+    /// (files left out or unreadable included).
     pub audit: Audit,
 }
 
-/// One evidence file. `load` fills the identity fields; `extract` the rest.
+/// One evidence file. `load` fills the identity fields; `analyse` the rest.
 #[derive(Clone, Debug)]
 pub struct Entry {
     /// Relative to the input folder, `/`-separated.
@@ -27,7 +29,7 @@ pub struct Entry {
     /// Lowercase hex SHA-256 of the bytes copied into the object store.
     pub sha256: String,
     pub size: u64,
-    /// The first bytes, enough to sniff the kind.
+    /// The first bytes, enough to sniff the kind (emptied once it is known).
     pub head: Vec<u8>,
     pub kind: ArtifactKind,
     pub title: String,
@@ -51,22 +53,4 @@ impl Entry {
 
 pub fn object_url(sha256: &str) -> String {
     format!("objects/{sha256}")
-}
-
-/// A non-fatal finding about one input file.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Diagnostic {
-    /// The input path it concerns (relative to the input folder).
-    pub path: String,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl std::fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.path, self.message),
-            None => write!(f, "{}: {}", self.path, self.message),
-        }
-    }
 }

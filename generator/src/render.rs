@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use anyhow::{Context, Result};
 use minijinja::{Environment, context};
 use serde::Serialize;
+use vouch_audit::timeline;
 use vouch_core::{
     ArtifactKind, Manifest,
-    audit::{ProblemKind, timeline},
+    audit::{ProblemKind, Severity},
     history::{History, Snapshot},
     human_bytes,
 };
@@ -16,7 +17,7 @@ use crate::{
     assets::Assets,
     json,
     markdown::{self, Resolved},
-    model::{Diagnostic, Entry, Site},
+    model::{Entry, Site},
 };
 
 /// Every page's Content-Security-Policy. GitHub Pages cannot set headers, so
@@ -26,14 +27,13 @@ style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; \
 base-uri 'none'; form-action 'none'; frame-src 'none'";
 
 /// Text beyond this is not shown inline; the raw bytes are a click away.
-pub const TEXT_LIMIT: usize = 1 << 20;
+pub const TEXT_LIMIT: usize = vouch_audit::TEXT_LIMIT;
 
 pub struct Renderer<'s> {
     env: Environment<'static>,
     site: &'s Site,
     assets: &'s Assets,
     signed: bool,
-    by_path: HashMap<&'s str, &'s Entry>,
 }
 
 /// What an artifact's page shows.
@@ -90,31 +90,12 @@ impl<'s> Renderer<'s> {
                 .with_context(|| format!("built-in template {name} is invalid"))?;
         }
         env.set_formatter(html_formatter);
-        let by_path = site
-            .artifacts
-            .iter()
-            .map(|e| (e.path.as_str(), e))
-            .collect();
         Ok(Self {
             env,
             site,
             assets,
             signed,
-            by_path,
         })
-    }
-
-    /// True if `path` is a folder of the evidence (some artifact lies below it).
-    fn is_folder(&self, path: &str) -> bool {
-        let prefix = format!("{path}/");
-        let i = self
-            .site
-            .artifacts
-            .partition_point(|e| e.path.as_str() < prefix.as_str());
-        self.site
-            .artifacts
-            .get(i)
-            .is_some_and(|e| e.path.starts_with(&prefix))
     }
 
     fn common(&self, root: &str, page_kind: &str) -> minijinja::Value {
@@ -129,51 +110,74 @@ impl<'s> Renderer<'s> {
         }
     }
 
-    pub fn index(&self, diagnostics: &[Diagnostic], history: &History) -> Result<String> {
+    pub fn index(&self, history: &History) -> Result<String> {
         let artifacts: Vec<ArtifactView<'_>> = self.site.artifacts.iter().map(Into::into).collect();
-        let diags: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
         let audit = &self.site.audit;
         let matrix = timeline::matrix(audit);
-        let stage_status: HashMap<String, (&str, Option<String>)> = timeline::stages(audit)
+        let latest: HashMap<String, Option<String>> = timeline::stages(audit)
             .into_iter()
-            .filter_map(|s| Some((s.id?, (s.status, s.latest_date))))
+            .filter_map(|s| Some((s.id?, s.latest_date)))
             .collect();
+        // Columns that no stage fills are not shown (the matrix only has
+        // gates with a cell, but keep the rule where it is read).
         let matrix_rows: Vec<minijinja::Value> = matrix
             .rows
             .iter()
-            .map(|(stage, cells)| {
-                let cells: Vec<minijinja::Value> = cells
+            .map(|row| {
+                let cells: Vec<minijinja::Value> = row
+                    .cells
                     .iter()
-                    .map(|c| match c {
+                    .zip(&matrix.gates)
+                    .map(|(c, gate)| match c {
                         Some(c) => context! {
+                            gate,
                             status => c.status,
                             symbol => c.symbol,
                             title => &c.title,
                             conflict => c.conflict,
-                            page => self.page_of(&c.path, ""),
+                            cited => &c.cited,
+                            page => self.page_of(&c.path, "").map(|p| format!("{p}#gate-{}", slug(gate))),
                         },
-                        None => minijinja::Value::from(()),
+                        None => context! { gate },
                     })
                     .collect();
-                let (status, latest) = stage_status
-                    .get(stage)
-                    .cloned()
-                    .unwrap_or(("unknown", None));
-                context! { stage, anchor => anchor(Some(stage)), status, latest, cells }
+                context! {
+                    stage => &row.stage,
+                    anchor => anchor(Some(&row.stage)),
+                    status => row.status,
+                    status_reason => &row.status_reason,
+                    lead => row.lead.as_deref().and_then(|p| self.page_of(p, "")),
+                    latest => latest.get(&row.stage).cloned().flatten(),
+                    cells,
+                }
+            })
+            .collect();
+        let failed: Vec<minijinja::Value> = audit
+            .summary
+            .failed_documents
+            .iter()
+            .filter_map(|p| {
+                let d = audit.document(p)?;
+                Some(context! {
+                    path => p,
+                    title => d.title.as_deref().unwrap_or(p),
+                    kind => d.kind.label(),
+                    status_text => &d.status_text,
+                    page => self.page_of(p, ""),
+                })
             })
             .collect();
         let ctx = context! {
             ..self.common("", "index"),
             ..context! {
-                tally => audit.gate_tally(),
+                summary => &audit.summary,
                 latest_date => audit.latest_date(),
-                problems => audit.problems.len(),
                 documents => audit.documents.len(),
+                failed,
                 matrix,
                 matrix_rows,
                 artifacts,
                 total_size => human_bytes(self.site.artifacts.iter().map(|e| e.size).sum()),
-                diagnostics => diags,
                 history,
             }
         };
@@ -185,7 +189,8 @@ impl<'s> Renderer<'s> {
 
     /// The page of the artifact at `path`, from a page at `prefix` depth.
     fn page_of(&self, path: &str, prefix: &str) -> Option<String> {
-        self.by_path
+        self.site
+            .index
             .get(path)
             .map(|e| format!("{prefix}{}", e.page))
     }
@@ -219,31 +224,60 @@ impl<'s> Renderer<'s> {
             .context("rendering timeline.html")
     }
 
-    /// `problems.html`: what `vouch check` prints, linked.
+    /// `problems.html`: what `vouch check` prints, linked, grouped by
+    /// severity, then kind, then file, with counts.
     pub fn problems(&self) -> Result<String> {
         let audit = &self.site.audit;
-        let problems: Vec<minijinja::Value> = audit
-            .problems
-            .iter()
-            .map(|p| {
-                context! {
-                    path => &p.path, line => p.line, kind => p.kind.as_str(),
-                    message => &p.message, page => self.page_of(&p.path, ""),
-                }
-            })
-            .collect();
-        let kinds: Vec<minijinja::Value> = [
-            ProblemKind::DanglingReference,
-            ProblemKind::GateWithoutEvidence,
-            ProblemKind::Contradiction,
-            ProblemKind::Stale,
+        let severities: Vec<minijinja::Value> = [
+            Severity::Error,
+            Severity::Warning,
+            Severity::Note,
         ]
-        .iter()
-        .map(|k| context! { kind => k.as_str(), count => audit.problems.iter().filter(|p| p.kind == *k).count() })
+        .into_iter()
+        .map(|sev| {
+            let kinds: Vec<minijinja::Value> = ProblemKind::ALL
+                .iter()
+                .filter(|k| k.severity() == sev)
+                .filter_map(|k| {
+                    let of_kind: Vec<_> = audit.problems.iter().filter(|p| p.kind == *k).collect();
+                    if of_kind.is_empty() {
+                        return None;
+                    }
+                    let mut files: Vec<(&str, Vec<minijinja::Value>)> = Vec::new();
+                    for p in &of_kind {
+                        let item = context! {
+                            line => p.line, message => &p.message,
+                        };
+                        match files.last_mut() {
+                            Some((path, list)) if *path == p.path => list.push(item),
+                            _ => files.push((&p.path, vec![item])),
+                        }
+                    }
+                    let files: Vec<minijinja::Value> = files
+                        .into_iter()
+                        .map(|(path, items)| {
+                            context! {
+                                path, page => self.page_of(path, ""), count => items.len(), items,
+                            }
+                        })
+                        .collect();
+                    Some(context! {
+                        kind => k.as_str(), label => k.label(), count => of_kind.len(), files,
+                    })
+                })
+                .collect();
+            let count: usize = audit.problems.iter().filter(|p| p.severity == sev).count();
+            context! { severity => sev.as_str(), label => sev.label(), count, kinds }
+        })
         .collect();
         let ctx = context! {
             ..self.common("", "problems"),
-            ..context! { problems, kinds, max_age => audit.max_age_days, as_of => &audit.as_of }
+            ..context! {
+                severities,
+                summary => &audit.summary,
+                max_age => audit.max_age_days,
+                as_of => &audit.as_of,
+            }
         };
         self.env
             .get_template("problems.html")?
@@ -270,6 +304,15 @@ impl<'s> Renderer<'s> {
             .map(|c| {
                 let mut cv = serde_json::to_value(c).unwrap_or_default();
                 cv["runs"] = runs_view(c.ci_runs.iter().map(String::as_str));
+                let what = if d.gates.iter().any(|g| std::ptr::eq(g, c)) {
+                    "gate"
+                } else {
+                    "phase"
+                };
+                cv["anchor"] =
+                    c.id.as_deref()
+                        .map(|id| format!("{what}-{}", slug(id)))
+                        .into();
                 cv
             })
             .collect();
@@ -306,14 +349,8 @@ impl<'s> Renderer<'s> {
 
     /// Renders `entry`'s page from (a prefix of) its bytes. `complete` is
     /// false when `bytes` stops short of the whole file.
-    pub fn artifact(
-        &self,
-        entry: &Entry,
-        bytes: &[u8],
-        complete: bool,
-    ) -> Result<(String, Vec<Diagnostic>)> {
-        let mut diags = Vec::new();
-        let content = self.content(entry, bytes, complete, &mut diags);
+    pub fn artifact(&self, entry: &Entry, bytes: &[u8], complete: bool) -> Result<String> {
+        let content = self.content(entry, bytes, complete);
         let ctx = context! {
             ..self.common("../", "artifact"),
             ..context! {
@@ -321,27 +358,22 @@ impl<'s> Renderer<'s> {
                 a => ArtifactView::from(entry),
                 content_kind => content.kind,
                 doc => self.doc_view(&entry.path),
-                problems => self.site.audit.problems.iter().filter(|p| p.path == entry.path).map(|p| context! { line => p.line, kind => p.kind.as_str(), message => &p.message }).collect::<Vec<_>>(),
+                problems => self.site.audit.problems.iter().filter(|p| p.path == entry.path && p.severity.is_problem()).map(|p| context! { line => p.line, kind => p.kind.as_str(), label => p.kind.label(), severity => p.severity.as_str(), message => &p.message }).collect::<Vec<_>>(),
                 html => content.html,
                 text => content.text,
                 note => content.note,
             }
         };
-        let html = self
-            .env
+        self.env
             .get_template("artifact.html")?
             .render(ctx)
-            .with_context(|| format!("rendering the page for {}", entry.path))?;
-        Ok((html, diags))
+            .with_context(|| format!("rendering the page for {}", entry.path))
     }
 
-    fn content(
-        &self,
-        e: &Entry,
-        bytes: &[u8],
-        complete: bool,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Content {
+    /// What the page shows. Problems with the file (not UTF-8, nested too
+    /// deeply, too large) were reported by the analyser; here they only
+    /// become the page's note.
+    fn content(&self, e: &Entry, bytes: &[u8], complete: bool) -> Content {
         let mut note = None;
         if e.kind == ArtifactKind::Binary {
             return Content {
@@ -363,7 +395,6 @@ impl<'s> Renderer<'s> {
                     "not valid UTF-8 (first bad byte at offset {}); shown with replacement characters",
                     err.valid_up_to()
                 );
-                diag(diags, e, None, msg.clone());
                 note = Some(msg);
                 String::from_utf8_lossy(bytes).into_owned()
             }
@@ -388,15 +419,15 @@ impl<'s> Renderer<'s> {
         match e.kind {
             ArtifactKind::Markdown if complete => {
                 if let Some(reason) = markdown::too_deep(&text) {
-                    diag(diags, e, None, reason.clone());
                     return as_text(text, Some(reason));
                 }
-                let resolve = |p: &str| match self.by_path.get(p) {
+                let ix = &self.site.index;
+                let resolve = |p: &str| match ix.get(p) {
                     Some(t) => Some(Resolved::Artifact {
                         page: t.page.clone(),
-                        object: t.object_url(),
+                        object: crate::model::object_url(&t.sha256),
                     }),
-                    None => self.is_folder(p).then_some(Resolved::Folder),
+                    None => ix.is_folder(p).then_some(Resolved::Folder),
                 };
                 let nesting = markdown::html_nesting(&text);
                 if nesting > markdown::MAX_HTML_NESTING {
@@ -404,11 +435,11 @@ impl<'s> Renderer<'s> {
                         "raw HTML nested about {nesting} deep (more than {}); HTML shown as text",
                         markdown::MAX_HTML_NESTING
                     );
-                    diag(diags, e, None, msg.clone());
                     note = Some(msg);
                 }
                 // Outside and dangling references are neutralised here and
-                // reported by the audit trail (as dangling-reference).
+                // reported by the audit trail (as missing evidence or broken
+                // links).
                 let rendered = markdown::to_html(&text, &e.path, &resolve);
                 Content {
                     kind: "markdown",
@@ -424,32 +455,9 @@ impl<'s> Renderer<'s> {
                     note,
                     ..Content::default()
                 },
-                json::Pretty::AsWritten { reason } => {
-                    diag(diags, e, None, reason.clone());
-                    as_text(text, Some(reason))
-                }
-                json::Pretty::Invalid { line, message } => {
-                    diag(diags, e, Some(line), message.clone());
-                    as_text(text, Some(message))
-                }
+                json::Pretty::AsWritten { reason } => as_text(text, Some(reason)),
+                json::Pretty::Invalid { message, .. } => as_text(text, Some(message)),
             },
-            ArtifactKind::Markdown | ArtifactKind::Json if !complete => {
-                let what = if e.kind == ArtifactKind::Json {
-                    "JSON"
-                } else {
-                    "Markdown"
-                };
-                diag(
-                    diags,
-                    e,
-                    None,
-                    format!(
-                        "{what} larger than {}; not rendered, the beginning is shown as text",
-                        human_bytes(TEXT_LIMIT as u64)
-                    ),
-                );
-                as_text(text, note)
-            }
             _ => as_text(text, note),
         }
     }
@@ -487,12 +495,17 @@ fn html_formatter(
     })
 }
 
-fn diag(diags: &mut Vec<Diagnostic>, e: &Entry, line: Option<usize>, message: String) {
-    diags.push(Diagnostic {
-        path: e.path.clone(),
-        line,
-        message,
-    });
+/// `1A` → `1a`: a gate id as the fragment of its deep link (`#gate-1a`).
+pub fn slug(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 /// `1.0` → `1-0`: a stage id as an HTML id.

@@ -319,7 +319,7 @@ fn rebuild(
         public_key,
         strict: false,
         show_progress: false,
-        rules: crate::audit::Rules { max_age },
+        rules: vouch_audit::Rules { max_age },
     };
     let outcome = build::execute(plan);
     let result = (|| {

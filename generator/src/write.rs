@@ -22,7 +22,7 @@ use vouch_core::{
 
 use crate::{
     assets::Assets,
-    model::{Diagnostic, Site},
+    model::Site,
     render::{Renderer, TEXT_LIMIT},
     sign::KeySigner,
     snapshot::Previous,
@@ -186,7 +186,6 @@ pub struct Publish<'a> {
 
 pub struct Written {
     pub snapshot_id: String,
-    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Writes everything but the current objects (which `load` already stored):
@@ -213,27 +212,24 @@ pub fn write_site(
         .artifacts
         .par_iter()
         .map(|e| {
-            let limit = TEXT_LIMIT as u64 + 1;
-            let bytes = staging.read_object_prefix(&e.sha256, limit)?;
+            // Binary files were read once, to hash them; their pages need
+            // no bytes.
+            let bytes = if e.kind == vouch_core::ArtifactKind::Binary {
+                Vec::new()
+            } else {
+                staging.read_object_prefix(&e.sha256, TEXT_LIMIT as u64 + 1)?
+            };
             let complete = (bytes.len() as u64) == e.size;
-            let (html, diags) = renderer.artifact(e, &bytes, complete)?;
-            Ok((staging.write(&e.page, html.as_bytes())?, diags))
+            let html = renderer.artifact(e, &bytes, complete)?;
+            staging.write(&e.page, html.as_bytes())
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut diagnostics = site.diagnostics.clone();
-    for (file, diags) in pages {
-        generated.push(file);
-        diagnostics.extend(diags);
-    }
-    diagnostics.sort();
+    generated.extend(pages);
     let history = match publish.previous {
         Some(p) => p.next_history(publish.retain),
         None => History::empty(publish.retain),
     };
-    generated.push(staging.write(
-        "index.html",
-        renderer.index(&diagnostics, &history)?.as_bytes(),
-    )?);
+    generated.push(staging.write("index.html", renderer.index(&history)?.as_bytes())?);
     generated.push(staging.write("timeline.html", renderer.timeline()?.as_bytes())?);
     generated.push(staging.write("problems.html", renderer.problems()?.as_bytes())?);
     generated.push(staging.write("audit.json", site.audit.to_json_pretty().as_bytes())?);
@@ -309,10 +305,7 @@ pub fn write_site(
     staging.write("SHA256SUMS", sha256sums(&manifest, &retained).as_bytes())?;
     // GitHub Pages' Jekyll would hide nothing of ours, but skip it anyway.
     staging.write(".nojekyll", b"")?;
-    Ok(Written {
-        snapshot_id,
-        diagnostics,
-    })
+    Ok(Written { snapshot_id })
 }
 
 /// An in-toto Statement v1 naming every artifact, so CI can attest the

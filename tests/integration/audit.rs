@@ -53,12 +53,12 @@ fn check_prints_one_compiler_style_line_per_problem_and_exits_1() {
     assert_eq!(
         lines,
         [
-            r#"docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md:30: dangling-reference: "../../logs/restore-drill.log" is not in the evidence folder"#,
-            r#"docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md:35: dangling-reference: "./ROLLBACK_PLAN.md" is not in the evidence folder"#,
-            r#"docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md:36: dangling-reference: "../../../../etc/shadow" points outside the evidence folder"#,
+            r#"docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md:30: missing-evidence: "../../logs/restore-drill.log" is cited as evidence but is not in the evidence folder"#,
             r#"docs/evidence/STAGE1.0_PHASE0_REPORT.md:10: contradiction: "Gate 0" says passed ("✅ MET") but its evidence "branch_protection_settings.json" says failed (7 of 8 rules hold)"#,
-            r#"docs/evidence/STAGE1.0_PHASE1_REPORT.md:11: dangling-reference: "docs/evidence/missing_depth_report.md" is not in the evidence folder"#,
-            r#"docs/evidence/STAGE1.0_PHASE1_REPORT.md:19: gate-without-evidence: "Gate 5: Size budget" is marked passed ("PASSED") but cites no evidence"#,
+            r#"docs/evidence/STAGE1.0_PHASE1_REPORT.md:11: missing-evidence: "docs/evidence/missing_depth_report.md" is cited as evidence but is not in the evidence folder"#,
+            r#"docs/evidence/STAGE1.0_PHASE1_REPORT.md:19: gate-without-evidence: "Gate 5: Size budget" is marked passed ("PASSED") but cites no evidence, and none is cited in its section, phase or the report's header"#,
+            r#"docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md:35: broken-link: link to "./ROLLBACK_PLAN.md" which is not in the evidence folder"#,
+            r#"docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md:36: broken-link: link to "../../../../etc/shadow" points outside the evidence folder"#,
         ],
         "{stdout}"
     );
@@ -71,10 +71,12 @@ fn check_prints_one_compiler_style_line_per_problem_and_exits_1() {
         assert!(line.parse::<usize>().is_ok_and(|n| n > 0), "{l}");
         assert!(
             [
-                "dangling-reference",
+                "missing-evidence",
                 "gate-without-evidence",
                 "contradiction",
-                "stale"
+                "placeholder-evidence",
+                "stale",
+                "broken-link",
             ]
             .contains(&kind),
             "{l}"
@@ -147,8 +149,18 @@ fn audit_json_is_signed_off_by_the_manifest_and_extracts_every_variant() {
         .expect("audit.json is recorded in manifest.json");
     assert_eq!(entry["sha256"], sha256sum(&b.site.join("audit.json")));
     let a = audit_json(&b.site);
-    assert_eq!(a["schema_version"], 1);
-    assert_eq!(a["problems"].as_array().map(Vec::len), Some(6));
+    assert_eq!(a["schema_version"], 2);
+    assert_eq!(
+        (&a["summary"]["errors"], &a["summary"]["warnings"]),
+        (&serde_json::json!(4), &serde_json::json!(2))
+    );
+    let notes = a["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["severity"] == "note")
+        .count();
+    assert_eq!(a["summary"]["notes"], notes);
 
     let kind = |p: &str| doc(&a, p)["kind"].as_str().unwrap_or_default().to_owned();
     assert_eq!(
@@ -193,7 +205,7 @@ fn audit_json_is_signed_off_by_the_manifest_and_extracts_every_variant() {
     assert_eq!(g0["status"], "pass");
     assert_eq!(
         g0["evidence"][0],
-        "CI run 8812345678 and `docs/evidence/gate_summary.json`"
+        "CI run 8812345678 and docs/evidence/gate_summary.json"
     );
     assert_eq!(
         g0["ci_runs"][0],
@@ -359,11 +371,25 @@ fn dashboard_timeline_and_problems_are_static_html() {
         );
     }
     assert!(
-        matrix.contains(r#"data-gate="2" data-status="fail""#),
+        matrix.contains(r#"data-gate-cell data-gate="2" data-status="fail""#),
         "{matrix}"
     );
-    assert!(index.contains(r#"data-count="problems"><a href="problems.html">6</a>"#));
-    assert!(index.contains(r#"<dd data-count="fail">1</dd>"#));
+    assert!(
+        index.contains(r#"data-count="problems"><a href="problems.html">4 errors, 2 warnings</a>"#),
+        "{index}"
+    );
+    // One failing gate (D1's Gate 2), and the two documents that declare or
+    // show failure, each listed.
+    assert!(index.contains(r#"<dd data-count="fail">3</dd>"#), "{index}");
+    for failed in [
+        "docs/evidence/STAGE_D1_PHASE2_REPORT.md",
+        "docs/evidence/branch_protection_settings.json",
+    ] {
+        assert!(
+            index.contains(&format!(r#"<li data-path="{failed}">"#)),
+            "{failed} in #failed-evidence"
+        );
+    }
     assert!(index.contains("2026-03-10"), "latest date shown");
 
     let timeline = std::fs::read_to_string(b.site.join("timeline.html")).expect("timeline");
@@ -379,9 +405,16 @@ fn dashboard_timeline_and_problems_are_static_html() {
     assert!(timeline.contains(r#"href="https://github.com/acme/ledger/actions/runs/8812345678""#));
 
     let problems = std::fs::read_to_string(b.site.join("problems.html")).expect("problems");
-    assert_eq!(problems.matches("<tr data-kind=").count(), 6);
+    let errors_and_warnings = problems.matches("<li data-problem").count()
+        - problems
+            .matches(r#"data-problem data-kind="document-note""#)
+            .count()
+        - problems
+            .matches(r#"data-problem data-kind="mention-not-in-evidence""#)
+            .count();
+    assert_eq!(errors_and_warnings, 6, "{problems}");
     assert!(problems.contains(
-        r#"data-kind="contradiction" data-path="docs/evidence/STAGE1.0_PHASE0_REPORT.md""#
+        r#"data-problem data-kind="contradiction" data-path="docs/evidence/STAGE1.0_PHASE0_REPORT.md""#
     ));
 
     // A report's page lists its claims and each reference's state.
@@ -398,10 +431,12 @@ fn dashboard_timeline_and_problems_are_static_html() {
     let html = std::fs::read_to_string(b.site.join(page)).expect("page");
     assert!(html.contains(r#"id="claims""#));
     assert!(
-        html.contains(r#"data-reference="./ROLLBACK_PLAN.md" data-state="missing""#),
+        html.contains(
+            r#"data-reference="./ROLLBACK_PLAN.md" data-role="link" data-state="missing""#
+        ),
         "{html}"
     );
-    assert!(html.contains(r#"data-reference="./STAGE1.0_PHASE0_REPORT.md" data-state="present" data-path="docs/evidence/STAGE1.0_PHASE0_REPORT.md""#));
+    assert!(html.contains(r#"data-reference="./STAGE1.0_PHASE0_REPORT.md" data-role="evidence" data-state="present" data-path="docs/evidence/STAGE1.0_PHASE0_REPORT.md""#), "{html}");
 }
 
 #[test]
@@ -418,7 +453,8 @@ fn strict_build_refuses_on_problems_and_leaves_the_site() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("warning: docs/evidence/STAGE1.0_PHASE0_REPORT.md:10: contradiction:"),
+        stderr.contains("error: 1 contradiction")
+            && stderr.contains("  docs/evidence/STAGE1.0_PHASE0_REPORT.md:10: contradiction:"),
         "{stderr}"
     );
     assert!(stderr.contains("--strict"), "{stderr}");

@@ -1,36 +1,23 @@
-//! The audit trail: what each report claims, and the evidence behind it.
+//! The audit trail's wire types: `audit.json`, as the generator writes it
+//! and the viewer reads it (schema: `docs/audit.md`).
 //!
-//! The generator extracts an [`Audit`] from the evidence and publishes it as
-//! `audit.json` (schema: `docs/audit.md`); the viewer reads the same types.
-//! Extraction is pure: it is given file contents and an [`EvidenceIndex`]
-//! of what exists, and does no I/O.
-//!
-//! - [`status`]: status words normalised to pass | fail | pending | unknown.
-//! - [`report`]: Markdown reports: kind, stage, phase, date, status, gates,
-//!   CI runs, pull requests, commits and evidence references.
-//! - [`json`]: JSON evidence recognised by shape: branch-protection exports,
-//!   gate and test summaries.
-//! - [`problems`]: what an auditor must look at: dangling references, gates
-//!   without evidence, contradictions, stale evidence.
-//! - [`timeline`]: stages, then phases, then gates.
+//! Only the types and the small pure summaries both sides need live here.
+//! The extractor that fills them (reports, JSON evidence, gate folders,
+//! problems, the timeline) is the native `vouch-audit` crate, so a change to
+//! extraction never forces a new viewer build.
 
-pub mod date;
-pub mod json;
 pub mod problems;
-pub mod report;
 pub mod status;
-pub mod text;
-pub mod timeline;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-pub use problems::{Problem, ProblemKind};
-pub use status::{Status, normalize};
+pub use problems::{Problem, ProblemKind, Severity};
+pub use status::Status;
 
 /// The `schema_version` of `audit.json` this crate writes and reads.
-pub const AUDIT_SCHEMA: u32 = 1;
+pub const AUDIT_SCHEMA: u32 = 2;
 
 /// The whole audit trail of one snapshot.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -45,9 +32,36 @@ pub struct Audit {
     pub max_age_days: Option<u32>,
     /// One per Markdown report or recognised JSON file, sorted by `path`.
     pub documents: Vec<Document>,
-    /// Sorted by path, then line.
+    /// Sorted by severity, then path, then line.
     #[serde(default)]
     pub problems: Vec<Problem>,
+    /// The counts every page and `vouch check` show, computed once.
+    #[serde(default)]
+    pub summary: AuditSummary,
+}
+
+/// The numbers of the audit trail, computed once by the extractor so that
+/// the dashboard, the problems page and `vouch check` agree.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditSummary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    /// Distinct gates (one per stage and gate id, however many documents
+    /// mention it), by their resolved status.
+    pub gates: Tally,
+    /// Documents, reports and evidence alike, that declare or show failure.
+    #[serde(default)]
+    pub failed_documents: Vec<String>,
+    /// Stages (or releases) with at least one document.
+    pub stages: usize,
+}
+
+impl AuditSummary {
+    /// Errors and warnings: what `vouch check` exits 1 on.
+    pub fn problems(&self) -> usize {
+        self.errors + self.warnings
+    }
 }
 
 /// What a document is.
@@ -67,9 +81,20 @@ pub enum DocKind {
     BranchProtection,
     /// Gate or test results (JSON).
     GateSummary,
+    /// A record in a gate folder (JSON): a decision, approvals against the
+    /// required owners, or verification results.
+    GateRecord,
 }
 
 impl DocKind {
+    /// Machine-written evidence (JSON), as opposed to a report people wrote.
+    pub fn is_data(self) -> bool {
+        matches!(
+            self,
+            DocKind::BranchProtection | DocKind::GateSummary | DocKind::GateRecord
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DocKind::PhaseReport => "phase-report",
@@ -80,6 +105,7 @@ impl DocKind {
             DocKind::Other => "other",
             DocKind::BranchProtection => "branch-protection",
             DocKind::GateSummary => "gate-summary",
+            DocKind::GateRecord => "gate-record",
         }
     }
 
@@ -94,6 +120,7 @@ impl DocKind {
             DocKind::Other => "Report",
             DocKind::BranchProtection => "Branch protection",
             DocKind::GateSummary => "Gate summary",
+            DocKind::GateRecord => "Gate record",
         }
     }
 }
@@ -127,6 +154,12 @@ pub struct Document {
     pub status_text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_line: Option<usize>,
+    /// Why the status is `unknown`, when it is: "no status line found".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    /// Where the stage came from: `field`, `title`, `file-name`, `folder`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_source: Option<String>,
     #[serde(default)]
     pub phases: Vec<Claim>,
     #[serde(default)]
@@ -159,6 +192,10 @@ pub struct Claim {
     pub id: Option<String>,
     /// As written: `Gate 0: Drift Prevention in CI`.
     pub name: String,
+    /// How it was declared: `heading`, `table`, `field`, `checklist`,
+    /// `json`, `folder`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub form: String,
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_text: Option<String>,
@@ -175,10 +212,14 @@ pub struct Claim {
     /// Pull request numbers cited for this claim.
     #[serde(default)]
     pub pull_requests: Vec<u64>,
+    /// Where the evidence in scope came from when the claim itself cites
+    /// none: `section`, `phase`, `header`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_scope: Option<String>,
 }
 
 impl Claim {
-    /// True if the claim cites anything at all.
+    /// True if the claim itself cites anything at all.
     pub fn has_evidence(&self) -> bool {
         !self.evidence.is_empty()
             || !self.references.is_empty()
@@ -234,6 +275,31 @@ pub struct Reference {
     pub lines: Option<String>,
     /// How it was written: `link`, `code` (backticks) or `text`.
     pub via: RefVia,
+    /// What it is for: `evidence` (cited for a claim), `link` (a link in
+    /// prose) or `mention` (a path named in prose: code, config, examples).
+    #[serde(default)]
+    pub role: RefRole,
+}
+
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefRole {
+    Evidence,
+    Link,
+    #[default]
+    Mention,
+}
+
+impl RefRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefRole::Evidence => "evidence",
+            RefRole::Link => "link",
+            RefRole::Mention => "mention",
+        }
+    }
 }
 
 #[derive(
@@ -246,6 +312,8 @@ pub enum RefState {
     Missing,
     External,
     OutsideRoot,
+    /// Matches an `ignore` pattern of `vouch.toml`: declared out of scope.
+    Ignored,
 }
 
 impl RefState {
@@ -255,6 +323,7 @@ impl RefState {
             RefState::Missing => "missing",
             RefState::External => "external",
             RefState::OutsideRoot => "outside-root",
+            RefState::Ignored => "ignored",
         }
     }
 }
@@ -286,52 +355,6 @@ pub struct Counts {
     pub skip: u64,
 }
 
-/// What exists in the evidence folder, for resolving references.
-#[derive(Debug, Default)]
-pub struct EvidenceIndex {
-    files: HashMap<String, String>,
-    folders: BTreeSet<String>,
-    /// File name → paths with that name.
-    names: HashMap<String, Vec<String>>,
-}
-
-impl EvidenceIndex {
-    /// From `(path, sha256)` pairs.
-    pub fn new<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut ix = EvidenceIndex::default();
-        for (path, sha) in files {
-            let mut p = path;
-            while let Some(i) = p.rfind('/') {
-                p = &p[..i];
-                ix.folders.insert(p.to_owned());
-            }
-            let name = path.rsplit('/').next().unwrap_or(path);
-            ix.names
-                .entry(name.to_owned())
-                .or_default()
-                .push(path.to_owned());
-            ix.files.insert(path.to_owned(), sha.to_owned());
-        }
-        ix
-    }
-
-    pub fn sha256(&self, path: &str) -> Option<&str> {
-        self.files.get(path).map(String::as_str)
-    }
-
-    pub fn is_folder(&self, path: &str) -> bool {
-        self.folders.contains(path)
-    }
-
-    /// The one file with this name, if exactly one exists.
-    pub fn unique_by_name(&self, name: &str) -> Option<&str> {
-        match self.names.get(name).map(Vec::as_slice) {
-            Some([one]) => Some(one),
-            _ => None,
-        }
-    }
-}
-
 /// Gate statuses across documents: counts for the dashboard.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
@@ -358,7 +381,8 @@ impl Tally {
 impl Audit {
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
         let a: Audit = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-        if a.schema_version != AUDIT_SCHEMA {
+        // Version 1 (before severities and roles) reads with defaults.
+        if !(1..=AUDIT_SCHEMA).contains(&a.schema_version) {
             return Err(format!(
                 "audit.json has schema_version {}; this vouch reads version {AUDIT_SCHEMA}",
                 a.schema_version
@@ -385,14 +409,6 @@ impl Audit {
         self.documents
             .iter()
             .flat_map(|d| d.gates.iter().map(move |g| (d, g)))
-    }
-
-    pub fn gate_tally(&self) -> Tally {
-        let mut t = Tally::default();
-        for (_, g) in self.gates() {
-            t.add(g.status);
-        }
-        t
     }
 
     /// The latest declared date, overall.

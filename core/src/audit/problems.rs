@@ -1,42 +1,171 @@
-//! What an auditor must look at. `vouch check` prints these; the site's
-//! problems page lists them; `vouch build --strict` refuses to publish them.
-
-use std::collections::HashMap;
+//! What an auditor must look at, ranked. `vouch check` prints these; the
+//! site's problems page lists them; `vouch build --strict` refuses to publish
+//! errors and warnings. The rules that find them live in `vouch-audit`.
 
 use serde::{Deserialize, Serialize};
 
-use super::{Audit, DocKind, RefState, Status, date::Date};
+/// How much a problem matters. Errors and warnings are problems (`vouch
+/// check` exits 1 on them, `--strict` refuses them); notes are context,
+/// printed only with `vouch check --all`.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Error,
+    #[default]
+    Warning,
+    Note,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+
+    /// Plural label for people: "Errors".
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "Errors",
+            Severity::Warning => "Warnings",
+            Severity::Note => "Notes",
+        }
+    }
+
+    /// Whether this severity counts as a problem (exit 1, `--strict`).
+    pub fn is_problem(self) -> bool {
+        self != Severity::Note
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProblemKind {
-    /// A reference to a file that is not in the evidence, or outside it.
-    DanglingReference,
-    /// A gate marked passed that cites nothing.
+    /// Evidence cited for a claim (a link, or a path in an evidence slot)
+    /// that is not in the site.
+    MissingEvidence,
+    /// A gate declared passed with no evidence anywhere in its scope.
     GateWithoutEvidence,
-    /// A report says passed; the JSON evidence it cites says failed.
+    /// A declared pass against evidence that shows failure.
     Contradiction,
+    /// A passed claim whose evidence is a placeholder (`[TO_BE_UPDATED]`,
+    /// "Linked after PR creation").
+    PlaceholderEvidence,
     /// Evidence older than `--max-age`, by its declared date.
     Stale,
+    /// A Markdown link in prose to a file that is not in the evidence, or
+    /// that leaves the evidence folder.
+    BrokenLink,
+    /// A file that could not be read as what it claims to be: JSON that
+    /// does not parse, text that is not UTF-8.
+    UnreadableFile,
+    /// A file left out of the site: a symbolic link, a name that is not UTF-8.
+    SkippedFile,
+    /// A report too deeply nested to analyse.
+    NotAnalysed,
+    /// A path mentioned in prose that is not in the evidence (code,
+    /// config, examples): context, not a problem.
+    MentionNotInEvidence,
+    /// Something a document does not say: no heading, no date, no status.
+    DocumentNote,
+    /// A kind this version does not know (from a newer `audit.json`).
+    #[serde(other)]
+    Other,
 }
 
 impl ProblemKind {
+    pub const ALL: [ProblemKind; 11] = [
+        ProblemKind::MissingEvidence,
+        ProblemKind::GateWithoutEvidence,
+        ProblemKind::Contradiction,
+        ProblemKind::PlaceholderEvidence,
+        ProblemKind::Stale,
+        ProblemKind::BrokenLink,
+        ProblemKind::UnreadableFile,
+        ProblemKind::SkippedFile,
+        ProblemKind::NotAnalysed,
+        ProblemKind::MentionNotInEvidence,
+        ProblemKind::DocumentNote,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
-            ProblemKind::DanglingReference => "dangling-reference",
+            ProblemKind::MissingEvidence => "missing-evidence",
             ProblemKind::GateWithoutEvidence => "gate-without-evidence",
             ProblemKind::Contradiction => "contradiction",
+            ProblemKind::PlaceholderEvidence => "placeholder-evidence",
             ProblemKind::Stale => "stale",
+            ProblemKind::BrokenLink => "broken-link",
+            ProblemKind::UnreadableFile => "unreadable-file",
+            ProblemKind::SkippedFile => "skipped-file",
+            ProblemKind::NotAnalysed => "not-analysed",
+            ProblemKind::MentionNotInEvidence => "mention-not-in-evidence",
+            ProblemKind::DocumentNote => "document-note",
+            ProblemKind::Other => "other",
+        }
+    }
+
+    /// The kind in plain words, for pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProblemKind::MissingEvidence => "Cited evidence is missing",
+            ProblemKind::GateWithoutEvidence => "Passed gate cites no evidence",
+            ProblemKind::Contradiction => "Claim contradicts its evidence",
+            ProblemKind::PlaceholderEvidence => "Evidence is a placeholder",
+            ProblemKind::Stale => "Evidence is too old",
+            ProblemKind::BrokenLink => "Broken link",
+            ProblemKind::UnreadableFile => "File cannot be read",
+            ProblemKind::SkippedFile => "File left out",
+            ProblemKind::NotAnalysed => "Report not analysed",
+            ProblemKind::MentionNotInEvidence => "Mentioned path is not evidence",
+            ProblemKind::DocumentNote => "Document note",
+            ProblemKind::Other => "Other",
+        }
+    }
+
+    /// Every kind has one severity.
+    pub fn severity(self) -> Severity {
+        match self {
+            ProblemKind::MissingEvidence
+            | ProblemKind::GateWithoutEvidence
+            | ProblemKind::Contradiction
+            | ProblemKind::PlaceholderEvidence
+            | ProblemKind::Stale => Severity::Error,
+            ProblemKind::BrokenLink
+            | ProblemKind::UnreadableFile
+            | ProblemKind::SkippedFile
+            | ProblemKind::NotAnalysed
+            | ProblemKind::Other => Severity::Warning,
+            ProblemKind::MentionNotInEvidence | ProblemKind::DocumentNote => Severity::Note,
         }
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Problem {
+    #[serde(default)]
+    pub severity: Severity,
     pub path: String,
+    /// 1-based (1 when the problem concerns the whole file).
     pub line: usize,
     pub kind: ProblemKind,
     pub message: String,
+}
+
+impl Problem {
+    pub fn new(path: &str, line: usize, kind: ProblemKind, message: String) -> Self {
+        Self {
+            severity: kind.severity(),
+            path: path.to_owned(),
+            line,
+            kind,
+            message,
+        }
+    }
 }
 
 impl std::fmt::Display for Problem {
@@ -51,115 +180,4 @@ impl std::fmt::Display for Problem {
             self.message
         )
     }
-}
-
-fn quoted(s: &str) -> String {
-    format!("{s:?}")
-}
-
-/// Finds the problems in `audit` (which must hold every document). Stale
-/// evidence is judged only when `max_age` is given, against `as_of`.
-pub fn find(audit: &Audit, as_of: Option<Date>, max_age: Option<u32>) -> Vec<Problem> {
-    let mut out = Vec::new();
-    let json_docs: HashMap<&str, &super::Document> = audit
-        .documents
-        .iter()
-        .filter(|d| matches!(d.kind, DocKind::BranchProtection | DocKind::GateSummary))
-        .map(|d| (d.path.as_str(), d))
-        .collect();
-    for d in &audit.documents {
-        let json_doc = matches!(d.kind, DocKind::BranchProtection | DocKind::GateSummary);
-        for r in &d.references {
-            let message = match r.state {
-                RefState::Missing => format!("{} is not in the evidence folder", quoted(&r.target)),
-                RefState::OutsideRoot => {
-                    format!("{} points outside the evidence folder", quoted(&r.target))
-                }
-                _ => continue,
-            };
-            out.push(Problem {
-                path: d.path.clone(),
-                line: r.line,
-                kind: ProblemKind::DanglingReference,
-                message,
-            });
-        }
-        if !json_doc {
-            for g in &d.gates {
-                if g.status == Status::Pass && !g.has_evidence() {
-                    out.push(Problem {
-                        path: d.path.clone(),
-                        line: g.line,
-                        kind: ProblemKind::GateWithoutEvidence,
-                        message: format!(
-                            "{} is marked passed ({}) but cites no evidence",
-                            quoted(&g.name),
-                            quoted(g.status_text.as_deref().unwrap_or(""))
-                        ),
-                    });
-                }
-            }
-        }
-        // Contradictions: a passed claim citing failing JSON evidence (once
-        // per claim and evidence file).
-        let mut reported = std::collections::HashSet::new();
-        for (i, r) in d.references.iter().enumerate() {
-            let Some(target) = r
-                .path
-                .as_deref()
-                .and_then(|p| json_docs.get(p))
-                .filter(|doc| doc.status == Status::Fail)
-            else {
-                continue;
-            };
-            let claim = d
-                .gates
-                .iter()
-                .chain(&d.phases)
-                .find(|g| g.references.contains(&i));
-            let (who, said) = match claim {
-                Some(g) if g.status == Status::Pass => (g.name.clone(), g.status_text.clone()),
-                Some(_) => continue,
-                None if d.status == Status::Pass => (
-                    d.title.clone().unwrap_or_else(|| d.path.clone()),
-                    d.status_text.clone(),
-                ),
-                None => continue,
-            };
-            if !reported.insert((who.clone(), r.path.clone())) {
-                continue;
-            }
-            out.push(Problem {
-                path: d.path.clone(),
-                line: r.line,
-                kind: ProblemKind::Contradiction,
-                message: format!(
-                    "{} says passed ({}) but its evidence {} says failed ({})",
-                    quoted(&who),
-                    quoted(said.as_deref().unwrap_or("")),
-                    quoted(&r.target),
-                    target.status_text.as_deref().unwrap_or("fail")
-                ),
-            });
-        }
-        if let (Some(now), Some(max), Some(date)) = (as_of, max_age, d.date.as_deref())
-            && let Some(dd) = super::date::find_date(date)
-        {
-            let age = now.days() - dd.days();
-            if age > i64::from(max) {
-                out.push(Problem {
-                    path: d.path.clone(),
-                    line: d.date_line.unwrap_or(1).max(1),
-                    kind: ProblemKind::Stale,
-                    message: format!(
-                        "evidence dated {date} is {age} days old (--max-age {max}); declared as {}",
-                        quoted(d.date_text.as_deref().unwrap_or(date))
-                    ),
-                });
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
 }

@@ -2,6 +2,7 @@
 
 mod artifact_table;
 mod claims;
+pub mod gate_cells;
 mod history;
 mod signature;
 mod summary;

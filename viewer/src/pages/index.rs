@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::ManifestDoc,
-    components::{ArtifactTable, HistoryPanel, SignaturePanel, VerificationSummary},
+    components::{ArtifactTable, HistoryPanel, SignaturePanel, VerificationSummary, gate_cells},
     trust, verify,
 };
 
@@ -11,6 +11,7 @@ use crate::{
 #[component]
 pub fn IndexPage(root: String, doc: ManifestDoc) -> impl IntoView {
     let (rows, progress) = verify::start(&root, &doc.manifest.artifacts);
+    gate_cells::watch(&rows, progress);
     let pinned = RwSignal::new(trust::pinned(&root));
     let (filter, set_filter) = signal(String::new());
     let (problems_only, set_problems_only) = signal(false);

@@ -6,12 +6,20 @@
 //!   evaluated.
 //! - Gate and test summaries: pass, fail and skip counts, and per-gate
 //!   statuses.
+//! - Gate records, as release processes keep them in a folder per gate
+//!   (`releases/<release>/gate-<name>/`): a decision (`"decision":
+//!   "retain"`), approvals against the required owners, and verification
+//!   results with their evidence references.
 //!
 //! Anything else is not a document of the audit (it is still an artifact).
 
 use serde_json::{Map, Value};
 
-use super::{Check, Claim, Counts, DocKind, Document, Status, date::find_date, normalize};
+use vouch_core::audit::{
+    Check, Claim, Counts, DocKind, Document, RefRole, RefState, RefVia, Reference, Status,
+};
+
+use crate::{Index, date::find_date, layout, normalize, text};
 
 const PROTECTION_KEYS: &[&str] = &[
     "required_status_checks",
@@ -24,6 +32,8 @@ const PROTECTION_KEYS: &[&str] = &[
 
 /// Keys that date a JSON export.
 const DATE_KEYS: &[&str] = &[
+    "decided_at",
+    "verified_at",
     "exported_at",
     "generated_at",
     "captured_at",
@@ -39,7 +49,13 @@ const DATE_KEYS: &[&str] = &[
 ];
 
 /// `Some(document)` when `value` has a shape vouch recognises.
-pub fn recognise(path: &str, sha256: &str, text: &str, value: &Value) -> Option<Document> {
+pub fn recognise(
+    path: &str,
+    sha256: &str,
+    source: &str,
+    value: &Value,
+    ix: &Index,
+) -> Option<Document> {
     let obj = value.as_object()?;
     let mut doc = Document {
         path: path.to_owned(),
@@ -73,6 +89,8 @@ pub fn recognise(path: &str, sha256: &str, text: &str, value: &Value) -> Option<
             Status::Fail
         };
         doc.status_text = Some(format!("{held} of {} rules hold", rules.len()));
+    } else if gate_record(path, source, obj, &mut doc, ix) {
+        doc.kind = DocKind::GateRecord;
     } else if let Some(counts) = summary(obj, &mut doc) {
         doc.kind = DocKind::GateSummary;
         doc.counts = Some(counts);
@@ -82,27 +100,31 @@ pub fn recognise(path: &str, sha256: &str, text: &str, value: &Value) -> Option<
     } else {
         return None;
     }
-    dating(obj, text, &mut doc);
+    dating(obj, source, &mut doc);
     if doc.stage.is_none() {
-        doc.stage = obj
+        let (stage, from) = match obj
             .get("stage")
-            .and_then(|s| {
-                s.as_str()
-                    .map(str::to_owned)
-                    .or_else(|| s.as_f64().map(|f| f.to_string()))
-            })
-            .and_then(|s| super::text::stage_id(&s))
-            .or_else(|| super::text::stage_after_word(path.rsplit('/').next().unwrap_or(path)));
+            .and_then(scalar)
+            .and_then(|s| text::stage_id(&s).or_else(|| text::stage_after_word(&s)))
+        {
+            Some(s) => (Some(s), "field"),
+            None => match text::stage_after_word(path.rsplit('/').next().unwrap_or(path)) {
+                Some(s) => (Some(s), "file-name"),
+                None => (layout::place(path).stage, "folder"),
+            },
+        };
+        doc.stage_source = stage.as_ref().map(|_| from.to_owned());
+        doc.stage = stage;
     }
     for (key, v) in obj {
         if let Some(s) = v.as_str() {
-            let m = super::text::mentions(s, None);
+            let m = text::mentions(s, None);
             for (run, job, url) in m.runs {
-                doc.ci_runs.push(super::CiRun {
+                doc.ci_runs.push(vouch_core::audit::CiRun {
                     run_id: run,
                     job_id: job,
                     url,
-                    line: line_of_key(text, key),
+                    line: line_of_key(source, key),
                 });
             }
         }
@@ -285,17 +307,20 @@ fn summary(obj: &Map<String, Value>, doc: &mut Document) -> Option<Counts> {
     };
     let have_counts = count(totals, PASS).is_some() || count(totals, FAIL).is_some();
     // Per-gate entries: `gates: [{name, status}]` or `gates: {name: status}`.
-    let gates = ["gates", "checks", "jobs"].iter().find_map(|k| obj.get(*k));
+    let (gates_key, gates) = ["gates", "checks", "jobs"]
+        .iter()
+        .find_map(|k| obj.get(*k).map(|v| (*k == "gates", v)))
+        .map_or((false, None), |(g, v)| (g, Some(v)));
     match gates {
         Some(Value::Array(items)) => {
             for (i, g) in items.iter().enumerate() {
                 let Some(g) = g.as_object() else { continue };
                 let name = ["name", "gate", "id", "check", "title"]
                     .iter()
-                    .find_map(|k| g.get(*k).and_then(Value::as_str))
-                    .map_or_else(|| format!("#{}", i + 1), str::to_owned);
+                    .find_map(|k| g.get(*k).and_then(scalar))
+                    .unwrap_or_else(|| format!("#{}", i + 1));
                 let (status, text) = status_of(g);
-                doc.gates.push(gate(&name, status, text));
+                doc.gates.push(gate(&name, status, text, gates_key));
             }
         }
         Some(Value::Object(items)) => {
@@ -304,7 +329,7 @@ fn summary(obj: &Map<String, Value>, doc: &mut Document) -> Option<Counts> {
                     Value::Object(g) => status_of(g),
                     other => value_status(other),
                 };
-                doc.gates.push(gate(name, status, text));
+                doc.gates.push(gate(name, status, text, gates_key));
             }
         }
         _ => {}
@@ -355,10 +380,334 @@ fn summary(obj: &Map<String, Value>, doc: &mut Document) -> Option<Counts> {
     Some(counts)
 }
 
-fn gate(name: &str, status: Status, status_text: Option<String>) -> Claim {
+/// The deepest nesting of arrays and objects in `text`, by one scan that
+/// skips strings (for saying how deep a document too deep to parse is).
+pub fn depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for b in text.bytes() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// A string or a number, as text.
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn get_str(obj: &Map<String, Value>, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|k| obj.get(*k).and_then(scalar))
+}
+
+fn get_array<'a>(obj: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a Vec<Value>> {
+    keys.iter()
+        .find_map(|k| obj.get(*k).and_then(Value::as_array))
+}
+
+const DECISION_KEYS: &[&str] = &[
+    "decision",
+    "verdict",
+    "go_no_go",
+    "outcome",
+    "gate_decision",
+];
+const APPROVAL_KEYS: &[&str] = &[
+    "approvals",
+    "approvers",
+    "sign_offs",
+    "signoffs",
+    "approved_by",
+];
+const REQUIRED_KEYS: &[&str] = &[
+    "required_owners",
+    "required_approvers",
+    "required_approvals",
+    "required",
+    "owners",
+];
+const VERIFICATION_KEYS: &[&str] = &[
+    "verifications",
+    "verification",
+    "checks",
+    "results",
+    "validations",
+    "tests",
+];
+const EVIDENCE_KEYS: &[&str] = &[
+    "evidence",
+    "evidence_refs",
+    "evidence_ref",
+    "refs",
+    "artifacts",
+    "artifact",
+    "links",
+    "proof",
+];
+
+/// A gate folder's record: decision, approvals, verifications. Fills `doc`
+/// and returns true when `obj` is one.
+fn gate_record(
+    path: &str,
+    source: &str,
+    obj: &Map<String, Value>,
+    doc: &mut Document,
+    ix: &Index,
+) -> bool {
+    let place = layout::place(path);
+    let decision = get_str(obj, DECISION_KEYS);
+    let approvals = get_array(obj, APPROVAL_KEYS);
+    let verifications = get_array(obj, VERIFICATION_KEYS).filter(|a| {
+        a.iter()
+            .any(|v| v.as_object().is_some_and(|o| status_key(o).is_some()))
+    });
+    let named = get_str(obj, &["gate", "gate_id", "gate_name"]);
+    let has_record = decision.is_some() || approvals.is_some() || verifications.is_some();
+    if !has_record || (place.gate.is_none() && named.is_none()) {
+        return false;
+    }
+    let (id, name) = match (&named, &place.gate) {
+        (Some(n), _) => (text::gate_id(n), n.clone()),
+        (None, Some((id, folder))) => (id.clone(), folder.clone()),
+        (None, None) => return false,
+    };
+    if let Some(r) = get_str(obj, &["release", "release_id", "version", "stage"]) {
+        doc.stage = Some(r);
+        doc.stage_source = Some("field".into());
+    } else if let Some(s) = place.stage.clone() {
+        doc.stage = Some(s);
+        doc.stage_source = Some("folder".into());
+    }
+    let file = path.rsplit('/').next().unwrap_or(path);
+    doc.title = Some(format!("{name}: {}", file.trim_end_matches(".json")));
+
+    // Approvals against the required owners.
+    let who = |o: &Map<String, Value>| {
+        get_str(
+            o,
+            &[
+                "owner", "approver", "name", "user", "login", "team", "role", "by",
+            ],
+        )
+        .map(|s| s.trim_start_matches('@').to_lowercase())
+    };
+    if let Some(list) = approvals {
+        let entries: Vec<(String, Status, Option<String>)> = list
+            .iter()
+            .filter_map(|a| match a {
+                Value::Object(o) => {
+                    let (s, t) = match status_key(o) {
+                        Some(v) => value_status(v),
+                        None => (Status::Pass, Some("listed".into())),
+                    };
+                    Some((who(o)?, s, t))
+                }
+                Value::String(s) => {
+                    Some((s.trim_start_matches('@').to_lowercase(), Status::Pass, None))
+                }
+                _ => None,
+            })
+            .collect();
+        let required: Vec<String> = get_array(obj, REQUIRED_KEYS)
+            .map(|r| r.iter().filter_map(scalar).collect())
+            .unwrap_or_default();
+        if required.is_empty() {
+            for (w, s, t) in &entries {
+                doc.checks.push(Check {
+                    name: format!("Approval by {w}"),
+                    status: *s,
+                    detail: t.clone().unwrap_or_default(),
+                });
+            }
+        }
+        for owner in &required {
+            let key = owner.trim_start_matches('@').to_lowercase();
+            let found = entries.iter().find(|(w, _, _)| *w == key);
+            doc.checks.push(match found {
+                Some((_, s, t)) => Check {
+                    name: format!("Approval by required owner {owner}"),
+                    status: *s,
+                    detail: t.clone().unwrap_or_else(|| "approved".into()),
+                },
+                None => Check {
+                    name: format!("Approval by required owner {owner}"),
+                    status: Status::Pending,
+                    detail: "no approval recorded".into(),
+                },
+            });
+        }
+    }
+    // Verification results, each with its evidence.
+    let mut refs = Vec::new();
+    if let Some(list) = verifications {
+        for (i, v) in list.iter().enumerate() {
+            let Some(o) = v.as_object() else { continue };
+            let vname = get_str(o, &["name", "id", "check", "verification", "title", "test"])
+                .unwrap_or_else(|| format!("#{}", i + 1));
+            let (s, t) = status_key(o).map_or((Status::Unknown, None), value_status);
+            doc.checks.push(Check {
+                name: vname,
+                status: s,
+                detail: t.unwrap_or_default(),
+            });
+            for key in EVIDENCE_KEYS {
+                let targets: Vec<String> = match o.get(*key) {
+                    Some(Value::String(s)) => vec![s.clone()],
+                    Some(Value::Array(a)) => a.iter().filter_map(scalar).collect(),
+                    _ => continue,
+                };
+                for t in targets {
+                    refs.push(evidence_ref(&t, path, ix));
+                }
+            }
+        }
+    }
+    for key in EVIDENCE_KEYS {
+        if let Some(Value::Array(a)) = obj.get(*key) {
+            for t in a.iter().filter_map(scalar) {
+                refs.push(evidence_ref(&t, path, ix));
+            }
+        } else if let Some(Value::String(t)) = obj.get(*key) {
+            refs.push(evidence_ref(t, path, ix));
+        }
+    }
+    let failing = doc
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Fail)
+        .count();
+    let waiting = doc
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status, Status::Pending | Status::Unknown))
+        .count();
+    let (status, status_text) = match &decision {
+        Some(d) => (normalize(d), Some(d.clone())),
+        None if failing > 0 => (Status::Fail, Some(format!("{failing} failed"))),
+        None if waiting > 0 => (Status::Pending, Some(format!("{waiting} not passed yet"))),
+        None if !doc.checks.is_empty() => (
+            Status::Pass,
+            Some(format!(
+                "{} of {} passed",
+                doc.checks.len(),
+                doc.checks.len()
+            )),
+        ),
+        None => (Status::Unknown, None),
+    };
+    doc.status = status;
+    doc.status_text = status_text.clone();
+    doc.status_line = Some(
+        decision
+            .as_ref()
+            .and_then(|_| DECISION_KEYS.iter().find(|k| obj.contains_key(**k)))
+            .map_or(1, |k| line_of_key(source, k)),
+    );
+    doc.references = refs;
+    doc.gates.push(Claim {
+        id: Some(id),
+        name,
+        form: "folder".into(),
+        status,
+        status_text,
+        line: 1,
+        references: (0..doc.references.len()).collect(),
+        ..Claim::default()
+    });
+    true
+}
+
+fn status_key(o: &Map<String, Value>) -> Option<&Value> {
+    [
+        "status",
+        "result",
+        "outcome",
+        "conclusion",
+        "state",
+        "passed",
+        "approved",
+        "decision",
+    ]
+    .iter()
+    .find_map(|k| o.get(*k))
+}
+
+/// An evidence reference in a record, resolved against the record's folder,
+/// then the evidence root.
+fn evidence_ref(target: &str, doc_path: &str, ix: &Index) -> Reference {
+    let base = Reference {
+        target: target.to_owned(),
+        line: 1,
+        via: RefVia::Text,
+        role: RefRole::Evidence,
+        ..Reference::default()
+    };
+    match text::classify(target, doc_path) {
+        text::Target::External => Reference {
+            state: RefState::External,
+            ..base
+        },
+        text::Target::Outside => Reference {
+            state: RefState::OutsideRoot,
+            ..base
+        },
+        text::Target::Local(p, _) => {
+            let rooted = match text::classify(&format!("/{target}"), doc_path) {
+                text::Target::Local(r, _) => Some(r),
+                _ => None,
+            };
+            let found = [Some(p), rooted]
+                .into_iter()
+                .flatten()
+                .find(|c| ix.exists(c));
+            match found {
+                Some(p) => Reference {
+                    state: RefState::Present,
+                    sha256: ix.sha256(&p).map(str::to_owned),
+                    path: Some(p),
+                    ..base
+                },
+                None => Reference {
+                    state: RefState::Missing,
+                    ..base
+                },
+            }
+        }
+    }
+}
+
+/// A gate entry of a summary. Entries under a `gates` key are gates even
+/// without the word ("smoke" is gate `SMOKE`); checks and jobs only when
+/// they say so ("Gate 2: schema").
+fn gate(name: &str, status: Status, status_text: Option<String>, gates_key: bool) -> Claim {
+    let id = text::claim_label(name)
+        .map(|(_, id)| id)
+        .or_else(|| gates_key.then(|| text::gate_id(name)));
     Claim {
-        id: super::text::claim_label(name).map(|(_, id)| id),
+        id,
         name: name.to_owned(),
+        form: "json".into(),
         status,
         status_text,
         line: 0,
@@ -367,17 +716,7 @@ fn gate(name: &str, status: Status, status_text: Option<String>) -> Claim {
 }
 
 fn status_of(g: &Map<String, Value>) -> (Status, Option<String>) {
-    if let Some(v) = [
-        "status",
-        "result",
-        "outcome",
-        "conclusion",
-        "state",
-        "passed",
-    ]
-    .iter()
-    .find_map(|k| g.get(*k))
-    {
+    if let Some(v) = status_key(g) {
         return value_status(v);
     }
     match (
@@ -427,8 +766,41 @@ mod tests {
     use super::*;
 
     fn doc(json: &str) -> Option<Document> {
+        doc_at("x/settings.json", json)
+    }
+
+    fn doc_at(path: &str, json: &str) -> Option<Document> {
         let v: Value = serde_json::from_str(json).ok()?;
-        recognise("x/settings.json", "00", json, &v)
+        let ix = Index::new([("releases/r1/gate-smoke/smoke.log", "ab")]);
+        recognise(path, "00", json, &v, &ix)
+    }
+
+    #[test]
+    fn gate_folder_records() {
+        let d = doc_at(
+            "releases/r1/gate-smoke/decision.json",
+            r#"{"decision":"retain","decided_at":"2026-03-02"}"#,
+        )
+        .expect("decision");
+        assert_eq!(d.kind, DocKind::GateRecord);
+        assert_eq!(d.stage.as_deref(), Some("r1"));
+        assert_eq!(d.gates[0].id.as_deref(), Some("SMOKE"));
+        assert_eq!(d.gates[0].status, Status::Pass);
+        let d = doc_at(
+            "releases/r1/gate-smoke/approvals.json",
+            r#"{"required_owners":["@sre","@qa"],"approvals":[{"owner":"@sre","status":"approved"}]}"#,
+        )
+        .expect("approvals");
+        assert_eq!(d.status, Status::Pending, "{:?}", d.checks);
+        let d = doc_at(
+            "releases/r1/gate-smoke/verification.json",
+            r#"{"verifications":[{"name":"health","status":"pass","evidence":["smoke.log"]},{"name":"latency","status":"fail","evidence":"missing.log"}]}"#,
+        )
+        .expect("verifications");
+        assert_eq!(d.status, Status::Fail);
+        let states: Vec<RefState> = d.references.iter().map(|r| r.state).collect();
+        assert_eq!(states, [RefState::Present, RefState::Missing]);
+        assert!(doc_at("misc/decision.json", r#"{"decision":"go"}"#).is_none());
     }
 
     #[test]

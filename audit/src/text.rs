@@ -125,30 +125,61 @@ pub enum Label {
     Phase,
 }
 
-/// `Gate 0: Drift Prevention`, `✅ Gate 2 - Runbooks`, `Phase 1b`, `GATE A`:
-/// the label kind and its id. Words after "Gate" that are not ids ("Gate
-/// Verification") don't count.
+/// `Gate 0: Drift Prevention`, `✅ Gate 2 - Runbooks`, `Phase 1b`, `GATE A`,
+/// `G3`, `Gate #4`: the label kind and its normalised id ([`gate_id`]).
+/// Words after "Gate" that are not ids ("Gate Verification") don't count.
 pub fn claim_label(text: &str) -> Option<(Label, String)> {
     let t = text.trim_start_matches(|c: char| !c.is_alphanumeric());
     let (kind, rest) = if let Some(r) = strip_word(t, "gate") {
         (Label::Gate, r)
     } else if let Some(r) = strip_word(t, "phase") {
         (Label::Phase, r)
+    } else if let Some(r) = short_gate(t) {
+        (Label::Gate, r)
     } else {
         return None;
     };
-    let rest = rest.trim_start_matches([' ', '#']);
+    let rest = rest.trim_start_matches([' ', '#', '\u{a0}', '-', '_']);
     let id: String = rest
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
         .collect();
-    let id = id.trim_end_matches('.').to_owned();
+    let id = id.trim_end_matches('.');
     let ok = !id.is_empty()
         && id.len() <= 6
         && (id.starts_with(|c: char| c.is_ascii_digit())
             || (id.chars().next().is_some_and(|c| c.is_ascii_uppercase())
                 && id.chars().skip(1).all(|c| c.is_ascii_digit())));
-    ok.then_some((kind, id))
+    ok.then(|| (kind, gate_id(id)))
+}
+
+/// `G3`, `G-3`, `G3a` (a capital G directly before the id) as a gate label.
+fn short_gate(t: &str) -> Option<&str> {
+    let rest = t.strip_prefix('G')?;
+    let rest = rest.strip_prefix('-').unwrap_or(rest);
+    rest.starts_with(|c: char| c.is_ascii_digit())
+        .then_some(rest)
+}
+
+/// A gate id as the matrix keys it: case folded ("1a" = "1A"), the words
+/// "Gate", "G" and "#" dropped, leading zeros of numbers dropped ("01" = "1").
+pub fn gate_id(raw: &str) -> String {
+    let t = raw
+        .trim()
+        .trim_start_matches(|c: char| !c.is_alphanumeric());
+    let t = strip_word(t, "gate")
+        .map(|r| r.trim_start_matches([' ', '#', '-', '_', ':']))
+        .or_else(|| short_gate(t))
+        .unwrap_or(t);
+    let t = t.trim_start_matches('#').trim();
+    let upper = t.to_uppercase();
+    let digits = upper.bytes().take_while(u8::is_ascii_digit).count();
+    if digits > 1 && upper.starts_with('0') {
+        let trimmed = upper[..digits].trim_start_matches('0');
+        let trimmed = if trimmed.is_empty() { "0" } else { trimmed };
+        return format!("{trimmed}{}", &upper[digits..]);
+    }
+    upper
 }
 
 fn strip_word<'a>(t: &'a str, word: &str) -> Option<&'a str> {
@@ -179,23 +210,33 @@ pub fn stage_after_word(text: &str) -> Option<String> {
     None
 }
 
-/// A stage id at the start of `s`.
+/// A stage id at the start of `s`: `1.0`, `4.0.1`, `10`, `D1`, `D1.1`
+/// (`2.1.md` gives `2.1`). What follows must not continue a word.
 pub fn stage_id(s: &str) -> Option<String> {
-    let id: String = s
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
-        .collect();
-    let id = id.trim_end_matches('.');
-    let numeric = id.starts_with(|c: char| c.is_ascii_digit())
-        && id
-            .split('.')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        && id.split('.').count() <= 4;
-    let lettered = id.len() >= 2
-        && id.len() <= 4
-        && id.starts_with(|c: char| c.is_ascii_uppercase())
-        && id[1..].bytes().all(|b| b.is_ascii_digit());
-    (numeric || lettered).then(|| id.to_owned())
+    let b = s.as_bytes();
+    let mut i = 0;
+    if b.first().is_some_and(u8::is_ascii_uppercase) {
+        i = 1;
+    }
+    let digits = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let n = digits(i);
+    if n == 0 || n > 4 {
+        return None;
+    }
+    i += n;
+    let mut parts = 1;
+    while parts < 4 && b.get(i) == Some(&b'.') {
+        let n = digits(i + 1);
+        if n == 0 || n > 4 {
+            break;
+        }
+        i += 1 + n;
+        parts += 1;
+    }
+    if b.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    Some(s[..i].to_owned())
 }
 
 /// `https://github.com/<owner>/<repo>` for the first GitHub URL in `text`.
@@ -480,11 +521,35 @@ mod tests {
         assert_eq!(claim_label("GATE A"), Some((Label::Gate, "A".into())));
         assert_eq!(
             claim_label("Phase 1b: Scope"),
-            Some((Label::Phase, "1b".into()))
+            Some((Label::Phase, "1B".into()))
         );
+        assert_eq!(claim_label("Gate 1a"), Some((Label::Gate, "1A".into())));
+        assert_eq!(
+            claim_label("Gate #4: Sign-off"),
+            Some((Label::Gate, "4".into()))
+        );
+        assert_eq!(claim_label("G3 Security"), Some((Label::Gate, "3".into())));
         assert_eq!(claim_label("Gate Verification"), None);
+        assert_eq!(claim_label("Go live"), None);
         assert_eq!(claim_label("Gateway 2"), None);
         assert_eq!(claim_label("Phase Execution"), None);
+    }
+
+    #[test]
+    fn gate_ids_fold() {
+        for (raw, want) in [
+            ("1a", "1A"),
+            ("1A", "1A"),
+            ("Gate 1a", "1A"),
+            ("GATE #2", "2"),
+            ("G2", "2"),
+            ("#2", "2"),
+            ("02", "2"),
+            ("0", "0"),
+            ("smoke", "SMOKE"),
+        ] {
+            assert_eq!(gate_id(raw), want, "{raw}");
+        }
     }
 
     #[test]
@@ -502,6 +567,15 @@ mod tests {
             Some("D1")
         );
         assert_eq!(stage_after_word("Stage 4 â€“ Gate").as_deref(), Some("4"));
+        assert_eq!(stage_after_word("Stage D1.1 pack").as_deref(), Some("D1.1"));
+        assert_eq!(stage_after_word("STAGE12_CLOSEOUT").as_deref(), Some("12"));
+        assert_eq!(
+            stage_after_word("stage-3.0.1-report").as_deref(),
+            Some("3.0.1")
+        );
+        assert_eq!(stage_after_word("STAGE_2.1.md").as_deref(), Some("2.1"));
+        assert_eq!(stage_id("v1"), None);
+        assert_eq!(stage_id("12345"), None);
         assert_eq!(stage_after_word("backstage 3"), None);
         assert_eq!(stage_after_word("Stage Planning"), None);
     }

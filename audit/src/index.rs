@@ -1,0 +1,147 @@
+//! The one index of what exists in a snapshot: every evidence path with its
+//! SHA-256 and page, every folder, and file names for bare mentions. The
+//! extractor resolves references with it; the renderer rewrites links with it.
+
+use std::collections::{BTreeSet, HashMap};
+
+/// One evidence file as the index knows it.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub sha256: String,
+    /// Its page, relative to the site root.
+    pub page: String,
+}
+
+/// What exists in the evidence folder.
+#[derive(Debug, Default)]
+pub struct Index {
+    files: HashMap<String, Entry>,
+    folders: BTreeSet<String>,
+    /// File name → paths with that name.
+    names: HashMap<String, Vec<String>>,
+}
+
+impl Index {
+    /// From `(path, sha256)` pairs; pages are named by [`page_path`].
+    pub fn new<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut ix = Index::default();
+        for (path, sha) in files {
+            let mut p = path;
+            while let Some(i) = p.rfind('/') {
+                p = &p[..i];
+                ix.folders.insert(p.to_owned());
+            }
+            let name = path.rsplit('/').next().unwrap_or(path);
+            ix.names
+                .entry(name.to_owned())
+                .or_default()
+                .push(path.to_owned());
+            ix.files.insert(
+                path.to_owned(),
+                Entry {
+                    sha256: sha.to_owned(),
+                    page: page_path(path),
+                },
+            );
+        }
+        ix
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Entry> {
+        self.files.get(path)
+    }
+
+    pub fn sha256(&self, path: &str) -> Option<&str> {
+        self.files.get(path).map(|e| e.sha256.as_str())
+    }
+
+    pub fn is_folder(&self, path: &str) -> bool {
+        self.folders.contains(path)
+    }
+
+    /// A file or a folder.
+    pub fn exists(&self, path: &str) -> bool {
+        self.files.contains_key(path) || self.folders.contains(path)
+    }
+
+    /// The one file with this name, if exactly one exists.
+    pub fn unique_by_name(&self, name: &str) -> Option<&str> {
+        match self.names.get(name).map(Vec::as_slice) {
+            Some([one]) => Some(one),
+            _ => None,
+        }
+    }
+
+    pub fn folders(&self) -> impl Iterator<Item = &str> {
+        self.folders.iter().map(String::as_str)
+    }
+}
+
+/// `docs/STAGE 1.0 Report.md` → `pages/docs-stage-1-0-report-md-1a2b3c4d5e.html`:
+/// lowercase, safe in URLs and on every file system, and distinct for every
+/// path (a hash of the exact path is part of the name, so paths that differ
+/// only in case cannot collide).
+pub fn page_path(path: &str) -> String {
+    let mut slug = String::new();
+    for c in path.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_matches('-').chars().take(80).collect();
+    let slug = slug.trim_end_matches('-');
+    let id = &vouch_core::sha256_hex(path.as_bytes())[..10];
+    if slug.is_empty() {
+        format!("pages/{id}.html")
+    } else {
+        format!("pages/{slug}-{id}.html")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_paths_are_safe_and_distinct() {
+        let a = page_path("docs/STAGE 1.0 Report.md");
+        assert!(a.starts_with("pages/docs-stage-1-0-report-md-"), "{a}");
+        assert!(a.ends_with(".html"));
+        assert_ne!(page_path("A.md"), page_path("a.md"));
+        assert_eq!(page_path("A.md").to_lowercase(), page_path("A.md"));
+        assert!(page_path("✅✅").starts_with("pages/"));
+        assert!(vouch_core::url::is_site_relative(&page_path("x #?%/ü.md")));
+    }
+
+    #[test]
+    fn folders_and_names() {
+        let ix = Index::new([("a/b/c.md", "11"), ("a/d.md", "22"), ("e/d.md", "33")]);
+        assert!(ix.is_folder("a/b") && ix.is_folder("a") && !ix.is_folder("a/b/c.md"));
+        assert_eq!(ix.unique_by_name("c.md"), Some("a/b/c.md"));
+        assert_eq!(ix.unique_by_name("d.md"), None);
+        assert_eq!(ix.sha256("a/d.md"), Some("22"));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::page_path;
+
+    proptest! {
+        /// Page names are safe URLs and file names, and never collide, even
+        /// for paths that differ only in case.
+        #[test]
+        fn page_paths_are_safe_and_injective(a in "[a-zA-Z0-9 #?%./✅_-]{1,40}", b in "[a-zA-Z0-9 #?%./✅_-]{1,40}") {
+            let (pa, pb) = (page_path(&a), page_path(&b));
+            prop_assert!(vouch_core::url::is_site_relative(&pa), "{pa}");
+            prop_assert_eq!(pa.to_lowercase(), pa.clone());
+            if a != b {
+                prop_assert_ne!(pa, pb);
+            }
+        }
+    }
+}

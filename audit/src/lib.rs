@@ -1,0 +1,257 @@
+//! vouch's analyser: the audit trail of an evidence folder.
+//!
+//! Given each file's bytes (the exact bytes that are published) and an
+//! [`Index`] of what exists, it finds what the evidence claims (stages,
+//! phases, gates and their statuses), what it cites (files, CI runs, pull
+//! requests, commits), and the problems an auditor must look at, ranked by
+//! severity. Its output is `vouch_core::audit::Audit`, published as
+//! `audit.json`; the viewer reads it through `vouch-core` and never links
+//! this crate, so a change here never forces a new viewer build.
+//!
+//! This crate owns, once for the whole generator:
+//! - [`markdown`], the Markdown parser options, the nesting guards, the title rule;
+//! - [`index`], the index of paths, folders and pages;
+//! - [`status`], the status vocabulary;
+//! - [`config`], `vouch.toml`;
+//! - every per-file diagnostic (JSON that does not parse, text that is not
+//!   UTF-8, reports too deep to analyse), as [`Problem`]s, so `vouch check`
+//!   reports exactly what `vouch build --strict` acts on.
+//!
+//! It does no I/O: the generator reads the files and hands over their bytes.
+
+pub mod config;
+pub mod date;
+pub mod index;
+pub mod json;
+pub mod layout;
+pub mod markdown;
+pub mod problems;
+pub mod report;
+pub mod status;
+pub mod text;
+pub mod timeline;
+
+pub use config::Config;
+pub use index::{Index, page_path};
+pub use status::{demojibake, normalize};
+use vouch_core::{
+    ArtifactKind,
+    audit::{
+        AUDIT_SCHEMA, Audit, AuditSummary, Document, Problem, ProblemKind, RefState, Severity,
+    },
+    human_bytes,
+};
+
+/// Text files larger than this are not analysed (nor rendered in full).
+pub const TEXT_LIMIT: usize = 1 << 20;
+
+/// One file, as the analyser is given it.
+pub struct File<'a> {
+    pub path: &'a str,
+    pub sha256: &'a str,
+    pub kind: ArtifactKind,
+    /// The whole file's size.
+    pub size: u64,
+    /// Its bytes, or the first [`TEXT_LIMIT`] (+1) of them.
+    pub bytes: &'a [u8],
+}
+
+/// What one file says.
+#[derive(Debug, Default)]
+pub struct FileAnalysis {
+    /// A report's title (the one title rule: [`markdown::title`]).
+    pub title: Option<String>,
+    pub document: Option<Document>,
+    /// Problems this file shows on its own.
+    pub problems: Vec<Problem>,
+}
+
+/// Analyses one file. Never fails: what cannot be read becomes a problem.
+pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
+    let mut out = FileAnalysis::default();
+    if !matches!(
+        f.kind,
+        ArtifactKind::Markdown | ArtifactKind::Json | ArtifactKind::Text
+    ) {
+        return out;
+    }
+    let complete = f.bytes.len() as u64 >= f.size;
+    let bytes = f.bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f.bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        // A cut at the limit may split a character; that is not a problem
+        // with the file.
+        Err(e) if !complete && e.error_len().is_none() => {
+            String::from_utf8_lossy(&bytes[..e.valid_up_to()])
+        }
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            out.problems.push(Problem::new(
+                f.path,
+                line,
+                ProblemKind::UnreadableFile,
+                format!(
+                    "not valid UTF-8 (first bad byte at offset {}); shown with replacement characters",
+                    e.valid_up_to()
+                ),
+            ));
+            String::from_utf8_lossy(bytes)
+        }
+    };
+    if f.kind == ArtifactKind::Text {
+        return out;
+    }
+    if !complete {
+        let what = if f.kind == ArtifactKind::Json {
+            "JSON"
+        } else {
+            "Markdown"
+        };
+        out.problems.push(Problem::new(
+            f.path,
+            1,
+            ProblemKind::NotAnalysed,
+            format!(
+                "{what} larger than {} ({}); not analysed, and shown as text",
+                human_bytes(TEXT_LIMIT as u64),
+                human_bytes(f.size)
+            ),
+        ));
+        if f.kind == ArtifactKind::Markdown {
+            out.title = markdown::title(&text);
+        }
+        return out;
+    }
+    match f.kind {
+        ArtifactKind::Markdown => match markdown::too_complex(&text) {
+            Some(reason) => {
+                out.problems.push(Problem::new(
+                    f.path,
+                    1,
+                    ProblemKind::NotAnalysed,
+                    format!(
+                        "{}; not analysed",
+                        reason
+                            .trim_end_matches("; HTML shown as text")
+                            .trim_end_matches("; shown as text")
+                    ),
+                ));
+                out.document = Some(Document {
+                    path: f.path.to_owned(),
+                    sha256: f.sha256.to_owned(),
+                    kind: report::doc_kind(f.path, None),
+                    notes: vec![format!("not analysed: {reason}")],
+                    ..Document::default()
+                });
+            }
+            None => {
+                let e = report::extract(f.path, f.sha256, &text, ix);
+                out.title = e.doc.title.clone();
+                out.document = Some(e.doc);
+                out.problems.extend(e.problems);
+            }
+        },
+        _ => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) => out.document = json::recognise(f.path, f.sha256, &text, &v, ix),
+            // Valid JSON that serde_json will not hold (a 5,000-digit
+            // number): not a document vouch recognises, and not a problem.
+            Err(e) if e.to_string().contains("number out of range") => {}
+            Err(e) if e.to_string().contains("recursion limit") => {
+                out.problems.push(Problem::new(
+                    f.path,
+                    1,
+                    ProblemKind::NotAnalysed,
+                    format!(
+                        "JSON nested {} levels deep; not analysed, shown as written",
+                        json::depth(&text)
+                    ),
+                ));
+            }
+            Err(e) => out.problems.push(Problem::new(
+                f.path,
+                e.line().max(1),
+                ProblemKind::UnreadableFile,
+                format!("not valid JSON: {e}"),
+            )),
+        },
+    }
+    out
+}
+
+/// How problems are judged.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Rules {
+    /// Flag evidence whose declared date is older than this many days.
+    pub max_age: Option<u32>,
+}
+
+/// The audit trail of the whole folder, from every file's analysis (in any
+/// order) and the problems found before analysis (files left out).
+pub fn finish(
+    documents: Vec<Document>,
+    file_problems: Vec<Problem>,
+    config: &Config,
+    rules: Rules,
+    built_at: &str,
+) -> Audit {
+    let mut documents = documents;
+    for d in &mut documents {
+        for r in &mut d.references {
+            let out_of_scope = matches!(r.state, RefState::Missing | RefState::OutsideRoot)
+                && (config.ignores(&r.target)
+                    || r.path.as_deref().is_some_and(|p| config.ignores(p)));
+            if out_of_scope {
+                r.state = RefState::Ignored;
+            }
+        }
+    }
+    documents.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut audit = Audit {
+        schema_version: AUDIT_SCHEMA,
+        documents,
+        ..Audit::default()
+    };
+    let max_age = rules.max_age.or(config.max_age);
+    let as_of = date::Date::parse_iso(built_at);
+    if max_age.is_some() {
+        audit.as_of = as_of.map(date::Date::iso);
+        audit.max_age_days = max_age;
+    }
+    let mut problems = problems::find(&audit, as_of, max_age);
+    problems.extend(file_problems);
+    problems.sort_by(|a, b| {
+        (a.severity, &a.path, a.line, a.kind, &a.message)
+            .cmp(&(b.severity, &b.path, b.line, b.kind, &b.message))
+    });
+    problems.dedup();
+    audit.problems = problems;
+    audit.summary = summarise(&audit);
+    audit
+}
+
+/// The one set of counts.
+fn summarise(audit: &Audit) -> AuditSummary {
+    let count = |s: Severity| audit.problems.iter().filter(|p| p.severity == s).count();
+    AuditSummary {
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        notes: count(Severity::Note),
+        gates: timeline::distinct_gates(audit),
+        failed_documents: audit
+            .documents
+            .iter()
+            .filter(|d| d.status == vouch_core::audit::Status::Fail)
+            .map(|d| d.path.clone())
+            .collect(),
+        stages: audit
+            .documents
+            .iter()
+            .filter_map(|d| d.stage.as_deref())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+    }
+}

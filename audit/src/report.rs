@@ -1,0 +1,1949 @@
+//! Markdown reports: what they claim, and what they cite.
+//!
+//! Extraction never fails. Whatever a report does not say (no heading, no
+//! date, a table with empty headers) is recorded in the document's `notes`.
+//!
+//! Gates and phases are read in every form teams write them:
+//! - headings (`### Gate 0: Drift Prevention ✅`), with `Status:` and
+//!   `Evidence:` fields in their section;
+//! - bold labels and `key: value` lines (`**Gate 2**: ✅ MET`, `Gate 3: PASS`);
+//! - task-list checklists (`- [x] **Gate 2:** CI green`; unchecked is pending);
+//! - tables with a Gate (or Phase) column, or Gate/Phase rows.
+//!
+//! A document's status comes from every signal it gives: header fields,
+//! status headings, sign-off sections, verdict lines ("**READY FOR MERGE**").
+
+use std::collections::BTreeMap;
+
+use pulldown_cmark::{Event, HeadingLevel, Tag, TagEnd};
+use vouch_core::audit::{
+    Check, CiRun, Claim, Commit, DocKind, Document, Problem, ProblemKind, PullRequest, RefRole,
+    RefState, RefVia, Reference, Status,
+};
+
+use crate::{
+    Index,
+    date::find_date,
+    layout,
+    status::{FAIL_SIGNS, PASS_SIGNS, PENDING_SIGNS, demojibake, normalize},
+    text::{self, Label, Target},
+};
+
+/// Field keys recognised even without bold (`Date: …`).
+const PLAIN_KEYS: &[&str] = &[
+    "date",
+    "status",
+    "stage",
+    "phase",
+    "evidence",
+    "pr",
+    "owner",
+    "completion date",
+    "last updated",
+    "overall status",
+    "final status",
+    "result",
+    "verdict",
+    "decision",
+    "ci run",
+];
+const STATUS_KEYS: &[&str] = &[
+    "status",
+    "overall status",
+    "final status",
+    "implementation status",
+    "stage status",
+    "phase status",
+    "gate status",
+    "overall",
+    "result",
+    "outcome",
+    "decision",
+    "verdict",
+    "final verdict",
+    "final decision",
+    "current status",
+    "release status",
+    "recommendation",
+    "conclusion",
+    "merge status",
+    "merge readiness",
+    "ready for merge",
+    "acceptance",
+    "sign-off",
+    "signoff",
+    "approval",
+    "go/no-go",
+    "go no go",
+];
+const EVIDENCE_KEYS: &[&str] = &[
+    "evidence",
+    "proof",
+    "ci run",
+    "ci evidence",
+    "latest ci run",
+    "ci",
+    "ci link",
+    "run",
+    "workflow run",
+    "artifact",
+    "artifacts",
+    "verification evidence",
+    "evidence link",
+    "evidence links",
+    "log",
+    "logs",
+    "screenshot",
+    "screenshots",
+    "report",
+    "test report",
+    "pr",
+    "pull request",
+];
+/// Section headings under which fields speak for the whole document.
+const VERDICT_SECTIONS: &[&str] = &[
+    "sign-off",
+    "sign off",
+    "signoff",
+    "final",
+    "verdict",
+    "decision",
+    "conclusion",
+    "approval",
+    "status",
+    "summary",
+    "recommendation",
+    "outcome",
+    "readiness",
+];
+/// Sections whose tables and lists are results: a failing row there
+/// contradicts a passing verdict.
+const RESULT_SECTIONS: &[&str] = &[
+    "ci",
+    "test",
+    "check",
+    "result",
+    "verification",
+    "validation",
+    "gate",
+    "status",
+    "evidence",
+    "acceptance",
+    "criteria",
+    "job",
+    "quality",
+    "compliance",
+    "smoke",
+    "summary",
+    "pipeline",
+];
+/// …unless the section is about what went wrong and was dealt with.
+const NOT_RESULT_SECTIONS: &[&str] = &[
+    "issue",
+    "risk",
+    "known",
+    "lesson",
+    "troubleshoot",
+    "rollback",
+    "before",
+    "problem",
+    "bug",
+    "incident",
+    "failure mode",
+    "anti-pattern",
+    "don't",
+    "do not",
+    "history",
+    "previous",
+    "fixed",
+    "resolved",
+];
+
+struct Heading {
+    level: HeadingLevel,
+    text: String,
+    line: usize,
+}
+
+struct Table {
+    header: Vec<String>,
+    /// `(line, cells)`; each cell's text and the links inside it.
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+struct Item {
+    line: usize,
+    /// The last line of the item, nested items included.
+    end: usize,
+    checked: Option<bool>,
+    text: String,
+}
+
+/// Everything pulldown-cmark tells us, with line numbers.
+#[derive(Default)]
+struct Parsed {
+    headings: Vec<Heading>,
+    tables: Vec<Table>,
+    /// `(dest, line, image)`.
+    links: Vec<(String, usize, bool)>,
+    /// Inline code spans: `(text, line)`.
+    code: Vec<(String, usize)>,
+    /// Plain text outside links and code: `(text, line)`.
+    words: Vec<(String, usize)>,
+    /// 1-based line ranges of fenced or indented code blocks.
+    code_lines: Vec<(usize, usize)>,
+    items: Vec<Item>,
+    /// `(line, text)` of paragraphs whose whole text is strong emphasis.
+    bold_lines: Vec<(usize, String)>,
+}
+
+fn parse(md: &str) -> Parsed {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(md.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of = |offset: usize| starts.partition_point(|&s| s <= offset);
+    let mut p = Parsed::default();
+    let (mut in_link, mut in_code_block) = (0usize, false);
+    let mut heading: Option<(HeadingLevel, String, usize)> = None;
+    let mut table: Option<Table> = None;
+    let mut row: Option<(usize, Vec<String>)> = None;
+    let mut cell: Option<String> = None;
+    // Open list items: index into `p.items`.
+    let mut items: Vec<usize> = Vec::new();
+    // A paragraph: (line, its text, words outside strong emphasis).
+    let mut para: Option<(usize, String, usize)> = None;
+    let mut strong = 0usize;
+    for (ev, range) in crate::markdown::parser(md).into_offset_iter() {
+        let line = line_of(range.start);
+        let is_code = matches!(ev, Event::Code(_));
+        match ev {
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((level, String::new(), line))
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, text, line)) = heading.take() {
+                    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                    p.headings.push(Heading { level, text, line });
+                }
+            }
+            Event::Start(Tag::CodeBlock(_)) => {
+                in_code_block = true;
+                p.code_lines
+                    .push((line, line_of(range.end.saturating_sub(1))));
+            }
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                in_link += 1;
+                p.links.push((dest_url.into_string(), line, false));
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                in_link += 1;
+                p.links.push((dest_url.into_string(), line, true));
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) => in_link = in_link.saturating_sub(1),
+            Event::Start(Tag::Table(_)) => {
+                table = Some(Table {
+                    header: Vec::new(),
+                    rows: Vec::new(),
+                })
+            }
+            Event::End(TagEnd::Table) => p.tables.extend(table.take()),
+            Event::Start(Tag::TableHead | Tag::TableRow) => row = Some((line, Vec::new())),
+            Event::End(TagEnd::TableHead) => {
+                if let (Some(t), Some((_, cells))) = (table.as_mut(), row.take()) {
+                    t.header = cells;
+                }
+            }
+            Event::End(TagEnd::TableRow) => {
+                if let (Some(t), Some(r)) = (table.as_mut(), row.take()) {
+                    t.rows.push(r);
+                }
+            }
+            Event::Start(Tag::TableCell) => cell = Some(String::new()),
+            Event::End(TagEnd::TableCell) => {
+                if let (Some(r), Some(c)) = (row.as_mut(), cell.take()) {
+                    r.1.push(c.trim().to_owned());
+                }
+            }
+            Event::Start(Tag::Item) => {
+                p.items.push(Item {
+                    line,
+                    end: line_of(range.end.saturating_sub(1)),
+                    checked: None,
+                    text: String::new(),
+                });
+                items.push(p.items.len() - 1);
+            }
+            Event::End(TagEnd::Item) => {
+                items.pop();
+            }
+            Event::TaskListMarker(done) => {
+                if let Some(&i) = items.last() {
+                    p.items[i].checked = Some(done);
+                }
+            }
+            Event::Start(Tag::Paragraph) if items.is_empty() && cell.is_none() => {
+                para = Some((line, String::new(), 0));
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if let Some((line, text, outside)) = para.take() {
+                    let t = text.trim();
+                    if !t.is_empty() && outside == 0 {
+                        p.bold_lines.push((line, t.to_owned()));
+                    }
+                }
+            }
+            Event::Start(Tag::Strong) => strong += 1,
+            Event::End(TagEnd::Strong) => strong = strong.saturating_sub(1),
+            Event::Text(_) | Event::Code(_) if in_code_block => {}
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = heading.as_mut() {
+                    h.1.push_str(&t);
+                }
+                if let Some(c) = cell.as_mut() {
+                    c.push_str(&t);
+                }
+                if let Some(&i) = items.last()
+                    && p.items[i].line == line
+                {
+                    // Only the item's own first line names it.
+                    p.items[i].text.push_str(&t);
+                }
+                if let Some(pa) = para.as_mut() {
+                    pa.1.push_str(&t);
+                    // Signs and punctuation outside the bold don't count.
+                    if strong == 0 && t.chars().any(char::is_alphanumeric) {
+                        pa.2 += 1;
+                    }
+                }
+                if in_link == 0 {
+                    let spans = if is_code { &mut p.code } else { &mut p.words };
+                    spans.push((t.into_string(), line));
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(h) = heading.as_mut() {
+                    h.1.push(' ');
+                }
+                if let Some(pa) = para.as_mut() {
+                    // A verdict is one line; a bold paragraph of many is prose.
+                    pa.2 += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    p
+}
+
+/// The kind of report, from its path and title.
+pub fn doc_kind(path: &str, title: Option<&str>) -> DocKind {
+    let norm = |s: &str| {
+        s.to_lowercase()
+            .replace(['_', '-', '.', '/'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let name = norm(path.rsplit('/').next().unwrap_or(path));
+    let title = norm(title.unwrap_or(""));
+    let folder = path.to_lowercase();
+    let both = format!("{name} | {title}");
+    if both.contains("acceptance pack") || both.contains("acceptancepack") {
+        DocKind::AcceptancePack
+    } else if both.contains("closeout") || both.contains("close out") {
+        DocKind::CloseoutSummary
+    } else if folder.contains("/adr")
+        || folder.starts_with("adr")
+        || name.starts_with("adr ")
+        || title.starts_with("adr ")
+    {
+        DocKind::Adr
+    } else if folder.contains("runbook") || both.contains("runbook") || both.contains("playbook") {
+        DocKind::Runbook
+    } else if (both.contains("phase") && (both.contains("report") || both.contains("completion")))
+        || name.contains("phase") && name.ends_with("report md")
+    {
+        DocKind::PhaseReport
+    } else {
+        DocKind::Other
+    }
+}
+
+/// The phase after the word "Phase": `Phase 2 - …` → `2`, `PHASE0` → `0`.
+fn phase_after_word(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    for (i, _) in lower.match_indices("phase") {
+        if lower[..i].ends_with(|c: char| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        let rest = text[i + 5..].trim_start_matches([' ', '_', '-', ':', '#']);
+        let id: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if id.starts_with(|c: char| c.is_ascii_digit()) && id.len() <= 4 {
+            return Some(text::gate_id(&id));
+        }
+    }
+    None
+}
+
+fn is_sign(c: char) -> bool {
+    PASS_SIGNS.contains(&c) || FAIL_SIGNS.contains(&c) || PENDING_SIGNS.contains(&c)
+}
+
+/// Status signs (emoji) in `s`, normalised; words in headings are names,
+/// not statuses ("Release Rehearsal Passing").
+fn sign_status(s: &str) -> Option<(Status, String)> {
+    let fixed = demojibake(s);
+    let signs: String = fixed.chars().filter(|c| is_sign(*c)).collect();
+    (!signs.is_empty()).then(|| (normalize(&signs), signs))
+}
+
+/// A short text that is nothing but a status: "PASSED", "✅ GO",
+/// "READY FOR MERGE", "🟢".
+fn pure_status(s: &str) -> Option<Status> {
+    let t = strip_md(s);
+    let words = t
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count();
+    if words > 4 || t.contains(['(', '[']) && words > 2 {
+        return None;
+    }
+    let st = normalize(&t);
+    (st != Status::Unknown).then_some(st)
+}
+
+fn strip_signs(s: &str) -> String {
+    let fixed = demojibake(s);
+    fixed
+        .trim_matches(|c: char| !c.is_alphanumeric() && !")]".contains(c))
+        .to_owned()
+}
+
+/// Markdown emphasis and code marks removed, for display and matching.
+pub fn strip_md(s: &str) -> String {
+    let fixed = demojibake(s);
+    let mut out = String::with_capacity(fixed.len());
+    let mut rest: &str = &fixed;
+    while let Some(i) = rest.find('[') {
+        // `[text](target)` → `text`.
+        if let Some(close) = rest[i..].find("](")
+            && let Some(end) = rest[i + close..].find(')')
+        {
+            out.push_str(&rest[..i]);
+            out.push_str(&rest[i + 1..i + close]);
+            rest = &rest[i + close + end + 1..];
+            continue;
+        }
+        out.push_str(&rest[..=i]);
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+    out.replace(['*', '`'], "")
+        .replace("__", "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn is_empty_evidence(s: &str) -> bool {
+    let t = s
+        .trim()
+        .trim_matches(|c: char| "*_`".contains(c))
+        .to_lowercase();
+    matches!(
+        t.as_str(),
+        "" | "-" | "—" | "–" | "n/a" | "na" | "none" | "?"
+    )
+}
+
+/// Placeholder evidence, as teams leave it: `[TO_BE_UPDATED]`, "TBD",
+/// "Linked after PR creation", `(URL)`, `…/actions/runs/[id]`.
+pub fn placeholder(s: &str) -> Option<String> {
+    let lower = s.to_lowercase();
+    const NEEDLES: &[&str] = &[
+        "to_be_updated",
+        "to be updated",
+        "to_be_added",
+        "to be added",
+        "to be linked",
+        "to be provided",
+        "to be confirmed",
+        "linked after",
+        "link after",
+        "added after",
+        "will be linked",
+        "will be added",
+        "pending link",
+        "link pending",
+        "link tbd",
+        "coming soon",
+        "placeholder",
+        "[insert",
+        "<insert",
+        "(url)",
+        "[url]",
+        "<url>",
+        "<link>",
+        "[link]",
+        "(link)",
+        "runs/[",
+        "runs/<",
+        "runs/xxx",
+        "runs/{",
+        "pull/[",
+        "pull/<",
+        "pull/xxx",
+        "#tbd",
+        "#xxx",
+    ];
+    if let Some(n) = NEEDLES.iter().find(|n| lower.contains(**n)) {
+        return Some((*n).to_owned());
+    }
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    match words.as_slice() {
+        [w] if matches!(*w, "tbd" | "todo" | "tbc" | "xxx" | "pending") => Some((*w).to_owned()),
+        _ => None,
+    }
+}
+
+fn section_matches(title: &str, words: &[&str]) -> bool {
+    let t = title.to_lowercase();
+    words.iter().any(|w| {
+        t.match_indices(w)
+            .any(|(i, _)| !t[..i].ends_with(|c: char| c.is_alphanumeric()))
+    })
+}
+
+/// How a path mentioned in prose is taken.
+fn source_like(path: &str) -> bool {
+    const SOURCE: &[&str] = &[
+        "py",
+        "rs",
+        "go",
+        "ts",
+        "tsx",
+        "js",
+        "jsx",
+        "mjs",
+        "cjs",
+        "java",
+        "kt",
+        "rb",
+        "php",
+        "cs",
+        "c",
+        "h",
+        "cpp",
+        "hpp",
+        "sh",
+        "bash",
+        "ps1",
+        "sql",
+        "toml",
+        "ini",
+        "cfg",
+        "conf",
+        "env",
+        "lock",
+        "yml",
+        "yaml",
+        "tf",
+        "mdc",
+        "vue",
+        "svelte",
+        "css",
+        "scss",
+        "gradle",
+        "xml",
+        "properties",
+        "dockerfile",
+        "mod",
+        "sum",
+    ];
+    let name = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    if path.ends_with('/') {
+        return true; // folders are places, not evidence
+    }
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with('.')
+        || lower.starts_with("dockerfile")
+        || lower.starts_with("makefile")
+        || lower
+            .rsplit_once('.')
+            .is_some_and(|(_, e)| SOURCE.contains(&e))
+}
+
+/// Files nobody writes by hand: screenshots, logs, scan and test output.
+fn evidence_like(path: &str) -> bool {
+    const EVIDENCE: &[&str] = &[
+        "png", "jpg", "jpeg", "gif", "webp", "pdf", "log", "sarif", "har", "out", "junit",
+    ];
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let ext = name.rsplit_once('.').map(|(_, e)| e);
+    ext.is_some_and(|e| EVIDENCE.contains(&e))
+        || lower
+            .split('/')
+            .rev()
+            .skip(1)
+            .any(|seg| matches!(seg, "evidence" | "artifacts" | "screenshots" | "logs"))
+            && !source_like(path)
+}
+
+/// What [`extract`] finds: the document, and the problems that one document
+/// shows on its own (a passing verdict over a failing results table,
+/// placeholder evidence). Problems that need other files (missing
+/// evidence, failing cited evidence) are found later, across documents.
+pub struct Extracted {
+    pub doc: Document,
+    pub problems: Vec<Problem>,
+}
+
+/// A claim being built, with the line span it speaks for.
+struct Pending {
+    label: Label,
+    claim: Claim,
+    start: usize,
+    end: usize,
+    /// Fields in its span set its status (headings); a table row or a
+    /// checklist item has its status already.
+    takes_fields: bool,
+}
+
+/// Extracts a Markdown report. `ix` says what exists in the evidence folder.
+pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
+    let md = md.strip_prefix('\u{feff}').unwrap_or(md);
+    let parsed = parse(md);
+    let in_code = |line: usize| {
+        parsed
+            .code_lines
+            .iter()
+            .any(|&(a, b)| (a..=b).contains(&line))
+    };
+    let lines: Vec<&str> = md.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+    let last = lines.len() + 1;
+    let repo = text::github_repo(md);
+    let mut doc = Document {
+        path: path.to_owned(),
+        sha256: sha256.to_owned(),
+        ..Document::default()
+    };
+    let mut problems = Vec::new();
+
+    // Title: the first H1, else the first heading (the one title rule).
+    let h1s = parsed
+        .headings
+        .iter()
+        .filter(|h| h.level == HeadingLevel::H1)
+        .count();
+    doc.title = parsed
+        .headings
+        .iter()
+        .find(|h| h.level == HeadingLevel::H1)
+        .or(parsed.headings.first())
+        .map(|h| demojibake(&h.text).trim().to_owned())
+        .filter(|t| !t.is_empty());
+    if parsed.headings.is_empty() {
+        doc.notes.push("no heading".into());
+    }
+    if h1s > 1 {
+        doc.notes
+            .push(format!("{h1s} top-level headings; the first is the title"));
+    }
+    doc.kind = doc_kind(path, doc.title.as_deref());
+
+    // Each heading's section: up to the next heading of the same or a higher level.
+    let section_end = |i: usize| {
+        let h = &parsed.headings[i];
+        parsed.headings[i + 1..]
+            .iter()
+            .find(|n| n.level <= h.level)
+            .map_or(last, |n| n.line)
+    };
+    // The innermost heading whose section holds `line`.
+    let innermost =
+        |line: usize| -> Option<usize> { parsed.headings.iter().rposition(|h| h.line <= line) };
+    // The header: everything before the first heading below H1.
+    let header_end = parsed
+        .headings
+        .iter()
+        .find(|h| h.level > HeadingLevel::H1)
+        .map_or(last, |h| h.line);
+
+    // 1. Heading claims.
+    let mut claims: Vec<Pending> = Vec::new();
+    for (i, h) in parsed.headings.iter().enumerate() {
+        if h.level == HeadingLevel::H1 {
+            continue;
+        }
+        let fixed = demojibake(&h.text).into_owned();
+        let Some((label, id)) = text::claim_label(&fixed) else {
+            continue;
+        };
+        // ASCII lowercasing keeps byte offsets valid for slicing the text.
+        let lower = fixed.to_ascii_lowercase();
+        let said = ["status:", "result:", "status -", "result -"]
+            .iter()
+            .find_map(|k| lower.find(k).map(|i| (i, k.len())));
+        let (name, status, status_text) = match said {
+            // "Gate 3 Status: PASSED ✅"
+            Some((i, len)) => {
+                let value = strip_md(fixed[i + len..].trim());
+                (strip_signs(&fixed[..i]), normalize(&value), Some(value))
+            }
+            None => {
+                // "Gate 1: PASSED", "Gate 1 🟢", "Gate 2 — ✅ Complete"
+                let rest = fixed
+                    .split_once([':', '—', '–', '|'])
+                    .map(|(_, r)| r.trim())
+                    .filter(|r| pure_status(r).is_some());
+                match (rest, sign_status(&fixed)) {
+                    (Some(r), _) => (
+                        strip_signs(&fixed[..fixed.len() - r.len()])
+                            .trim_end_matches([':', '—', '–', '|', ' '])
+                            .to_owned(),
+                        normalize(r),
+                        Some(strip_md(r)),
+                    ),
+                    (None, Some((s, t))) => (strip_signs(&fixed), s, Some(t)),
+                    (None, None) => (strip_signs(&fixed), Status::Unknown, None),
+                }
+            }
+        };
+        claims.push(Pending {
+            label,
+            claim: Claim {
+                id: Some(id),
+                name: strip_md(&name),
+                form: "heading".into(),
+                status,
+                status_text,
+                line: h.line,
+                ..Claim::default()
+            },
+            start: h.line,
+            end: section_end(i),
+            takes_fields: true,
+        });
+    }
+    // The innermost heading claim whose section holds `line`.
+    let claim_of = |line: usize, claims: &[Pending]| {
+        claims
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.takes_fields && (c.start..c.end).contains(&line))
+            .max_by_key(|(_, c)| c.start)
+            .map(|(i, _)| i)
+    };
+
+    // 2. Fields, line by line, outside code blocks; `Gate N:` lines are
+    // claims of their own.
+    let mut fields: Vec<(String, String, usize)> = Vec::new();
+    let mut field_claims: Vec<Pending> = Vec::new();
+    let item_at = |line: usize| parsed.items.iter().find(|it| it.line == line);
+    for (i, l) in lines.iter().enumerate() {
+        let line = i + 1;
+        if in_code(line) {
+            continue;
+        }
+        let is_task = item_at(line).is_some_and(|it| it.checked.is_some());
+        let parsed_field = text::field(l, PLAIN_KEYS).or_else(|| gate_line(l));
+        let Some((key, value)) = parsed_field else {
+            continue;
+        };
+        let value = value.trim_end_matches(['\\']).trim().to_owned();
+        if let Some((label, id)) = text::claim_label(&key) {
+            if is_task {
+                continue; // read as a checklist item below
+            }
+            // `**Gate 2**: ✅ MET`, `Gate 3: PASS` declare a claim of their own.
+            let status = normalize(&value);
+            let name = match label {
+                Label::Gate => format!("Gate {id}"),
+                Label::Phase => format!("Phase {id}"),
+            };
+            // "Gate 1: Release Rehearsal" names a gate and says nothing of it.
+            let own_status = pure_status(&value).is_some() || sign_status(&value).is_some();
+            let in_header = line < header_end;
+            field_claims.push(Pending {
+                label,
+                claim: Claim {
+                    id: Some(id),
+                    name: if own_status {
+                        name
+                    } else {
+                        format!("{name}: {}", strip_md(&value))
+                    },
+                    form: "field".into(),
+                    status: if own_status { status } else { Status::Unknown },
+                    status_text: own_status.then(|| strip_md(&value)),
+                    line,
+                    ..Claim::default()
+                },
+                // In the header, a gate speaks for the whole report: the
+                // report is its evidence.
+                start: if in_header { 1 } else { line },
+                end: if in_header { last } else { line + 1 },
+                takes_fields: !in_header && !own_status,
+            });
+            continue;
+        }
+        fields.push((key, value, line));
+    }
+
+    // 3. Task-list checklists that name a gate or phase.
+    let mut checklist: Vec<Pending> = Vec::new();
+    for it in &parsed.items {
+        let Some(done) = it.checked else { continue };
+        let plain = strip_md(&it.text);
+        let Some((label, id)) = text::claim_label(&plain) else {
+            continue;
+        };
+        let (status, said) = if done {
+            (Status::Pass, "[x]")
+        } else {
+            (Status::Pending, "[ ]")
+        };
+        checklist.push(Pending {
+            label,
+            claim: Claim {
+                id: Some(id),
+                name: plain.trim_end_matches(['.', ' ']).to_owned(),
+                form: "checklist".into(),
+                status,
+                status_text: Some(said.into()),
+                line: it.line,
+                ..Claim::default()
+            },
+            start: it.line,
+            end: it.end + 1,
+            takes_fields: false,
+        });
+    }
+
+    // Field values go to the claim whose section holds them, else to the
+    // document.
+    let mut doc_fields: Vec<(String, String, usize)> = Vec::new();
+    for (key, value, line) in &fields {
+        let owner = claim_of(*line, &claims)
+            .map(|c| (true, c))
+            .or_else(|| claim_of(*line, &field_claims).map(|c| (false, c)));
+        match owner {
+            Some((heading, c)) => {
+                let claim = if heading {
+                    &mut claims[c].claim
+                } else {
+                    &mut field_claims[c].claim
+                };
+                if STATUS_KEYS.contains(&key.as_str()) && claim.status_text.is_none()
+                    || key == "status"
+                {
+                    claim.status = normalize(value);
+                    claim.status_text = Some(strip_md(value));
+                } else if EVIDENCE_KEYS.contains(&key.as_str()) && !is_empty_evidence(value) {
+                    claim.evidence.push(strip_md(value));
+                }
+                // The report's own status and date, written under a heading
+                // that names its phase ("## Phase 2 – Runbooks" in a phase
+                // report), still speak for the report.
+                let own_phase = heading
+                    && claims[c].label == Label::Phase
+                    && claims[c].start <= first_content_heading(&parsed);
+                if own_phase {
+                    doc_fields.push((key.clone(), value.clone(), *line));
+                }
+            }
+            None => doc_fields.push((key.clone(), value.clone(), *line)),
+        }
+    }
+
+    // 4. Document fields: date, stage, phase, status.
+    let first = |pred: &dyn Fn(&str) -> bool| doc_fields.iter().find(|(k, _, _)| pred(k));
+    let in_verdict_section = |line: usize| {
+        innermost(line).is_some_and(|h| {
+            parsed.headings[h].level > HeadingLevel::H1
+                && section_matches(&parsed.headings[h].text, VERDICT_SECTIONS)
+        })
+    };
+    status_of_document(
+        &mut doc,
+        &parsed,
+        &doc_fields,
+        header_end,
+        &in_verdict_section,
+    );
+
+    let date_field =
+        first(&|k| k.contains("date") || k == "last updated" || k == "completed" || k == "updated");
+    let date = date_field
+        .and_then(|(_, v, line)| find_date(v).map(|d| (d, v.clone(), *line)))
+        .or_else(|| {
+            let name = path
+                .rsplit('/')
+                .next()
+                .unwrap_or(path)
+                .replace(['_', '.'], " ");
+            let title = doc.title.clone().unwrap_or_default();
+            find_date(&title)
+                .map(|d| (d, title.clone(), 1))
+                .or_else(|| find_date(&name).map(|d| (d, name.clone(), 1)))
+        });
+    match (date, date_field) {
+        (Some((d, text, line)), _) => {
+            doc.date = Some(d.iso());
+            doc.date_text = Some(text);
+            doc.date_line = Some(line);
+        }
+        (None, Some((_, v, line))) => {
+            doc.date_text = Some(v.clone());
+            doc.date_line = Some(*line);
+            doc.notes
+                .push(format!("date {v:?} is not a date vouch can read"));
+        }
+        (None, None) => doc.notes.push("no declared date".into()),
+    }
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    let place = layout::place(path);
+    let stage = first(&|k| k == "stage")
+        .and_then(|(_, v, _)| {
+            let v = v.trim_start_matches(|c: char| !c.is_alphanumeric());
+            text::stage_id(v)
+                .or_else(|| text::stage_after_word(v))
+                .map(|s| (s, "field"))
+        })
+        .or_else(|| {
+            doc.title
+                .as_deref()
+                .and_then(text::stage_after_word)
+                .map(|s| (s, "title"))
+        })
+        .or_else(|| text::stage_after_word(file_name).map(|s| (s, "file-name")))
+        .or_else(|| place.stage.clone().map(|s| (s, "folder")));
+    if let Some((s, from)) = stage {
+        doc.stage = Some(s);
+        doc.stage_source = Some(from.into());
+    }
+    doc.phase = first(&|k| k == "phase")
+        .and_then(|(_, v, _)| phase_after_word(v).or_else(|| text::stage_id(v)))
+        .or_else(|| doc.title.as_deref().and_then(phase_after_word))
+        .or_else(|| phase_after_word(file_name));
+
+    // 5. References, in document order, each with its role.
+    let evidence_field_lines: Vec<usize> = doc_fields
+        .iter()
+        .chain(&fields)
+        .filter(|(k, _, _)| EVIDENCE_KEYS.contains(&k.as_str()))
+        .map(|(_, _, l)| *l)
+        .collect();
+    // Lines that are a gate's own: its field line, checklist item, or table row.
+    let mut slot_lines: Vec<(usize, usize)> = Vec::new();
+    for c in field_claims.iter().chain(&checklist) {
+        // A header gate's own line, not the whole report it speaks for.
+        let end = if c.start == 1 && c.end == last {
+            c.claim.line + 1
+        } else {
+            c.end
+        };
+        slot_lines.push((c.claim.line, end));
+    }
+    for l in &evidence_field_lines {
+        slot_lines.push((*l, l + 1));
+    }
+    // Table cells in evidence columns, and whole gate rows.
+    let mut table_slots: Vec<(usize, String)> = Vec::new();
+    for t in &parsed.tables {
+        let header: Vec<String> = t.header.iter().map(|h| h.to_lowercase()).collect();
+        let evidence_col = header.iter().position(|h| {
+            [
+                "evidence", "proof", "artifact", "ci run", "link", "report", "log",
+            ]
+            .iter()
+            .any(|w| h.contains(w))
+        });
+        for (line, cells) in &t.rows {
+            if let Some(c) = evidence_col.and_then(|c| cells.get(c)) {
+                table_slots.push((*line, c.clone()));
+            }
+        }
+    }
+    let heading_gate_section = |line: usize| {
+        claims
+            .iter()
+            .any(|c| c.label == Label::Gate && (c.start..c.end).contains(&line))
+    };
+    let in_slot = |line: usize, target: &str| {
+        slot_lines.iter().any(|(a, b)| (*a..*b).contains(&line))
+            || table_slots
+                .iter()
+                .any(|(l, cell)| *l == line && cell.contains(target))
+    };
+    let mut refs: Vec<Reference> = Vec::new();
+    let mut seen: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    let mut add = |mut r: Reference, refs: &mut Vec<Reference>| {
+        let key = (r.line, r.path.clone().unwrap_or_else(|| r.target.clone()));
+        if let std::collections::btree_map::Entry::Vacant(e) = seen.entry(key) {
+            e.insert(refs.len());
+            if r.state == RefState::External {
+                r.role = RefRole::Link;
+            }
+            refs.push(r);
+        }
+    };
+    for (dest, line, image) in &parsed.links {
+        let role = if *image || in_slot(*line, dest) || heading_gate_section(*line) {
+            RefRole::Evidence
+        } else {
+            RefRole::Link
+        };
+        match text::classify(dest, path) {
+            Target::External => {
+                if dest.starts_with("http://") || dest.starts_with("https://") {
+                    add(
+                        Reference {
+                            target: dest.clone(),
+                            line: *line,
+                            state: RefState::External,
+                            via: RefVia::Link,
+                            role,
+                            ..Reference::default()
+                        },
+                        &mut refs,
+                    );
+                }
+            }
+            Target::Outside => add(
+                Reference {
+                    target: dest.clone(),
+                    line: *line,
+                    state: RefState::OutsideRoot,
+                    via: RefVia::Link,
+                    role,
+                    ..Reference::default()
+                },
+                &mut refs,
+            ),
+            Target::Local(p, _) => {
+                let mut r = resolved(dest, *line, RefVia::Link, Some(p), ix);
+                r.role = role;
+                add(r, &mut refs);
+            }
+        }
+    }
+    let mentioned = parsed
+        .code
+        .iter()
+        .map(|(t, l)| (t.as_str(), *l, RefVia::Code))
+        .chain(parsed.words.iter().flat_map(|(t, l)| {
+            t.split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == ')')
+                .map(move |w| (w, *l, RefVia::Text))
+        }));
+    for (word, line, via) in mentioned {
+        if via == RefVia::Code && word.contains(char::is_whitespace) {
+            continue;
+        }
+        // Bare URLs are references too (CommonMark does not link them).
+        if via == RefVia::Text && (word.starts_with("https://") || word.starts_with("http://")) {
+            add(
+                Reference {
+                    target: word
+                        .trim_end_matches(['.', ',', ';', ':', ')', '*'])
+                        .to_owned(),
+                    line,
+                    state: RefState::External,
+                    via,
+                    ..Reference::default()
+                },
+                &mut refs,
+            );
+            continue;
+        }
+        let Some((target, line_suffix)) = text::path_like(word) else {
+            continue;
+        };
+        let slot = (in_slot(line, target) || heading_gate_section(line)) && !source_like(target);
+        let role = if slot || evidence_like(target) {
+            RefRole::Evidence
+        } else {
+            RefRole::Mention
+        };
+        let mut r = match resolve_mention(target, path, ix) {
+            Mention::Outside => Reference {
+                target: target.to_owned(),
+                line,
+                state: RefState::OutsideRoot,
+                via,
+                ..Reference::default()
+            },
+            Mention::Path(p) => resolved(target, line, via, Some(p), ix),
+            Mention::NotFound => resolved(target, line, via, None, ix),
+        };
+        r.role = role;
+        r.lines = line_suffix.map(str::to_owned);
+        add(r, &mut refs);
+    }
+    refs.sort_by_key(|r| r.line);
+    doc.references = refs;
+
+    // 6. CI runs, pull requests and commits, line by line.
+    let mut line_mentions: Vec<(usize, text::Mentions)> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if in_code(i + 1) {
+            continue;
+        }
+        let m = text::mentions(l, repo.as_deref());
+        if !(m.runs.is_empty() && m.pulls.is_empty() && m.commits.is_empty()) {
+            line_mentions.push((i + 1, m));
+        }
+    }
+    for (line, m) in &line_mentions {
+        for (run, job, url) in &m.runs {
+            if !doc
+                .ci_runs
+                .iter()
+                .any(|r| &r.run_id == run && &r.job_id == job)
+            {
+                doc.ci_runs.push(CiRun {
+                    run_id: run.clone(),
+                    job_id: job.clone(),
+                    url: url.clone(),
+                    line: *line,
+                });
+            }
+        }
+        for (n, url) in &m.pulls {
+            if !doc.pull_requests.iter().any(|p| p.number == *n) {
+                doc.pull_requests.push(PullRequest {
+                    number: *n,
+                    url: url.clone(),
+                    line: *line,
+                });
+            }
+        }
+        for (sha, url) in &m.commits {
+            if !doc.commits.iter().any(|c| &c.sha == sha) {
+                doc.commits.push(Commit {
+                    sha: sha.clone(),
+                    url: url.clone(),
+                    line: *line,
+                });
+            }
+        }
+    }
+
+    // 7. Tables: rows that are gates or phases, results rows (checks), and
+    // evidence for the section they sit in.
+    let mut table_claims: Vec<Pending> = Vec::new();
+    for t in &parsed.tables {
+        let header: Vec<String> = t.header.iter().map(|h| h.to_lowercase()).collect();
+        let table_line = t.rows.first().map_or(0, |r| r.0.saturating_sub(2));
+        if header.iter().all(String::is_empty) && !t.header.is_empty() {
+            doc.notes
+                .push(format!("table at line {table_line} has empty headers"));
+        }
+        let col = |words: &[&str]| {
+            header
+                .iter()
+                .position(|h| words.iter().any(|w| h.contains(w)))
+        };
+        let gate_table = header.iter().position(|h| {
+            h.trim_start_matches(|c: char| !c.is_alphanumeric())
+                .starts_with("gate")
+        });
+        let name_col = gate_table.or(col(&["phase"])).unwrap_or(0);
+        let status_col = col(&[
+            "status",
+            "result",
+            "outcome",
+            "state",
+            "verdict",
+            "conclusion",
+        ]);
+        let evidence_col = col(&[
+            "evidence",
+            "proof",
+            "reference",
+            "link",
+            "artifact",
+            "ci run",
+            "report",
+            "log",
+        ]);
+        let results_table = innermost(t.rows.first().map_or(0, |r| r.0))
+            .map(|h| parsed.headings[h].text.as_str())
+            .is_none_or(|s| {
+                section_matches(s, RESULT_SECTIONS) && !section_matches(s, NOT_RESULT_SECTIONS)
+            });
+        for (line, cells) in &t.rows {
+            let name = cells
+                .get(name_col)
+                .map(|c| strip_md(c.trim()))
+                .unwrap_or_default();
+            let status_text = status_col.and_then(|c| cells.get(c)).cloned();
+            let evidence = evidence_col
+                .and_then(|c| cells.get(c))
+                .filter(|e| !is_empty_evidence(e))
+                .map(|e| strip_md(e));
+            // A "gate" cell that is itself a status ("✅ PASSED") names nothing.
+            let status_like = normalize(&name) != Status::Unknown || sign_status(&name).is_some();
+            let label = text::claim_label(&name).or_else(|| {
+                gate_table
+                    .filter(|_| !name.is_empty() && !status_like)
+                    .map(|_| {
+                        // A bare id in the Gate column: "1", "1a", "A".
+                        let bare = name.len() <= 4
+                            && name.chars().all(|c| c.is_ascii_alphanumeric())
+                            && (name.starts_with(|c: char| c.is_ascii_digit()) || name.len() == 1);
+                        let id = bare.then(|| text::gate_id(&name));
+                        (Label::Gate, id.unwrap_or_default())
+                    })
+            });
+            let (status, status_text) = match &status_text {
+                Some(s) => (normalize(s), Some(strip_md(s))),
+                None => match sign_status(&cells.join(" ")) {
+                    Some((s, t)) => (s, Some(t)),
+                    None => (Status::Unknown, None),
+                },
+            };
+            match label {
+                Some((label, id)) => {
+                    let name = if name.chars().all(|c| c.is_ascii_alphanumeric())
+                        && label == Label::Gate
+                        && !id.is_empty()
+                    {
+                        format!("Gate {name}")
+                    } else {
+                        name
+                    };
+                    table_claims.push(Pending {
+                        label,
+                        claim: Claim {
+                            id: (!id.is_empty()).then_some(id),
+                            name: strip_signs(&name),
+                            form: "table".into(),
+                            status,
+                            status_text,
+                            line: *line,
+                            evidence: evidence.into_iter().collect(),
+                            ..Claim::default()
+                        },
+                        start: *line,
+                        end: line + 1,
+                        takes_fields: false,
+                    });
+                }
+                None => {
+                    // A criteria table inside a gate's section backs that gate.
+                    if let (Some(c), Some(e)) = (claim_of(*line, &claims), evidence.clone()) {
+                        claims[c].claim.evidence.push(e);
+                    }
+                    // A results row: what a verdict above it must agree with.
+                    if status_col.is_some() && results_table && !name.is_empty() {
+                        doc.checks.push(Check {
+                            name: strip_signs(&name),
+                            status,
+                            detail: format!("{} (line {line})", status_text.unwrap_or_default()),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    // Results lists: "- ❌ Integration Tests" under a CI or checks heading.
+    for it in &parsed.items {
+        if it.checked.is_some() || in_code(it.line) {
+            continue;
+        }
+        let Some(h) = innermost(it.line) else {
+            continue;
+        };
+        let heading = &parsed.headings[h].text;
+        if !section_matches(heading, RESULT_SECTIONS)
+            || section_matches(heading, NOT_RESULT_SECTIONS)
+        {
+            continue;
+        }
+        let fixed = demojibake(&it.text);
+        let starts_with_sign = fixed.trim_start().starts_with(is_sign);
+        if !starts_with_sign {
+            continue;
+        }
+        if let Some((s, t)) = sign_status(&fixed)
+            && s == Status::Fail
+        {
+            doc.checks.push(Check {
+                name: strip_signs(&it.text),
+                status: s,
+                detail: format!("{t} (line {})", it.line),
+            });
+        }
+    }
+
+    // 8. Attach references, runs and PRs by line span, then merge by id. A
+    // table row or a `**Gate N**:` line also takes the CI runs and pull
+    // requests cited in its section ("### CI checks (PR #9)" over a table).
+    let section = |line: usize| {
+        let start = parsed
+            .headings
+            .iter()
+            .rev()
+            .find(|h| h.line <= line)
+            .map_or(1, |h| h.line);
+        let end = parsed
+            .headings
+            .iter()
+            .find(|h| h.line > line)
+            .map_or(last, |h| h.line);
+        (start, end)
+    };
+    let mut all: Vec<Pending> = claims;
+    for mut p in field_claims.into_iter().chain(table_claims) {
+        if p.start >= header_end {
+            let (s, e) = section(p.start);
+            for (line, m) in &line_mentions {
+                if (s..e).contains(line) && !(p.start..p.end).contains(line) {
+                    cite(&mut p.claim, m);
+                }
+            }
+        }
+        all.push(p);
+    }
+    all.extend(checklist);
+    for p in &mut all {
+        // A field claim in the header speaks for the document; its own line
+        // is its evidence span.
+        for (i, r) in doc.references.iter().enumerate() {
+            if (p.start..p.end).contains(&r.line) && r.state != RefState::External
+                || (p.start..p.end).contains(&r.line) && r.role != RefRole::Mention
+            {
+                p.claim.references.push(i);
+            }
+        }
+        for (line, m) in &line_mentions {
+            if (p.start..p.end).contains(line) {
+                cite(&mut p.claim, m);
+            }
+        }
+    }
+
+    // 9. Evidence in scope, for claims that cite nothing themselves: the
+    // section around them, the phase they sit in, the document's header.
+    let scope_has_evidence = |a: usize, b: usize, strict: bool, doc: &Document| {
+        let fields = doc_fields.iter().chain(&fields).any(|(k, v, l)| {
+            (a..b).contains(l)
+                && EVIDENCE_KEYS.contains(&k.as_str())
+                && !is_empty_evidence(v)
+                && (!strict || k != "pr")
+        });
+        let runs = line_mentions.iter().any(|(l, m)| {
+            (a..b).contains(l) && (!m.runs.is_empty() || !strict && !m.pulls.is_empty())
+        });
+        let refs = doc.references.iter().any(|r| {
+            (a..b).contains(&r.line) && r.role == RefRole::Evidence && r.state == RefState::Present
+        });
+        fields || runs || refs
+    };
+    let phase_spans: Vec<(usize, usize)> = all
+        .iter()
+        .filter(|p| p.label == Label::Phase && p.takes_fields)
+        .map(|p| (p.start, p.end))
+        .collect();
+    for p in &mut all {
+        if p.label != Label::Gate || p.claim.has_evidence() {
+            continue;
+        }
+        let checklist = p.claim.form == "checklist";
+        let (s, e) = section(p.start);
+        let own = if p.takes_fields {
+            (p.start, p.end)
+        } else {
+            (s, e)
+        };
+        let scope = if scope_has_evidence(own.0, own.1, checklist, &doc) {
+            Some("section")
+        } else if phase_spans.iter().any(|(a, b)| {
+            (*a..*b).contains(&p.start) && scope_has_evidence(*a, *b, checklist, &doc)
+        }) {
+            Some("phase")
+        } else if scope_has_evidence(1, header_end, checklist, &doc) {
+            Some("header")
+        } else {
+            None
+        };
+        p.claim.evidence_scope = scope.map(str::to_owned);
+    }
+
+    all.sort_by_key(|p| p.claim.line);
+    for p in all {
+        let list = match p.label {
+            Label::Gate => &mut doc.gates,
+            Label::Phase => &mut doc.phases,
+        };
+        let same = p
+            .claim
+            .id
+            .as_ref()
+            .and_then(|id| list.iter_mut().find(|c| c.id.as_ref() == Some(id)));
+        match same {
+            Some(c) => merge(c, p.claim),
+            None => list.push(p.claim),
+        }
+    }
+
+    // A document inside a gate folder with no gate of its own is that
+    // gate's record (its results table).
+    if let Some((gid, gname)) = &place.gate
+        && doc.gates.is_empty()
+    {
+        let failing = doc
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .count();
+        let passing = doc
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Pass)
+            .count();
+        let (status, text) = match (doc.status, failing, passing) {
+            (s, _, _) if s != Status::Unknown => (s, doc.status_text.clone()),
+            (_, f, _) if f > 0 => (Status::Fail, Some(format!("{f} failing results"))),
+            (_, 0, p) if p > 0 => (Status::Pass, Some(format!("{p} results pass"))),
+            _ => (Status::Unknown, None),
+        };
+        doc.gates.push(Claim {
+            id: Some(gid.clone()),
+            name: gname.clone(),
+            form: "folder".into(),
+            status,
+            status_text: text,
+            line: 1,
+            references: (0..doc.references.len()).collect(),
+            ..Claim::default()
+        });
+    }
+
+    // 10. What this one document shows on its own.
+    contradictions_within(&doc, &mut problems);
+    placeholders(&doc, &fields, &doc_fields, &mut problems);
+    Extracted { doc, problems }
+}
+
+/// The line of the first heading below the title (its phase heading, in a
+/// phase report that starts with one).
+fn first_content_heading(parsed: &Parsed) -> usize {
+    parsed
+        .headings
+        .iter()
+        .find(|h| h.level > HeadingLevel::H1)
+        .map_or(0, |h| h.line)
+}
+
+/// `Gate 3: PASS`, `GATE 1A - ✅`: a plain gate line, as a field.
+fn gate_line(line: &str) -> Option<(String, &str)> {
+    let mut l = line.trim_start();
+    for marker in ["- ", "* ", "+ ", "> "] {
+        if let Some(rest) = l.strip_prefix(marker) {
+            l = rest.trim_start();
+        }
+    }
+    let (key, value) = l.split_once(':').or_else(|| l.split_once(" - "))?;
+    let key = key.trim();
+    if key.len() > 20 || text::claim_label(key).is_none_or(|(_, id)| id.is_empty()) {
+        return None;
+    }
+    // The whole key must be the label ("Gate 3", not "Gate 3 was late").
+    let words = key.split_whitespace().count();
+    (words <= 2).then(|| (key.to_lowercase(), value.trim()))
+}
+
+/// The document's status from every signal it gives, strongest first:
+/// header fields; a status heading ("## ✅ Status: COMPLETE"); fields in a
+/// sign-off or verdict section; the title; a verdict line on its own
+/// ("**READY FOR MERGE**"). `unknown` only when nothing is declared, with
+/// the reason.
+fn status_of_document(
+    doc: &mut Document,
+    parsed: &Parsed,
+    doc_fields: &[(String, String, usize)],
+    header_end: usize,
+    in_verdict_section: &dyn Fn(usize) -> bool,
+) {
+    let status_key =
+        |k: &str| STATUS_KEYS.contains(&k) || k.ends_with(" status") && !k.starts_with("gate");
+    let set = |doc: &mut Document, text: &str, line: usize| -> bool {
+        let s = normalize(text);
+        if s == Status::Unknown && doc.status_text.is_some() {
+            return false;
+        }
+        doc.status = s;
+        doc.status_text = Some(strip_md(text));
+        doc.status_line = Some(line);
+        s != Status::Unknown
+    };
+    // Header fields (and the report's own phase section).
+    if let Some((_, v, line)) = doc_fields
+        .iter()
+        .find(|(k, _, l)| status_key(k) && (*l < header_end || !in_verdict_section(*l)))
+        && set(doc, v, *line)
+    {
+        return;
+    }
+    // "## ✅ Implementation Status: **COMPLETE**", "## Status: GO".
+    for h in &parsed.headings {
+        let lower = h.text.to_ascii_lowercase();
+        if text::claim_label(&demojibake(&h.text)).is_some() {
+            continue;
+        }
+        if let Some(i) = lower.find("status:").or_else(|| lower.find("verdict:")) {
+            let at = i + lower[i..].find(':').unwrap_or(0) + 1;
+            if set(doc, &h.text[at..], h.line) {
+                return;
+            }
+        }
+    }
+    // Sign-off and verdict sections: "**Stage 1.1**: ✅ COMPLETE",
+    // "**Recommendation**: APPROVED FOR MERGE".
+    if let Some((_, v, line)) = doc_fields.iter().find(|(k, v, l)| {
+        in_verdict_section(*l)
+            && (status_key(k) || k.starts_with("stage") || k == "overall" || k == "all gates")
+            && normalize(v) != Status::Unknown
+    }) && set(doc, v, *line)
+    {
+        return;
+    }
+    // The title: "# Stage 3.1 ✅ COMPLETE".
+    if let Some(h) = parsed.headings.iter().find(|h| h.level == HeadingLevel::H1) {
+        let fixed = demojibake(&h.text);
+        let tail = fixed
+            .rsplit_once([':', '—', '–', '|', '-'])
+            .map(|(_, r)| r.trim())
+            .filter(|r| pure_status(r).is_some());
+        let signs = sign_status(&fixed).filter(|(s, _)| *s != Status::Unknown);
+        match (tail, signs) {
+            (Some(t), _) if set(doc, t, h.line) => return,
+            (None, Some((_, t))) if set(doc, &t, h.line) => return,
+            _ => {}
+        }
+    }
+    // A verdict on a line of its own: "**READY FOR MERGE**", "✅ **ACCEPTED
+    // for merge**". The last one speaks (conclusions come last).
+    let verdict = parsed.bold_lines.iter().rev().find(|(_, t)| {
+        let words = t.split_whitespace().count();
+        words <= 8 && pure_verdict(t)
+    });
+    if let Some((line, t)) = verdict
+        && set(doc, t, *line)
+    {
+        return;
+    }
+    if doc.status_text.is_none() {
+        doc.status_reason = Some("no status line found".into());
+        doc.notes.push("no declared status".into());
+    } else {
+        doc.status_reason = Some(format!(
+            "the status {:?} is not one vouch can read as pass, fail or pending",
+            doc.status_text.as_deref().unwrap_or("")
+        ));
+    }
+}
+
+/// A bold line that is a verdict: a status word with nothing but verdict
+/// words around it ("READY FOR MERGE", "APPROVED", "GO ✅").
+fn pure_verdict(t: &str) -> bool {
+    const FILLER: &[&str] = &[
+        "for",
+        "merge",
+        "to",
+        "production",
+        "release",
+        "the",
+        "and",
+        "is",
+        "stage",
+        "phase",
+        "status",
+        "final",
+        "verdict",
+        "decision",
+        "overall",
+        "all",
+        "gates",
+        "with",
+        "now",
+    ];
+    if normalize(t) == Status::Unknown {
+        return false;
+    }
+    let lower = strip_md(t).to_lowercase();
+    lower
+        .split(|c: char| !c.is_alphanumeric() && c != '.')
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            FILLER.contains(&w)
+                || normalize(w) != Status::Unknown
+                || matches!(w, "not" | "no")
+                || text::stage_id(w).is_some()
+        })
+}
+
+/// A passing verdict over the document's own failing results (a ❌ row in
+/// its CI table), or over one of its own gates that failed.
+fn contradictions_within(doc: &Document, out: &mut Vec<Problem>) {
+    if doc.status != Status::Pass {
+        return;
+    }
+    let said = doc.status_text.clone().unwrap_or_default();
+    let line = doc.status_line.unwrap_or(1);
+    for c in doc.checks.iter().filter(|c| c.status == Status::Fail) {
+        out.push(Problem::new(
+            &doc.path,
+            line,
+            ProblemKind::Contradiction,
+            format!(
+                "the report says {said:?}, but its own results show {:?} failing: {}",
+                c.name, c.detail
+            ),
+        ));
+    }
+    for g in doc.gates.iter().filter(|g| g.status == Status::Fail) {
+        out.push(Problem::new(
+            &doc.path,
+            line,
+            ProblemKind::Contradiction,
+            format!(
+                "the report says {said:?}, but {:?} is declared failed ({:?}, line {})",
+                g.name,
+                g.status_text.as_deref().unwrap_or(""),
+                g.line
+            ),
+        ));
+    }
+}
+
+/// Passed claims whose evidence is a placeholder.
+fn placeholders(
+    doc: &Document,
+    fields: &[(String, String, usize)],
+    doc_fields: &[(String, String, usize)],
+    out: &mut Vec<Problem>,
+) {
+    for g in doc.gates.iter().chain(&doc.phases) {
+        if g.status != Status::Pass {
+            continue;
+        }
+        let found = g
+            .evidence
+            .iter()
+            .find_map(|e| placeholder(e).map(|p| (e.clone(), p)))
+            .or_else(|| {
+                g.references
+                    .iter()
+                    .filter_map(|&i| doc.references.get(i))
+                    .find_map(|r| placeholder(&r.target).map(|p| (r.target.clone(), p)))
+            });
+        if let Some((as_written, _)) = found {
+            out.push(Problem::new(
+                &doc.path,
+                g.line,
+                ProblemKind::PlaceholderEvidence,
+                format!(
+                    "{:?} is marked passed ({:?}) but its evidence is a placeholder: {as_written:?}",
+                    g.name,
+                    g.status_text.as_deref().unwrap_or("")
+                ),
+            ));
+        }
+    }
+    if doc.status == Status::Pass {
+        for (k, v, line) in doc_fields.iter().chain(fields) {
+            if EVIDENCE_KEYS.contains(&k.as_str())
+                && let Some(_) = placeholder(v)
+                && !doc.gates.iter().chain(&doc.phases).any(|g| g.line == *line)
+                && !out.iter().any(|p| p.line == *line)
+            {
+                out.push(Problem::new(
+                    &doc.path,
+                    *line,
+                    ProblemKind::PlaceholderEvidence,
+                    format!(
+                        "the report says {:?} but its {k} is a placeholder: {:?}",
+                        doc.status_text.as_deref().unwrap_or(""),
+                        strip_md(v)
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Adds the CI runs and pull requests one line mentions to `claim`.
+fn cite(claim: &mut Claim, m: &text::Mentions) {
+    for (run, _, url) in &m.runs {
+        let r = url.clone().unwrap_or_else(|| run.clone());
+        if !claim.ci_runs.contains(&r) {
+            claim.ci_runs.push(r);
+        }
+    }
+    for (n, _) in &m.pulls {
+        if !claim.pull_requests.contains(n) {
+            claim.pull_requests.push(*n);
+        }
+    }
+}
+
+/// Folds a later mention of the same gate into the first.
+fn merge(into: &mut Claim, other: Claim) {
+    if into.status == Status::Unknown && other.status != Status::Unknown
+        || into.status_text.is_none() && other.status_text.is_some()
+    {
+        into.status = other.status;
+        into.status_text = other.status_text;
+    }
+    if other.name.len() > into.name.len() {
+        into.name = other.name;
+    }
+    for e in other.evidence {
+        if !into.evidence.contains(&e) {
+            into.evidence.push(e);
+        }
+    }
+    for r in other.references {
+        if !into.references.contains(&r) {
+            into.references.push(r);
+        }
+    }
+    for r in other.ci_runs {
+        if !into.ci_runs.contains(&r) {
+            into.ci_runs.push(r);
+        }
+    }
+    for p in other.pull_requests {
+        if !into.pull_requests.contains(&p) {
+            into.pull_requests.push(p);
+        }
+    }
+    if into.evidence_scope.is_none() {
+        into.evidence_scope = other.evidence_scope;
+    }
+}
+
+enum Mention {
+    Path(String),
+    NotFound,
+    Outside,
+}
+
+/// A path mentioned in text: against the document's folder, then the
+/// evidence root, then (for a bare file name) the one file of that name.
+fn resolve_mention(target: &str, doc_path: &str, ix: &Index) -> Mention {
+    let clean = target.trim_end_matches('/');
+    match text::classify(clean, doc_path) {
+        Target::Outside => return Mention::Outside,
+        Target::Local(p, _) if ix.exists(&p) => return Mention::Path(p),
+        _ => {}
+    }
+    if !clean.starts_with("./")
+        && !clean.starts_with("../")
+        && let Target::Local(p, _) = text::classify(&format!("/{clean}"), doc_path)
+        && ix.exists(&p)
+    {
+        return Mention::Path(p);
+    }
+    // A repository-rooted path while the evidence folder is a sub-folder of
+    // the repository: `docs/evidence/X.md` from inside `docs/evidence/`.
+    if let Some(p) = suffix_match(clean, ix) {
+        return Mention::Path(p);
+    }
+    if !clean.contains('/')
+        && let Some(p) = ix.unique_by_name(clean)
+    {
+        return Mention::Path(p.to_owned());
+    }
+    Mention::NotFound
+}
+
+/// `docs/evidence/a/b.md` when the index holds `a/b.md`: the longest
+/// suffix of the path (after dropping leading folders) that exists.
+fn suffix_match(path: &str, ix: &Index) -> Option<String> {
+    let mut rest = path.trim_start_matches("./");
+    while let Some((_, tail)) = rest.split_once('/') {
+        if ix.exists(tail) && tail.contains('/') {
+            return Some(tail.to_owned());
+        }
+        rest = tail;
+    }
+    None
+}
+
+fn resolved(target: &str, line: usize, via: RefVia, path: Option<String>, ix: &Index) -> Reference {
+    let target = target.to_owned();
+    match path {
+        Some(p) if ix.sha256(&p).is_some() => Reference {
+            target,
+            line,
+            state: RefState::Present,
+            sha256: ix.sha256(&p).map(str::to_owned),
+            path: Some(p),
+            via,
+            ..Reference::default()
+        },
+        Some(p) if ix.is_folder(&p) => Reference {
+            target,
+            line,
+            state: RefState::Present,
+            path: Some(p),
+            via,
+            ..Reference::default()
+        },
+        _ => Reference {
+            target,
+            line,
+            state: RefState::Missing,
+            via,
+            ..Reference::default()
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(md: &str) -> Extracted {
+        extract("docs/evidence/r.md", "00", md, &Index::default())
+    }
+
+    /// Lowercasing can change a string's byte length ("İ" is 2 bytes, "i̇" 3),
+    /// so offsets found in a lowercased copy must not slice the original.
+    #[test]
+    fn headings_whose_lowercase_is_longer_do_not_panic() {
+        let md = "# R\n\n## İİİİ Status: PASSED\n\n## Gate 1 İİİİ Status: ✅ PASSED\n";
+        let d = ex(md).doc;
+        assert_eq!(d.status, Status::Pass);
+        assert_eq!(d.gates[0].status, Status::Pass);
+        assert_eq!(d.gates[0].name, "Gate 1 İİİİ");
+    }
+
+    #[test]
+    fn prose_and_emoji_statuses() {
+        for (md, want) in [
+            (
+                "# Pack\n\nSome text.\n\n**READY FOR MERGE**\n",
+                Status::Pass,
+            ),
+            (
+                "# Pack\n\n## Verdict\n\n✅ **ACCEPTED for merge**\n",
+                Status::Pass,
+            ),
+            (
+                "# Pack\n\n**Recommendation**: APPROVED FOR MERGE\n",
+                Status::Pass,
+            ),
+            ("# Pack\n\n**Status**: 🟢\n", Status::Pass),
+            ("# Stage 3.1 — ✅ COMPLETE\n\ntext\n", Status::Pass),
+            (
+                "# Pack\n\n## ✅ Implementation Status: **COMPLETE**\n",
+                Status::Pass,
+            ),
+            (
+                "# Pack\n\n## Final Sign-Off\n\n**Stage 1.1**: ✅ COMPLETE\n",
+                Status::Pass,
+            ),
+            (
+                "# Pack\n\n## Decision\n\n**Decision**: NO-GO\n",
+                Status::Fail,
+            ),
+            (
+                "# Pack\n\nJust prose about passing tests.\n",
+                Status::Unknown,
+            ),
+        ] {
+            let d = ex(md).doc;
+            assert_eq!(d.status, want, "{md}");
+            if want == Status::Unknown {
+                assert_eq!(d.status_reason.as_deref(), Some("no status line found"));
+            }
+        }
+    }
+
+    #[test]
+    fn phase_heading_does_not_swallow_the_report_status() {
+        let md = "# Stage 2 Phase 1 Report\n\n## Phase 1 - Scaffolding\n\n**Date**: 2026-01-04\n**Status**: ✅ COMPLETE\n\n## Details\n\ntext\n";
+        let d = ex(md).doc;
+        assert_eq!(d.status, Status::Pass);
+        assert_eq!(d.date.as_deref(), Some("2026-01-04"));
+    }
+
+    #[test]
+    fn gates_in_every_form() {
+        let md = "# Pack\n\n## Gate 1 🟢\n\nEvidence: CI run 12345678\n\nGate 2: PASS\n\n- [x] **Gate 3:** CI green — verified locally\n- [ ] Gate 4: security review\n\n**Gate 5**: ✅ MET\n\n| Gate | Status |\n|---|---|\n| 1a | ✅ |\n| G6 | ❌ FAIL |\n";
+        let d = ex(md).doc;
+        let got: Vec<(String, Status, &str)> = d
+            .gates
+            .iter()
+            .map(|g| (g.id.clone().unwrap_or_default(), g.status, g.form.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("1".into(), Status::Pass, "heading"),
+                ("2".into(), Status::Pass, "field"),
+                ("3".into(), Status::Pass, "checklist"),
+                ("4".into(), Status::Pending, "checklist"),
+                ("5".into(), Status::Pass, "field"),
+                ("1A".into(), Status::Pass, "table"),
+                ("6".into(), Status::Fail, "table"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failing_results_row_contradicts_a_passing_verdict() {
+        let md = "# Pack\n\n**Status**: READY FOR MERGE\n\n## CI Status\n\n| Job | Result |\n|---|---|\n| Unit tests | ✅ PASS |\n| Integration tests | ❌ FAIL |\n";
+        let e = ex(md);
+        assert_eq!(e.doc.status, Status::Pass);
+        assert_eq!(e.problems.len(), 1, "{:?}", e.problems);
+        assert_eq!(e.problems[0].kind, ProblemKind::Contradiction);
+        assert!(e.problems[0].message.contains("Integration tests"));
+        // The same row under "Issues resolved" is history, not a result.
+        let md = md.replace("## CI Status", "## Issues resolved");
+        assert!(ex(&md).problems.is_empty());
+    }
+
+    #[test]
+    fn placeholder_evidence_in_a_passed_gate() {
+        let md = "# Pack\n\n### Gate 1: CI\n**Status**: ✅ PASSED\n**Evidence**: https://github.com/o/r/actions/runs/[TO_BE_UPDATED]\n\n### Gate 2\n**Status**: PASSED\n**Evidence**: Linked after PR creation\n";
+        let e = ex(md);
+        let kinds: Vec<ProblemKind> = e.problems.iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ProblemKind::PlaceholderEvidence,
+                ProblemKind::PlaceholderEvidence
+            ]
+        );
+    }
+
+    #[test]
+    fn strips_markdown() {
+        assert_eq!(strip_md("**SUCCESS**"), "SUCCESS");
+        assert_eq!(strip_md("[x](./x.md) and `code`"), "x and code");
+        assert_eq!(
+            placeholder("runs/[TO_BE_UPDATED]").as_deref(),
+            Some("to_be_updated")
+        );
+        assert_eq!(placeholder("TBD").as_deref(), Some("tbd"));
+        assert_eq!(placeholder("CI run 12345"), None);
+    }
+}

@@ -1,0 +1,391 @@
+//! Stages, then phases, then gates: the audit trail in the order it
+//! happened, and the gate matrix of the dashboard.
+
+use std::{
+    cmp::Ordering,
+    collections::{BTreeMap, BTreeSet},
+};
+
+use serde::Serialize;
+
+use vouch_core::audit::{Audit, Claim, DocKind, Document, RefState, Status, Tally};
+
+/// Orders stage ids as versions: `1.2` < `1.10` < `2` < `D1`; none last.
+pub fn cmp_ids(a: Option<&str>, b: Option<&str>) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, _) => Ordering::Greater,
+        (_, None) => Ordering::Less,
+        (Some(a), Some(b)) => {
+            let key = |s: &str| {
+                s.split(['.', '-'])
+                    .map(|p| match p.parse::<u64>() {
+                        Ok(n) => (0u8, n, String::new()),
+                        Err(_) => (1u8, 0, p.to_owned()),
+                    })
+                    .collect::<Vec<_>>()
+            };
+            key(a).cmp(&key(b)).then_with(|| a.cmp(b))
+        }
+    }
+}
+
+/// One claim, for display.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub name: String,
+    pub id: Option<String>,
+    pub status: &'static str,
+    pub status_text: String,
+    pub path: String,
+    pub line: usize,
+    pub date: Option<String>,
+    pub ci_runs: Vec<String>,
+    pub pull_requests: Vec<u64>,
+    pub evidence: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DocRow {
+    pub path: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub kind_label: &'static str,
+    pub date: Option<String>,
+    pub status: &'static str,
+    pub status_text: String,
+    pub status_reason: Option<String>,
+    pub phase: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Stage {
+    pub id: Option<String>,
+    pub status: &'static str,
+    pub status_text: String,
+    /// Why the stage's status is unknown, when it is.
+    pub status_reason: Option<String>,
+    /// The document the stage links to: its acceptance pack, else its
+    /// closeout summary, else its first document.
+    pub lead: Option<String>,
+    pub latest_date: Option<String>,
+    pub documents: Vec<DocRow>,
+    pub phases: Vec<Row>,
+    pub gates: Vec<Row>,
+    /// Distinct gates of the stage, by resolved status.
+    pub tally: Tally,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Cell {
+    pub status: &'static str,
+    pub symbol: &'static str,
+    pub title: String,
+    pub path: String,
+    pub line: usize,
+    /// Documents disagree about this gate.
+    pub conflict: bool,
+    /// Every claim about this gate: `(path, status)`.
+    pub claims: Vec<(String, &'static str)>,
+    /// Evidence files cited for the gate (present ones), so the viewer can
+    /// turn the cell red when one fails verification.
+    pub cited: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MatrixRow {
+    pub stage: String,
+    /// The stage's lead document (see [`Stage::lead`]).
+    pub lead: Option<String>,
+    pub status: &'static str,
+    pub status_reason: Option<String>,
+    pub cells: Vec<Option<Cell>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Matrix {
+    /// Gate ids with at least one cell, in order.
+    pub gates: Vec<String>,
+    pub rows: Vec<MatrixRow>,
+}
+
+fn kind_rank(k: DocKind) -> u8 {
+    match k {
+        DocKind::AcceptancePack => 0,
+        DocKind::CloseoutSummary => 1,
+        DocKind::PhaseReport => 2,
+        DocKind::GateRecord => 3,
+        DocKind::GateSummary => 4,
+        _ => 5,
+    }
+}
+
+fn stage_docs<'a>(audit: &'a Audit, id: Option<&str>) -> Vec<&'a Document> {
+    let mut docs: Vec<&Document> = audit
+        .documents
+        .iter()
+        .filter(|d| d.stage.as_deref() == id)
+        .collect();
+    docs.sort_by(|a, b| {
+        a.date
+            .cmp(&b.date)
+            .then(cmp_ids(a.phase.as_deref(), b.phase.as_deref()))
+            .then(a.path.cmp(&b.path))
+    });
+    docs
+}
+
+/// The stage's lead document and its status (with the reason when unknown).
+fn lead<'a>(docs: &[&'a Document]) -> Option<&'a Document> {
+    docs.iter()
+        .filter(|d| matches!(d.kind, DocKind::AcceptancePack | DocKind::CloseoutSummary))
+        .min_by_key(|d| (kind_rank(d.kind), d.path.clone()))
+        .or_else(|| {
+            docs.iter()
+                .min_by_key(|d| (kind_rank(d.kind), d.path.clone()))
+        })
+        .copied()
+}
+
+fn lead_status(docs: &[&Document]) -> (Status, String, Option<String>, Option<String>) {
+    let Some(d) = lead(docs) else {
+        return (
+            Status::Unknown,
+            String::new(),
+            Some("no documents".into()),
+            None,
+        );
+    };
+    let reason = (d.status == Status::Unknown).then(|| {
+        format!(
+            "{}: {}",
+            d.path,
+            d.status_reason.as_deref().unwrap_or("no status line found")
+        )
+    });
+    (
+        d.status,
+        d.status_text.clone().unwrap_or_default(),
+        reason,
+        Some(d.path.clone()),
+    )
+}
+
+pub fn stages(audit: &Audit) -> Vec<Stage> {
+    let ids: BTreeSet<Option<&str>> = audit.documents.iter().map(|d| d.stage.as_deref()).collect();
+    let mut ids: Vec<Option<&str>> = ids.into_iter().collect();
+    ids.sort_by(|a, b| cmp_ids(*a, *b));
+    let cells = gate_cells(audit);
+    ids.into_iter()
+        .map(|id| {
+            let docs = stage_docs(audit, id);
+            let row = |d: &Document, c: &Claim| Row {
+                name: c.name.clone(),
+                id: c.id.clone(),
+                status: c.status.as_str(),
+                status_text: c.status_text.clone().unwrap_or_default(),
+                path: d.path.clone(),
+                line: c.line,
+                date: d.date.clone(),
+                ci_runs: c.ci_runs.clone(),
+                pull_requests: c.pull_requests.clone(),
+                evidence: c.evidence.len() + c.references.len(),
+            };
+            let mut gates = Vec::new();
+            let mut phases = Vec::new();
+            for d in &docs {
+                for g in &d.gates {
+                    gates.push(row(d, g));
+                }
+                for p in &d.phases {
+                    phases.push(row(d, p));
+                }
+            }
+            let mut tally = Tally::default();
+            for ((stage, _), cell) in &cells {
+                if stage.as_deref() == id {
+                    tally.add(cell.0);
+                }
+            }
+            let (status, status_text, status_reason, lead) = lead_status(&docs);
+            Stage {
+                id: id.map(str::to_owned),
+                status: status.as_str(),
+                status_text,
+                status_reason,
+                lead,
+                latest_date: docs.iter().filter_map(|d| d.date.clone()).max(),
+                documents: docs
+                    .iter()
+                    .map(|d| DocRow {
+                        path: d.path.clone(),
+                        title: d.title.clone().unwrap_or_else(|| d.path.clone()),
+                        kind: d.kind.as_str(),
+                        kind_label: d.kind.label(),
+                        date: d.date.clone(),
+                        status: d.status.as_str(),
+                        status_text: d.status_text.clone().unwrap_or_default(),
+                        status_reason: d.status_reason.clone(),
+                        phase: d.phase.clone(),
+                    })
+                    .collect(),
+                phases,
+                gates,
+                tally,
+            }
+        })
+        .collect()
+}
+
+type GateKey = (Option<String>, String);
+/// A gate's resolved status and every claim about it, lead document first.
+type GateClaims<'a> = (Status, Vec<(&'a Document, &'a Claim)>);
+
+/// Every distinct gate: one per stage and gate id (a gate without an id is
+/// distinct per document and name), with its resolved status. A failing
+/// claim wins; otherwise the lead document's claim speaks.
+fn gate_cells(audit: &Audit) -> BTreeMap<GateKey, GateClaims<'_>> {
+    let mut by: BTreeMap<GateKey, Vec<(&Document, &Claim)>> = BTreeMap::new();
+    for d in &audit.documents {
+        for g in &d.gates {
+            let key = match &g.id {
+                Some(id) => (d.stage.clone(), id.clone()),
+                None => (d.stage.clone(), format!("{}#{}", d.path, g.name)),
+            };
+            by.entry(key).or_default().push((d, g));
+        }
+    }
+    by.into_iter()
+        .map(|(k, mut claims)| {
+            claims.sort_by_key(|(d, g)| (kind_rank(d.kind), d.path.clone(), g.line));
+            let status = if claims.iter().any(|(_, g)| g.status == Status::Fail) {
+                Status::Fail
+            } else {
+                claims[0].1.status
+            };
+            (k, (status, claims))
+        })
+        .collect()
+}
+
+/// Distinct gates, by resolved status: the dashboard's and `vouch check`'s
+/// gate counts.
+pub fn distinct_gates(audit: &Audit) -> Tally {
+    let mut t = Tally::default();
+    for (status, _) in gate_cells(audit).values() {
+        t.add(*status);
+    }
+    t
+}
+
+pub fn matrix(audit: &Audit) -> Matrix {
+    let cells = gate_cells(audit);
+    let mut gates: Vec<String> = cells
+        .keys()
+        .filter(|(stage, id)| stage.is_some() && !id.contains('#'))
+        .map(|(_, id)| id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    gates.sort_by(|a, b| cmp_ids(Some(a), Some(b)));
+    let mut stage_ids: Vec<&str> = audit
+        .documents
+        .iter()
+        .filter_map(|d| d.stage.as_deref())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    stage_ids.sort_by(|a, b| cmp_ids(Some(a), Some(b)));
+    let rows = stage_ids
+        .into_iter()
+        .map(|stage| {
+            let docs = stage_docs(audit, Some(stage));
+            let (status, _, status_reason, lead) = lead_status(&docs);
+            let row_cells = gates
+                .iter()
+                .map(|gid| {
+                    let (status, claims) = cells.get(&(Some(stage.to_owned()), gid.clone()))?;
+                    let (d, g) = claims
+                        .iter()
+                        .find(|(_, g)| g.status == *status)
+                        .copied()
+                        .unwrap_or(claims[0]);
+                    let conflict = claims.iter().any(|(_, c)| c.status != *status);
+                    let mut cited: Vec<String> = claims
+                        .iter()
+                        .flat_map(|(d, c)| {
+                            c.references
+                                .iter()
+                                .filter_map(|&i| d.references.get(i))
+                                .filter(|r| r.state == RefState::Present && r.sha256.is_some())
+                                .filter_map(|r| r.path.clone())
+                        })
+                        .collect();
+                    cited.sort();
+                    cited.dedup();
+                    Some(Cell {
+                        status: status.as_str(),
+                        symbol: status.symbol(),
+                        title: format!(
+                            "{}: {}{}",
+                            g.name,
+                            g.status_text.as_deref().unwrap_or(g.status.as_str()),
+                            if conflict {
+                                " (documents disagree)"
+                            } else {
+                                ""
+                            }
+                        ),
+                        path: d.path.clone(),
+                        line: g.line,
+                        conflict,
+                        claims: claims
+                            .iter()
+                            .map(|(d, c)| (d.path.clone(), c.status.as_str()))
+                            .collect(),
+                        cited,
+                    })
+                })
+                .collect();
+            MatrixRow {
+                stage: stage.to_owned(),
+                lead,
+                status: status.as_str(),
+                status_reason,
+                cells: row_cells,
+            }
+        })
+        .collect();
+    Matrix { gates, rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_order() {
+        let mut v = vec![
+            Some("2"),
+            None,
+            Some("1.10"),
+            Some("D1"),
+            Some("1.2"),
+            Some("4.0.1"),
+            Some("4.0"),
+        ];
+        v.sort_by(|a, b| cmp_ids(*a, *b));
+        assert_eq!(
+            v,
+            [
+                Some("1.2"),
+                Some("1.10"),
+                Some("2"),
+                Some("4.0"),
+                Some("4.0.1"),
+                Some("D1"),
+                None
+            ]
+        );
+    }
+}

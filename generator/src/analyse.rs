@@ -1,0 +1,86 @@
+//! Stage 2: analyse. Each file's kind, page and title, and the audit trail,
+//! by the `vouch-audit` crate.
+//!
+//! `load` hands every file's bytes (up to the analysis limit) to [`file`]
+//! while it hashes them, so each file is read once for hashing, storing and
+//! analysis together; [`finish`] then judges the folder as a whole.
+
+use anyhow::{Context, Result};
+use vouch_audit::{Config, FileAnalysis, Index, Rules, config};
+use vouch_core::{
+    ArtifactKind,
+    audit::{Document, Problem},
+};
+
+use crate::model::{Entry, Site};
+
+/// What analysing one file added to its entry, and what it found.
+pub struct Analysed {
+    pub document: Option<Document>,
+    pub problems: Vec<Problem>,
+}
+
+/// Classifies `entry` from its bytes, names its page and title, and
+/// analyses it. `bytes` are the file's first [`vouch_audit::TEXT_LIMIT`] + 1
+/// bytes (all of them for smaller files).
+pub fn file(entry: &mut Entry, bytes: &[u8], ix: &Index) -> Analysed {
+    entry.kind = ArtifactKind::classify(&entry.path, &entry.head);
+    entry.page = vouch_audit::page_path(&entry.path);
+    let FileAnalysis {
+        title,
+        document,
+        problems,
+    } = vouch_audit::analyse_file(
+        &vouch_audit::File {
+            path: &entry.path,
+            sha256: &entry.sha256,
+            kind: entry.kind,
+            size: entry.size,
+            bytes,
+        },
+        ix,
+    );
+    entry.title = title.unwrap_or_else(|| entry.file_name().to_owned());
+    Analysed { document, problems }
+}
+
+/// `vouch.toml` from the root of the evidence folder, if there is one.
+/// Read from `bytes` (the stored copy, what is published).
+pub fn config(bytes: Option<&[u8]>) -> Result<Config> {
+    let Some(bytes) = bytes else {
+        return Ok(Config::default());
+    };
+    let text = std::str::from_utf8(bytes).context("vouch.toml is not valid UTF-8")?;
+    Config::parse(text).map_err(anyhow::Error::from)
+}
+
+/// Judges the whole folder: references against what exists, gates against
+/// their evidence, claims against the documents they cite; fills
+/// `site.audit`.
+pub fn finish(
+    site: &mut Site,
+    documents: Vec<Document>,
+    problems: Vec<Problem>,
+    config: &Config,
+    rules: Rules,
+) {
+    let mut documents = documents;
+    // References were resolved while the files were still being hashed;
+    // their digests are known now.
+    let sha: std::collections::HashMap<&str, &str> = site
+        .artifacts
+        .iter()
+        .map(|e| (e.path.as_str(), e.sha256.as_str()))
+        .collect();
+    for d in &mut documents {
+        for r in &mut d.references {
+            if let Some(p) = r.path.as_deref() {
+                r.sha256 = sha.get(p).map(|s| (*s).to_owned());
+            }
+        }
+    }
+    site.audit = vouch_audit::finish(documents, problems, config, rules, &site.built_at);
+}
+
+/// The config file's path in the evidence folder.
+pub const CONFIG_PATH: &str = config::FILE;

@@ -1,0 +1,77 @@
+//! The dashboard's gate matrix, once the evidence has been checked: a cell
+//! whose cited evidence failed verification turns red
+//! (`[data-gate-cell][data-evidence=mismatch]`); a cell whose cited
+//! evidence all verified says so (`data-evidence=verified`).
+//!
+//! The matrix is static HTML (readable without JavaScript); each cell lists
+//! the evidence paths it cites in `data-cited`, one per line.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use vouch_core::{Artifact, Verdict};
+use wasm_bindgen::JsCast;
+
+use crate::verify::{Progress, RowStatus};
+
+/// Watches `rows` and marks the matrix cells that cite them.
+pub fn watch(rows: &[(Artifact, RwSignal<RowStatus>)], progress: Progress) {
+    let Ok(cells) = document().query_selector_all("[data-gate-cell][data-cited]") else {
+        return;
+    };
+    let mut by_path: HashMap<String, Vec<web_sys::Element>> = HashMap::new();
+    let mut all = Vec::new();
+    for i in 0..cells.length() {
+        let Some(cell) = cells
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        let cited = cell.get_attribute("data-cited").unwrap_or_default();
+        let mut any = false;
+        for path in cited.lines().filter(|p| !p.is_empty()) {
+            by_path
+                .entry(path.to_owned())
+                .or_default()
+                .push(cell.clone());
+            any = true;
+        }
+        if any {
+            all.push(cell);
+        }
+    }
+    if by_path.is_empty() {
+        return;
+    }
+    for (artifact, row) in rows {
+        let Some(cells) = by_path.get(&artifact.path).cloned() else {
+            continue;
+        };
+        let row = *row;
+        Effect::new(move |_| {
+            if let RowStatus::Done { verdict, .. } = row.get()
+                && verdict != Verdict::Verified
+            {
+                for c in &cells {
+                    let _ = c.set_attribute("data-evidence", "mismatch");
+                    let _ = c.set_attribute(
+                        "title",
+                        "Evidence this gate cites failed verification in your browser",
+                    );
+                }
+            }
+        });
+    }
+    // When every artifact has a verdict, cells not marked red are verified.
+    Effect::new(move |_| {
+        let s = progress.summary.get();
+        if s.total != usize::MAX && s.done() == s.total {
+            for c in &all {
+                if c.get_attribute("data-evidence").is_none() {
+                    let _ = c.set_attribute("data-evidence", "verified");
+                }
+            }
+        }
+    });
+}
