@@ -618,12 +618,12 @@ fn gate_record(
     };
     doc.status = status;
     doc.status_text = status_text.clone();
-    doc.status_line = Some(
-        decision
-            .as_ref()
-            .and_then(|_| DECISION_KEYS.iter().find(|k| obj.contains_key(**k)))
-            .map_or(1, |k| line_of_key(source, k)),
-    );
+    // Only a decision is a declared status (a line to point at); otherwise
+    // the status is derived from the checks.
+    doc.status_line = decision
+        .as_ref()
+        .and_then(|_| DECISION_KEYS.iter().find(|k| obj.contains_key(**k)))
+        .map(|k| line_of_key(source, k));
     doc.references = refs;
     doc.gates.push(Claim {
         id: Some(id),

@@ -28,6 +28,7 @@ pub mod markdown;
 pub mod problems;
 pub mod report;
 pub mod status;
+pub mod testlog;
 pub mod text;
 pub mod timeline;
 
@@ -103,6 +104,7 @@ pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
         }
     };
     if f.kind == ArtifactKind::Text {
+        out.document = testlog::recognise(f.path, f.sha256, &text).map(placed);
         return out;
     }
     if !complete {
@@ -156,7 +158,7 @@ pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
             }
         },
         _ => match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(v) => out.document = json::recognise(f.path, f.sha256, &text, &v, ix),
+            Ok(v) => out.document = json::recognise(f.path, f.sha256, &text, &v, ix).map(placed),
             // Valid JSON that serde_json will not hold (a 5,000-digit
             // number): not a document vouch recognises, and not a problem.
             Err(e) if e.to_string().contains("number out of range") => {}
@@ -180,6 +182,21 @@ pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
         },
     }
     out
+}
+
+/// A document without a stage of its own takes it from its file name, else
+/// from its folders (a stage or release folder).
+fn placed(mut d: Document) -> Document {
+    if d.stage.is_none() {
+        let name = d.path.rsplit('/').next().unwrap_or(&d.path);
+        let (stage, from) = match text::stage_after_word(name) {
+            Some(s) => (Some(s), "file-name"),
+            None => (layout::place(&d.path).stage, "folder"),
+        };
+        d.stage_source = stage.as_ref().map(|_| from.to_owned());
+        d.stage = stage;
+    }
+    d
 }
 
 /// How problems are judged.

@@ -43,11 +43,11 @@ pub fn find(audit: &Audit, as_of: Option<Date>, max_age: Option<u32>) -> Vec<Pro
         .iter()
         .map(|d| (d.path.as_str(), d))
         .collect();
+    records(audit, &mut out);
     for d in &audit.documents {
         references(d, &mut out);
         gates_without_evidence(d, &mut out);
         cited_failures(d, &by_path, &mut out);
-        records(d, &mut out);
         for n in &d.notes {
             out.push(Problem::new(
                 &d.path,
@@ -204,24 +204,44 @@ fn failing_target<'a>(
     (p != from.path && target.status == Status::Fail && counts).then_some(*target)
 }
 
-/// A gate record whose decision passes while its own verifications or
-/// required approvals do not.
-fn records(d: &Document, out: &mut Vec<Problem>) {
-    if d.kind != DocKind::GateRecord || d.status != Status::Pass {
-        return;
+/// A gate whose recorded decision passes while its own verifications or
+/// required approvals, in any record of the same gate, do not.
+fn records(audit: &Audit, out: &mut Vec<Problem>) {
+    let mut gates: std::collections::BTreeMap<(Option<&str>, &str), Vec<&Document>> =
+        std::collections::BTreeMap::new();
+    for d in audit
+        .documents
+        .iter()
+        .filter(|d| d.kind == DocKind::GateRecord)
+    {
+        if let Some(id) = d.gates.first().and_then(|g| g.id.as_deref()) {
+            gates.entry((d.stage.as_deref(), id)).or_default().push(d);
+        }
     }
-    for c in d.checks.iter().filter(|c| c.status != Status::Pass) {
-        out.push(Problem::new(
-            &d.path,
-            d.status_line.unwrap_or(1),
-            ProblemKind::Contradiction,
-            format!(
-                "the gate is decided {} but {} is {} ({})",
-                quoted(d.status_text.as_deref().unwrap_or("")),
-                quoted(&c.name),
-                c.status.as_str(),
-                c.detail
-            ),
-        ));
+    for docs in gates.values() {
+        let decided = docs
+            .iter()
+            .filter(|d| d.status == Status::Pass && d.status_line.is_some());
+        for d in decided {
+            for (from, c) in docs
+                .iter()
+                .flat_map(|r| r.checks.iter().map(move |c| (r, c)))
+                .filter(|(_, c)| c.status != Status::Pass)
+            {
+                out.push(Problem::new(
+                    &d.path,
+                    d.status_line.unwrap_or(1),
+                    ProblemKind::Contradiction,
+                    format!(
+                        "the gate is decided {} but {} is {} ({}) in {}",
+                        quoted(d.status_text.as_deref().unwrap_or("")),
+                        quoted(&c.name),
+                        c.status.as_str(),
+                        c.detail,
+                        from.path.rsplit('/').next().unwrap_or(&from.path)
+                    ),
+                ));
+            }
+        }
     }
 }

@@ -1338,19 +1338,34 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
 
     // 9. Evidence in scope, for claims that cite nothing themselves: the
     // section around them, the phase they sit in, the document's header.
-    let scope_has_evidence = |a: usize, b: usize, strict: bool, doc: &Document| {
+    // Lines that are some claim's own (a table row, a checklist item, a
+    // `Gate N:` line): their evidence is that claim's, never a neighbour's.
+    let own_lines: Vec<(usize, usize)> = all
+        .iter()
+        .filter(|p| !p.takes_fields && !(p.start == 1 && p.end == last))
+        .map(|p| (p.start, p.end))
+        .collect();
+    let scope_has_evidence = |a: usize, b: usize, strict: bool, me: usize, doc: &Document| {
+        let counts = |l: usize| {
+            (a..b).contains(&l)
+                && !own_lines
+                    .iter()
+                    .any(|(s, e)| *s != me && (*s..*e).contains(&l))
+        };
         let fields = doc_fields.iter().chain(&fields).any(|(k, v, l)| {
-            (a..b).contains(l)
+            counts(*l)
                 && EVIDENCE_KEYS.contains(&k.as_str())
                 && !is_empty_evidence(v)
+                && placeholder(v).is_none()
                 && (!strict || k != "pr")
         });
-        let runs = line_mentions.iter().any(|(l, m)| {
-            (a..b).contains(l) && (!m.runs.is_empty() || !strict && !m.pulls.is_empty())
-        });
-        let refs = doc.references.iter().any(|r| {
-            (a..b).contains(&r.line) && r.role == RefRole::Evidence && r.state == RefState::Present
-        });
+        let runs = line_mentions
+            .iter()
+            .any(|(l, m)| counts(*l) && (!m.runs.is_empty() || !strict && !m.pulls.is_empty()));
+        let refs = doc
+            .references
+            .iter()
+            .any(|r| counts(r.line) && r.role == RefRole::Evidence && r.state == RefState::Present);
         fields || runs || refs
     };
     let phase_spans: Vec<(usize, usize)> = all
@@ -1362,20 +1377,22 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
         if p.label != Label::Gate || p.claim.has_evidence() {
             continue;
         }
-        let checklist = p.claim.form == "checklist";
+        // A checklist item is one line of a list of gates: what its
+        // neighbours or the report's pull request cite is not its evidence.
+        let strict = p.claim.form == "checklist";
         let (s, e) = section(p.start);
-        let own = if p.takes_fields {
+        let own = if p.takes_fields || strict {
             (p.start, p.end)
         } else {
             (s, e)
         };
-        let scope = if scope_has_evidence(own.0, own.1, checklist, &doc) {
+        let scope = if scope_has_evidence(own.0, own.1, strict, p.start, &doc) {
             Some("section")
         } else if phase_spans.iter().any(|(a, b)| {
-            (*a..*b).contains(&p.start) && scope_has_evidence(*a, *b, checklist, &doc)
+            (*a..*b).contains(&p.start) && scope_has_evidence(*a, *b, strict, p.start, &doc)
         }) {
             Some("phase")
-        } else if scope_has_evidence(1, header_end, checklist, &doc) {
+        } else if scope_has_evidence(1, header_end, strict, p.start, &doc) {
             Some("header")
         } else {
             None
@@ -1435,7 +1452,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
 
     // 10. What this one document shows on its own.
     contradictions_within(&doc, &mut problems);
-    placeholders(&doc, &fields, &doc_fields, &mut problems);
+    placeholders(&doc, &doc_fields, &mut problems);
     Extracted { doc, problems }
 }
 
@@ -1632,12 +1649,7 @@ fn contradictions_within(doc: &Document, out: &mut Vec<Problem>) {
 }
 
 /// Passed claims whose evidence is a placeholder.
-fn placeholders(
-    doc: &Document,
-    fields: &[(String, String, usize)],
-    doc_fields: &[(String, String, usize)],
-    out: &mut Vec<Problem>,
-) {
+fn placeholders(doc: &Document, doc_fields: &[(String, String, usize)], out: &mut Vec<Problem>) {
     for g in doc.gates.iter().chain(&doc.phases) {
         if g.status != Status::Pass {
             continue;
@@ -1666,7 +1678,7 @@ fn placeholders(
         }
     }
     if doc.status == Status::Pass {
-        for (k, v, line) in doc_fields.iter().chain(fields) {
+        for (k, v, line) in doc_fields {
             if EVIDENCE_KEYS.contains(&k.as_str())
                 && let Some(_) = placeholder(v)
                 && !doc.gates.iter().chain(&doc.phases).any(|g| g.line == *line)

@@ -228,14 +228,11 @@ impl<'s> Renderer<'s> {
     /// severity, then kind, then file, with counts.
     pub fn problems(&self) -> Result<String> {
         let audit = &self.site.audit;
-        let severities: Vec<minijinja::Value> = [
-            Severity::Error,
-            Severity::Warning,
-            Severity::Note,
-        ]
-        .into_iter()
-        .map(|sev| {
-            let kinds: Vec<minijinja::Value> = ProblemKind::ALL
+        let severities: Vec<minijinja::Value> =
+            [Severity::Error, Severity::Warning, Severity::Note]
+                .into_iter()
+                .map(|sev| {
+                    let kinds: Vec<minijinja::Value> = ProblemKind::ALL
                 .iter()
                 .filter(|k| k.severity() == sev)
                 .filter_map(|k| {
@@ -266,10 +263,10 @@ impl<'s> Renderer<'s> {
                     })
                 })
                 .collect();
-            let count: usize = audit.problems.iter().filter(|p| p.severity == sev).count();
-            context! { severity => sev.as_str(), label => sev.label(), count, kinds }
-        })
-        .collect();
+                    let count: usize = audit.problems.iter().filter(|p| p.severity == sev).count();
+                    context! { severity => sev.as_str(), label => sev.label(), count, kinds }
+                })
+                .collect();
         let ctx = context! {
             ..self.common("", "problems"),
             ..context! {

@@ -752,3 +752,81 @@ async fn cited_evidence_is_verified_live_and_status_changes_are_diffed() {
         "unavailable"
     );
 }
+
+/// The dashboard after the browser checked the evidence: a gate whose cited
+/// evidence was tampered with turns red, one whose evidence verified says
+/// so; and the problems page filters as you type.
+#[tokio::test(flavor = "multi_thread")]
+async fn gate_cells_turn_red_on_tampered_evidence_and_problems_filter() {
+    let b = build(&fixture("triage"));
+    let m = manifest(&b.site);
+    let object = |path: &str| {
+        artifacts(&m)
+            .iter()
+            .find(|a| a["path"] == path)
+            .and_then(|a| a["url"].as_str())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no artifact {path}"))
+    };
+    // Stage 2.0's Gate 2 cites this log.
+    flip_byte(&b.site.join(object("logs/unit-tests.log")), 5);
+    let server = serve(&b.site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&server.url).await.expect("open");
+    assert_eq!(final_status(c).await, "failed");
+    let cell = |stage: &str, gate: &str| {
+        format!(r#"#gate-matrix tr[data-stage="{stage}"] [data-gate-cell][data-gate="{gate}"]"#)
+    };
+    assert_eq!(
+        settled(c, &cell("2.0", "2"), "data-evidence", &[]).await,
+        "mismatch"
+    );
+    assert_eq!(
+        settled(c, &cell("2026.03", "SMOKE"), "data-evidence", &[]).await,
+        "verified"
+    );
+
+    c.goto(&format!("{}problems.html", server.url))
+        .await
+        .expect("open problems");
+    let filter = {
+        let started = Instant::now();
+        loop {
+            let el = c
+                .find(Locator::Css("#problem-filter"))
+                .await
+                .expect("filter");
+            if el.is_displayed().await.unwrap_or(false) {
+                break el;
+            }
+            assert!(started.elapsed() < TIMEOUT, "the filter never appeared");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    filter.send_keys("placeholder").await.expect("type");
+    let started = Instant::now();
+    loop {
+        let visible = c
+            .execute(
+                "return [...document.querySelectorAll('li[data-problem]')].filter(e => !e.closest('[hidden]')).map(e => e.dataset.kind)",
+                vec![],
+            )
+            .await
+            .expect("script");
+        let kinds: Vec<&str> = visible
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        if !kinds.is_empty() && kinds.iter().all(|k| *k == "placeholder-evidence") {
+            assert_eq!(kinds.len(), 2, "{kinds:?}");
+            break;
+        }
+        assert!(
+            started.elapsed() < TIMEOUT,
+            "filter did not apply: {kinds:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser.client.clone().close().await.expect("close");
+}

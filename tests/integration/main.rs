@@ -12,4 +12,5 @@ mod hostile;
 mod out;
 mod serve;
 mod signing;
+mod triage;
 mod verify;

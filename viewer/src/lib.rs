@@ -42,6 +42,7 @@ pub enum PageKind {
 pub fn start() {
     console_error_panic_hook::set_once();
     let doc = document();
+    pages::problems::install();
     let Some(mount) = doc.get_element_by_id("vouch-viewer") else {
         return;
     };

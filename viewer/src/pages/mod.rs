@@ -2,6 +2,7 @@
 
 mod artifact;
 mod index;
+pub mod problems;
 mod snapshot;
 
 use artifact::ArtifactPage;
