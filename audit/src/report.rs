@@ -1342,7 +1342,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
     // `Gate N:` line): their evidence is that claim's, never a neighbour's.
     let own_lines: Vec<(usize, usize)> = all
         .iter()
-        .filter(|p| !p.takes_fields && !(p.start == 1 && p.end == last))
+        .filter(|p| !(p.takes_fields || p.start == 1 && p.end == last))
         .map(|p| (p.start, p.end))
         .collect();
     let scope_has_evidence = |a: usize, b: usize, strict: bool, me: usize, doc: &Document| {
