@@ -19,6 +19,10 @@ pub struct Index {
     folders: BTreeSet<String>,
     /// File name → paths with that name.
     names: HashMap<String, Vec<String>>,
+    /// Where the evidence folder sits in its repository (`docs/evidence`),
+    /// when known, else its own name (`evidence`): reports often cite
+    /// evidence by its repository path.
+    root: Option<String>,
 }
 
 impl Index {
@@ -45,6 +49,34 @@ impl Index {
             );
         }
         ix
+    }
+
+    /// Sets where the evidence folder sits in its repository: its path from
+    /// the repository root (`docs/evidence`), or just its own name.
+    pub fn with_root(mut self, root: Option<String>) -> Self {
+        self.root = root.filter(|r| !r.is_empty());
+        self
+    }
+
+    /// `path` as written in a report, made relative to the evidence folder
+    /// when it is written from the repository root (`docs/evidence/X.md`
+    /// for `X.md`), if that exists.
+    pub fn from_repository(&self, path: &str) -> Option<String> {
+        let root = self.root.as_deref()?;
+        let path = path.trim_start_matches("./").trim_start_matches('/');
+        let rest = path
+            .strip_prefix(root)
+            .and_then(|r| r.strip_prefix('/'))
+            .or_else(|| {
+                // Only the folder's own name is known: `…/evidence/X.md`.
+                let needle = format!("{root}/");
+                path.match_indices(&needle)
+                    .filter(|(i, _)| *i == 0 || path[..*i].ends_with('/'))
+                    .last()
+                    .map(|(i, _)| &path[i + needle.len()..])
+            })?;
+        let rest = rest.trim_end_matches('/');
+        self.exists(rest).then(|| rest.to_owned())
     }
 
     pub fn get(&self, path: &str) -> Option<&Entry> {
@@ -122,6 +154,20 @@ mod tests {
         assert_eq!(ix.unique_by_name("c.md"), Some("a/b/c.md"));
         assert_eq!(ix.unique_by_name("d.md"), None);
         assert_eq!(ix.sha256("a/d.md"), Some("22"));
+        let ix = ix.with_root(Some("docs/evidence".into()));
+        assert_eq!(
+            ix.from_repository("docs/evidence/a/d.md").as_deref(),
+            Some("a/d.md")
+        );
+        assert_eq!(ix.from_repository("/docs/evidence/a").as_deref(), Some("a"));
+        assert_eq!(ix.from_repository("docs/evidence/nope.md"), None);
+        assert_eq!(ix.from_repository("other/a/d.md"), None);
+        let ix = Index::new([("x.md", "1")]).with_root(Some("evidence".into()));
+        assert_eq!(
+            ix.from_repository("docs/evidence/x.md").as_deref(),
+            Some("x.md")
+        );
+        assert_eq!(ix.from_repository("docs/myevidence/x.md"), None);
     }
 }
 

@@ -677,7 +677,8 @@ fn evidence_ref(target: &str, doc_path: &str, ix: &Index) -> Reference {
                 text::Target::Local(r, _) => Some(r),
                 _ => None,
             };
-            let found = [Some(p), rooted]
+            let from_repository = ix.from_repository(target);
+            let found = [Some(p), rooted, from_repository]
                 .into_iter()
                 .flatten()
                 .find(|c| ix.exists(c));

@@ -32,6 +32,10 @@ pub fn templated(target: &str) -> bool {
             .iter()
             .any(|t| upper.contains(t))
         || crate::report::placeholder(target).is_some()
+        || matches!(
+            target.to_ascii_lowercase().as_str(),
+            "url" | "link" | "todo" | "tbd" | "path" | "file" | "#"
+        )
 }
 
 /// Finds the problems of `audit` (which must hold every document).

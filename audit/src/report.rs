@@ -137,6 +137,8 @@ const RESULT_SECTIONS: &[&str] = &[
     "summary",
     "pipeline",
 ];
+/// Sections whose lists are runs ("- ❌ Integration Tests").
+const RUN_SECTIONS: &[&str] = &["ci", "test", "check", "job", "pipeline", "build", "result"];
 /// …unless the section is about what went wrong and was dealt with.
 const NOT_RESULT_SECTIONS: &[&str] = &[
     "issue",
@@ -195,6 +197,9 @@ struct Parsed {
     items: Vec<Item>,
     /// `(line, text)` of paragraphs whose whole text is strong emphasis.
     bold_lines: Vec<(usize, String)>,
+    /// `(line, text, leading strong text)` of every paragraph outside
+    /// lists and tables.
+    paras: Vec<(usize, String, Option<String>)>,
 }
 
 fn parse(md: &str) -> Parsed {
@@ -212,6 +217,9 @@ fn parse(md: &str) -> Parsed {
     let mut items: Vec<usize> = Vec::new();
     // A paragraph: (line, its text, words outside strong emphasis).
     let mut para: Option<(usize, String, usize)> = None;
+    // The strong text a paragraph starts with, while it is being read.
+    let mut lead: Option<String> = None;
+    let mut lead_open = false;
     let mut strong = 0usize;
     for (ev, range) in crate::markdown::parser(md).into_offset_iter() {
         let line = line_of(range.start);
@@ -284,6 +292,7 @@ fn parse(md: &str) -> Parsed {
             }
             Event::Start(Tag::Paragraph) if items.is_empty() && cell.is_none() => {
                 para = Some((line, String::new(), 0));
+                lead = None;
             }
             Event::End(TagEnd::Paragraph) => {
                 if let Some((line, text, outside)) = para.take() {
@@ -291,10 +300,27 @@ fn parse(md: &str) -> Parsed {
                     if !t.is_empty() && outside == 0 {
                         p.bold_lines.push((line, t.to_owned()));
                     }
+                    if !t.is_empty() {
+                        p.paras.push((line, t.to_owned(), lead.take()));
+                    }
+                }
+                lead_open = false;
+            }
+            Event::Start(Tag::Strong) => {
+                strong += 1;
+                // Strong text that opens a paragraph: "**RR-CUJ gate: COMPLETE** via …".
+                if let Some(pa) = para.as_ref()
+                    && pa.1.trim().is_empty()
+                    && lead.is_none()
+                {
+                    lead = Some(String::new());
+                    lead_open = true;
                 }
             }
-            Event::Start(Tag::Strong) => strong += 1,
-            Event::End(TagEnd::Strong) => strong = strong.saturating_sub(1),
+            Event::End(TagEnd::Strong) => {
+                strong = strong.saturating_sub(1);
+                lead_open = false;
+            }
             Event::Text(_) | Event::Code(_) if in_code_block => {}
             Event::Text(t) | Event::Code(t) => {
                 if let Some(h) = heading.as_mut() {
@@ -308,6 +334,9 @@ fn parse(md: &str) -> Parsed {
                 {
                     // Only the item's own first line names it.
                     p.items[i].text.push_str(&t);
+                }
+                if lead_open && let Some(l) = lead.as_mut() {
+                    l.push_str(&t);
                 }
                 if let Some(pa) = para.as_mut() {
                     pa.1.push_str(&t);
@@ -1034,6 +1063,12 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                 &mut refs,
             ),
             Target::Local(p, _) => {
+                // `/docs/evidence/X.md`: rooted at the repository, not INPUT.
+                let p = if ix.exists(&p) {
+                    p
+                } else {
+                    ix.from_repository(&p).unwrap_or(p)
+                };
                 let mut r = resolved(dest, *line, RefVia::Link, Some(p), ix);
                 r.role = role;
                 add(r, &mut refs);
@@ -1248,11 +1283,19 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                         claims[c].claim.evidence.push(e);
                     }
                     // A results row: what a verdict above it must agree with.
+                    // A failing cell must read as a failed run ("❌ FAIL"),
+                    // not a setting ("❌ Disabled") or prose ("Missing
+                    // request timeout").
                     if status_col.is_some() && results_table && !name.is_empty() {
+                        let cell = status_text.clone().unwrap_or_default();
+                        let status = match status {
+                            Status::Fail if !failed_result(&cell) => Status::Unknown,
+                            s => s,
+                        };
                         doc.checks.push(Check {
                             name: strip_signs(&name),
                             status,
-                            detail: format!("{} (line {line})", status_text.unwrap_or_default()),
+                            detail: format!("{cell} (line {line})"),
                         });
                     }
                 }
@@ -1268,8 +1311,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             continue;
         };
         let heading = &parsed.headings[h].text;
-        if !section_matches(heading, RESULT_SECTIONS)
-            || section_matches(heading, NOT_RESULT_SECTIONS)
+        if !section_matches(heading, RUN_SECTIONS) || section_matches(heading, NOT_RESULT_SECTIONS)
         {
             continue;
         }
@@ -1340,17 +1382,20 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
     // section around them, the phase they sit in, the document's header.
     // Lines that are some claim's own (a table row, a checklist item, a
     // `Gate N:` line): their evidence is that claim's, never a neighbour's.
-    let own_lines: Vec<(usize, usize)> = all
+    // `owner[line]`: the first line of the claim that owns it, if any (one
+    // lookup per line, however many claims a report has).
+    let mut owner: Vec<Option<usize>> = vec![None; last + 1];
+    for p in all
         .iter()
         .filter(|p| !(p.takes_fields || p.start == 1 && p.end == last))
-        .map(|p| (p.start, p.end))
-        .collect();
+    {
+        for slot in owner.iter_mut().take(p.end.min(last + 1)).skip(p.start) {
+            slot.get_or_insert(p.start);
+        }
+    }
     let scope_has_evidence = |a: usize, b: usize, strict: bool, me: usize, doc: &Document| {
         let counts = |l: usize| {
-            (a..b).contains(&l)
-                && !own_lines
-                    .iter()
-                    .any(|(s, e)| *s != me && (*s..*e).contains(&l))
+            (a..b).contains(&l) && owner.get(l).copied().flatten().is_none_or(|s| s == me)
         };
         let fields = doc_fields.iter().chain(&fields).any(|(k, v, l)| {
             counts(*l)
@@ -1394,6 +1439,14 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             Some("phase")
         } else if scope_has_evidence(1, header_end, strict, p.start, &doc) {
             Some("header")
+        } else if p.takes_fields
+            && doc.phase.is_some()
+            && scope_has_evidence(1, last, strict, p.start, &doc)
+        {
+            // A report about one phase is that phase's section, for a gate
+            // that has a section of its own. (A row or a checklist item has
+            // an evidence slot of its own.)
+            Some("phase")
         } else {
             None
         };
@@ -1496,8 +1549,32 @@ fn status_of_document(
     header_end: usize,
     in_verdict_section: &dyn Fn(usize) -> bool,
 ) {
-    let status_key =
-        |k: &str| STATUS_KEYS.contains(&k) || k.ends_with(" status") && !k.starts_with("gate");
+    // "Stage Status", "Overall Status": the document's. "CI Status", "Gate 1
+    // Status": something else's.
+    const OWN: &[&str] = &[
+        "stage",
+        "overall",
+        "final",
+        "release",
+        "current",
+        "document",
+        "pack",
+        "acceptance",
+        "implementation",
+        "delivery",
+        "project",
+        "completion",
+        "merge",
+        "deployment",
+        "report",
+        "closeout",
+        "phase",
+    ];
+    let status_key = |k: &str| {
+        STATUS_KEYS.contains(&k)
+            || k.strip_suffix(" status")
+                .is_some_and(|head| OWN.contains(&head.split_whitespace().next().unwrap_or("")))
+    };
     let set = |doc: &mut Document, text: &str, line: usize| -> bool {
         let s = normalize(text);
         if s == Status::Unknown && doc.status_text.is_some() {
@@ -1525,6 +1602,35 @@ fn status_of_document(
         if let Some(i) = lower.find("status:").or_else(|| lower.find("verdict:")) {
             let at = i + lower[i..].find(':').unwrap_or(0) + 1;
             if set(doc, &h.text[at..], h.line) {
+                return;
+            }
+        }
+    }
+    // A status section: "## Status\n**SUCCESSFULLY IMPLEMENTED**", "## Gate
+    // verdict\n**RR-CUJ gate: COMPLETE** via …", "## Outcome\n- Deployment
+    // completed and verified."
+    for (i, h) in parsed.headings.iter().enumerate() {
+        if h.level == HeadingLevel::H1 || !status_heading(&h.text) {
+            continue;
+        }
+        let end = parsed.headings.get(i + 1).map_or(usize::MAX, |n| n.line);
+        let first_para = parsed
+            .paras
+            .iter()
+            .find(|(l, _, _)| *l > h.line && *l < end)
+            .map(|(l, t, lead)| (*l, lead.clone().unwrap_or_else(|| t.clone())));
+        let first_item = parsed
+            .items
+            .iter()
+            .find(|it| it.line > h.line && it.line < end)
+            .map(|it| (it.line, it.text.clone()));
+        let first = match (first_para, first_item) {
+            (Some(p), Some(it)) => Some(if p.0 < it.0 { p } else { it }),
+            (p, it) => p.or(it),
+        };
+        if let Some((line, text)) = first {
+            let value = text.rsplit_once(": ").map_or(text.as_str(), |(_, v)| v);
+            if value.split_whitespace().count() <= 12 && set(doc, value, line) {
                 return;
             }
         }
@@ -1564,6 +1670,28 @@ fn status_of_document(
     {
         return;
     }
+    // A conclusion that says it in a sentence: "All gates for Stage 1.3 have
+    // been met", "Stage 3.0 has been successfully completed".
+    for (i, h) in parsed.headings.iter().enumerate() {
+        if !section_matches(
+            &h.text,
+            &["conclusion", "sign-off", "signoff", "final", "summary"],
+        ) {
+            continue;
+        }
+        let end = parsed.headings.get(i + 1).map_or(usize::MAX, |n| n.line);
+        let Some((line, text, _)) = parsed
+            .paras
+            .iter()
+            .find(|(l, _, _)| *l > h.line && *l < end)
+        else {
+            continue;
+        };
+        let sentence = text.split(". ").next().unwrap_or(text);
+        if concluding(sentence) && set(doc, sentence, *line) {
+            return;
+        }
+    }
     if doc.status_text.is_none() {
         doc.status_reason = Some("no status line found".into());
         doc.notes.push("no declared status".into());
@@ -1573,6 +1701,57 @@ fn status_of_document(
             doc.status_text.as_deref().unwrap_or("")
         ));
     }
+}
+
+/// A heading that introduces the report's status: "Status", "3. Gate
+/// verdict", "Outcome", "Final Decision".
+fn status_heading(text: &str) -> bool {
+    let t = strip_md(text).to_lowercase();
+    let t = t.trim_start_matches(|c: char| !c.is_alphabetic());
+    let t = t.trim_end_matches(|c: char| !c.is_alphanumeric());
+    [
+        "status",
+        "outcome",
+        "verdict",
+        "result",
+        "decision",
+        "final status",
+        "overall status",
+        "final verdict",
+        "final decision",
+        "gate verdict",
+        "gate decision",
+        "release decision",
+        "go/no-go",
+        "go / no-go",
+        "recommendation",
+    ]
+    .contains(&t)
+}
+
+/// A concluding sentence that declares the outcome.
+fn concluding(sentence: &str) -> bool {
+    const PHRASES: &[&str] = &[
+        "have been met",
+        "has been met",
+        "were met",
+        "are met",
+        "successfully completed",
+        "completed successfully",
+        "is complete",
+        "are complete",
+        "is now complete",
+        "ready for merge",
+        "ready to merge",
+        "approved for merge",
+        "have passed",
+        "all gates passed",
+        "not met",
+        "has failed",
+        "was blocked",
+    ];
+    let lower = sentence.to_lowercase();
+    PHRASES.iter().any(|p| lower.contains(p)) && normalize(sentence) != Status::Unknown
 }
 
 /// A bold line that is a verdict: a status word with nothing but verdict
@@ -1612,6 +1791,47 @@ fn pure_verdict(t: &str) -> bool {
                 || matches!(w, "not" | "no")
                 || text::stage_id(w).is_some()
         })
+}
+
+/// A results cell that says a run failed: a fail sign alone, or fail words
+/// only ("❌ FAIL", "FAILED", "✗ 2 errors", "red"); not a setting
+/// ("❌ Disabled") or prose ("Missing request timeout + slow backend").
+fn failed_result(cell: &str) -> bool {
+    const RESULT: &[&str] = &[
+        "fail",
+        "failed",
+        "fails",
+        "failing",
+        "failure",
+        "failures",
+        "error",
+        "errors",
+        "errored",
+        "red",
+        "broken",
+        "regressed",
+        "crashed",
+        "timeout",
+        "timed",
+        "out",
+        "not",
+        "passing",
+        "green",
+        "job",
+        "tests",
+        "test",
+        "check",
+        "checks",
+    ];
+    if normalize(cell) != Status::Fail {
+        return false;
+    }
+    let text = strip_md(cell).to_lowercase();
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    words.len() <= 4 && words.iter().all(|w| RESULT.contains(w))
 }
 
 /// A passing verdict over the document's own failing results (a ❌ row in
@@ -1774,7 +1994,10 @@ fn resolve_mention(target: &str, doc_path: &str, ix: &Index) -> Mention {
     }
     // A repository-rooted path while the evidence folder is a sub-folder of
     // the repository: `docs/evidence/X.md` from inside `docs/evidence/`.
-    if let Some(p) = suffix_match(clean, ix) {
+    if let Some(p) = ix
+        .from_repository(clean)
+        .or_else(|| suffix_match(clean, ix))
+    {
         return Mention::Path(p);
     }
     if !clean.contains('/')
@@ -1929,8 +2152,18 @@ mod tests {
         assert_eq!(e.problems[0].kind, ProblemKind::Contradiction);
         assert!(e.problems[0].message.contains("Integration tests"));
         // The same row under "Issues resolved" is history, not a result.
-        let md = md.replace("## CI Status", "## Issues resolved");
-        assert!(ex(&md).problems.is_empty());
+        let issues = md.replace("## CI Status", "## Issues resolved");
+        assert!(ex(&issues).problems.is_empty());
+        // A setting that is off, and prose in a status column, are not
+        // failed runs.
+        let settings = md.replace("❌ FAIL", "❌ Disabled");
+        assert!(
+            ex(&settings).problems.is_empty(),
+            "{:?}",
+            ex(&settings).problems
+        );
+        let prose = md.replace("❌ FAIL", "Missing request timeout + slow backend (~7s)");
+        assert!(ex(&prose).problems.is_empty());
     }
 
     #[test]

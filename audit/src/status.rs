@@ -57,6 +57,8 @@ const PASS_WORDS: &[&str] = &[
     "certified",
     "confirmed",
     "clean",
+    "implemented",
+    "finished",
 ];
 const FAIL_WORDS: &[&str] = &[
     "fail",
@@ -134,6 +136,8 @@ pub fn normalize(text: &str) -> Status {
         || squashed.contains("go/no")
         || squashed.contains("[status]")
         || squashed.contains("<status")
+        // A choice left for the writer: "[OPEN | INVESTIGATING | CLOSED]".
+        || squashed.contains('|') && (squashed.contains('[') || squashed.contains('<'))
     {
         return Status::Unknown;
     }
@@ -143,6 +147,7 @@ pub fn normalize(text: &str) -> Status {
     let mut fail = has(FAIL_SIGNS);
     let mut pending = has(PENDING_SIGNS) || squashed.contains("[]");
     let (mut skip, mut bare_no, mut pass_word) = (false, false, false);
+    let mut pending_word = false;
 
     let words: Vec<String> = lower
         .replace("n/a", " na ")
@@ -180,6 +185,7 @@ pub fn normalize(text: &str) -> Status {
             fail = true;
         } else if PENDING_WORDS.contains(&w) {
             pending = true;
+            pending_word = true;
         } else if SKIP_WORDS.contains(&w) {
             skip = true;
         }
@@ -196,6 +202,10 @@ pub fn normalize(text: &str) -> Status {
     }
     match (pass, fail, pending) {
         (true, false, false) if !skip => Status::Pass,
+        // "IMPLEMENTED - Pending CI validation", "Phase 1 complete, phases 2-5
+        // pending": done in part, so not done. (A warning sign beside a
+        // pass, "⚠️ PASSED with warnings", stays in doubt.)
+        (true, false, true) if pending_word && !skip => Status::Pending,
         (false, true, _) => Status::Fail,
         (false, false, true) if !skip => Status::Pending,
         _ => Status::Unknown,
@@ -341,6 +351,10 @@ mod tests {
             ("rollback", Fail),
             ("NOT READY FOR MERGE", Fail),
             ("ON HOLD", Pending),
+            ("[OPEN | INVESTIGATING | MITIGATED | CLOSED]", Unknown),
+            ("✅ IMPLEMENTED - Pending CI Validation", Pending),
+            ("Phase 1 Complete, Phases 2-5 Pending", Pending),
+            ("SUCCESSFULLY IMPLEMENTED", Pass),
         ];
         let mut wrong = Vec::new();
         for (text, want) in table {

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use vouch_audit::{Config, FileAnalysis, Index, Rules, config};
 use vouch_core::{
     ArtifactKind,
-    audit::{Document, Problem},
+    audit::{Document, Problem, Severity},
 };
 
 use crate::model::{Entry, Site};
@@ -84,3 +84,19 @@ pub fn finish(
 
 /// The config file's path in the evidence folder.
 pub const CONFIG_PATH: &str = config::FILE;
+
+/// "2 errors and 1 warning", "no problems": the one phrase for counts.
+pub fn count_phrase(problems: &[Problem]) -> String {
+    let n = |s: Severity| problems.iter().filter(|p| p.severity == s).count();
+    let (e, w) = (n(Severity::Error), n(Severity::Warning));
+    match (e, w) {
+        (0, 0) => "no problems".into(),
+        (e, 0) => format!("{e} error{}", plural(e)),
+        (0, w) => format!("{w} warning{}", plural(w)),
+        (e, w) => format!("{e} error{} and {w} warning{}", plural(e), plural(w)),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

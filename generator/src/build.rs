@@ -16,12 +16,27 @@ use vouch_core::{
 use crate::{
     analyse,
     assets::Assets,
-    cli::{BuildArgs, Verbosity},
     load, out,
     sign::{self, KeySigner},
     snapshot::{self, Previous, Store},
-    write::{self, Publish, Staging},
+    store::Staging,
+    term::Verbosity,
+    write::{self, Publish},
 };
+
+/// What `vouch build` was asked to do (built by `cli.rs` from its flags).
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub input: PathBuf,
+    pub out: PathBuf,
+    pub strict: bool,
+    pub sign: Option<PathBuf>,
+    /// `--previous DIR|URL`, or `none`.
+    pub previous: Option<String>,
+    pub retain: usize,
+    pub max_age: Option<u32>,
+    pub verbosity: Verbosity,
+}
 
 /// Everything a build needs, decided before it starts.
 pub struct Plan {
@@ -50,7 +65,8 @@ pub struct Outcome {
 }
 
 /// Runs a build from the command line. `Ok(false)` when `--strict` refused.
-pub fn run(args: &BuildArgs, verbosity: Verbosity) -> Result<bool> {
+pub fn run(args: &Options) -> Result<bool> {
+    let verbosity = args.verbosity;
     let quiet = verbosity == Verbosity::Quiet;
     let started = Instant::now();
     if args.retain == 0 {
@@ -103,7 +119,7 @@ pub fn run(args: &BuildArgs, verbosity: Verbosity) -> Result<bool> {
     if !o.published {
         eprintln!(
             "error: --strict: {}; {} was left as it was",
-            crate::check::count_phrase(&o.problems),
+            analyse::count_phrase(&o.problems),
             args.out.display()
         );
         return Ok(false);
@@ -117,7 +133,7 @@ pub fn run(args: &BuildArgs, verbosity: Verbosity) -> Result<bool> {
         started.elapsed().as_secs_f64(),
         match n {
             0 => String::new(),
-            _ => format!(", {}", crate::check::count_phrase(&o.problems)),
+            _ => format!(", {}", analyse::count_phrase(&o.problems)),
         },
         o.snapshot_id,
         match signed {

@@ -8,16 +8,33 @@
 use std::io::Write;
 
 use anyhow::{Context, Result, bail};
-use vouch_core::audit::{Problem, Severity};
+use vouch_core::audit::Problem;
 
-use crate::{
-    analyse, build,
-    cli::{CheckArgs, CheckFormat},
-    load,
-};
+use crate::{analyse, build, load};
+
+/// What `vouch check` was asked to do (built by `cli.rs` from its flags).
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub input: std::path::PathBuf,
+    pub max_age: Option<u32>,
+    /// Print notes too.
+    pub all: bool,
+    pub format: Format,
+    pub quiet: bool,
+}
+
+/// `vouch check --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One `path:line: kind: message` line per problem.
+    Text,
+    /// `{"summary": …, "problems": [{severity, path, line, kind, message}]}`.
+    Json,
+}
 
 /// `Ok(true)` when there are no errors or warnings.
-pub fn run(args: &CheckArgs, quiet: bool) -> Result<bool> {
+pub fn run(args: &Options) -> Result<bool> {
+    let quiet = args.quiet;
     let input = std::fs::canonicalize(&args.input)
         .with_context(|| format!("evidence folder {} not found", args.input.display()))?;
     if !input.is_dir() {
@@ -44,13 +61,13 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<bool> {
         .collect();
     let mut out = String::new();
     match args.format {
-        CheckFormat::Text => {
+        Format::Text => {
             for p in &shown {
                 out.push_str(&crate::term::safe(&p.to_string()));
                 out.push('\n');
             }
         }
-        CheckFormat::Json => {
+        Format::Json => {
             let v = serde_json::json!({
                 "summary": &audit.summary,
                 "problems": shown,
@@ -79,7 +96,7 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<bool> {
             .collect();
         eprintln!(
             "{} in {} document{} ({} note{}{}); {} stage{}; distinct gates: {} pass, {} fail, {} pending, {} unknown",
-            count_phrase(&problems),
+            analyse::count_phrase(&problems),
             audit.documents.len(),
             plural(audit.documents.len()),
             s.notes,
@@ -98,16 +115,4 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<bool> {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-/// "2 errors and 1 warning", "no problems": the one phrase for counts.
-pub fn count_phrase(problems: &[Problem]) -> String {
-    let n = |s: Severity| problems.iter().filter(|p| p.severity == s).count();
-    let (e, w) = (n(Severity::Error), n(Severity::Warning));
-    match (e, w) {
-        (0, 0) => "no problems".into(),
-        (e, 0) => format!("{e} error{}", plural(e)),
-        (0, w) => format!("{w} warning{}", plural(w)),
-        (e, w) => format!("{e} error{} and {w} warning{}", plural(e), plural(w)),
-    }
 }

@@ -11,7 +11,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 
-use crate::{build, check, serve, sign, verify};
+use crate::{build, check, serve, sign, term::Verbosity, verify};
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
@@ -73,14 +73,6 @@ pub enum CheckFormat {
     Text,
     /// `{"summary": …, "problems": [{severity, path, line, kind, message}]}`.
     Json,
-}
-
-/// How much a command prints on stderr.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verbosity {
-    Quiet,
-    Normal,
-    Verbose,
 }
 
 #[derive(clap::Args, Debug)]
@@ -162,15 +154,37 @@ pub fn main() -> ExitCode {
         (_, true) => Verbosity::Verbose,
         _ => Verbosity::Normal,
     };
+    let pass_fail = |ok: bool| if ok { EXIT_OK } else { EXIT_FAILED };
     let result = match cli.command {
-        Command::Build(args) => build::run(&args, verbosity)
-            .map(|published| if published { EXIT_OK } else { EXIT_FAILED }),
-        Command::Verify(args) => {
-            verify::run(&args, cli.quiet).map(|ok| if ok { EXIT_OK } else { EXIT_FAILED })
-        }
-        Command::Check(args) => {
-            check::run(&args, cli.quiet).map(|ok| if ok { EXIT_OK } else { EXIT_FAILED })
-        }
+        Command::Build(a) => build::run(&build::Options {
+            input: a.input,
+            out: a.out,
+            strict: a.strict,
+            sign: a.sign,
+            previous: a.previous,
+            retain: a.retain,
+            max_age: a.max_age,
+            verbosity,
+        })
+        .map(pass_fail),
+        Command::Verify(a) => verify::run(&verify::Options {
+            site: a.site,
+            pubkey: a.pubkey,
+            rebuild: a.rebuild,
+            quiet: cli.quiet,
+        })
+        .map(pass_fail),
+        Command::Check(a) => check::run(&check::Options {
+            input: a.input,
+            max_age: a.max_age,
+            all: a.all,
+            format: match a.format {
+                CheckFormat::Text => check::Format::Text,
+                CheckFormat::Json => check::Format::Json,
+            },
+            quiet: cli.quiet,
+        })
+        .map(pass_fail),
         Command::Serve(args) => serve::run(&args.site, args.port).map(|()| EXIT_OK),
         Command::Keygen(args) => sign::keygen(&args.out_dir, args.unencrypted, args.force).map(|id| {
             println!(

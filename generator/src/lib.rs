@@ -23,6 +23,7 @@ pub mod render;
 pub mod serve;
 pub mod sign;
 pub mod snapshot;
+pub mod store;
 pub mod term;
 pub mod verify;
 pub mod write;

@@ -10,25 +10,27 @@
 
 use std::{
     fs::File,
-    io::{Read, Write},
     path::{Path, PathBuf},
-    sync::atomic::{AtomicUsize, Ordering},
 };
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use vouch_core::{ArtifactKind, Sha256Hasher};
+use vouch_audit::{Index, TEXT_LIMIT};
+use vouch_core::{
+    ArtifactKind,
+    audit::{Document, Problem, ProblemKind},
+};
 use walkdir::WalkDir;
 
-use vouch_audit::{Index, TEXT_LIMIT};
-use vouch_core::audit::{Document, Problem, ProblemKind};
-
-use crate::{analyse, model::Entry, model::Site, write::Staging};
+use crate::{
+    analyse,
+    model::{Entry, Site},
+    store::{self, Staging},
+};
 
 /// Bytes kept from the start of each file for sniffing its kind.
 const HEAD: usize = 8 * 1024;
-const BUF: usize = 256 * 1024;
 
 struct Found {
     abs: PathBuf,
@@ -59,7 +61,8 @@ pub fn load(
     let found = walk(input, exclude, &mut problems)?;
     // Paths are known before any file is read, so references can be
     // resolved while the files are hashed (digests are filled in later).
-    let paths = Index::new(found.iter().map(|f| (f.rel.as_str(), "")));
+    let root = repository_root_of(input);
+    let paths = Index::new(found.iter().map(|f| (f.rel.as_str(), ""))).with_root(root.clone());
 
     let total: u64 = found.iter().map(|f| f.size).sum();
     let bar = if show_progress {
@@ -77,10 +80,9 @@ pub fn load(
         ProgressBar::hidden()
     };
 
-    let tmp_ids = AtomicUsize::new(0);
     let ingested = found
         .par_iter()
-        .map(|f| ingest(f, staging, &tmp_ids, &bar, &paths))
+        .map(|f| ingest(f, staging, &bar, &paths))
         .collect::<Result<Vec<_>>>()?;
     bar.finish_and_clear();
     let mut loaded = Loaded {
@@ -107,8 +109,25 @@ pub fn load(
             .artifacts
             .iter()
             .map(|e| (e.path.as_str(), e.sha256.as_str())),
-    );
+    )
+    .with_root(root);
     Ok(loaded)
+}
+
+/// Where `input` sits in its repository (`docs/evidence`), found by the
+/// nearest `.git` above it; else the folder's own name. Reports cite
+/// evidence by its repository path.
+fn repository_root_of(input: &Path) -> Option<String> {
+    let name = input.file_name()?.to_str()?.to_owned();
+    for dir in input.ancestors().skip(1) {
+        if dir.join(".git").exists() {
+            let rel = input.strip_prefix(dir).ok()?;
+            let parts: Option<Vec<&str>> =
+                rel.components().map(|c| c.as_os_str().to_str()).collect();
+            return Some(parts?.join("/"));
+        }
+    }
+    Some(name)
 }
 
 fn skipped(path: String, message: String) -> Problem {
@@ -184,56 +203,25 @@ struct Ingested {
 fn ingest(
     f: &Found,
     staging: Option<&Staging>,
-    ids: &AtomicUsize,
     bar: &ProgressBar,
     paths: &Index,
 ) -> Result<Ingested> {
     let mut src = File::open(&f.abs).with_context(|| format!("cannot open {}", f.abs.display()))?;
-    let mut out = match staging {
-        Some(s) => {
-            let tmp = s
-                .objects_dir()
-                .join(format!(".ingest-{}", ids.fetch_add(1, Ordering::Relaxed)));
-            let dst =
-                File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-            Some((tmp, std::io::BufWriter::with_capacity(BUF, dst)))
-        }
-        None => None,
-    };
-    let mut hasher = Sha256Hasher::new();
     // The first bytes, for the analyser (and the first of those for
     // sniffing the kind).
     let keep = TEXT_LIMIT + 1;
     let mut text = Vec::with_capacity((f.size as usize).min(keep));
-    let mut buf = vec![0u8; BUF];
-    loop {
-        let n = match src.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", f.abs.display())),
-        };
-        let chunk = &buf[..n];
-        hasher.update(chunk);
+    let on_chunk = |chunk: &[u8]| {
         if text.len() < keep {
-            text.extend_from_slice(&chunk[..n.min(keep - text.len())]);
+            text.extend_from_slice(&chunk[..chunk.len().min(keep - text.len())]);
         }
-        if let Some((tmp, dst)) = out.as_mut() {
-            dst.write_all(chunk)
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
-        }
-        bar.inc(n as u64);
-    }
-    let size = hasher.len();
-    let sha256 = hasher.finish_hex();
-    if let (Some((tmp, dst)), Some(s)) = (out, staging) {
-        dst.into_inner()
-            .map_err(|e| e.into_error())
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        let object = s.objects_dir().join(&sha256);
-        std::fs::rename(&tmp, &object)
-            .with_context(|| format!("cannot move {} into place", tmp.display()))?;
-    }
+        bar.inc(chunk.len() as u64);
+    };
+    let what = f.abs.display();
+    let (sha256, size) = match staging {
+        Some(s) => s.store(&mut src, &what, on_chunk)?,
+        None => store::copy_hashing(&mut src, None, &what, on_chunk)?,
+    };
     if f.rel.is_empty() {
         bail!("internal error: empty path for {}", f.abs.display());
     }

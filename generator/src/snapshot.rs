@@ -6,18 +6,18 @@
 use std::{
     collections::{BTreeSet, HashMap},
     fs::File,
-    io::{Read, Write},
+    io::Read,
     path::PathBuf,
     time::Duration,
 };
 
 use anyhow::{Context, Result, bail};
 use vouch_core::{
-    Manifest, Sha256Hasher,
+    Manifest,
     history::{self, History, Snapshot, check_chain, snapshot_id},
 };
 
-use crate::write::Staging;
+use crate::store::Staging;
 
 /// Where a published site's files come from.
 pub enum Store {
@@ -118,8 +118,7 @@ impl Store {
     /// name: a damaged previous site must not leak into the new one.
     fn carry_object(&self, sha256: &str, staging: &Staging) -> Result<()> {
         let rel = crate::model::object_url(sha256);
-        let dest = staging.objects_dir().join(sha256);
-        if dest.exists() {
+        if staging.objects_dir().join(sha256).exists() {
             return Ok(());
         }
         let Some(mut src) = self.reader(&rel)? else {
@@ -128,30 +127,12 @@ impl Store {
                 self.describe()
             );
         };
-        let tmp = staging.objects_dir().join(format!(".carry-{sha256}"));
-        let mut out =
-            File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        let mut h = Sha256Hasher::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = src
-                .read(&mut buf)
-                .with_context(|| format!("cannot read {rel}"))?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-            out.write_all(&buf[..n])
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
-        }
-        drop(out);
-        let actual = h.finish_hex();
+        let (actual, _) = staging.store(&mut src, &rel, |_| {})?;
         if actual != sha256 {
-            let _ = std::fs::remove_file(&tmp);
+            staging.discard(&actual);
             bail!("the previous site's {rel} is damaged: its bytes hash to {actual}");
         }
-        std::fs::rename(&tmp, &dest)
-            .with_context(|| format!("cannot move {} into place", tmp.display()))
+        Ok(())
     }
 }
 

@@ -3,6 +3,18 @@
 
 use std::borrow::Cow;
 
+/// How much a command prints on stderr.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Only errors and the final result.
+    Quiet,
+    /// A summary.
+    #[default]
+    Normal,
+    /// Every line.
+    Verbose,
+}
+
 /// `s` with every control character (C0, DEL, C1 such as U+0085) and every
 /// bidirectional-override character written as a visible escape (`\n`,
 /// `\t`, `\u{1b}`), and a backslash doubled when anything was escaped, so

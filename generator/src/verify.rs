@@ -16,7 +16,6 @@ use vouch_core::{
 
 use crate::{
     build::{self, Plan},
-    cli::VerifyArgs,
     snapshot::{Previous, Store},
 };
 
@@ -76,8 +75,21 @@ fn trusted_key(arg: &str) -> Result<String> {
     Ok(text)
 }
 
+/// What `vouch verify` was asked to do (built by `cli.rs` from its flags).
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// A site folder or an http(s) URL.
+    pub site: String,
+    /// A `.pub` file or the `RW…` key itself.
+    pub pubkey: Option<String>,
+    /// An evidence folder to rebuild from and compare.
+    pub rebuild: Option<std::path::PathBuf>,
+    pub quiet: bool,
+}
+
 /// Checks a site; `Ok(true)` when everything held.
-pub fn run(args: &VerifyArgs, quiet: bool) -> Result<bool> {
+pub fn run(args: &Options) -> Result<bool> {
+    let quiet = args.quiet;
     let key = args.pubkey.as_deref().map(trusted_key).transpose()?;
     let store = open(&args.site)?;
     let Some(bytes) = store.read("manifest.json")? else {
