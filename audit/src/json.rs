@@ -380,13 +380,15 @@ fn summary(obj: &Map<String, Value>, doc: &mut Document) -> Option<Counts> {
     Some(counts)
 }
 
-/// The deepest nesting of arrays and objects in `text`, by one scan that
-/// skips strings (for saying how deep a document too deep to parse is).
-pub fn depth(text: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
+/// Measures `(max depth, pretty-printed size)` in one pass over the text,
+/// skipping strings: how deep a document is (to say so when it is too deep
+/// to parse) and how large it would be re-indented (the renderer's bound).
+pub fn shape(text: &str) -> (usize, usize) {
+    let (mut depth, mut max, mut size) = (0usize, 0usize, 0usize);
     let (mut in_string, mut escaped) = (false, false);
     for b in text.bytes() {
         if in_string {
+            size += 1;
             match (escaped, b) {
                 (true, _) => escaped = false,
                 (false, b'\\') => escaped = true,
@@ -396,16 +398,26 @@ pub fn depth(text: &str) -> usize {
             continue;
         }
         match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
+            b'"' => {
+                in_string = true;
+                size += 1;
+            }
+            b'{' | b'[' => {
                 depth += 1;
                 max = max.max(depth);
+                size += 2 + 2 * depth;
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                size += 2 + 2 * depth;
+            }
+            b',' => size += 2 + 2 * depth,
+            b':' => size += 2,
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ => size += 1,
         }
     }
-    max
+    (max, size)
 }
 
 /// A string or a number, as text.

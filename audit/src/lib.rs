@@ -169,7 +169,7 @@ pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
                     ProblemKind::NotAnalysed,
                     format!(
                         "JSON nested {} levels deep; not analysed, shown as written",
-                        json::depth(&text)
+                        json::shape(&text).0
                     ),
                 ));
             }

@@ -7,6 +7,7 @@
 //! 5,000-digit numbers stay exactly as written).
 
 use serde::de::IgnoredAny;
+use vouch_audit::json::shape;
 
 /// Deeper documents are shown as written.
 pub const MAX_DEPTH: usize = 64;
@@ -21,44 +22,6 @@ pub enum Pretty {
     AsWritten { reason: String },
     /// Not JSON; `line` is 1-based.
     Invalid { line: usize, message: String },
-}
-
-/// Measures `(max depth, pretty-printed size)` in one pass over the text.
-fn shape(text: &str) -> (usize, usize) {
-    let (mut depth, mut max, mut size) = (0usize, 0usize, 0usize);
-    let (mut in_string, mut escaped) = (false, false);
-    for b in text.bytes() {
-        if in_string {
-            size += 1;
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => {
-                in_string = true;
-                size += 1;
-            }
-            b'{' | b'[' => {
-                depth += 1;
-                max = max.max(depth);
-                size += 2 + 2 * depth;
-            }
-            b'}' | b']' => {
-                depth = depth.saturating_sub(1);
-                size += 2 + 2 * depth;
-            }
-            b',' => size += 2 + 2 * depth,
-            b':' => size += 2,
-            b' ' | b'\t' | b'\r' | b'\n' => {}
-            _ => size += 1,
-        }
-    }
-    (max, size)
 }
 
 pub fn pretty(text: &str) -> Pretty {

@@ -6,21 +6,9 @@
 
 use serde_json::Value;
 
-use crate::common::{build, fixture, manifest, sha256sum, stdout_of, vouch};
-
-fn audit_json(site: &std::path::Path) -> Value {
-    serde_json::from_slice(&std::fs::read(site.join("audit.json")).expect("audit.json"))
-        .expect("audit.json is JSON")
-}
-
-fn doc<'a>(audit: &'a Value, path: &str) -> &'a Value {
-    audit["documents"]
-        .as_array()
-        .expect("documents")
-        .iter()
-        .find(|d| d["path"] == path)
-        .unwrap_or_else(|| panic!("no document {path}"))
-}
+use crate::common::{
+    audit_doc as doc, audit_json, build, fixture, manifest, sha256sum, stdout_of, vouch,
+};
 
 fn gate<'a>(d: &'a Value, name_start: &str) -> &'a Value {
     d["gates"]

@@ -344,3 +344,19 @@ pub fn build_snapshot(input: &Path, site: &Path, n: u32, args: &[&str]) -> Outpu
     );
     out
 }
+
+/// A built site's `audit.json`.
+pub fn audit_json(site: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(site.join("audit.json")).expect("audit.json"))
+        .expect("audit.json is JSON")
+}
+
+/// One document of an `audit.json`, by path.
+pub fn audit_doc<'a>(audit: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    audit["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .find(|d| d["path"] == path)
+        .unwrap_or_else(|| panic!("no document {path}"))
+}

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::common::{build, fixture, stdout_of, vouch};
+use crate::common::{audit_doc as doc, audit_json as audit, build, fixture, stdout_of, vouch};
 
 type Key = (String, usize);
 
@@ -175,20 +175,6 @@ fn notes_keep_mentions_that_are_not_evidence() {
         "{notes:#?}"
     );
     assert!(!notes.iter().any(|n| n.contains("stage-3.1")), "{notes:#?}");
-}
-
-fn audit(site: &std::path::Path) -> Value {
-    serde_json::from_slice(&std::fs::read(site.join("audit.json")).expect("audit.json"))
-        .expect("JSON")
-}
-
-fn doc<'a>(a: &'a Value, path: &str) -> &'a Value {
-    a["documents"]
-        .as_array()
-        .expect("documents")
-        .iter()
-        .find(|d| d["path"] == path)
-        .unwrap_or_else(|| panic!("no document {path}"))
 }
 
 #[test]
