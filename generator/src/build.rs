@@ -35,6 +35,10 @@ pub struct Options {
     pub previous: Option<String>,
     pub retain: usize,
     pub max_age: Option<u32>,
+    /// Keys (files or `RW…` keys) whose signature on the previous snapshot
+    /// is accepted besides the signing key's own; `unsigned` accepts an
+    /// unsigned previous snapshot.
+    pub trust_previous_keys: Vec<String>,
     pub verbosity: Verbosity,
 }
 
@@ -96,6 +100,10 @@ pub fn run(args: &Options) -> Result<bool> {
             previous
         }
     };
+    let signer = sign::signing_key(args.sign.as_deref())?;
+    if let (Some(signer), Some(previous)) = (&signer, &previous) {
+        sign::check_previous(previous, signer, &args.trust_previous_keys)?;
+    }
     let plan = Plan {
         input: args.input.clone(),
         out,
@@ -103,7 +111,7 @@ pub fn run(args: &Options) -> Result<bool> {
         source: snapshot::source_from_env(),
         previous,
         retain: args.retain,
-        signer: sign::signing_key(args.sign.as_deref())?,
+        signer,
         public_key: None,
         strict: args.strict,
         show_progress: !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),

@@ -105,6 +105,12 @@ pub struct BuildArgs {
     /// build time, as `vouch check --max-age` does.
     #[arg(long, value_name = "DAYS")]
     pub max_age: Option<u32>,
+    /// With --sign: also accept a previous snapshot signed by this key (a
+    /// .pub file or the RW… key), after a key rotation. `unsigned` accepts
+    /// an unsigned previous snapshot (the first signed build of a history).
+    /// Repeatable.
+    #[arg(long, value_name = "FILE|KEY|unsigned")]
+    pub trust_previous_key: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -164,6 +170,7 @@ pub fn main() -> ExitCode {
             previous: a.previous,
             retain: a.retain,
             max_age: a.max_age,
+            trust_previous_keys: a.trust_previous_key,
             verbosity,
         })
         .map(pass_fail),
@@ -197,7 +204,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", crate::term::safe_lines(&format!("{e:#}")));
             ExitCode::from(EXIT_ERROR)
         }
     }

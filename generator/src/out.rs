@@ -178,35 +178,13 @@ fn vouch_files(out: &Path, m: &Manifest) -> HashSet<String> {
         }
     }
     if let Ok(sums) = std::fs::read_to_string(out.join("SHA256SUMS")) {
-        known.extend(sums.lines().filter_map(sha256sums_path));
+        known.extend(
+            sums.lines()
+                .filter_map(crate::write::parse_sum_line)
+                .map(|(_, p)| p),
+        );
     }
     known
-}
-
-/// The path of one `sha256sum` line, unescaping coreutils' `\`-prefixed form.
-fn sha256sums_path(line: &str) -> Option<String> {
-    let (escaped, line) = match line.strip_prefix('\\') {
-        Some(rest) => (true, rest),
-        None => (false, line),
-    };
-    let (_, path) = line.split_once("  ")?;
-    if !escaped {
-        return Some(path.to_owned());
-    }
-    let mut out = String::with_capacity(path.len());
-    let mut chars = path.chars();
-    while let Some(c) = chars.next() {
-        match (c, c == '\\') {
-            (_, true) => match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('r') => out.push('\r'),
-                Some(other) => out.push(other),
-                None => out.push('\\'),
-            },
-            (c, false) => out.push(c),
-        }
-    }
-    Some(out)
 }
 
 /// Files (and links, and anything else that is not a folder) under `out`
@@ -293,23 +271,5 @@ impl OutLock {
             .open(&path)
             .with_context(|| format!("cannot open the lock file {}", path.display()))?;
         Ok((file, path))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sha256sums_lines_plain_and_escaped() {
-        assert_eq!(
-            sha256sums_path("ab  objects/ab").as_deref(),
-            Some("objects/ab")
-        );
-        assert_eq!(
-            sha256sums_path("\\ab  a\\nb\\\\c").as_deref(),
-            Some("a\nb\\c")
-        );
-        assert_eq!(sha256sums_path("garbage"), None);
     }
 }

@@ -124,6 +124,7 @@ pub fn load_secret_key(contents: &str, origin: &str) -> Result<KeySigner> {
 /// The signing key for a build: `--sign FILE`, else `$VOUCH_SIGNING_KEY`.
 pub fn signing_key(file: Option<&Path>) -> Result<Option<KeySigner>> {
     if let Some(path) = file {
+        warn_if_exposed(path);
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the secret key {}", path.display()))?;
         return load_secret_key(&text, &path.display().to_string()).map(Some);
@@ -132,6 +133,104 @@ pub fn signing_key(file: Option<&Path>) -> Result<Option<KeySigner>> {
         Ok(text) if !text.trim().is_empty() => load_secret_key(&text, KEY_ENV).map(Some),
         _ => Ok(None),
     }
+}
+
+/// A public key given on the command line: a `.pub` file, or the `RW…` key.
+pub fn public_key_arg(arg: &str, flag: &str) -> Result<String> {
+    let text = if Path::new(arg).is_file() {
+        std::fs::read_to_string(arg).with_context(|| format!("cannot read {arg}"))?
+    } else {
+        arg.to_owned()
+    };
+    vouch_core::signature::public_key_line(&text).with_context(|| format!("{flag} {arg}"))?;
+    Ok(text)
+}
+
+/// Before a signed build chains onto the previous snapshot: that snapshot
+/// must be signed by the same key, or by a key listed with
+/// `--trust-previous-key` (`unsigned` accepts an unsigned one). Otherwise a
+/// host could serve a history signed by someone else, and this build would
+/// sign it as its own.
+pub fn check_previous(
+    previous: &crate::snapshot::Previous,
+    signer: &KeySigner,
+    trusted: &[String],
+) -> Result<()> {
+    use vouch_core::signature;
+    let ours = signer.key_id();
+    let described = previous.store.describe();
+    let Some(sig) = previous.signature.as_deref() else {
+        if trusted.iter().any(|t| t == "unsigned") {
+            return Ok(());
+        }
+        bail!(
+            "the previous snapshot {} at {described} is not signed, but this build signs with key \
+             {ours}; refusing to sign a history no trusted key vouches for (a host can replace a \
+             signed history with an unsigned one). If this history was never signed, pass \
+             --trust-previous-key unsigned; to start a new history, --previous none.",
+            previous.id
+        );
+    };
+    let sig = String::from_utf8_lossy(sig);
+    let signed_by =
+        signature::signature_key_id(&sig).unwrap_or_else(|_| "an unreadable key".to_owned());
+    let mut keys = vec![signer.public_key_file()?];
+    for t in trusted.iter().filter(|t| *t != "unsigned") {
+        keys.push(public_key_arg(t, "--trust-previous-key")?);
+    }
+    let mut last_err = None;
+    for k in &keys {
+        match signature::verify(k, &sig, &previous.bytes) {
+            Ok(_) => return Ok(()),
+            Err(e @ signature::SignatureError::Invalid { .. }) => last_err = Some(e.to_string()),
+            Err(_) => {}
+        }
+    }
+    let trusted_ids: Vec<String> = keys
+        .iter()
+        .filter_map(|k| signature::public_key_id(k).ok())
+        .collect();
+    match last_err {
+        Some(e) => bail!(
+            "the previous snapshot {} at {described} claims key {signed_by}, but its signature \
+             does not verify ({e}); refusing to chain onto it",
+            previous.id
+        ),
+        None => bail!(
+            "the previous snapshot {} at {described} is signed by key {signed_by}, not by this \
+             build's key {ours}{}; refusing to chain onto a history this key does not vouch for. \
+             If the signing key was rotated, pass --trust-previous-key with the old public key.",
+            previous.id,
+            if trusted_ids.len() > 1 {
+                format!(" (nor by {})", trusted_ids[1..].join(", "))
+            } else {
+                String::new()
+            }
+        ),
+    }
+}
+
+/// Warns, as ssh does, when a secret key file can be read or written by
+/// anyone but its owner (`chmod 600` it). The key is still used: refusing
+/// would break a CI job that cannot fix modes, but the warning is loud.
+pub fn warn_if_exposed(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                eprintln!(
+                    "warning: the secret key {} is accessible by others (mode {mode:03o}); \
+                     anyone who can read it can sign snapshots as you. Run: chmod 600 {}",
+                    crate::term::safe(&path.display().to_string()),
+                    crate::term::safe(&path.display().to_string()),
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// `vouch keygen`: writes `DIR/vouch.key` and `DIR/vouch.pub`.

@@ -203,15 +203,28 @@ impl Previous {
         history: History,
     ) -> Result<Option<Self>> {
         let id = snapshot_id(&bytes);
-        let mut archived = HashMap::new();
+        // Every archived file is fetched once: the bytes whose chain is
+        // checked are the bytes republished.
+        let mut fetched: HashMap<String, Option<Vec<u8>>> = HashMap::new();
         let mut fetch_err = None;
-        let problems = check_chain(&id, &manifest, &history, &mut |rel| match store.read(rel) {
-            Ok(b) => b,
-            Err(e) => {
-                fetch_err = Some(e);
-                None
-            }
-        });
+        let problems = check_chain(
+            &id,
+            &manifest,
+            &history,
+            &mut |rel| match fetched.get(rel) {
+                Some(b) => b.clone(),
+                None => match store.read(rel) {
+                    Ok(b) => {
+                        fetched.insert(rel.to_owned(), b.clone());
+                        b
+                    }
+                    Err(e) => {
+                        fetch_err = Some(e);
+                        None
+                    }
+                },
+            },
+        );
         if let Some(e) = fetch_err {
             return Err(e);
         }
@@ -224,10 +237,14 @@ impl Previous {
                 list.join("\n  ")
             );
         }
+        let mut archived = HashMap::new();
         for s in &history.snapshots {
-            let b = store
-                .read(&s.manifest)?
-                .with_context(|| format!("{} vanished", s.manifest))?;
+            let b = match fetched.remove(&s.manifest) {
+                Some(Some(b)) => b,
+                _ => store
+                    .read(&s.manifest)?
+                    .with_context(|| format!("{} vanished", s.manifest))?,
+            };
             let sig = store.read(&s.signature())?;
             archived.insert(s.id.clone(), (b, sig));
         }

@@ -4,7 +4,11 @@
 //! The manifest is untrusted: it is validated before use, and no URL in it
 //! may leave the site (see `vouch_core::url`).
 
-use std::{collections::BTreeSet, io::Read, path::Path};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    io::Read,
+    path::Path,
+};
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
@@ -66,13 +70,7 @@ struct Check<'m> {
 
 /// The trusted key from `--pubkey`: a file's contents, or the key itself.
 fn trusted_key(arg: &str) -> Result<String> {
-    let text = if Path::new(arg).is_file() {
-        std::fs::read_to_string(arg).with_context(|| format!("cannot read {arg}"))?
-    } else {
-        arg.to_owned()
-    };
-    signature::public_key_line(&text).with_context(|| format!("--pubkey {arg}"))?;
-    Ok(text)
+    crate::sign::public_key_arg(arg, "--pubkey")
 }
 
 /// What `vouch verify` was asked to do (built by `cli.rs` from its flags).
@@ -98,11 +96,11 @@ pub fn run(args: &Options) -> Result<bool> {
     let manifest = match Manifest::parse(&bytes) {
         Ok(m) => m,
         Err(e) => {
-            println!("invalid   manifest.json: {e}");
-            println!(
+            say(&format!("invalid   manifest.json: {e}"));
+            say(&format!(
                 "vouch verify: FAILED: {}: manifest.json is not valid",
                 store.describe()
-            );
+            ));
             return Ok(false);
         }
     };
@@ -147,10 +145,14 @@ pub fn run(args: &Options) -> Result<bool> {
     match &history {
         Some(h) => {
             let mut read_err = None;
+            let mut archived: BTreeMap<String, Vec<u8>> = BTreeMap::new();
             let chain = check_chain(&id, &manifest, h, &mut |rel| match store.read(rel) {
                 Ok(b) => {
                     if let Some(m) = b.as_deref().and_then(|b| Manifest::parse(b).ok()) {
                         retained.extend(m.artifacts.into_iter().map(|a| a.sha256));
+                    }
+                    if let Some(b) = &b {
+                        archived.insert(rel.to_owned(), b.clone());
                     }
                     b
                 }
@@ -163,6 +165,37 @@ pub fn run(args: &Options) -> Result<bool> {
                 return Err(e);
             }
             problems.extend(chain.iter().map(|p| format!("chain     {p}")));
+            // Every retained snapshot's signature, under the trusted key.
+            if let Some(k) = &key {
+                let (mut good, mut unsigned) = (0usize, 0usize);
+                for snap in &h.snapshots {
+                    let Some(bytes) = archived.get(&snap.manifest) else {
+                        continue; // reported by the chain check
+                    };
+                    match store.read(&snap.signature())? {
+                        None => unsigned += 1,
+                        Some(sig) => {
+                            match signature::verify(k, &String::from_utf8_lossy(&sig), bytes) {
+                                Ok(_) => good += 1,
+                                Err(e) => {
+                                    problems.push(format!("signature snapshot {}: {e}", snap.id))
+                                }
+                            }
+                        }
+                    }
+                }
+                if !h.snapshots.is_empty() {
+                    notes.push(format!(
+                        "signature {good} of {} retained snapshot{} verified under the trusted key{}",
+                        h.snapshots.len(),
+                        if h.snapshots.len() == 1 { "" } else { "s" },
+                        match unsigned {
+                            0 => String::new(),
+                            n => format!("; {n} unsigned, not checked"),
+                        }
+                    ));
+                }
+            }
             notes.push(format!(
                 "snapshot  {id}, {} earlier snapshot{} retained (of {})",
                 h.snapshots.len(),
@@ -176,7 +209,51 @@ pub fn run(args: &Options) -> Result<bool> {
         None => notes.push(format!("snapshot  {id}, no history")),
     }
 
-    // 3. Every byte: artifacts, generated files, and retained snapshots' objects.
+    // 3. SHA256SUMS must say what the manifest says, so that the recipe
+    // without vouch (`minisign -Vm SHA256SUMS && sha256sum -c SHA256SUMS`)
+    // checks the same files.
+    if let Some(sums) = store.read("SHA256SUMS")? {
+        let signed = store.read("manifest.json.minisig")?.is_some();
+        let mut expected: BTreeSet<(String, String)> =
+            crate::write::sha256sums(&manifest, &retained)
+                .lines()
+                .filter_map(crate::write::parse_sum_line)
+                .collect();
+        expected.insert((id.clone(), "manifest.json".into()));
+        let listed: BTreeSet<(String, String)> = String::from_utf8_lossy(&sums)
+            .lines()
+            .filter_map(crate::write::parse_sum_line)
+            .collect();
+        // Sites from before SHA256SUMS listed the manifest: not a problem.
+        let older = !listed.iter().any(|(_, p)| p == "manifest.json");
+        for (hex, path) in expected.difference(&listed) {
+            if older && path.starts_with("manifest.json") {
+                continue;
+            }
+            problems.push(format!(
+                "sums      SHA256SUMS does not list {path} (sha256 {hex}) as manifest.json does"
+            ));
+        }
+        for (hex, path) in listed.difference(&expected) {
+            problems.push(format!(
+                "sums      SHA256SUMS lists {path} with sha256 {hex}, which manifest.json does not"
+            ));
+        }
+        match (&key, store.read("SHA256SUMS.minisig")?) {
+            (Some(k), Some(s)) => {
+                if let Err(e) = signature::verify(k, &String::from_utf8_lossy(&s), &sums) {
+                    problems.push(format!("signature SHA256SUMS.minisig: {e}"));
+                }
+            }
+            (Some(_), None) if signed => notes.push(
+                "signature SHA256SUMS is not signed (built by an older vouch); manifest.json is"
+                    .into(),
+            ),
+            _ => {}
+        }
+    }
+
+    // 4. Every byte: artifacts, generated files, and retained snapshots' objects.
     let current: BTreeSet<&str> = manifest
         .artifacts
         .iter()
@@ -256,27 +333,27 @@ pub fn run(args: &Options) -> Result<bool> {
     }
 
     for p in &problems {
-        println!("{p}");
+        say(p);
     }
     if !quiet || !problems.is_empty() {
         for n in &notes {
-            println!("{n}");
+            say(n);
         }
     }
     if problems.is_empty() {
         if !quiet {
-            println!(
+            say(&format!(
                 "vouch verify: OK: all {} artifacts and {} other files in {} match manifest.json (built {} by vouch {})",
                 artifacts.total,
                 others.total,
                 store.describe(),
                 manifest.built_at,
                 manifest.generator.version
-            );
+            ));
         }
         Ok(true)
     } else {
-        println!(
+        say(&format!(
             "vouch verify: FAILED: {} problem{}; artifacts: {} verified, {} mismatched, {} missing of {}; other files: {} verified, {} mismatched, {} missing of {}",
             problems.len(),
             if problems.len() == 1 { "" } else { "s" },
@@ -288,7 +365,7 @@ pub fn run(args: &Options) -> Result<bool> {
             others.failed,
             others.missing,
             others.total
-        );
+        ));
         Ok(false)
     }
 }
@@ -373,4 +450,10 @@ fn tempdir_beside() -> Result<std::path::PathBuf> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     Ok(dir)
+}
+
+/// One line of the report on stdout. Paths and manifest fields are
+/// untrusted: control characters never reach the terminal raw.
+fn say(line: &str) {
+    println!("{}", crate::term::safe_lines(line));
 }

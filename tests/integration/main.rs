@@ -13,4 +13,5 @@ mod out;
 mod serve;
 mod signing;
 mod triage;
+mod trust;
 mod verify;

@@ -426,11 +426,14 @@ fn same_input_previous_and_key_give_a_byte_identical_site() {
     let key = keys.join("vouch.key");
     let (input, base) = five_snapshots(tmp.path());
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    // The base history is unsigned: the first signed build says so.
     let args = [
         "--sign",
         key.to_str().expect("utf8"),
         "--previous",
         base.to_str().expect("utf8"),
+        "--trust-previous-key",
+        "unsigned",
     ];
     build_snapshot(&input, &a, 9, &args);
     build_snapshot(&input, &b, 9, &args);
