@@ -4,7 +4,7 @@
 //! trims it.
 
 use std::{
-    collections::{BTreeSet, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     fs::File,
     io::Read,
     path::PathBuf,
@@ -25,6 +25,35 @@ pub enum Store {
     Http { base: String, agent: ureq::Agent },
 }
 
+/// The most a metadata file (`manifest.json`, `history.json`, an archived
+/// manifest, a signature, `SHA256SUMS`, `audit.json`) may be. A host that
+/// sends more (an endless body, a gzip bomb) is refused.
+pub const DOC_LIMIT: u64 = 64 << 20;
+/// Same-origin redirects followed at most (a site at `…/repo` answers with
+/// `…/repo/`); a redirect to another origin is never followed.
+const MAX_REDIRECTS: u32 = 5;
+
+/// How long a host may take to connect, to answer, or between two reads of
+/// a body before it is given up: 30 s, or `VOUCH_HTTP_TIMEOUT` seconds.
+pub fn http_timeout() -> Duration {
+    std::env::var("VOUCH_HTTP_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .map_or(Duration::from_secs(30), Duration::from_secs)
+}
+
+/// `scheme://host:port` of an http(s) URL.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    Some(format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    ))
+}
+
 impl Store {
     /// `--previous DIR|URL` (or the output folder).
     pub fn open(spec: &str) -> Result<Self> {
@@ -36,9 +65,13 @@ impl Store {
             if !base.ends_with('/') {
                 base.push('/');
             }
+            let t = http_timeout();
             let agent = ureq::Agent::config_builder()
                 .http_status_as_error(false)
-                .timeout_connect(Some(Duration::from_secs(15)))
+                .max_redirects(0)
+                .timeout_connect(Some(t))
+                .timeout_recv_response(Some(t))
+                .timeout_per_read(Some(t))
                 .user_agent(concat!("vouch/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .into();
@@ -55,23 +88,35 @@ impl Store {
         }
     }
 
-    /// The bytes at site-relative `rel`, `None` when absent.
+    /// The bytes at site-relative `rel`, `None` when absent. At most
+    /// [`DOC_LIMIT`] bytes: this is for metadata, not objects.
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>> {
         let mut out = Vec::new();
-        match self.reader(rel)? {
+        match self.reader(rel, DOC_LIMIT)? {
             Some(mut r) => {
                 r.read_to_end(&mut out)
                     .with_context(|| format!("cannot read {rel} from {}", self.describe()))?;
+                if out.len() as u64 > DOC_LIMIT {
+                    bail!(
+                        "{}{rel} is larger than {} MiB; refusing to read more",
+                        self.describe(),
+                        DOC_LIMIT >> 20
+                    );
+                }
                 Ok(Some(out))
             }
             None => Ok(None),
         }
     }
 
-    pub fn reader(&self, rel: &str) -> Result<Option<Box<dyn Read + '_>>> {
+    /// A reader over the bytes at `rel`, `None` when absent, that yields at
+    /// most `limit` + 1 bytes (so that a body longer than expected shows, but
+    /// never costs more than one byte too many).
+    pub fn reader(&self, rel: &str, limit: u64) -> Result<Option<Box<dyn Read + '_>>> {
         if !vouch_core::url::is_site_relative(rel) {
             bail!("refusing to read {rel:?}: not inside the site");
         }
+        let cap = limit.saturating_add(1);
         match self {
             Self::Dir(root) => {
                 let mut path = root.clone();
@@ -95,33 +140,61 @@ impl Store {
                 }
                 let f =
                     File::open(&real).with_context(|| format!("cannot read {}", real.display()))?;
-                Ok(Some(Box::new(f)))
+                Ok(Some(Box::new(f.take(cap))))
             }
             Self::Http { base, agent } => {
-                let url = format!("{base}{rel}");
-                let resp = agent
-                    .get(&url)
-                    .call()
-                    .with_context(|| format!("cannot fetch {url}"))?;
-                match resp.status().as_u16() {
-                    200 => Ok(Some(Box::new(
-                        resp.into_body().into_with_config().limit(u64::MAX).reader(),
-                    ))),
-                    404 => Ok(None),
-                    s => bail!("{url} answered HTTP {s}"),
+                let first = format!("{base}{rel}");
+                let mut url = first.clone();
+                for _ in 0..=MAX_REDIRECTS {
+                    let resp = agent
+                        .get(&url)
+                        .call()
+                        .with_context(|| format!("cannot fetch {url}"))?;
+                    let status = resp.status().as_u16();
+                    if (300..400).contains(&status) {
+                        let location = resp
+                            .headers()
+                            .get("location")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_owned();
+                        let next = resolve_location(&url, &location);
+                        match next {
+                            Some(n) if origin(&n) == origin(&url) => {
+                                url = n;
+                                continue;
+                            }
+                            _ => bail!(
+                                "the host redirected {url} to {location:?}, another origin; \
+                                 not followed (a site is checked where it was asked for)"
+                            ),
+                        }
+                    }
+                    return match status {
+                        200 => Ok(Some(Box::new(
+                            resp.into_body()
+                                .into_with_config()
+                                .limit(cap)
+                                .reader()
+                                .take(cap),
+                        ))),
+                        404 => Ok(None),
+                        s => bail!("{url} answered HTTP {s}"),
+                    };
                 }
+                bail!("{first}: more than {MAX_REDIRECTS} redirects; not followed")
             }
         }
     }
 
     /// Copies object `sha256` into `staging`, checking its bytes hash to its
     /// name: a damaged previous site must not leak into the new one.
-    fn carry_object(&self, sha256: &str, staging: &Staging) -> Result<()> {
+    fn carry_object(&self, sha256: &str, size: u64, staging: &Staging) -> Result<()> {
         let rel = crate::model::object_url(sha256);
         if staging.objects_dir().join(sha256).exists() {
             return Ok(());
         }
-        let Some(mut src) = self.reader(&rel)? else {
+        let Some(mut src) = self.reader(&rel, size)? else {
             bail!(
                 "the previous site at {} lacks {rel}, which a retained snapshot needs",
                 self.describe()
@@ -134,6 +207,22 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// A `Location` header resolved against the URL that sent it.
+fn resolve_location(from: &str, location: &str) -> Option<String> {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return Some(location.to_owned());
+    }
+    if location.contains("://") || location.is_empty() {
+        return None; // file://, ftp://, …: never followed
+    }
+    let origin = origin(from)?;
+    if let Some(abs) = location.strip_prefix('/') {
+        return Some(format!("{origin}/{abs}"));
+    }
+    let dir = &from[..from.rfind('/').map_or(from.len(), |i| i + 1)];
+    Some(format!("{dir}{location}"))
 }
 
 /// The snapshot a build follows.
@@ -277,7 +366,7 @@ impl Previous {
     /// their objects forward. Returns the archived files written.
     pub fn carry(&self, history: &History, staging: &Staging) -> Result<Vec<(String, Vec<u8>)>> {
         let mut files = Vec::new();
-        let mut objects = BTreeSet::new();
+        let mut objects = BTreeMap::new();
         for s in &history.snapshots {
             let (bytes, sig) = if s.id == self.id {
                 (self.bytes.clone(), self.signature.clone())
@@ -288,7 +377,7 @@ impl Previous {
                     .with_context(|| format!("snapshot {} was not loaded", s.id))?
             };
             let m = Manifest::parse(&bytes)?;
-            objects.extend(m.artifacts.iter().map(|a| a.sha256.clone()));
+            objects.extend(m.artifacts.iter().map(|a| (a.sha256.clone(), a.size)));
             // The snapshot's audit trail, for the viewer's status diff:
             // carried only if it still matches what its manifest recorded.
             if let Some(g) = m.generated.iter().find(|g| g.path == "audit.json") {
@@ -308,8 +397,8 @@ impl Previous {
                 files.push((s.signature(), sig));
             }
         }
-        for sha in &objects {
-            self.store.carry_object(sha, staging)?;
+        for (sha, size) in &objects {
+            self.store.carry_object(sha, *size, staging)?;
         }
         Ok(files)
     }

@@ -39,8 +39,10 @@ fn hash_reader(mut r: impl Read) -> std::io::Result<(String, u64)> {
 }
 
 /// Streams `url` through SHA-256; `Err` means missing.
-fn hash(store: &Store, url: &str) -> std::result::Result<(String, u64), String> {
-    match store.reader(url) {
+/// Hashes the bytes at `url`, reading at most one byte more than `size`
+/// (a host that sends an endless body is cut off there).
+fn hash(store: &Store, url: &str, size: u64) -> std::result::Result<(String, u64), String> {
+    match store.reader(url, size) {
         Ok(Some(r)) => hash_reader(r).map_err(|e| e.to_string()),
         Ok(None) => Err("not found".into()),
         Err(e) => Err(format!("{e:#}")),
@@ -65,7 +67,7 @@ struct Check<'m> {
     path: &'m str,
     url: String,
     sha256: &'m str,
-    size: Option<u64>,
+    size: u64,
 }
 
 /// The trusted key from `--pubkey`: a file's contents, or the key itself.
@@ -142,6 +144,7 @@ pub fn run(args: &Options) -> Result<bool> {
         None => None,
     };
     let mut retained = BTreeSet::new();
+    let mut retained_sizes: BTreeMap<String, u64> = BTreeMap::new();
     match &history {
         Some(h) => {
             let mut read_err = None;
@@ -149,7 +152,10 @@ pub fn run(args: &Options) -> Result<bool> {
             let chain = check_chain(&id, &manifest, h, &mut |rel| match store.read(rel) {
                 Ok(b) => {
                     if let Some(m) = b.as_deref().and_then(|b| Manifest::parse(b).ok()) {
-                        retained.extend(m.artifacts.into_iter().map(|a| a.sha256));
+                        for a in m.artifacts {
+                            retained_sizes.insert(a.sha256.clone(), a.size);
+                            retained.insert(a.sha256);
+                        }
                     }
                     if let Some(b) = &b {
                         archived.insert(rel.to_owned(), b.clone());
@@ -267,7 +273,7 @@ pub fn run(args: &Options) -> Result<bool> {
             path: &a.path,
             url: a.url.clone(),
             sha256: &a.sha256,
-            size: Some(a.size),
+            size: a.size,
         })
         .collect();
     checks.extend(manifest.generated.iter().map(|g| Check {
@@ -275,7 +281,7 @@ pub fn run(args: &Options) -> Result<bool> {
         path: &g.path,
         url: g.path.clone(),
         sha256: &g.sha256,
-        size: Some(g.size),
+        size: g.size,
     }));
     checks.extend(
         retained
@@ -286,14 +292,14 @@ pub fn run(args: &Options) -> Result<bool> {
                 path: s,
                 url: crate::model::object_url(s),
                 sha256: s,
-                size: None,
+                size: retained_sizes.get(s.as_str()).copied().unwrap_or(0),
             }),
     );
     let results: Vec<(Verdict, String)> = checks
         .par_iter()
-        .map(|c| match hash(&store, &c.url) {
+        .map(|c| match hash(&store, &c.url, c.size) {
             Ok((sha, size)) => {
-                let v = Verdict::judge(c.sha256, c.size.unwrap_or(size), &sha, size);
+                let v = Verdict::judge(c.sha256, c.size, &sha, size);
                 (
                     v,
                     format!("expected sha256 {}, got {sha} ({size} bytes)", c.sha256),

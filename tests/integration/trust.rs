@@ -372,3 +372,184 @@ fn sha256sums_with_a_line_removed_is_caught() {
     );
     assert!(out.contains("signature SHA256SUMS.minisig"), "{out}");
 }
+
+/// A host that misbehaves on purpose, on 127.0.0.1: each request is
+/// answered by `respond(path, stream)`.
+struct HostileHost {
+    url: String,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+fn hostile_host(
+    respond: impl Fn(&str, &mut std::net::TcpStream) + Send + Sync + 'static,
+) -> HostileHost {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    let respond = std::sync::Arc::new(respond);
+    let thread = std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let respond = respond.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut request = String::new();
+                if reader.read_line(&mut request).is_err() {
+                    return;
+                }
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                respond(&path, &mut stream);
+            });
+        }
+    });
+    HostileHost {
+        url,
+        _thread: thread,
+    }
+}
+
+fn headers(stream: &mut std::net::TcpStream, status: &str, extra: &str) {
+    use std::io::Write;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nConnection: close\r\n{extra}\r\n"
+    );
+}
+
+/// `vouch verify URL` under a 2 GB address-space limit (a host that made it
+/// grow past that would crash it), with a 2 s idle timeout; returns the
+/// exit code, stdout and stderr, and how long it took.
+fn verify_hostile(url: &str) -> (Option<i32>, String, String, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!("ulimit -v 2000000; exec \"$0\" verify {url}",))
+        .arg(env!("CARGO_BIN_EXE_vouch"))
+        .env("VOUCH_HTTP_TIMEOUT", "2")
+        .output()
+        .expect("verify");
+    (
+        out.status.code(),
+        stdout_of(&out),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        started.elapsed(),
+    )
+}
+
+/// An endless body, a gzip bomb, a stall, a cross-origin redirect, a
+/// redirect to `file://`: each is given up quickly, in bounded memory, with
+/// the host named and exit 2.
+#[cfg(unix)]
+#[test]
+fn hostile_hosts_cannot_exhaust_memory_or_time() {
+    use std::io::Write;
+    let endless = hostile_host(|_, s| {
+        headers(s, "200 OK", "Content-Type: application/json\r\n");
+        let chunk = vec![b' '; 1 << 16];
+        let _ = s.write_all(b"{\"schema_version\": 1, \"pad\": \"");
+        while s.write_all(&chunk).is_ok() {}
+    });
+    let bomb = {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let zeros = vec![b' '; 1 << 20];
+        for _ in 0..600 {
+            gz.write_all(&zeros).expect("gzip");
+        }
+        std::sync::Arc::new(gz.finish().expect("gzip"))
+    };
+    let bomber = hostile_host(move |_, s| {
+        headers(
+            s,
+            "200 OK",
+            &format!(
+                "Content-Encoding: gzip\r\nContent-Length: {}\r\n",
+                bomb.len()
+            ),
+        );
+        let _ = s.write_all(&bomb);
+    });
+    let staller = hostile_host(|_, s| {
+        headers(s, "200 OK", "Content-Type: application/json\r\n");
+        let _ = s.write_all(b"{\"schema_");
+        std::thread::sleep(std::time::Duration::from_secs(120));
+    });
+    let elsewhere = hostile_host(|_, s| headers(s, "200 OK", "Content-Length: 2\r\n"));
+    let target = elsewhere.url.clone();
+    let redirector = hostile_host(move |path, s| {
+        let to = if path.contains("manifest") {
+            format!("{target}manifest.json")
+        } else {
+            "file:///etc/passwd".to_owned()
+        };
+        headers(
+            s,
+            "302 Found",
+            &format!("Location: {to}\r\nContent-Length: 0\r\n"),
+        );
+    });
+    let to_file = hostile_host(|_, s| {
+        headers(
+            s,
+            "302 Found",
+            "Location: file:///etc/passwd\r\nContent-Length: 0\r\n",
+        );
+    });
+    for (what, host) in [
+        ("endless body", &endless),
+        ("gzip bomb", &bomber),
+        ("stall", &staller),
+        ("cross-origin redirect", &redirector),
+        ("redirect to file://", &to_file),
+    ] {
+        let (code, stdout, stderr, took) = verify_hostile(&host.url);
+        assert_eq!(code, Some(2), "{what}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(&host.url),
+            "{what}: the host is not named: {stderr}"
+        );
+        assert!(took.as_secs() < 30, "{what}: took {took:?}");
+        if what.contains("redirect") {
+            assert!(stderr.contains("not followed"), "{what}: {stderr}");
+        }
+    }
+}
+
+/// Object bodies were not capped at their declared size: verify hashed
+/// forever. Now a body longer than declared is cut off and reported.
+#[cfg(unix)]
+#[test]
+fn object_longer_than_declared_is_cut_off() {
+    use std::io::Write;
+    let b = build(&fixture("basic"));
+    let site = b.site.clone();
+    let m = manifest(&site);
+    let victim = artifacts(&m)[0]["url"].as_str().expect("url").to_owned();
+    let victim_path = format!("/{victim}");
+    let host = hostile_host(move |path, s| {
+        let file = site.join(path.trim_start_matches('/'));
+        match std::fs::read(&file) {
+            Ok(bytes) if path == victim_path => {
+                headers(s, "200 OK", "");
+                let _ = s.write_all(&bytes);
+                let chunk = vec![0u8; 1 << 16];
+                while s.write_all(&chunk).is_ok() {}
+            }
+            Ok(bytes) => {
+                headers(s, "200 OK", &format!("Content-Length: {}\r\n", bytes.len()));
+                let _ = s.write_all(&bytes);
+            }
+            Err(_) => headers(s, "404 Not Found", "Content-Length: 0\r\n"),
+        }
+    });
+    let (code, stdout, stderr, took) = verify_hostile(&host.url);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("mismatch") && stdout.contains(&victim),
+        "{stdout}"
+    );
+    assert!(took.as_secs() < 30, "took {took:?}");
+}
