@@ -92,6 +92,7 @@ mod tests {
             },
             built_at: "2026-01-01T00:00:00Z".into(),
             previous: None,
+            expires_at: None,
             source: None,
             artifacts: files
                 .iter()

@@ -257,6 +257,7 @@ mod tests {
             },
             built_at: format!("2026-01-0{n}T00:00:00Z"),
             previous,
+            expires_at: None,
             source: None,
             artifacts: vec![],
             generated: vec![],

@@ -12,7 +12,9 @@ pub mod hash;
 pub mod history;
 pub mod kind;
 pub mod manifest;
+pub mod monitor;
 pub mod signature;
+pub mod time;
 pub mod url;
 pub mod verdict;
 

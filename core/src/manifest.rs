@@ -22,6 +22,11 @@ pub struct Manifest {
     /// The id (SHA-256 of `manifest.json`) of the snapshot this one follows.
     #[serde(default)]
     pub previous: Option<String>,
+    /// RFC 3339 UTC time after which readers treat this snapshot as
+    /// `expired` (`build --sign --expires-in DAYS`). Signed with the rest
+    /// of the manifest, so a host cannot serve an old snapshot for ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
     /// The commit and CI run that built this snapshot, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<crate::history::Source>,
@@ -92,6 +97,15 @@ impl Manifest {
             return Err(ManifestError::Schema {
                 found: self.schema_version,
             });
+        }
+        if self
+            .expires_at
+            .as_deref()
+            .is_some_and(|e| crate::time::parse_rfc3339(e).is_none())
+        {
+            return Err(ManifestError::Json(
+                "expires_at is not an RFC 3339 UTC time".into(),
+            ));
         }
         if self.previous.as_deref().is_some_and(|p| !is_sha256_hex(p)) {
             return Err(ManifestError::Json("previous is not a snapshot id".into()));
@@ -176,6 +190,7 @@ mod tests {
                 version: "0.1.0".into(),
             },
             built_at: "2026-01-04T12:00:00Z".into(),
+            expires_at: None,
             previous: None,
             source: None,
             artifacts: vec![Artifact {

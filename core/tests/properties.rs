@@ -66,6 +66,7 @@ proptest! {
             generator: Generator { name: "vouch".into(), version: "0".into() },
             built_at: "2026-01-01T00:00:00Z".into(),
             previous: None,
+            expires_at: None,
             source: None,
             artifacts,
             generated: vec![],

@@ -35,6 +35,8 @@ pub struct Options {
     pub previous: Option<String>,
     pub retain: usize,
     pub max_age: Option<u32>,
+    /// `--expires-in DAYS`: the snapshot expires this long after its build.
+    pub expires_in: Option<u32>,
     /// Keys (files or `RW…` keys) whose signature on the previous snapshot
     /// is accepted besides the signing key's own; `unsigned` accepts an
     /// unsigned previous snapshot.
@@ -56,6 +58,8 @@ pub struct Plan {
     pub strict: bool,
     pub show_progress: bool,
     pub rules: Rules,
+    /// The manifest's `expires_at`.
+    pub expires_at: Option<String>,
 }
 
 pub struct Outcome {
@@ -101,13 +105,31 @@ pub fn run(args: &Options) -> Result<bool> {
         }
     };
     let signer = sign::signing_key(args.sign.as_deref())?;
+    if args.expires_in.is_some() && signer.is_none() {
+        bail!(
+            "--expires-in needs --sign: an expiry only means something under a signature \
+             (anyone who can write to the host could edit it otherwise)"
+        );
+    }
     if let (Some(signer), Some(previous)) = (&signer, &previous) {
         sign::check_previous(previous, signer, &args.trust_previous_keys)?;
     }
+    let built_at = build_time()?;
+    let expires_at = match args.expires_in {
+        Some(days) => {
+            let t = vouch_core::time::parse_rfc3339(&built_at)
+                .context("internal error: the build time is not RFC 3339")?;
+            Some(vouch_core::time::format_rfc3339(
+                t + i64::from(days) * 86_400,
+            ))
+        }
+        None => None,
+    };
     let plan = Plan {
         input: args.input.clone(),
         out,
-        built_at: build_time()?,
+        built_at,
+        expires_at,
         source: snapshot::source_from_env(),
         previous,
         retain: args.retain,
@@ -240,6 +262,7 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         signer: plan.signer.as_ref(),
         public_key,
         source: plan.source.clone(),
+        expires_at: plan.expires_at.clone(),
     };
     let written = write::write_site(&staging, &site, &assets, &publish)?;
     let problems: Vec<Problem> = site

@@ -105,6 +105,11 @@ pub struct BuildArgs {
     /// build time, as `vouch check --max-age` does.
     #[arg(long, value_name = "DAYS")]
     pub max_age: Option<u32>,
+    /// With --sign: the snapshot expires DAYS days after its build time;
+    /// verify and the viewer then report it as expired. Re-publish (a
+    /// scheduled build) before then to keep a quiet site fresh.
+    #[arg(long, value_name = "DAYS")]
+    pub expires_in: Option<u32>,
     /// With --sign: also accept a previous snapshot signed by this key (a
     /// .pub file or the RW… key), after a key rotation. `unsigned` accepts
     /// an unsigned previous snapshot (the first signed build of a history).
@@ -140,6 +145,11 @@ pub struct VerifyArgs {
     /// published commit) and compare snapshot ids.
     #[arg(long, value_name = "INPUT")]
     pub rebuild: Option<PathBuf>,
+    /// Remember the newest snapshot verified for this site (and key) in
+    /// FILE, and fail (exit 1) if a later run finds an older one, or a
+    /// history that dropped it: a rolled-back or frozen host.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -171,6 +181,7 @@ pub fn main() -> ExitCode {
             retain: a.retain,
             max_age: a.max_age,
             trust_previous_keys: a.trust_previous_key,
+            expires_in: a.expires_in,
             verbosity,
         })
         .map(pass_fail),
@@ -178,6 +189,7 @@ pub fn main() -> ExitCode {
             site: a.site,
             pubkey: a.pubkey,
             rebuild: a.rebuild,
+            state: a.state,
             quiet: cli.quiet,
         })
         .map(pass_fail),

@@ -84,6 +84,9 @@ pub struct Options {
     pub pubkey: Option<String>,
     /// An evidence folder to rebuild from and compare.
     pub rebuild: Option<std::path::PathBuf>,
+    /// The monitor's state file (`--state`): the newest snapshot verified
+    /// per site and key.
+    pub state: Option<std::path::PathBuf>,
     pub quiet: bool,
 }
 
@@ -130,6 +133,20 @@ pub fn run(args: &Options) -> Result<bool> {
             signature::signature_key_id(s).unwrap_or_else(|_| "unreadable".into())
         )),
         (None, None) => notes.push("signature none (unsigned site)".into()),
+    }
+
+    // Freshness: a snapshot signed with an expiry is not vouched for after it.
+    if let Some(e) = &manifest.expires_at {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        match vouch_core::time::parse_rfc3339(e) {
+            Some(t) if t <= now => problems.push(format!(
+                "expired   this snapshot expired at {e} (built {}); the host may be serving an old snapshot, or the site was not re-published in time",
+                manifest.built_at
+            )),
+            _ => notes.push(format!("expires   {e}")),
+        }
     }
 
     // 2. The snapshot chain.
@@ -338,6 +355,29 @@ pub fn run(args: &Options) -> Result<bool> {
         }
     }
 
+    // The monitor: never accept an older head than one verified before.
+    if let Some(path) = &args.state {
+        let key_id = key
+            .as_deref()
+            .and_then(|k| signature::public_key_id(k).ok())
+            .unwrap_or_else(|| "unpinned".into());
+        let site_key = format!("{} {key_id}", store.describe());
+        let mut state = MonitorState::load(path)?;
+        let seen = state.sites.get(&site_key);
+        if let Some(r) = vouch_core::monitor::judge(seen, &id, &manifest.built_at, history.as_ref())
+        {
+            problems.push(format!("rollback  {r}"));
+        }
+        let current = vouch_core::monitor::Seen {
+            id: id.clone(),
+            built_at: manifest.built_at.clone(),
+        };
+        if problems.is_empty() && vouch_core::monitor::is_newer(seen, &current) {
+            state.sites.insert(site_key, current);
+            state.save(path)?;
+        }
+    }
+
     for p in &problems {
         say(p);
     }
@@ -414,6 +454,7 @@ fn rebuild(
         public_key,
         strict: false,
         show_progress: false,
+        expires_at: manifest.expires_at.clone(),
         rules: vouch_audit::Rules { max_age },
     };
     let outcome = build::execute(plan);
@@ -462,4 +503,53 @@ fn tempdir_beside() -> Result<std::path::PathBuf> {
 /// untrusted: control characters never reach the terminal raw.
 fn say(line: &str) {
     println!("{}", crate::term::safe_lines(line));
+}
+
+/// `verify --state FILE`: the newest snapshot verified, per site and key.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct MonitorState {
+    vouch_monitor: u32,
+    sites: BTreeMap<String, vouch_core::monitor::Seen>,
+}
+
+impl MonitorState {
+    /// A missing file is an empty state; a file that is not one is refused,
+    /// never overwritten.
+    fn load(path: &Path) -> Result<Self> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let s: Self = serde_json::from_slice(&bytes).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{} is not a vouch monitor state file ({e}); refusing to overwrite it",
+                        path.display()
+                    )
+                })?;
+                if s.vouch_monitor != 1 {
+                    bail!(
+                        "{} is a monitor state file of another version",
+                        path.display()
+                    );
+                }
+                Ok(s)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self {
+                vouch_monitor: 1,
+                sites: BTreeMap::new(),
+            }),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Written beside, then renamed over: never half a file.
+    fn save(&self, path: &Path) -> Result<()> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.vouch-tmp"));
+        let mut text = serde_json::to_string_pretty(self).context("encoding the state")?;
+        text.push('\n');
+        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    }
 }

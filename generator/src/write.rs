@@ -30,6 +30,8 @@ pub struct Publish<'a> {
     /// a signed site without its key, the key that site published.
     pub public_key: Option<String>,
     pub source: Option<Source>,
+    /// `expires_at` for the manifest (`--expires-in`).
+    pub expires_at: Option<String>,
 }
 
 pub struct Written {
@@ -132,6 +134,7 @@ pub fn write_site(
         },
         built_at: site.built_at.clone(),
         previous: previous_id,
+        expires_at: publish.expires_at.clone(),
         source: publish.source.clone(),
         artifacts,
         generated,
@@ -142,7 +145,10 @@ pub fn write_site(
     let manifest_bytes = manifest.to_json_pretty().into_bytes();
     let snapshot_id = snapshot_id(&manifest_bytes);
     let manifest_file = staging.write("manifest.json", &manifest_bytes)?;
-    let comment = vouch_core::signature::trusted_comment(&snapshot_id, &site.built_at);
+    let mut comment = vouch_core::signature::trusted_comment(&snapshot_id, &site.built_at);
+    if let Some(e) = &manifest.expires_at {
+        comment.push_str(&format!("\texpires:{e}"));
+    }
     if let Some(signer) = publish.signer {
         staging.write(
             "manifest.json.minisig",

@@ -553,3 +553,144 @@ fn object_longer_than_declared_is_cut_off() {
     );
     assert!(took.as_secs() < 30, "took {took:?}");
 }
+
+/// A host that keeps serving an old, validly signed snapshot passed. Now a
+/// snapshot can carry a signed expiry, and verify reports it `expired`.
+#[test]
+fn expired_snapshot_is_reported() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let keys = keygen(&tmp.path().join("keys"));
+    let key = keys.join("vouch.key").to_string_lossy().into_owned();
+    let pubkey = keys.join("vouch.pub").to_string_lossy().into_owned();
+    // Built 2026-01-01 (SOURCE_DATE_EPOCH), valid for 7 days: long expired.
+    let old = tmp.path().join("old");
+    build_snapshot(
+        &fixture("basic"),
+        &old,
+        0,
+        &["--sign", &key, "--expires-in", "7"],
+    );
+    assert_eq!(manifest(&old)["expires_at"], "2026-01-08T00:00:00Z");
+    let sig = std::fs::read_to_string(old.join("manifest.json.minisig")).expect("sig");
+    assert!(sig.contains("\texpires:2026-01-08T00:00:00Z"), "{sig}");
+    let v = vouch()
+        .arg("verify")
+        .arg(&old)
+        .args(["--pubkey", &pubkey])
+        .output()
+        .expect("verify");
+    assert_eq!(v.status.code(), Some(1));
+    assert!(stdout_of(&v).contains("expired   this snapshot expired at 2026-01-08T00:00:00Z"));
+    // Built now, valid for 30 days: fine.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let fresh = tmp.path().join("fresh");
+    let out = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .env("SOURCE_DATE_EPOCH", now.to_string())
+        .arg("build")
+        .arg(fixture("basic"))
+        .arg("--out")
+        .arg(&fresh)
+        .args(["--sign", &key, "--expires-in", "30"])
+        .output()
+        .expect("build");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = vouch()
+        .arg("verify")
+        .arg(&fresh)
+        .args(["--pubkey", &pubkey])
+        .output()
+        .expect("verify");
+    assert_eq!(v.status.code(), Some(0), "{}", stdout_of(&v));
+    assert!(stdout_of(&v).contains("expires   "));
+    // An expiry means nothing unsigned.
+    let out = vouch()
+        .arg("build")
+        .arg(fixture("basic"))
+        .arg("--out")
+        .arg(tmp.path().join("unsigned"))
+        .args(["--expires-in", "7"])
+        .output()
+        .expect("build");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A host serving an older snapshot after a newer one was seen, or a
+/// history cut short, passed `vouch verify`. `--state` remembers the newest
+/// snapshot verified and catches both.
+#[test]
+fn rollback_and_cut_history_are_caught_by_the_monitor() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    copy_dir(&fixture("basic"), &input);
+    let site = tmp.path().join("site");
+    let older = tmp.path().join("older-copy");
+    let state = tmp.path().join("monitor.json");
+    let verify = || {
+        vouch()
+            .arg("verify")
+            .arg(&site)
+            .arg("--state")
+            .arg(&state)
+            .output()
+            .expect("verify")
+    };
+    std::fs::write(input.join("logs/ci.log"), "run 0\n").expect("write");
+    build_snapshot(&input, &site, 0, &[]);
+    copy_dir(&site, &older);
+    std::fs::write(input.join("logs/ci.log"), "run 1\n").expect("write");
+    build_snapshot(&input, &site, 1, &[]);
+    let v = verify();
+    assert_eq!(v.status.code(), Some(0), "{}", stdout_of(&v));
+    let recorded = std::fs::read_to_string(&state).expect("state");
+    assert!(
+        recorded.contains(&sha256sum(&site.join("manifest.json"))),
+        "{recorded}"
+    );
+
+    // The host rolls back to the older snapshot.
+    let newer = tmp.path().join("newer-copy");
+    std::fs::rename(&site, &newer).expect("mv");
+    std::fs::rename(&older, &site).expect("mv");
+    let v = verify();
+    assert_eq!(v.status.code(), Some(1), "{}", stdout_of(&v));
+    assert!(
+        stdout_of(&v).contains("rollback  the site serves snapshot"),
+        "{}",
+        stdout_of(&v)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&state).expect("state"),
+        recorded,
+        "not updated"
+    );
+
+    // Back to the newer one: fine again. Then a new history that dropped it.
+    std::fs::remove_dir_all(&site).expect("rm");
+    std::fs::rename(&newer, &site).expect("mv");
+    assert_eq!(verify().status.code(), Some(0));
+    std::fs::write(input.join("logs/ci.log"), "run 2\n").expect("write");
+    build_snapshot(&input, &site, 2, &["--previous", "none"]);
+    let v = verify();
+    assert_eq!(v.status.code(), Some(1), "{}", stdout_of(&v));
+    assert!(
+        stdout_of(&v).contains("no longer holds snapshot"),
+        "{}",
+        stdout_of(&v)
+    );
+
+    // A file that is not a state file is never overwritten.
+    std::fs::write(&state, "my notes\n").expect("write");
+    let v = verify();
+    assert_eq!(v.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(&state).expect("state"),
+        "my notes\n"
+    );
+}
