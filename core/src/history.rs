@@ -168,6 +168,57 @@ pub enum ChainProblem {
     Cut { after: String, found: String },
     #[error("history.json says snapshot {id} {what}, but its manifest disagrees")]
     Misdescribed { id: String, what: &'static str },
+    #[error(
+        "history.json holds {held} earlier snapshots of the {keeps} it keeps, but its oldest names a previous snapshot {previous}: snapshots were dropped"
+    )]
+    Dropped {
+        held: usize,
+        keeps: usize,
+        previous: String,
+    },
+    #[error("history.json does not hash to what manifest.json records for it ({actual})")]
+    HistoryRewritten { actual: String },
+}
+
+/// Checks the chain as a reader finds it: `history.json`'s bytes (when the
+/// site has one) must hash to what the manifest records for them, then
+/// [`check_chain`]. The one check `vouch verify` and the viewer share.
+pub fn check_site_history(
+    current_id: &str,
+    current: &Manifest,
+    history_bytes: Option<&[u8]>,
+    archived: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+) -> (Option<History>, Vec<ChainProblem>) {
+    let Some(bytes) = history_bytes else {
+        let problems = match &current.previous {
+            Some(_) => vec![ChainProblem::Missing {
+                id: "history.json".into(),
+                manifest: "history.json".into(),
+            }],
+            None => vec![],
+        };
+        return (None, problems);
+    };
+    let mut problems = Vec::new();
+    if let Some(g) = current.generated.iter().find(|g| g.path == "history.json") {
+        let actual = crate::sha256_hex(bytes);
+        if actual != g.sha256 {
+            problems.push(ChainProblem::HistoryRewritten { actual });
+        }
+    }
+    match History::parse(bytes) {
+        Ok(h) => {
+            problems.extend(check_chain(current_id, current, &h, archived));
+            (Some(h), problems)
+        }
+        Err(e) => {
+            problems.push(ChainProblem::Unreadable {
+                id: "history.json".into(),
+                reason: e.to_string(),
+            });
+            (None, problems)
+        }
+    }
 }
 
 /// Checks the chain from the current manifest through every snapshot in
@@ -226,6 +277,12 @@ pub fn check_chain(
                         what: "was built at this time",
                     });
                 }
+                if m.source.clone().unwrap_or_default() != s.source {
+                    problems.push(ChainProblem::Misdescribed {
+                        id: s.id.clone(),
+                        what: "came from this commit and CI run",
+                    });
+                }
                 expected = m.previous;
             }
             Err(e) => {
@@ -237,6 +294,18 @@ pub fn check_chain(
             }
         }
         after = s.id.clone();
+    }
+    // Retention keeps `retain - 1` earlier snapshots; fewer, while the
+    // oldest still names one before it, means some were dropped.
+    if let Some(previous) = expected
+        && history.snapshots.len() + 1 < history.retain
+        && problems.is_empty()
+    {
+        problems.push(ChainProblem::Dropped {
+            held: history.snapshots.len(),
+            keeps: history.retain.saturating_sub(1),
+            previous,
+        });
     }
     problems
 }
@@ -299,11 +368,27 @@ mod tests {
         assert_eq!(History::parse(h.to_json_pretty().as_bytes()), Ok(h.clone()));
         let problems = check_chain(cur_id, &current, &h, &mut |u| files.get(u).cloned());
         assert_eq!(problems, vec![]);
-        // Retention dropped the oldest: still fine.
+        // Retention (4 kept, the current one included) dropped the oldest:
+        // still fine.
+        let mut retained = history_of(&snaps[1..4]);
+        retained.retain = 4;
+        let problems = check_chain(cur_id, &current, &retained, &mut |u| files.get(u).cloned());
+        assert_eq!(problems, vec![]);
+        // The same history where 20 are kept: the oldest was dropped.
         let problems = check_chain(cur_id, &current, &history_of(&snaps[1..4]), &mut |u| {
             files.get(u).cloned()
         });
-        assert_eq!(problems, vec![]);
+        assert!(
+            matches!(
+                problems.as_slice(),
+                [ChainProblem::Dropped {
+                    held: 3,
+                    keeps: 19,
+                    ..
+                }]
+            ),
+            "{problems:?}"
+        );
     }
 
     #[test]

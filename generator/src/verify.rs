@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use vouch_core::{
     Manifest, Sha256Hasher, Summary, Verdict,
-    history::{History, check_chain, snapshot_id},
+    history::{History, check_site_history, snapshot_id},
     signature,
 };
 
@@ -149,45 +149,41 @@ pub fn run(args: &Options) -> Result<bool> {
         }
     }
 
-    // 2. The snapshot chain.
-    let history = match store.read("history.json")? {
-        Some(h) => match History::parse(&h) {
-            Ok(h) => Some(h),
+    // 2. The snapshot chain (the check the viewer runs too).
+    let history_bytes = store.read("history.json")?;
+    let mut retained = BTreeSet::new();
+    let mut retained_sizes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut read_err = None;
+    let mut archived: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let (history, chain) = check_site_history(
+        &id,
+        &manifest,
+        history_bytes.as_deref(),
+        &mut |rel| match store.read(rel) {
+            Ok(b) => {
+                if let Some(m) = b.as_deref().and_then(|b| Manifest::parse(b).ok()) {
+                    for a in m.artifacts {
+                        retained_sizes.insert(a.sha256.clone(), a.size);
+                        retained.insert(a.sha256);
+                    }
+                }
+                if let Some(b) = &b {
+                    archived.insert(rel.to_owned(), b.clone());
+                }
+                b
+            }
             Err(e) => {
-                problems.push(format!("chain     {e}"));
+                read_err = Some(e);
                 None
             }
         },
-        None => None,
-    };
-    let mut retained = BTreeSet::new();
-    let mut retained_sizes: BTreeMap<String, u64> = BTreeMap::new();
+    );
+    if let Some(e) = read_err {
+        return Err(e);
+    }
+    problems.extend(chain.iter().map(|p| format!("chain     {p}")));
     match &history {
         Some(h) => {
-            let mut read_err = None;
-            let mut archived: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-            let chain = check_chain(&id, &manifest, h, &mut |rel| match store.read(rel) {
-                Ok(b) => {
-                    if let Some(m) = b.as_deref().and_then(|b| Manifest::parse(b).ok()) {
-                        for a in m.artifacts {
-                            retained_sizes.insert(a.sha256.clone(), a.size);
-                            retained.insert(a.sha256);
-                        }
-                    }
-                    if let Some(b) = &b {
-                        archived.insert(rel.to_owned(), b.clone());
-                    }
-                    b
-                }
-                Err(e) => {
-                    read_err = Some(e);
-                    None
-                }
-            });
-            if let Some(e) = read_err {
-                return Err(e);
-            }
-            problems.extend(chain.iter().map(|p| format!("chain     {p}")));
             // Every retained snapshot's signature, under the trusted key.
             if let Some(k) = &key {
                 let (mut good, mut unsigned) = (0usize, 0usize);
@@ -226,9 +222,6 @@ pub fn run(args: &Options) -> Result<bool> {
                 h.retain
             ));
         }
-        None if manifest.previous.is_some() => problems.push(
-            "chain     manifest.json names a previous snapshot, but history.json is missing".into(),
-        ),
         None => notes.push(format!("snapshot  {id}, no history")),
     }
 

@@ -182,11 +182,27 @@ async fn viewer_verifies_then_flags_exactly_the_tampered_artifact() {
     // 1. Intact: every artifact verified, in the browser.
     c.goto(&server.url).await.expect("open index");
     assert_eq!(final_status(c).await, "verified");
+    // Every file the manifest lists is counted: the artifacts and the
+    // generated files (pages, viewer, audit trail, history).
+    let generated = m["generated"].as_array().expect("generated").len();
     assert_eq!(
         attr(c, "#verification-summary", "data-verified")
             .await
             .as_deref(),
+        Some((n + generated).to_string().as_str())
+    );
+    assert_eq!(
+        attr(c, "#verification-summary", "data-artifacts")
+            .await
+            .as_deref(),
         Some(n.to_string().as_str())
+    );
+    assert_eq!(
+        c.find_all(Locator::Css("[data-generated][data-status=verified]"))
+            .await
+            .expect("generated rows")
+            .len(),
+        generated
     );
     assert_eq!(
         attr(c, "#verification-summary", "data-failed")
@@ -574,6 +590,25 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
         .await
         .expect("type");
     c.find(Locator::Css("#pin-key"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    // Another key is pinned already: replacing it needs a confirmation
+    // that names both keys.
+    let confirm = c
+        .wait()
+        .at_most(TIMEOUT)
+        .for_element(Locator::Css("#pin-confirm"))
+        .await
+        .expect("#pin-confirm");
+    assert_ne!(
+        confirm.attr("data-old-key").await.expect("attr"),
+        confirm.attr("data-new-key").await.expect("attr")
+    );
+    assert_eq!(signature_status(c).await, "valid", "not replaced yet");
+    c.find(Locator::Css("#pin-replace"))
         .await
         .expect("button")
         .click()

@@ -104,21 +104,46 @@ pub fn run(root: String, artifacts: Vec<Artifact>, rows: Vec<RwSignal<RowStatus>
     });
 }
 
-/// Starts verifying `artifacts` and returns one row per artifact, with the
-/// signals the views read.
-pub fn start(
-    root: &str,
-    artifacts: &[Artifact],
-) -> (Vec<(Artifact, RwSignal<RowStatus>)>, Progress) {
+/// Rows of one verification: the artifacts and the generated files (pages,
+/// viewer assets, `audit.json`, `history.json`, archived snapshots) the
+/// manifest lists, each with its live state.
+pub struct Rows {
+    pub artifacts: Vec<(Artifact, RwSignal<RowStatus>)>,
+    pub generated: Vec<(Artifact, RwSignal<RowStatus>)>,
+}
+
+/// A generated file, as the verifier treats it: fetched at its own path.
+pub fn generated_target(g: &vouch_core::manifest::GeneratedFile) -> Artifact {
+    Artifact {
+        path: g.path.clone(),
+        sha256: g.sha256.clone(),
+        size: g.size,
+        url: g.path.clone(),
+        kind: vouch_core::ArtifactKind::Binary,
+        page: String::new(),
+        title: String::new(),
+    }
+}
+
+/// Starts verifying `artifacts` and `generated` (one summary counts both)
+/// and returns their rows, with the signals the views read.
+pub fn start(root: &str, artifacts: &[Artifact], generated: &[Artifact]) -> (Rows, Progress) {
     let progress = Progress::new();
-    let rows: Vec<_> = artifacts
+    let row = |a: &Artifact| (a.clone(), RwSignal::new(RowStatus::Pending));
+    let rows = Rows {
+        artifacts: artifacts.iter().map(row).collect(),
+        generated: generated.iter().map(row).collect(),
+    };
+    let all: Vec<(Artifact, RwSignal<RowStatus>)> = rows
+        .artifacts
         .iter()
-        .map(|a| (a.clone(), RwSignal::new(RowStatus::Pending)))
+        .chain(&rows.generated)
+        .cloned()
         .collect();
     run(
         root.to_owned(),
-        artifacts.to_vec(),
-        rows.iter().map(|(_, s)| *s).collect(),
+        all.iter().map(|(a, _)| a.clone()).collect(),
+        all.iter().map(|(_, s)| *s).collect(),
         progress,
     );
     (rows, progress)

@@ -60,10 +60,10 @@ pub fn ClaimEvidence(root: String, manifest: Manifest, path: String) -> impl Int
                 }
             }
             let artifacts: Vec<Artifact> = cited.iter().map(|(_, a)| a.clone()).collect();
-            let (rows, _progress) = verify::start(&root, &artifacts);
+            let (rows, _progress) = verify::start(&root, &artifacts, &[]);
             let list = cited
                 .into_iter()
-                .zip(rows)
+                .zip(rows.artifacts)
                 .map(|((targets, artifact), (_, status))| Cited {
                     targets,
                     artifact,

@@ -4,11 +4,15 @@ use leptos::prelude::*;
 use vouch_core::{
     audit::{Audit, status_changes},
     diff::diff,
-    history::{ChainProblem, History, check_chain},
+    history::{ChainProblem, History, check_site_history},
+    monitor::{self, Rollback, Seen},
 };
 
-use super::signature::{SigState, judge};
-use crate::api::{self, ManifestDoc};
+use super::signature::{SigState, judge, now};
+use crate::{
+    api::{self, ManifestDoc},
+    trust,
+};
 
 /// One snapshot the viewer loaded: the current one or a retained one.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,13 +33,20 @@ struct Chain {
     snapshots: Vec<Loaded>,
     problems: Vec<ChainProblem>,
     has_history: bool,
+    history: Option<History>,
 }
 
 async fn load(root: String, current: ManifestDoc) -> Chain {
-    let history = match api::fetch_optional(&format!("{root}history.json")).await {
-        Ok(Some(b)) => History::parse(&b).ok(),
-        _ => None,
-    };
+    // history.json is believed only once it hashes to what the (signed)
+    // manifest records, and its chain checks out: the same check as
+    // `vouch verify` (`check_site_history`).
+    let history_bytes = api::fetch_optional(&format!("{root}history.json"))
+        .await
+        .ok()
+        .flatten();
+    let parsed = history_bytes
+        .as_deref()
+        .and_then(|b| History::parse(b).ok());
     let current_sig = api::fetch_text(&format!("{root}manifest.json.minisig"))
         .await
         .ok()
@@ -54,23 +65,8 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
         doc: Some(current.clone()),
         sig: current_sig,
     }];
-    let Some(history) = history else {
-        let problems = if current.manifest.previous.is_some() {
-            vec![ChainProblem::Missing {
-                id: "history.json".into(),
-                manifest: "history.json".into(),
-            }]
-        } else {
-            vec![]
-        };
-        return Chain {
-            snapshots,
-            problems,
-            has_history: false,
-        };
-    };
     let mut bytes: HashMap<String, Vec<u8>> = HashMap::new();
-    for s in &history.snapshots {
+    for s in parsed.iter().flat_map(|h| &h.snapshots) {
         let b = api::fetch_optional(&format!("{root}{}", s.manifest))
             .await
             .ok()
@@ -99,24 +95,35 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
             .map_err(|e| e.to_string()),
             None => Ok(None),
         };
+        // What history.json says of a snapshot is shown only from its own
+        // (hash-checked) manifest, never from history.json alone.
+        let own = doc
+            .as_ref()
+            .map(|d| d.manifest.source.clone().unwrap_or_default());
         snapshots.push(Loaded {
             audit,
             id: s.id.clone(),
-            built_at: s.built_at.clone(),
-            commit: s.source.commit.clone(),
-            run_url: s.source.run_url.clone(),
+            built_at: doc
+                .as_ref()
+                .map_or_else(|| s.built_at.clone(), |d| d.manifest.built_at.clone()),
+            commit: own.as_ref().and_then(|o| o.commit.clone()),
+            run_url: own.and_then(|o| o.run_url),
             page: format!("snapshots/{}/index.html", s.id),
             doc,
             sig,
         });
     }
-    let problems = check_chain(&current.id, &current.manifest, &history, &mut |u| {
-        bytes.get(u).cloned()
-    });
+    let (history, problems) = check_site_history(
+        &current.id,
+        &current.manifest,
+        history_bytes.as_deref(),
+        &mut |u| bytes.get(u).cloned(),
+    );
     Chain {
         snapshots,
         problems,
-        has_history: true,
+        has_history: history_bytes.is_some(),
+        history,
     }
 }
 
@@ -127,8 +134,19 @@ pub fn HistoryPanel(
     root: String,
     current: ManifestDoc,
     pinned: RwSignal<Option<String>>,
+    /// Where `#chain-status` is published for the page's summary.
+    #[prop(optional)]
+    report: Option<RwSignal<&'static str>>,
+    /// The current signature's verdict (the monitor trusts only a valid one).
+    #[prop(optional)]
+    signature: Option<RwSignal<SigState>>,
 ) -> impl IntoView {
     let chain: RwSignal<Option<Chain>> = RwSignal::new(None);
+    let rollback: RwSignal<Option<Rollback>> = RwSignal::new(None);
+    let current_seen = Seen {
+        id: current.id.clone(),
+        built_at: current.manifest.built_at.clone(),
+    };
     let (from, set_from) = signal(String::new());
     let (to, set_to) = signal(current.id.clone());
     {
@@ -141,15 +159,55 @@ pub fn HistoryPanel(
             chain.set(Some(c));
         });
     }
+    // The monitor: per site and pinned key, the newest snapshot verified
+    // here. An older head, or a history that dropped it, is a rollback.
+    {
+        let root = root.clone();
+        Effect::new(move |_| {
+            let (Some(c), Some(sig)) = (chain.get(), signature.map(|s| s.get())) else {
+                return;
+            };
+            let SigState::Valid { key_id } = sig else {
+                return;
+            };
+            if !c.problems.is_empty() {
+                return;
+            }
+            let seen = trust::seen(&root, &key_id);
+            match monitor::judge(
+                seen.as_ref(),
+                &current_seen.id,
+                &current_seen.built_at,
+                c.history.as_ref(),
+            ) {
+                Some(r) => rollback.set(Some(r)),
+                None => {
+                    if monitor::is_newer(seen.as_ref(), &current_seen) {
+                        trust::remember_seen(&root, &key_id, &current_seen);
+                    }
+                }
+            }
+        });
+    }
     let status = move || match chain.get() {
         None => "checking",
         Some(c) if !c.problems.is_empty() => "broken",
+        Some(_) if rollback.get().is_some() => "rolled-back",
         Some(c) if c.has_history => "intact",
         Some(_) => "none",
     };
+    if let Some(report) = report {
+        Effect::new(move |_| report.set(status()));
+    }
     let banner = move || {
         chain.get().map(|c| {
-            if c.problems.is_empty() {
+            if let Some(r) = rollback.get() {
+                view! {
+                    <p class="chain-alarm">"THIS SITE HAS BEEN ROLLED BACK"</p>
+                    <p>{format!("{r}. This browser verified a newer snapshot of this site under your key before; the host is now serving an older one, or has cut the history.")}</p>
+                }
+                .into_any()
+            } else if c.problems.is_empty() {
                 let n = c.snapshots.len();
                 view! {
                     <p>{format!("Snapshot chain intact: {n} snapshot{} checked by hash in this browser.", if n == 1 { "" } else { "s" })}</p>
@@ -175,7 +233,9 @@ pub fn HistoryPanel(
                     .map(|(i, s)| {
                         let (doc, sig_file) = (s.doc.clone(), s.sig.clone());
                         let sig = Memo::new(move |_| match &doc {
-                            Some(d) => judge(&d.bytes, &d.id, sig_file.as_deref(), pinned.get().as_deref()),
+                            // Earlier snapshots are judged without expiry: they
+                            // are history, not what the site serves now.
+                            Some(d) => judge(&d.bytes, &d.id, Ok(sig_file.as_deref()), pinned.get().as_deref(), None, now()),
                             None => SigState::Invalid { key_id: String::new(), why: "missing".into() },
                         });
                         view! {

@@ -7,10 +7,28 @@ use crate::{api, trust};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SigState {
     Checking,
+    /// No signature, and no key pinned to demand one.
     Unsigned,
-    Valid { key_id: String },
-    Invalid { key_id: String, why: String },
-    UntrustedKey { signed_by: String },
+    /// A key is pinned, but the signature is absent or could not be
+    /// fetched: stripped, or withheld (an HTTP error, a stall).
+    Missing {
+        why: String,
+    },
+    Valid {
+        key_id: String,
+    },
+    /// Valid, but past the `expires_at` it signs.
+    Expired {
+        key_id: String,
+        at: String,
+    },
+    Invalid {
+        key_id: String,
+        why: String,
+    },
+    UntrustedKey {
+        signed_by: String,
+    },
 }
 
 impl SigState {
@@ -19,7 +37,9 @@ impl SigState {
         match self {
             Self::Checking => "checking",
             Self::Unsigned => "unsigned",
+            Self::Missing { .. } => "missing",
             Self::Valid { .. } => "valid",
+            Self::Expired { .. } => "expired",
             Self::Invalid { .. } => "invalid",
             Self::UntrustedKey { .. } => "untrusted-key",
         }
@@ -27,17 +47,41 @@ impl SigState {
 
     pub fn key_id(&self) -> String {
         match self {
-            Self::Valid { key_id } | Self::Invalid { key_id, .. } => key_id.clone(),
+            Self::Valid { key_id }
+            | Self::Invalid { key_id, .. }
+            | Self::Expired { key_id, .. } => key_id.clone(),
             Self::UntrustedKey { signed_by } => signed_by.clone(),
             _ => String::new(),
         }
     }
 }
 
-/// Judges `sig` over `bytes` (whose snapshot id is `id`) under `pinned`.
-pub fn judge(bytes: &[u8], id: &str, sig: Option<&str>, pinned: Option<&str>) -> SigState {
-    let Some(sig) = sig else {
-        return SigState::Unsigned;
+/// Judges `sig` (fetched: `Ok(None)` when absent, `Err` when it could not
+/// be fetched) over `bytes` (whose snapshot id is `id`) under `pinned`. A
+/// valid signature over a manifest whose `expires_at` is before `now` (Unix
+/// seconds) is `Expired`.
+pub fn judge(
+    bytes: &[u8],
+    id: &str,
+    sig: Result<Option<&str>, &str>,
+    pinned: Option<&str>,
+    expires_at: Option<&str>,
+    now: i64,
+) -> SigState {
+    let sig = match (sig, pinned) {
+        (Ok(Some(s)), _) => s,
+        (Ok(None), None) | (Err(_), None) => return SigState::Unsigned,
+        (Ok(None), Some(_)) => {
+            return SigState::Missing {
+                why: "the site has no signature, but you pinned a key: it may have been stripped"
+                    .into(),
+            };
+        }
+        (Err(e), Some(_)) => {
+            return SigState::Missing {
+                why: format!("the signature could not be fetched ({e})"),
+            };
+        }
     };
     let signed_by = signature::signature_key_id(sig).unwrap_or_default();
     let Some(key) = pinned else {
@@ -49,7 +93,15 @@ pub fn judge(bytes: &[u8], id: &str, sig: Option<&str>, pinned: Option<&str>) ->
                 key_id: v.key_id,
                 why: format!("the signed comment names snapshot {named}"),
             },
-            _ => SigState::Valid { key_id: v.key_id },
+            _ => match expires_at {
+                Some(at) if vouch_core::time::parse_rfc3339(at).is_some_and(|t| t <= now) => {
+                    SigState::Expired {
+                        key_id: v.key_id,
+                        at: at.to_owned(),
+                    }
+                }
+                _ => SigState::Valid { key_id: v.key_id },
+            },
         },
         Err(SignatureError::UntrustedKey { signed_by, .. }) => SigState::UntrustedKey { signed_by },
         Err(e) => SigState::Invalid {
@@ -57,6 +109,11 @@ pub fn judge(bytes: &[u8], id: &str, sig: Option<&str>, pinned: Option<&str>) ->
             why: e.to_string(),
         },
     }
+}
+
+/// Now, in Unix seconds, by the reader's clock.
+pub fn now() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
 }
 
 /// `#signature-status`: whether the manifest at `manifest_path` was signed
@@ -68,16 +125,22 @@ pub fn SignaturePanel(
     id: String,
     sig_path: String,
     pinned: RwSignal<Option<String>>,
+    /// The manifest's `expires_at`, or empty when it has none.
+    #[prop(optional)]
+    expires_at: String,
+    /// Where the verdict is published for the page's summary.
+    #[prop(optional)]
+    report: Option<RwSignal<SigState>>,
 ) -> impl IntoView {
-    let sig: RwSignal<Option<Option<String>>> = RwSignal::new(None);
+    type Fetched = Result<Option<String>, String>;
+    let sig: RwSignal<Option<Fetched>> = RwSignal::new(None);
     let claimed: RwSignal<Option<String>> = RwSignal::new(None);
     {
         let root = root.clone();
         leptos::task::spawn_local(async move {
             let s = api::fetch_text(&format!("{root}{sig_path}"))
                 .await
-                .ok()
-                .flatten();
+                .map_err(|e| e.to_string());
             sig.set(Some(s));
             let pub_file = api::fetch_text(&format!("{root}vouch.pub"))
                 .await
@@ -88,26 +151,62 @@ pub fn SignaturePanel(
     }
     let state = Memo::new(move |_| match sig.get() {
         None => SigState::Checking,
-        Some(s) => judge(&bytes, &id, s.as_deref(), pinned.get().as_deref()),
+        Some(s) => judge(
+            &bytes,
+            &id,
+            s.as_ref().map(|o| o.as_deref()).map_err(String::as_str),
+            pinned.get().as_deref(),
+            (!expires_at.is_empty()).then_some(expires_at.as_str()),
+            now(),
+        ),
     });
+    if let Some(report) = report {
+        Effect::new(move |_| report.set(state.get()));
+    }
+    // A key offered by a `#pubkey=` link or pasted in, when another is
+    // already pinned: it replaces the pin only once the reader confirms.
+    let offered: RwSignal<Option<String>> = RwSignal::new(trust::offered(&root));
     // A `#pubkey=…` link opened in this tab changes only the fragment.
     let hash_root = root.clone();
     let handle = window_event_listener(leptos::ev::hashchange, move |_| {
-        if let Some(k) = trust::pinned(&hash_root) {
-            pinned.set(Some(k));
+        match trust::pinned(&hash_root) {
+            Some(k) if pinned.get_untracked().as_deref() != Some(k.as_str()) => {
+                pinned.set(Some(k));
+            }
+            _ => {}
         }
+        offered.set(trust::offered(&hash_root));
     });
     on_cleanup(move || handle.remove());
     let (draft, set_draft) = signal(String::new());
     let (error, set_error) = signal(None::<String>);
     let pin_root = root.clone();
-    let pin = move |_| match trust::pin(&pin_root, &draft.get()) {
-        Ok(k) => {
+    let pin = move |_| match signature::public_key_line(&draft.get()) {
+        Ok(line) => {
             set_error.set(None);
-            pinned.set(Some(k));
+            match pinned.get_untracked() {
+                Some(current) if current.trim() != line.trim() => {
+                    offered.set(Some(line.to_owned()));
+                }
+                _ => {
+                    if let Ok(k) = trust::pin(&pin_root, line) {
+                        pinned.set(Some(k));
+                    }
+                }
+            }
         }
         Err(e) => set_error.set(Some(e.to_string())),
     };
+    let confirm_root = root.clone();
+    let replace = move |_| {
+        if let Some(k) = offered.get_untracked()
+            && let Ok(k) = trust::pin(&confirm_root, &k)
+        {
+            pinned.set(Some(k));
+        }
+        offered.set(None);
+    };
+    let keep = move |_| offered.set(None);
     let forget_root = root;
     let forget = move |_| {
         trust::forget(&forget_root);
@@ -118,9 +217,15 @@ pub fn SignaturePanel(
         SigState::Unsigned => {
             "Unsigned: nothing vouches for this snapshot beyond its host.".to_owned()
         }
+        SigState::Missing { why } => {
+            format!("Signature MISSING: {why}. Nothing here is vouched for by the key you trust.")
+        }
         SigState::Valid { key_id } => {
             format!("Signature valid: signed by key {key_id}, which you trust.")
         }
+        SigState::Expired { key_id, at } => format!(
+            "Signature EXPIRED at {at} (key {key_id}): the host may be serving an old snapshot, or the site was not re-published in time."
+        ),
         SigState::Invalid { key_id, why } => {
             format!(
                 "Signature INVALID (key {key_id}): {why}. This snapshot is not what the key holder signed."
@@ -134,6 +239,24 @@ pub fn SignaturePanel(
         },
     };
     let pinned_id = move || pinned.get().and_then(|k| signature::public_key_id(&k).ok());
+    let confirm = move || {
+        let new = offered.get()?;
+        let new_id = signature::public_key_id(&new).unwrap_or_default();
+        let old_id = pinned_id().unwrap_or_else(|| "none".into());
+        (Some(new_id.as_str()) != pinned_id().as_deref()).then(|| {
+            view! {
+                <div id="pin-confirm" class="pin-confirm" role="alertdialog" data-old-key=old_id.clone() data-new-key=new_id.clone()>
+                    <p>
+                        <strong>"Replace the key you trust?"</strong>
+                        {format!(" You trust key {old_id} for this site. A link or a paste offers key {new_id} instead. Replace it only if you got the new key from the publisher over a channel this site does not control.")}
+                    </p>
+                    <button id="pin-replace" on:click=replace.clone()>{format!("Trust {new_id} instead")}</button>
+                    " "
+                    <button id="pin-keep" on:click=keep>{format!("Keep {old_id}")}</button>
+                </div>
+            }
+        })
+    };
     view! {
         <div
             id="signature-status"
@@ -149,6 +272,7 @@ pub fn SignaturePanel(
                 }}
                 {move || claimed.get().map(|id| format!("The site claims key {id}; a claim is not trust: compare it with a key you got elsewhere."))}
             </p>
+            {confirm}
             <div class="pin">
                 <input
                     type="text"

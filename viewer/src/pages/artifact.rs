@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use vouch_core::Manifest;
 
 use crate::{
-    components::{ArtifactTable, ClaimEvidence, ManifestFailed, VerificationSummary},
+    components::{
+        ArtifactTable, ClaimEvidence, GeneratedTable, ManifestFailed, VerificationSummary,
+    },
     verify,
 };
 
@@ -15,16 +17,25 @@ pub fn ArtifactPage(root: String, manifest: Manifest, path: String) -> impl Into
         }
         .into_any();
     };
-    let (rows, progress) = verify::start(&root, std::slice::from_ref(&artifact));
+    // The page being read is checked too: an edited rendered page must not
+    // sit under a green banner.
+    let page: Vec<_> = manifest
+        .generated
+        .iter()
+        .filter(|g| g.path == artifact.page)
+        .map(verify::generated_target)
+        .collect();
+    let (rows, progress) = verify::start(&root, std::slice::from_ref(&artifact), &page);
     view! {
         <section class="verify-panel compact">
-            <VerificationSummary progress=progress />
+            <VerificationSummary progress=progress artifacts=1 what="page (this one)" />
             <ArtifactTable
                 root=root.clone()
-                rows=rows
+                rows=rows.artifacts
                 filter=Signal::derive(String::new)
                 problems_only=Signal::derive(|| false)
             />
+            <GeneratedTable root=root.clone() rows=rows.generated />
             <ClaimEvidence root=root.clone() manifest=manifest path=path />
         </section>
     }

@@ -2,19 +2,31 @@ use leptos::prelude::*;
 
 use crate::{
     api::ManifestDoc,
-    components::{ArtifactTable, HistoryPanel, SignaturePanel, VerificationSummary, gate_cells},
+    components::{
+        ArtifactTable, GeneratedTable, HistoryPanel, SignaturePanel, Trust, VerificationSummary,
+        gate_cells,
+    },
     trust, verify,
 };
 
 /// The index: the signature under the reader's pinned key, every artifact
-/// re-hashed (with a filter over the list), and the snapshot history.
+/// and every generated file re-hashed (with a filter over the list), the
+/// snapshot history, and one verdict over all of it.
 #[component]
 pub fn IndexPage(root: String, doc: ManifestDoc) -> impl IntoView {
-    let (rows, progress) = verify::start(&root, &doc.manifest.artifacts);
-    gate_cells::watch(&rows, progress);
+    let generated: Vec<_> = doc
+        .manifest
+        .generated
+        .iter()
+        .map(verify::generated_target)
+        .collect();
+    let (rows, progress) = verify::start(&root, &doc.manifest.artifacts, &generated);
+    gate_cells::watch(&rows.artifacts, progress);
     let pinned = RwSignal::new(trust::pinned(&root));
+    let trust = Trust::new(Signal::derive(move || pinned.get().is_some()));
     let (filter, set_filter) = signal(String::new());
     let (problems_only, set_problems_only) = signal(false);
+    let artifacts = doc.manifest.artifacts.len();
     view! {
         <section class="verify-panel">
             <SignaturePanel
@@ -23,9 +35,11 @@ pub fn IndexPage(root: String, doc: ManifestDoc) -> impl IntoView {
                 id=doc.id.clone()
                 sig_path="manifest.json.minisig".to_owned()
                 pinned=pinned
+                expires_at=doc.manifest.expires_at.clone().unwrap_or_default()
+                report=trust.signature
             />
             <p class="snapshot-id">"This snapshot: " <code id="snapshot-id">{doc.id.clone()}</code></p>
-            <VerificationSummary progress=progress />
+            <VerificationSummary progress=progress artifacts=artifacts trust=trust />
             <div class="controls">
                 <input
                     type="search"
@@ -40,11 +54,12 @@ pub fn IndexPage(root: String, doc: ManifestDoc) -> impl IntoView {
                         id="problems-only"
                         on:change=move |ev| set_problems_only.set(event_target_checked(&ev))
                     />
-                    " Problems only"
+                    " Only files that failed verification"
                 </label>
             </div>
-            <ArtifactTable root=root.clone() rows=rows filter=filter problems_only=problems_only />
-            <HistoryPanel root=root current=doc pinned=pinned />
+            <ArtifactTable root=root.clone() rows=rows.artifacts filter=filter problems_only=problems_only />
+            <GeneratedTable root=root.clone() rows=rows.generated />
+            <HistoryPanel root=root current=doc pinned=pinned report=trust.chain signature=trust.signature />
         </section>
     }
 }

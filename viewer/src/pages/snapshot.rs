@@ -36,10 +36,12 @@ pub fn SnapshotPage(root: String, id: String) -> impl IntoView {
         }
         .into_any(),
         Some(Ok(doc)) => {
-            let (rows, progress) = verify::start(&root, &doc.manifest.artifacts);
+            let artifacts = doc.manifest.artifacts.len();
+            let (rows, progress) = verify::start(&root, &doc.manifest.artifacts, &[]);
             let pinned = RwSignal::new(trust::pinned(&root));
             // Archived artifacts have no pages of their own: link their bytes.
             let rows = rows
+                .artifacts
                 .into_iter()
                 .map(|(mut a, s)| {
                     a.page = a.url.clone();
@@ -58,7 +60,7 @@ pub fn SnapshotPage(root: String, id: String) -> impl IntoView {
                         sig_path=format!("{}.minisig", vouch_core::history::archive_path(&doc.id))
                         pinned=pinned
                     />
-                    <VerificationSummary progress=progress />
+                    <VerificationSummary progress=progress artifacts=artifacts />
                     <ArtifactTable
                         root=root.clone()
                         rows=rows
