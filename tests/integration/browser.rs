@@ -865,3 +865,267 @@ async fn gate_cells_turn_red_on_tampered_evidence_and_problems_filter() {
     }
     browser.client.clone().close().await.expect("close");
 }
+
+fn keygen_in(dir: &std::path::Path) -> (String, String) {
+    let out = vouch()
+        .args(["keygen", "--unencrypted", "--out-dir"])
+        .arg(dir)
+        .output()
+        .expect("keygen");
+    assert!(out.status.success());
+    let key = dir.join("vouch.key").to_string_lossy().into_owned();
+    let public = std::fs::read_to_string(dir.join("vouch.pub")).expect("pub");
+    let line = public.lines().nth(1).expect("key line").to_owned();
+    (key, line)
+}
+
+/// An edited rendered page (a sign-off changed from "GO (with LED-412
+/// noted)" to "GO") still showed "Verified". The viewer now checks the page
+/// it shows, and every generated file on the index.
+#[tokio::test(flavor = "multi_thread")]
+async fn edited_rendered_page_is_not_under_a_green_banner() {
+    let b = build(&fixture("audit"));
+    let m = manifest(&b.site);
+    let pack = artifacts(&m)
+        .iter()
+        .find(|a| a["path"] == "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md")
+        .expect("pack")
+        .clone();
+    let page = pack["page"].as_str().expect("page").to_owned();
+    let html = std::fs::read_to_string(b.site.join(&page)).expect("page");
+    std::fs::write(b.site.join(&page), html.replacen("COMPLETE", "GO", 1)).expect("edit");
+    let server = serve(&b.site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&format!("{}{page}", server.url))
+        .await
+        .expect("open");
+    assert_eq!(final_status(c).await, "failed");
+    assert_eq!(
+        settled(
+            c,
+            &format!(r#"[data-generated="{page}"]"#),
+            "data-status",
+            &["pending", "hashing"]
+        )
+        .await,
+        "mismatch"
+    );
+    assert_eq!(
+        settled(
+            c,
+            r#"[data-artifact="docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md"]"#,
+            "data-status",
+            &["pending", "hashing"]
+        )
+        .await,
+        "verified",
+        "the evidence itself is intact; the page is not"
+    );
+    c.goto(&server.url).await.expect("index");
+    assert_eq!(final_status(c).await, "failed");
+    browser.client.clone().close().await.expect("close");
+}
+
+/// With a key pinned, a deleted signature showed as plain "unsigned" while
+/// the summary said verified; pinning a key on an unsigned site left the
+/// page green. Both now fail.
+#[tokio::test(flavor = "multi_thread")]
+async fn stripped_signature_under_a_pinned_key_fails() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (key, public) = keygen_in(&tmp.path().join("keys"));
+    let site = tmp.path().join("site");
+    build_snapshot(&fixture("basic"), &site, 0, &["--sign", &key]);
+    std::fs::remove_file(site.join("manifest.json.minisig")).expect("strip");
+    let server = serve(&site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&format!("{}index.html#pubkey={public}", server.url))
+        .await
+        .expect("open");
+    assert_eq!(signature_status(c).await, "missing");
+    assert_eq!(final_status(c).await, "failed");
+
+    let unsigned = build(&fixture("basic"));
+    let server2 = serve(&unsigned.site);
+    c.goto(&format!("{}index.html#pubkey={public}", server2.url))
+        .await
+        .expect("open");
+    assert_eq!(signature_status(c).await, "missing");
+    assert_eq!(final_status(c).await, "failed");
+    browser.client.clone().close().await.expect("close");
+}
+
+/// A `#pubkey=` link silently replaced the pinned key. Now it is only
+/// offered, with both key ids, until the reader confirms.
+#[tokio::test(flavor = "multi_thread")]
+async fn pubkey_link_never_replaces_a_pin_silently() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (key, public) = keygen_in(&tmp.path().join("ours"));
+    let (_, other) = keygen_in(&tmp.path().join("theirs"));
+    let site = tmp.path().join("site");
+    build_snapshot(&fixture("basic"), &site, 0, &["--sign", &key]);
+    let server = serve(&site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&format!("{}index.html#pubkey={public}", server.url))
+        .await
+        .expect("open");
+    assert_eq!(signature_status(c).await, "valid");
+    c.goto(&format!("{}index.html#pubkey={other}", server.url))
+        .await
+        .expect("open");
+    c.refresh().await.expect("reload");
+    assert_eq!(signature_status(c).await, "valid", "the pin stayed");
+    let confirm = c
+        .wait()
+        .at_most(TIMEOUT)
+        .for_element(Locator::Css("#pin-confirm"))
+        .await
+        .expect("#pin-confirm");
+    let (old, new) = (
+        confirm
+            .attr("data-old-key")
+            .await
+            .expect("a")
+            .unwrap_or_default(),
+        confirm
+            .attr("data-new-key")
+            .await
+            .expect("a")
+            .unwrap_or_default(),
+    );
+    assert_ne!(old, new);
+    c.find(Locator::Css("#pin-keep"))
+        .await
+        .expect("keep")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(signature_status(c).await, "valid");
+    browser.client.clone().close().await.expect("close");
+}
+
+/// The viewer believed history.json: dropped snapshots and forged commit
+/// or CI-run links showed as "chain intact". It now runs the CLI's check.
+#[tokio::test(flavor = "multi_thread")]
+async fn forged_history_is_caught_in_the_browser() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    copy_dir(&fixture("basic"), &input);
+    let site = tmp.path().join("site");
+    for n in 0..3 {
+        std::fs::write(input.join("logs/ci.log"), format!("run {n}\n")).expect("write");
+        build_snapshot(&input, &site, n, &[]);
+    }
+    let path = site.join("history.json");
+    let mut h: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("h")).expect("json");
+    h["snapshots"][0]["source"]["run_url"] =
+        "https://github.com/attacker/repo/actions/runs/1".into();
+    std::fs::write(&path, serde_json::to_vec_pretty(&h).expect("json")).expect("write");
+    let server = serve(&site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&server.url).await.expect("open");
+    assert_eq!(
+        settled(c, "#chain-status", "data-status", &["checking"]).await,
+        "broken"
+    );
+    assert_eq!(final_status(c).await, "failed");
+    let v = vouch().arg("verify").arg(&site).output().expect("verify");
+    assert_eq!(v.status.code(), Some(1), "the CLI agrees");
+    browser.client.clone().close().await.expect("close");
+}
+
+/// A host serving an older, validly signed snapshot after a newer one, or
+/// an expired one, passed in the viewer. The viewer now remembers the
+/// newest snapshot it verified under the pinned key, and reads expiry.
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_and_expiry_show_in_the_browser() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (key, public) = keygen_in(&tmp.path().join("keys"));
+    let input = tmp.path().join("evidence");
+    copy_dir(&fixture("basic"), &input);
+    let site = tmp.path().join("site");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let build_at = |t: u64, extra: &[&str]| {
+        let out = vouch()
+            .env("SOURCE_DATE_EPOCH", t.to_string())
+            .arg("build")
+            .arg(&input)
+            .arg("--out")
+            .arg(&site)
+            .args(["--sign", &key])
+            .args(extra)
+            .output()
+            .expect("build");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(input.join("logs/ci.log"), "run 1\n").expect("write");
+    build_at(now - 7200, &["--expires-in", "30"]);
+    let older = tmp.path().join("older");
+    copy_dir(&site, &older);
+    std::fs::write(input.join("logs/ci.log"), "run 2\n").expect("write");
+    build_at(now - 3600, &["--expires-in", "30"]);
+    let server = serve(&site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&format!("{}index.html#pubkey={public}", server.url))
+        .await
+        .expect("open");
+    assert_eq!(final_status(c).await, "verified");
+    assert_eq!(
+        settled(c, "#chain-status", "data-status", &["checking"]).await,
+        "intact"
+    );
+
+    // The host goes back to the older snapshot.
+    let newer = tmp.path().join("newer");
+    std::fs::rename(&site, &newer).expect("mv");
+    std::fs::rename(&older, &site).expect("mv");
+    c.goto(&format!("{}index.html", server.url))
+        .await
+        .expect("open");
+    c.refresh().await.expect("reload");
+    assert_eq!(
+        settled(
+            c,
+            "#chain-status",
+            "data-status",
+            &["checking", "intact", "none"]
+        )
+        .await,
+        "rolled-back"
+    );
+    assert_eq!(final_status(c).await, "failed");
+
+    // An expired snapshot (built 40 days ago, valid for 30).
+    std::fs::remove_dir_all(&site).expect("rm");
+    std::fs::rename(&newer, &site).expect("mv");
+    std::fs::write(input.join("logs/ci.log"), "run 3\n").expect("write");
+    build_at(
+        now - 40 * 86_400 + 10_000,
+        &["--expires-in", "30", "--previous", "none"],
+    );
+    c.refresh().await.expect("reload");
+    assert_eq!(
+        settled(
+            c,
+            "#signature-status",
+            "data-status",
+            &["checking", "valid"]
+        )
+        .await,
+        "expired"
+    );
+    assert_eq!(final_status(c).await, "failed");
+    browser.client.clone().close().await.expect("close");
+}
