@@ -47,6 +47,17 @@ pub enum Command {
     Check(CheckArgs),
     /// Create a minisign key pair for signing snapshots.
     Keygen(KeygenArgs),
+    /// Write the independent verifier (verify.html and the viewer) into a
+    /// folder, to publish from an origin you trust.
+    Verifier(VerifierArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifierArgs {
+    /// Where verify.html and assets/ are written (new, empty, or an earlier
+    /// verifier).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -157,6 +168,10 @@ pub struct ServeArgs {
     /// The built site folder to serve.
     #[arg(default_value = "public")]
     pub site: PathBuf,
+    /// Serve the independent verifier instead, set to check the site at URL
+    /// (the address to open is printed).
+    #[arg(long, value_name = "URL")]
+    pub verify: Option<String>,
     /// Port on 127.0.0.1; 0 picks a free one.
     #[arg(long, short, default_value_t = 8000)]
     pub port: u16,
@@ -204,7 +219,23 @@ pub fn main() -> ExitCode {
             quiet: cli.quiet,
         })
         .map(pass_fail),
-        Command::Serve(args) => serve::run(&args.site, args.port).map(|()| EXIT_OK),
+        Command::Serve(args) => serve::run(
+            match args.verify {
+                Some(site) => serve::Serve::Verifier { site },
+                None => serve::Serve::Site(args.site),
+            },
+            args.port,
+        )
+        .map(|()| EXIT_OK),
+        Command::Verifier(args) => crate::verifier::write(&args.out).map(|()| {
+            if !cli.quiet {
+                println!(
+                    "Wrote the independent verifier to {0}; publish it from an origin you trust and open {0}/verify.html#site=<site URL>&pubkey=<key>",
+                    args.out.display()
+                );
+            }
+            EXIT_OK
+        }),
         Command::Keygen(args) => sign::keygen(&args.out_dir, args.unencrypted, args.force).map(|id| {
             println!(
                 "Wrote {0}/vouch.key (secret: keep it out of the repository) and {0}/vouch.pub (key id {id})",

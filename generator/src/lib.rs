@@ -25,5 +25,6 @@ pub mod sign;
 pub mod snapshot;
 pub mod store;
 pub mod term;
+pub mod verifier;
 pub mod verify;
 pub mod write;

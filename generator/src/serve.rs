@@ -12,31 +12,51 @@ use tiny_http::{Header, Method, Request, Response, Server};
 
 const WORKERS: usize = 4;
 
-pub fn run(site: &Path, port: u16) -> Result<()> {
-    let root = std::fs::canonicalize(site).with_context(|| {
-        format!(
-            "site folder {} not found; build one first with `vouch build`",
-            site.display()
-        )
-    })?;
+/// What `vouch serve` serves: a site folder, or the independent verifier
+/// from memory.
+pub enum Serve {
+    Site(PathBuf),
+    /// The verifier, and the site it should check.
+    Verifier {
+        site: String,
+    },
+}
+
+pub fn run(what: Serve, port: u16) -> Result<()> {
+    let content = match &what {
+        Serve::Site(site) => Content::Dir(std::fs::canonicalize(site).with_context(|| {
+            format!(
+                "site folder {} not found; build one first with `vouch build`",
+                site.display()
+            )
+        })?),
+        Serve::Verifier { .. } => Content::Memory(crate::verifier::files()?.into_iter().collect()),
+    };
     let server = Server::http(("127.0.0.1", port))
         .map_err(|e| anyhow!("cannot listen on 127.0.0.1:{port}: {e}"))?;
     let addr = server
         .server_addr()
         .to_ip()
         .context("the server has no IP address")?;
-    println!("Serving {} at http://{addr}/", site.display());
+    match &what {
+        Serve::Site(site) => println!("Serving {} at http://{addr}/", site.display()),
+        Serve::Verifier { site } => println!(
+            "Independent verifier at http://{addr}/verify.html#site={}",
+            percent_encoding::utf8_percent_encode(site, percent_encoding::NON_ALPHANUMERIC)
+        ),
+    }
     std::io::stdout().flush().ok();
     eprintln!("Press Ctrl-C to stop.");
 
     let server = Arc::new(server);
+    let content = Arc::new(content);
     let workers: Vec<_> = (0..WORKERS)
         .map(|_| {
             let server = Arc::clone(&server);
-            let root = root.clone();
+            let content = Arc::clone(&content);
             std::thread::spawn(move || {
                 while let Ok(rq) = server.recv() {
-                    handle(&root, rq);
+                    handle(&content, rq);
                 }
             })
         })
@@ -47,17 +67,40 @@ pub fn run(site: &Path, port: u16) -> Result<()> {
     Ok(())
 }
 
+enum Content {
+    Dir(PathBuf),
+    Memory(std::collections::HashMap<String, Vec<u8>>),
+}
+
 fn header(name: &str, value: &str) -> Option<Header> {
     Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
 }
 
-fn handle(root: &Path, rq: Request) {
+fn handle(content: &Content, rq: Request) {
     if !matches!(rq.method(), Method::Get | Method::Head) {
         let _ = rq.respond(Response::from_string("method not allowed").with_status_code(405));
         return;
     }
-    let Some(file) = resolve(root, rq.url()).and_then(|p| Some((std::fs::File::open(&p).ok()?, p)))
-    else {
+    let found: Option<(Box<dyn std::io::Read + Send>, Option<usize>, PathBuf)> = match content {
+        Content::Dir(root) => resolve(root, rq.url()).and_then(|p| {
+            let f = std::fs::File::open(&p).ok()?;
+            let len = f.metadata().ok().map(|m| m.len() as usize);
+            Some((Box::new(f) as Box<dyn std::io::Read + Send>, len, p))
+        }),
+        Content::Memory(files) => {
+            let path = rq.url().split(['?', '#']).next().unwrap_or("");
+            let path = path.trim_start_matches('/');
+            let path = if path.is_empty() { "verify.html" } else { path };
+            files.get(path).map(|b| {
+                (
+                    Box::new(std::io::Cursor::new(b.clone())) as Box<dyn std::io::Read + Send>,
+                    Some(b.len()),
+                    PathBuf::from(path),
+                )
+            })
+        }
+    };
+    let Some((body, len, path)) = found else {
         let mut resp = Response::from_string("404 not found\n").with_status_code(404);
         if let Some(h) = header("Content-Type", "text/plain; charset=utf-8") {
             resp.add_header(h);
@@ -65,12 +108,14 @@ fn handle(root: &Path, rq: Request) {
         let _ = rq.respond(resp);
         return;
     };
-    let (file, path) = file;
-    let mut resp = Response::from_file(file);
+    let mut resp = Response::new(200.into(), Vec::new(), body, len, None);
     for h in [
         header("Content-Type", &content_type(&path)),
         header("Cache-Control", "no-cache"),
         header("X-Content-Type-Options", "nosniff"),
+        // A static, public site: any origin may read it, as GitHub Pages
+        // allows, so an independent verifier elsewhere can check it.
+        header("Access-Control-Allow-Origin", "*"),
         // tiny_http sometimes leaves a reused keep-alive connection without
         // an answer; one request per connection is fine for a preview.
         header("Connection", "close"),

@@ -1129,3 +1129,128 @@ async fn rollback_and_expiry_show_in_the_browser() {
     assert_eq!(final_status(c).await, "failed");
     browser.client.clone().close().await.expect("close");
 }
+
+/// `vouch serve --verify URL`: the verifier, from an origin the audited host
+/// does not control. Returns the server and the address it printed.
+fn serve_verifier(site_url: &str) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = vouch()
+        .args(["serve", "--port", "0", "--verify", site_url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn vouch serve --verify");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    (child, url)
+}
+
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Replacing one boot file made a tampered, unsigned site show valid and
+/// verified: an in-page check cannot defend against a host that rewrites
+/// the checker. The independent verifier, served from elsewhere, is not
+/// fooled; and a downloaded copy can be checked from disk by picking it.
+#[tokio::test(flavor = "multi_thread")]
+async fn independent_verifier_is_not_fooled_by_a_rewritten_viewer() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (key, public) = keygen_in(&tmp.path().join("keys"));
+    let site = tmp.path().join("site");
+    build_snapshot(&fixture("basic"), &site, 0, &["--sign", &key]);
+    let m = manifest(&site);
+    let boot = m["generated"]
+        .as_array()
+        .expect("generated")
+        .iter()
+        .filter_map(|g| g["path"].as_str())
+        .find(|p| p.starts_with("assets/boot-"))
+        .expect("boot file")
+        .to_owned();
+    // The attack: a "viewer" that always says verified.
+    std::fs::write(
+        site.join(&boot),
+        "document.documentElement.classList.add('vouch-live');\n\
+         document.getElementById('vouch-viewer').innerHTML = \
+         '<div id=\"verification-summary\" data-status=\"verified\">Verified</div>';\n",
+    )
+    .expect("write");
+    let server = serve(&site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&server.url).await.expect("open");
+    assert_eq!(
+        final_status(c).await,
+        "verified",
+        "the rewritten checker lies"
+    );
+
+    let (verifier, url) = serve_verifier(&server.url);
+    let _verifier = Killed(verifier);
+    c.goto(&format!("{url}&pubkey={public}"))
+        .await
+        .expect("open verifier");
+    assert_eq!(signature_status(c).await, "valid");
+    assert_eq!(final_status(c).await, "failed");
+    assert_eq!(
+        settled(
+            c,
+            &format!(r#"[data-generated="{boot}"]"#),
+            "data-status",
+            &["pending", "hashing"]
+        )
+        .await,
+        "mismatch"
+    );
+
+    // A downloaded copy, picked from disk: hashed locally, nothing fetched.
+    let verify_page = url.split('#').next().expect("page").to_owned();
+    c.goto(&verify_page).await.expect("open");
+    let input = c
+        .wait()
+        .at_most(TIMEOUT)
+        .for_element(Locator::Css("#folder-input"))
+        .await
+        .expect("#folder-input");
+    input
+        .send_keys(site.to_str().expect("utf8"))
+        .await
+        .expect("pick the folder");
+    assert_eq!(final_status(c).await, "failed");
+    assert_eq!(
+        settled(
+            c,
+            &format!(r#"[data-generated="{boot}"]"#),
+            "data-status",
+            &["pending", "hashing"]
+        )
+        .await,
+        "mismatch"
+    );
+    let intact = build(&fixture("basic"));
+    c.goto(&verify_page).await.expect("open");
+    c.wait()
+        .at_most(TIMEOUT)
+        .for_element(Locator::Css("#folder-input"))
+        .await
+        .expect("#folder-input")
+        .send_keys(intact.site.to_str().expect("utf8"))
+        .await
+        .expect("pick");
+    assert_eq!(final_status(c).await, "verified");
+    browser.client.clone().close().await.expect("close");
+}

@@ -694,3 +694,48 @@ fn rollback_and_cut_history_are_caught_by_the_monitor() {
         "my notes\n"
     );
 }
+
+/// `vouch verifier --out DIR` writes the independent verifier, and, like
+/// `build`, never overwrites a folder of someone else's files.
+#[test]
+fn verifier_is_written_only_where_vouch_may_write() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("verifier");
+    for _ in 0..2 {
+        let out = vouch()
+            .arg("verifier")
+            .arg("--out")
+            .arg(&dir)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let html = std::fs::read_to_string(dir.join("verify.html")).expect("verify.html");
+    assert!(html.contains(r#"data-vouch-page="remote""#));
+    assert!(
+        html.contains("connect-src *"),
+        "it may read the site it checks"
+    );
+    assert!(!html.contains("<script>"), "no inline script");
+    assert!(
+        list_files(&dir)
+            .iter()
+            .any(|f| f.starts_with("assets/boot-"))
+    );
+
+    let mine = tmp.path().join("mine");
+    std::fs::create_dir_all(&mine).expect("mkdir");
+    std::fs::write(mine.join("notes.txt"), "keep").expect("write");
+    let out = vouch()
+        .arg("verifier")
+        .arg("--out")
+        .arg(&mine)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(list_files(&mine), ["notes.txt"]);
+}

@@ -1,4 +1,8 @@
 //! Everything the viewer fetches: `manifest.json` and artifacts' raw bytes.
+//!
+//! Files come over HTTP, or, for a downloaded copy the reader picked in the
+//! independent verifier, from that folder (URLs under [`FOLDER_ROOT`]): the
+//! same checks run on bytes that never left the reader's disk.
 
 use gloo_net::http::{Request, Response};
 use js_sys::Uint8Array;
@@ -6,6 +10,57 @@ use vouch_core::{Manifest, ManifestError, Sha256Hasher};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult, RequestCache};
+
+/// The root of a site read from a folder the reader picked.
+pub const FOLDER_ROOT: &str = "folder:/";
+
+thread_local! {
+    static FOLDER: std::cell::RefCell<std::collections::HashMap<String, web_sys::File>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Uses `files` (site-relative path → file) for URLs under [`FOLDER_ROOT`].
+pub fn set_folder(files: std::collections::HashMap<String, web_sys::File>) {
+    FOLDER.with(|f| *f.borrow_mut() = files);
+}
+
+/// `Some(file)` (or `Some(None)` when absent) for a URL under
+/// [`FOLDER_ROOT`]; `None` for an HTTP URL.
+fn folder_file(url: &str) -> Option<Option<web_sys::File>> {
+    let rel = url.strip_prefix(FOLDER_ROOT)?;
+    let rel = rel.split(['?', '#']).next().unwrap_or(rel);
+    let rel = js_sys::decode_uri_component(rel)
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| rel.to_owned());
+    Some(FOLDER.with(|f| f.borrow().get(&rel).cloned()))
+}
+
+async fn file_bytes(url: &str, file: &web_sys::File) -> Result<Vec<u8>, ApiError> {
+    let buf = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| ApiError::Read {
+            url: url.to_owned(),
+            message: format!("{e:?}"),
+        })?;
+    Ok(Uint8Array::new(&buf).to_vec())
+}
+
+/// The bytes at `url`: over HTTP (`Status` 404 when absent) or from the
+/// picked folder.
+async fn get_bytes(url: &str) -> Result<Vec<u8>, ApiError> {
+    match folder_file(url) {
+        Some(Some(f)) => file_bytes(url, &f).await,
+        Some(None) => Err(ApiError::Status {
+            url: url.to_owned(),
+            status: 404,
+        }),
+        None => get(url).await?.binary().await.map_err(|e| ApiError::Read {
+            url: url.to_owned(),
+            message: e.to_string(),
+        }),
+    }
+}
 
 /// Bytes hashed per slice: a browser may hand over one huge chunk, and each
 /// slice is a unit of work between two chances to paint.
@@ -97,11 +152,8 @@ pub struct ManifestDoc {
 
 /// The body at `url`, or `None` on a 404.
 pub async fn fetch_optional(url: &str) -> Result<Option<Vec<u8>>, ApiError> {
-    match get(url).await {
-        Ok(resp) => resp.binary().await.map(Some).map_err(|e| ApiError::Read {
-            url: url.to_owned(),
-            message: e.to_string(),
-        }),
+    match get_bytes(url).await {
+        Ok(b) => Ok(Some(b)),
         Err(ApiError::Status { status: 404, .. }) => Ok(None),
         Err(e) => Err(e),
     }
@@ -118,14 +170,7 @@ pub async fn fetch_text(url: &str) -> Result<Option<String>, ApiError> {
 /// at `path` under `root`.
 pub async fn fetch_manifest_at(root: &str, path: &str) -> Result<ManifestDoc, ApiError> {
     let url = format!("{root}{path}");
-    let bytes = get(&url)
-        .await?
-        .binary()
-        .await
-        .map_err(|e| ApiError::Read {
-            url: url.clone(),
-            message: e.to_string(),
-        })?;
+    let bytes = get_bytes(&url).await?;
     let manifest = Manifest::parse(&bytes)?;
     let id = vouch_core::history::snapshot_id(&bytes);
     Ok(ManifestDoc {
@@ -166,13 +211,22 @@ pub async fn fetch_manifest(root: &str) -> Result<ManifestDoc, ApiError> {
 /// Streams `url`'s body through SHA-256 without holding it in memory,
 /// calling `progress(delta)` as bytes are hashed.
 pub async fn hash_url(url: &str, mut progress: impl FnMut(u64)) -> Result<Hashed, ApiError> {
-    let resp = get(url).await?;
+    let body = match folder_file(url) {
+        Some(Some(f)) => Some(f.stream()),
+        Some(None) => {
+            return Err(ApiError::Status {
+                url: url.to_owned(),
+                status: 404,
+            });
+        }
+        None => get(url).await?.body(),
+    };
     let read_err = |e: wasm_bindgen::JsValue| ApiError::Read {
         url: url.to_owned(),
         message: format!("{e:?}"),
     };
     let mut hasher = Sha256Hasher::new();
-    if let Some(body) = resp.body() {
+    if let Some(body) = body {
         let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
         let mut buf = Vec::new();
         let mut since_yield = 0u64;

@@ -35,6 +35,8 @@ pub enum PageKind {
     Artifact(String),
     /// A retained snapshot's page: verify that snapshot as it was published.
     Snapshot(String),
+    /// The independent verifier (`verify.html`): a site by URL, or a folder.
+    Remote,
 }
 
 /// Entry point, run by the boot module once the wasm is instantiated.
@@ -56,6 +58,7 @@ pub fn start() {
         Some("snapshot") => data
             .get("vouchSnapshot")
             .map_or(PageKind::Index, PageKind::Snapshot),
+        Some("remote") => PageKind::Remote,
         _ => PageKind::Index,
     };
     if let Some(html) = doc.document_element() {

@@ -1,13 +1,15 @@
 //! One file per page, as in Leptos's `hackernews` example.
 
 mod artifact;
-mod index;
+pub(crate) mod index;
 pub mod problems;
+mod remote;
 mod snapshot;
 
 use artifact::ArtifactPage;
 use index::IndexPage;
 use leptos::prelude::*;
+use remote::RemotePage;
 use snapshot::SnapshotPage;
 
 use crate::{
@@ -32,6 +34,7 @@ pub fn Loading() -> impl IntoView {
 pub fn App(ctx: PageContext) -> impl IntoView {
     match ctx.page.clone() {
         PageKind::Snapshot(id) => view! { <SnapshotPage root=ctx.root id=id /> }.into_any(),
+        PageKind::Remote => view! { <RemotePage /> }.into_any(),
         _ => view! { <SitePage ctx=ctx /> }.into_any(),
     }
 }

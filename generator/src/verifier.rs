@@ -1,0 +1,87 @@
+//! The independent verifier: `verify.html` and the viewer's assets, to be
+//! served from an origin the auditor trusts (`vouch verifier --out DIR`), or
+//! straight from memory on 127.0.0.1 (`vouch serve --verify URL`). The page
+//! loads no code from the site it checks; its Content-Security-Policy lets
+//! it read other origins, nothing more.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use minijinja::{Environment, context};
+
+use crate::assets::Assets;
+
+/// The verifier page's policy: the site pages' policy, except that it may
+/// fetch from any origin (the site it checks).
+pub const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self'; img-src 'self'; connect-src *; object-src 'none'; \
+base-uri 'none'; form-action 'none'; frame-src 'none'";
+
+/// Every file of the verifier: `(path, bytes)`.
+pub fn files() -> Result<Vec<(String, Vec<u8>)>> {
+    let assets = Assets::new();
+    let mut env = Environment::new();
+    env.add_template("verify.html", include_str!("../templates/verify.html"))
+        .context("built-in template verify.html is invalid")?;
+    let html = env
+        .get_template("verify.html")?
+        .render(context! {
+            csp => CSP,
+            version => env!("CARGO_PKG_VERSION"),
+            assets => &assets,
+        })
+        .context("rendering verify.html")?;
+    let mut out = vec![("verify.html".to_owned(), html.into_bytes())];
+    for (name, bytes) in &assets.files {
+        out.push((format!("assets/{name}"), bytes.clone()));
+    }
+    Ok(out)
+}
+
+/// `vouch verifier --out DIR`. DIR must be new, empty, or an earlier
+/// verifier (a `verify.html` vouch wrote and an `assets/` folder): vouch
+/// never overwrites a file it did not create.
+pub fn write(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        let foreign: Vec<String> = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| !e.file_type().is_dir())
+            .filter_map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(dir)
+                    .ok()?
+                    .to_string_lossy()
+                    .into_owned();
+                let ours = (rel == "verify.html"
+                    && std::fs::read_to_string(e.path())
+                        .is_ok_and(|t| t.contains("<meta name=\"generator\" content=\"vouch ")))
+                    || (rel.starts_with("assets/") && !rel[7..].contains('/'));
+                (!ours).then_some(rel)
+            })
+            .collect();
+        if !foreign.is_empty() {
+            bail!(
+                "{} holds files vouch did not write ({}); refusing to write the verifier there",
+                dir.display(),
+                foreign
+                    .iter()
+                    .take(5)
+                    .map(|f| crate::term::safe(f).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    for (path, bytes) in files()? {
+        let p = dir.join(&path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    Ok(())
+}
