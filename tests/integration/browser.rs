@@ -1241,7 +1241,18 @@ async fn independent_verifier_is_not_fooled_by_a_rewritten_viewer() {
         .await,
         "mismatch"
     );
+    // The same from a verifier opened from disk (file://), where module
+    // scripts are refused: its classic loader runs.
     let intact = build(&fixture("basic"));
+    let dir = tmp.path().join("verifier");
+    let out = vouch()
+        .arg("verifier")
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .expect("verifier");
+    assert!(out.status.success());
+    let verify_page = format!("file://{}", dir.join("verify.html").display());
     c.goto(&verify_page).await.expect("open");
     c.wait()
         .at_most(TIMEOUT)

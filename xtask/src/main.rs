@@ -107,8 +107,37 @@ fn build_viewer() -> Result<()> {
         ])
         .args(["--remove-producers-section", "--out-dir", OUT])
         .arg(wasm))?;
+    // The same wasm with a classic-script loader, for the independent
+    // verifier opened from disk (`file://`), where browsers refuse module
+    // scripts. Only its JS is kept: the wasm is the one above.
+    let classic = Path::new("target/wasm-bindgen-classic");
+    run(Command::new("wasm-bindgen")
+        .args([
+            "--target",
+            "no-modules",
+            "--no-typescript",
+            "--remove-name-section",
+        ])
+        .args(["--remove-producers-section", "--out-dir"])
+        .arg(classic)
+        .arg(wasm))?;
+    let same = std::fs::read(classic.join("vouch_viewer_bg.wasm"))?
+        == std::fs::read(Path::new(OUT).join("vouch_viewer_bg.wasm"))?;
+    ensure!(
+        same,
+        "the classic build's wasm differs from the module build's"
+    );
+    std::fs::copy(
+        classic.join("vouch_viewer.js"),
+        Path::new(OUT).join("vouch_viewer_classic.js"),
+    )
+    .context("copying the classic loader")?;
     std::fs::write(STAMP, stamp()?).context("writing SOURCE_STAMP")?;
-    for f in ["vouch_viewer.js", "vouch_viewer_bg.wasm"] {
+    for f in [
+        "vouch_viewer.js",
+        "vouch_viewer_classic.js",
+        "vouch_viewer_bg.wasm",
+    ] {
         let len = std::fs::metadata(Path::new(OUT).join(f))?.len();
         eprintln!("xtask: {OUT}/{f}: {len} bytes");
     }
