@@ -104,6 +104,25 @@ impl Index {
         }
     }
 
+    /// The file with this name nearest to `from` (a document's path): the
+    /// one sharing the most leading folders with it, then the shortest.
+    /// A bare name a report mentions means a file that exists, even when
+    /// several share the name.
+    pub fn nearest_by_name(&self, name: &str, from: &str) -> Option<&str> {
+        let folders: Vec<&str> = from.split('/').collect();
+        let shared = |p: &str| {
+            p.split('/')
+                .zip(&folders)
+                .take_while(|(a, b)| a == *b)
+                .count()
+        };
+        self.names
+            .get(name)?
+            .iter()
+            .max_by_key(|p| (shared(p), std::cmp::Reverse(p.len())))
+            .map(String::as_str)
+    }
+
     pub fn folders(&self) -> impl Iterator<Item = &str> {
         self.folders.iter().map(String::as_str)
     }

@@ -433,7 +433,14 @@ fn sign_status(s: &str) -> Option<(Status, String)> {
 /// A short text that is nothing but a status: "PASSED", "✅ GO",
 /// "READY FOR MERGE", "🟢".
 fn pure_status(s: &str) -> Option<Status> {
-    let t = strip_md(s);
+    // "✅ PASS (Documentation Complete)": the remark is not the status.
+    let mut t = strip_md(s);
+    while let (Some(a), Some(b)) = (t.find('('), t.rfind(')')) {
+        if a >= b {
+            break;
+        }
+        t.replace_range(a..=b, " ");
+    }
     let words = t
         .split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
@@ -618,8 +625,20 @@ fn evidence_like(path: &str) -> bool {
     const EVIDENCE: &[&str] = &[
         "png", "jpg", "jpeg", "gif", "webp", "pdf", "log", "sarif", "har", "out", "junit",
     ];
+    // Code that reads like a file name: `console.log`, `logger.log`.
+    const IDENTIFIERS: &[&str] = &[
+        "console", "logger", "logging", "log", "window", "document", "process", "self", "this",
+        "os", "sys", "res", "req", "response", "request", "app", "std",
+    ];
     let lower = path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
+    if !path.contains('/')
+        && name
+            .rsplit_once('.')
+            .is_some_and(|(stem, _)| IDENTIFIERS.contains(&stem))
+    {
+        return false;
+    }
     let ext = name.rsplit_once('.').map(|(_, e)| e);
     ext.is_some_and(|e| EVIDENCE.contains(&e))
         || lower
@@ -1503,10 +1522,52 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
         });
     }
 
+    // Runbooks, ADRs, templates, checklists and policies tell people what
+    // to do and what files to produce; they claim nothing. A path they name
+    // is evidence only where one of their own gates cites it.
+    if instructional(&doc) {
+        let cited: std::collections::BTreeSet<usize> = doc
+            .gates
+            .iter()
+            .chain(&doc.phases)
+            .flat_map(|c| c.references.iter().copied())
+            .collect();
+        for (i, r) in doc.references.iter_mut().enumerate() {
+            if r.role == RefRole::Evidence && r.via != RefVia::Link && !cited.contains(&i) {
+                r.role = RefRole::Mention;
+            }
+        }
+    }
+
     // 10. What this one document shows on its own.
     contradictions_within(&doc, &mut problems);
     placeholders(&doc, &doc_fields, &mut problems);
     Extracted { doc, problems }
+}
+
+/// A document that instructs rather than reports.
+fn instructional(doc: &Document) -> bool {
+    if matches!(doc.kind, DocKind::Runbook | DocKind::Adr) {
+        return true;
+    }
+    let name = doc
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&doc.path)
+        .to_lowercase();
+    let title = doc.title.as_deref().unwrap_or("").to_lowercase();
+    [
+        "template",
+        "checklist",
+        "policy",
+        "guide",
+        "how-to",
+        "howto",
+        "instructions",
+    ]
+    .iter()
+    .any(|w| name.contains(w) || title.contains(w))
 }
 
 /// The line of the first heading below the title (its phase heading, in a
@@ -2001,7 +2062,7 @@ fn resolve_mention(target: &str, doc_path: &str, ix: &Index) -> Mention {
         return Mention::Path(p);
     }
     if !clean.contains('/')
-        && let Some(p) = ix.unique_by_name(clean)
+        && let Some(p) = ix.nearest_by_name(clean, doc_path)
     {
         return Mention::Path(p.to_owned());
     }

@@ -153,12 +153,15 @@ pub fn claim_label(text: &str) -> Option<(Label, String)> {
     ok.then(|| (kind, gate_id(id)))
 }
 
-/// `G3`, `G-3`, `G3a` (a capital G directly before the id) as a gate label.
+/// `G3`, `G3a`, `G12` (a capital G directly before a one- or two-digit id)
+/// as a gate label. `G-001` is a numbered item of some other series.
 fn short_gate(t: &str) -> Option<&str> {
     let rest = t.strip_prefix('G')?;
-    let rest = rest.strip_prefix('-').unwrap_or(rest);
-    rest.starts_with(|c: char| c.is_ascii_digit())
-        .then_some(rest)
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let ok = (1..=2).contains(&digits)
+        && !rest.starts_with('0')
+        && !rest[digits..].starts_with(|c: char| c.is_ascii_digit() || c == '-');
+    ok.then_some(rest)
 }
 
 /// A gate id as the matrix keys it: case folded ("1a" = "1A"), the words
@@ -454,7 +457,8 @@ pub fn path_like(word: &str) -> Option<(&str, Option<&str>)> {
     let ext = name
         .rsplit_once('.')
         .map(|(stem, e)| (stem, e.to_ascii_lowercase()));
-    let has_ext = matches!(&ext, Some((stem, e)) if (!stem.is_empty() || name.starts_with('.')) && EXTENSIONS.contains(&e.as_str()));
+    // `.env` is a file; `.png` alone is an extension being talked about.
+    let has_ext = matches!(&ext, Some((stem, e)) if (!stem.is_empty() || name.starts_with('.') && e == "env") && EXTENSIONS.contains(&e.as_str()));
     let segments = path.trim_matches('/').split('/').count();
     // A dotted version ("v0.4.0") or a domain ("example.com") is not a file.
     if has_ext {
@@ -529,6 +533,8 @@ mod tests {
             Some((Label::Gate, "4".into()))
         );
         assert_eq!(claim_label("G3 Security"), Some((Label::Gate, "3".into())));
+        assert_eq!(claim_label("G-001"), None);
+        assert_eq!(claim_label("G001"), None);
         assert_eq!(claim_label("Gate Verification"), None);
         assert_eq!(claim_label("Go live"), None);
         assert_eq!(claim_label("Gateway 2"), None);
@@ -653,6 +659,8 @@ mod tests {
             "and/or",
             "$HOME/x.md",
             "python",
+            ".png",
+            ".pdf",
         ] {
             assert_eq!(path_like(no), None, "{no}");
         }
