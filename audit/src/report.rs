@@ -880,6 +880,23 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
         });
     }
 
+    // Key/value tables are fields too: `| **Status** | 🟡 REQUIRES FIXES |`.
+    for t in &parsed.tables {
+        for (line, cells) in &t.rows {
+            let [key, value, ..] = cells.as_slice() else {
+                continue;
+            };
+            let key = strip_md(key).to_lowercase();
+            let key = key.trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
+            if (STATUS_KEYS.contains(&key.as_str()) || key == "date" || key == "stage")
+                && !fields.iter().any(|(_, _, l)| l == line)
+            {
+                fields.push((key, value.clone(), *line));
+            }
+        }
+    }
+    fields.sort_by_key(|(_, _, l)| *l);
+
     // Field values go to the claim whose section holds them, else to the
     // document.
     let mut doc_fields: Vec<(String, String, usize)> = Vec::new();
@@ -1694,6 +1711,13 @@ fn status_of_document(
             if value.split_whitespace().count() <= 12 && set(doc, value, line) {
                 return;
             }
+            // A list of ticked lines ("✅ All endpoints documented ✅ …").
+            if let Some((st, signs)) = sign_status(&text)
+                && st != Status::Unknown
+                && set(doc, &signs, line)
+            {
+                return;
+            }
         }
     }
     // Sign-off and verdict sections: "**Stage 1.1**: ✅ COMPLETE",
@@ -1770,6 +1794,30 @@ fn status_heading(text: &str) -> bool {
     let t = strip_md(text).to_lowercase();
     let t = t.trim_start_matches(|c: char| !c.is_alphabetic());
     let t = t.trim_end_matches(|c: char| !c.is_alphanumeric());
+    // "Verification Status", "Release Decision", "Merge Verdict".
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if let [first, last] = words.as_slice()
+        && ["status", "verdict", "decision", "outcome"].contains(last)
+        && [
+            "verification",
+            "final",
+            "overall",
+            "release",
+            "merge",
+            "stage",
+            "gate",
+            "current",
+            "deployment",
+            "acceptance",
+            "review",
+            "test",
+            "validation",
+            "readiness",
+        ]
+        .contains(first)
+    {
+        return true;
+    }
     [
         "status",
         "outcome",
