@@ -1,16 +1,30 @@
-//! `vouch serve`: a small static file server on 127.0.0.1 for previewing a
-//! site exactly as a static host would serve it.
+//! `vouch serve`: a static file server on 127.0.0.1 for previewing a site
+//! exactly as a static host would serve it (or the independent verifier,
+//! from memory).
+//!
+//! hyper on tokio: keep-alive, one task per connection (a slow or stalled
+//! client never holds up another), `HEAD`, single byte ranges (`Range:
+//! bytes=a-b`), content types, and files streamed in chunks.
 
 use std::{
+    collections::HashMap,
+    convert::Infallible,
     io::Write,
     path::{Path, PathBuf},
     sync::Arc,
 };
 
 use anyhow::{Context, Result, anyhow};
-use tiny_http::{Header, Method, Request, Response, Server};
-
-const WORKERS: usize = 4;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
+use hyper::{
+    Method, Request, Response, StatusCode,
+    body::{Frame, Incoming},
+    header::{self, HeaderValue},
+    service::service_fn,
+};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 /// What `vouch serve` serves: a site folder, or the independent verifier
 /// from memory.
@@ -22,6 +36,16 @@ pub enum Serve {
     },
 }
 
+enum Content {
+    Dir(PathBuf),
+    Memory(HashMap<String, Vec<u8>>),
+}
+
+type Body = BoxBody<Bytes, std::io::Error>;
+
+/// Bytes a file is streamed in.
+const CHUNK: usize = 256 * 1024;
+
 pub fn run(what: Serve, port: u16) -> Result<()> {
     let content = match &what {
         Serve::Site(site) => Content::Dir(std::fs::canonicalize(site).with_context(|| {
@@ -32,100 +56,189 @@ pub fn run(what: Serve, port: u16) -> Result<()> {
         })?),
         Serve::Verifier { .. } => Content::Memory(crate::verifier::files()?.into_iter().collect()),
     };
-    let server = Server::http(("127.0.0.1", port))
-        .map_err(|e| anyhow!("cannot listen on 127.0.0.1:{port}: {e}"))?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .context("the server has no IP address")?;
-    match &what {
-        Serve::Site(site) => println!("Serving {} at http://{addr}/", site.display()),
-        Serve::Verifier { site } => println!(
-            "Independent verifier at http://{addr}/verify.html#site={}",
-            percent_encoding::utf8_percent_encode(site, percent_encoding::NON_ALPHANUMERIC)
-        ),
-    }
-    std::io::stdout().flush().ok();
-    eprintln!("Press Ctrl-C to stop.");
-
-    let server = Arc::new(server);
-    let content = Arc::new(content);
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let server = Arc::clone(&server);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the server's runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|e| anyhow!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+        let addr = listener.local_addr().context("the server has no address")?;
+        match &what {
+            Serve::Site(site) => println!("Serving {} at http://{addr}/", site.display()),
+            Serve::Verifier { site } => println!(
+                "Independent verifier at http://{addr}/verify.html#site={}",
+                percent_encoding::utf8_percent_encode(site, percent_encoding::NON_ALPHANUMERIC)
+            ),
+        }
+        std::io::stdout().flush().ok();
+        eprintln!("Press Ctrl-C to stop.");
+        let content = Arc::new(content);
+        loop {
+            let (stream, _) = match listener.accept().await {
+                Ok(s) => s,
+                Err(_) => continue,
+            };
             let content = Arc::clone(&content);
-            std::thread::spawn(move || {
-                while let Ok(rq) = server.recv() {
-                    handle(&content, rq);
+            tokio::spawn(async move {
+                let service = service_fn(move |rq| {
+                    let content = Arc::clone(&content);
+                    async move { Ok::<_, Infallible>(handle(&content, rq).await) }
+                });
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    })
+}
+
+fn full(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut r = Response::new(
+        Full::new(Bytes::from_static(text.as_bytes()))
+            .map_err(|never| match never {})
+            .boxed(),
+    );
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// `Range: bytes=a-b` (one range) against a body of `len` bytes:
+/// `Some(Ok((start, end_inclusive)))`, `Some(Err(()))` when unsatisfiable,
+/// `None` when absent or not a single byte range.
+fn range(value: Option<&HeaderValue>, len: u64) -> Option<Result<(u64, u64), ()>> {
+    let spec = value?.to_str().ok()?.strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().ok()?;
+            (len.saturating_sub(n), len.checked_sub(1)?)
+        }
+        (a, "") => (a.parse().ok()?, len.checked_sub(1)?),
+        (a, b) => (
+            a.parse().ok()?,
+            b.parse::<u64>().ok()?.min(len.checked_sub(1)?),
+        ),
+    };
+    Some(if start > end || start >= len {
+        Err(())
+    } else {
+        Ok((start, end))
+    })
+}
+
+async fn handle(content: &Content, rq: Request<Incoming>) -> Response<Body> {
+    let head = rq.method() == Method::HEAD;
+    if !head && rq.method() != Method::GET {
+        return full(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+    }
+    let target = rq.uri().path().to_owned();
+    // Where the bytes come from: a file (streamed) or memory.
+    enum Source {
+        File(tokio::fs::File),
+        Bytes(Bytes),
+    }
+    let found = match content {
+        Content::Dir(root) => match resolve(root, &target) {
+            Some(p) => match tokio::fs::File::open(&p).await {
+                Ok(f) => {
+                    let len = f.metadata().await.map(|m| m.len()).unwrap_or(0);
+                    Some((Source::File(f), len, p))
                 }
-            })
-        })
-        .collect();
-    for w in workers {
-        let _ = w.join();
-    }
-    Ok(())
-}
-
-enum Content {
-    Dir(PathBuf),
-    Memory(std::collections::HashMap<String, Vec<u8>>),
-}
-
-fn header(name: &str, value: &str) -> Option<Header> {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
-}
-
-fn handle(content: &Content, rq: Request) {
-    if !matches!(rq.method(), Method::Get | Method::Head) {
-        let _ = rq.respond(Response::from_string("method not allowed").with_status_code(405));
-        return;
-    }
-    let found: Option<(Box<dyn std::io::Read + Send>, Option<usize>, PathBuf)> = match content {
-        Content::Dir(root) => resolve(root, rq.url()).and_then(|p| {
-            let f = std::fs::File::open(&p).ok()?;
-            let len = f.metadata().ok().map(|m| m.len() as usize);
-            Some((Box::new(f) as Box<dyn std::io::Read + Send>, len, p))
-        }),
+                Err(_) => None,
+            },
+            None => None,
+        },
         Content::Memory(files) => {
-            let path = rq.url().split(['?', '#']).next().unwrap_or("");
-            let path = path.trim_start_matches('/');
+            let path = target.trim_start_matches('/');
             let path = if path.is_empty() { "verify.html" } else { path };
             files.get(path).map(|b| {
                 (
-                    Box::new(std::io::Cursor::new(b.clone())) as Box<dyn std::io::Read + Send>,
-                    Some(b.len()),
+                    Source::Bytes(Bytes::from(b.clone())),
+                    b.len() as u64,
                     PathBuf::from(path),
                 )
             })
         }
     };
-    let Some((body, len, path)) = found else {
-        let mut resp = Response::from_string("404 not found\n").with_status_code(404);
-        if let Some(h) = header("Content-Type", "text/plain; charset=utf-8") {
-            resp.add_header(h);
-        }
-        let _ = rq.respond(resp);
-        return;
+    let Some((source, len, path)) = found else {
+        return full(StatusCode::NOT_FOUND, "404 not found\n");
     };
-    let mut resp = Response::new(200.into(), Vec::new(), body, len, None);
-    for h in [
-        header("Content-Type", &content_type(&path)),
-        header("Cache-Control", "no-cache"),
-        header("X-Content-Type-Options", "nosniff"),
+    let (status, start, end) = match range(rq.headers().get(header::RANGE), len) {
+        Some(Ok((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b + 1),
+        Some(Err(())) => {
+            let mut r = full(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable\n");
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return r;
+        }
+        None => (StatusCode::OK, 0, len),
+    };
+    let body: Body = if head {
+        Full::new(Bytes::new())
+            .map_err(|never| match never {})
+            .boxed()
+    } else {
+        match source {
+            Source::Bytes(b) => Full::new(b.slice(start as usize..end as usize))
+                .map_err(|never| match never {})
+                .boxed(),
+            Source::File(mut f) => {
+                if start > 0 && f.seek(std::io::SeekFrom::Start(start)).await.is_err() {
+                    return full(StatusCode::INTERNAL_SERVER_ERROR, "cannot read\n");
+                }
+                let remaining = end - start;
+                let stream =
+                    futures_util::stream::unfold((f, remaining), |(mut f, remaining)| async move {
+                        if remaining == 0 {
+                            return None;
+                        }
+                        let mut buf = vec![0u8; CHUNK.min(remaining as usize)];
+                        match f.read(&mut buf).await {
+                            Ok(0) => None,
+                            Ok(n) => {
+                                buf.truncate(n);
+                                Some((Ok(Frame::data(Bytes::from(buf))), (f, remaining - n as u64)))
+                            }
+                            Err(e) => Some((Err(e), (f, 0))),
+                        }
+                    });
+                BodyExt::boxed(StreamBody::new(stream))
+            }
+        }
+    };
+    let mut r = Response::new(body);
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_TYPE, content_type(&path)),
+        (header::CONTENT_LENGTH, (end - start).to_string()),
+        (header::CACHE_CONTROL, "no-cache".into()),
+        (header::ACCEPT_RANGES, "bytes".into()),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
         // A static, public site: any origin may read it, as GitHub Pages
         // allows, so an independent verifier elsewhere can check it.
-        header("Access-Control-Allow-Origin", "*"),
-        // tiny_http sometimes leaves a reused keep-alive connection without
-        // an answer; one request per connection is fine for a preview.
-        header("Connection", "close"),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        resp.add_header(h);
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".into()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
     }
-    let _ = rq.respond(resp);
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1))
+    {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    r
 }
 
 /// Maps a request target to a file inside `root`, or `None`.
@@ -187,6 +300,18 @@ mod tests {
             content_type(Path::new("SHA256SUMS")),
             "text/plain; charset=utf-8"
         );
+    }
+
+    #[test]
+    fn byte_ranges() {
+        let v = |s: &str| HeaderValue::from_str(s).ok();
+        assert_eq!(range(v("bytes=0-9").as_ref(), 100), Some(Ok((0, 9))));
+        assert_eq!(range(v("bytes=90-").as_ref(), 100), Some(Ok((90, 99))));
+        assert_eq!(range(v("bytes=-10").as_ref(), 100), Some(Ok((90, 99))));
+        assert_eq!(range(v("bytes=50-500").as_ref(), 100), Some(Ok((50, 99))));
+        assert_eq!(range(v("bytes=100-").as_ref(), 100), Some(Err(())));
+        assert_eq!(range(v("bytes=0-1,5-6").as_ref(), 100), None);
+        assert_eq!(range(None, 100), None);
     }
 
     #[test]

@@ -52,3 +52,120 @@ fn serves_every_artifact_and_correct_mime_types() {
         404
     );
 }
+
+/// Raw HTTP/1.1 on one connection, so keep-alive is what is tested.
+fn exchange(stream: &mut std::net::TcpStream, request: &str) -> (String, Vec<u8>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("read");
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().to_owned())
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![
+        0u8;
+        if head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.1 206") {
+            len
+        } else {
+            len
+        }
+    ];
+    if !request.starts_with("HEAD") {
+        reader.read_exact(&mut body).expect("body");
+    } else {
+        body.clear();
+    }
+    (head, body)
+}
+
+/// tiny_http dropped `Connection: close` and four slow clients stalled it.
+/// Now: keep-alive, HEAD, byte ranges, and a stalled client holds up nobody.
+#[test]
+fn serve_keeps_connections_alive_and_is_not_stalled_by_slow_clients() {
+    use std::io::Write;
+    let b = build(&fixture("basic"));
+    let server = serve(&b.site);
+    let addr = server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    // Slow clients: connected, sending half a request, then nothing.
+    let stalled: Vec<std::net::TcpStream> = (0..8)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+            s.write_all(b"GET /index.html HTTP/1.1\r\nHost: x\r\n")
+                .expect("half");
+            s
+        })
+        .collect();
+    let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    let index = std::fs::read(b.site.join("index.html")).expect("index");
+    for _ in 0..3 {
+        let (head, body) = exchange(&mut s, "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(
+            !head.to_ascii_lowercase().contains("connection: close"),
+            "{head}"
+        );
+        assert_eq!(body, index);
+    }
+    let (head, body) = exchange(&mut s, "HEAD /index.html HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("content-length: {}", index.len()))
+    );
+    assert!(body.is_empty());
+    let (head, body) = exchange(
+        &mut s,
+        "GET /index.html HTTP/1.1\r\nHost: x\r\nRange: bytes=5-14\r\n\r\n",
+    );
+    assert!(head.starts_with("HTTP/1.1 206"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("content-range: bytes 5-14/{}", index.len())),
+        "{head}"
+    );
+    assert_eq!(body, &index[5..15]);
+    drop(stalled);
+}
+
+/// `vouch check | head` panicked with exit 101 on the closed pipe.
+#[cfg(unix)]
+#[test]
+fn check_into_a_closed_pipe_exits_quietly() {
+    // Far more output than a pipe holds: 5,000 notes.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let report: String = (0..5000)
+        .map(|i| format!("- `src/module_{i}/implementation_file_{i}.py`\n"))
+        .collect();
+    std::fs::write(tmp.path().join("PLAN.md"), format!("# Plan\n\n{report}")).expect("write");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("\"$0\" check --all \"$1\" | head -1 >/dev/null; echo \"${PIPESTATUS[0]}\"")
+        .arg(env!("CARGO_BIN_EXE_vouch"))
+        .arg(tmp.path())
+        .output()
+        .expect("bash");
+    let code = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(code == "1" || code == "0", "exit {code}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
