@@ -76,14 +76,7 @@ fn exchange(stream: &mut std::net::TcpStream, request: &str) -> (String, Vec<u8>
         })
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let mut body = vec![
-        0u8;
-        if head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.1 206") {
-            len
-        } else {
-            len
-        }
-    ];
+    let mut body = vec![0u8; len];
     if !request.starts_with("HEAD") {
         reader.read_exact(&mut body).expect("body");
     } else {
