@@ -64,9 +64,9 @@ async fn get_bytes(url: &str) -> Result<Vec<u8>, ApiError> {
 
 /// Bytes hashed per slice: a browser may hand over one huge chunk, and each
 /// slice is a unit of work between two chances to paint.
-const SLICE: u32 = 1 << 20;
+const SLICE: u32 = 4 << 20;
 /// Yield to the event loop after this many bytes, so the page never freezes.
-const YIELD_EVERY: u64 = 4 << 20;
+const YIELD_EVERY: u64 = 8 << 20;
 
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum ApiError {
@@ -206,6 +206,70 @@ pub async fn fetch_audit(
 /// Fetches and validates the site's `manifest.json`.
 pub async fn fetch_manifest(root: &str) -> Result<ManifestDoc, ApiError> {
     fetch_manifest_at(root, "manifest.json").await
+}
+
+/// Files up to this size are read whole and hashed by the browser's own
+/// SHA-256 (WebCrypto), which is fastest; larger ones stream through the
+/// wasm hasher in slices, never held in memory whole.
+const WHOLE: u64 = 8 << 20;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// WebCrypto's SHA-256 of `data`, when the browser offers it here.
+async fn webcrypto_sha256(data: &js_sys::Object) -> Option<String> {
+    let subtle = web_sys::window()?.crypto().ok()?.subtle();
+    let promise = subtle
+        .digest_with_str_and_buffer_source("SHA-256", data)
+        .ok()?;
+    let digest = JsFuture::from(promise).await.ok()?;
+    Some(hex(&Uint8Array::new(&digest).to_vec()))
+}
+
+/// Hashes `url`, expected to be `expected` bytes long: whole by WebCrypto
+/// when small, streamed through the wasm hasher when large (or when
+/// WebCrypto is unavailable).
+pub async fn hash(
+    url: &str,
+    expected: u64,
+    mut progress: impl FnMut(u64),
+) -> Result<Hashed, ApiError> {
+    if expected <= WHOLE {
+        let read_err = |e: wasm_bindgen::JsValue| ApiError::Read {
+            url: url.to_owned(),
+            message: format!("{e:?}"),
+        };
+        let buffer: js_sys::ArrayBuffer = match folder_file(url) {
+            Some(Some(f)) => JsFuture::from(f.array_buffer()).await.map_err(read_err)?,
+            Some(None) => {
+                return Err(ApiError::Status {
+                    url: url.to_owned(),
+                    status: 404,
+                });
+            }
+            None => {
+                let resp: web_sys::Response = get(url).await?.into();
+                let promise = resp.array_buffer().map_err(read_err)?;
+                JsFuture::from(promise).await.map_err(read_err)?
+            }
+        }
+        .unchecked_into();
+        let size = u64::from(buffer.byte_length());
+        if let Some(sha256) = webcrypto_sha256(&buffer).await {
+            progress(size);
+            return Ok(Hashed { sha256, size });
+        }
+        let bytes = Uint8Array::new(&buffer).to_vec();
+        let mut hasher = Sha256Hasher::new();
+        hasher.update(&bytes);
+        progress(size);
+        return Ok(Hashed {
+            sha256: hasher.finish_hex(),
+            size,
+        });
+    }
+    hash_url(url, progress).await
 }
 
 /// Streams `url`'s body through SHA-256 without holding it in memory,
