@@ -739,3 +739,55 @@ fn verifier_is_written_only_where_vouch_may_write() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(list_files(&mine), ["notes.txt"]);
 }
+
+/// With `--previous URL`, each archived manifest was fetched twice, and the
+/// copy republished was not the copy whose chain was checked: a host could
+/// serve a good copy to the check and another to the build. Now each is
+/// fetched once.
+#[cfg(unix)]
+#[test]
+fn previous_snapshots_are_fetched_once_and_republished_as_checked() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    copy_dir(&fixture("basic"), &input);
+    let site = tmp.path().join("site");
+    for n in 0..3 {
+        std::fs::write(input.join("logs/ci.log"), format!("run {n}\n")).expect("write");
+        build_snapshot(&input, &site, n, &[]);
+    }
+    let counts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>> =
+        Default::default();
+    let seen = counts.clone();
+    let root = site.clone();
+    let host = hostile_host(move |path, s| {
+        *seen
+            .lock()
+            .expect("lock")
+            .entry(path.to_owned())
+            .or_default() += 1;
+        match std::fs::read(root.join(path.trim_start_matches('/'))) {
+            Ok(bytes) => {
+                headers(s, "200 OK", &format!("Content-Length: {}\r\n", bytes.len()));
+                let _ = s.write_all(&bytes);
+            }
+            Err(_) => headers(s, "404 Not Found", "Content-Length: 0\r\n"),
+        }
+    });
+    let next = tmp.path().join("next");
+    std::fs::write(input.join("logs/ci.log"), "run 3\n").expect("write");
+    build_snapshot(&input, &next, 3, &["--previous", &host.url]);
+    let history: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("h"))
+            .expect("json");
+    let counts = counts.lock().expect("lock");
+    for s in history["snapshots"].as_array().expect("snapshots") {
+        let archived = format!("/{}", s["manifest"].as_str().expect("manifest"));
+        assert_eq!(counts.get(&archived), Some(&1), "{archived}: {counts:?}");
+        // Republished byte for byte.
+        assert_eq!(
+            std::fs::read(next.join(archived.trim_start_matches('/'))).expect("republished"),
+            std::fs::read(site.join(archived.trim_start_matches('/'))).expect("original")
+        );
+    }
+}
