@@ -724,7 +724,7 @@ fn verifier_is_written_only_where_vouch_may_write() {
     assert!(
         list_files(&dir)
             .iter()
-            .any(|f| f.starts_with("assets/boot-"))
+            .any(|f| f.starts_with("assets/verify-boot-"))
     );
 
     let mine = tmp.path().join("mine");
