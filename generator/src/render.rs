@@ -26,8 +26,25 @@ pub const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval';
 style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; \
 base-uri 'none'; form-action 'none'; frame-src 'none'";
 
-/// Text beyond this is not shown inline; the raw bytes are a click away.
+/// Markdown beyond this is not rendered; the raw bytes are a click away.
 pub const TEXT_LIMIT: usize = vouch_audit::TEXT_LIMIT;
+/// Logs, JSON and other text beyond this are shown only in part: a page is
+/// for reading, and a 50 MB log (or a 1.4 MB OpenAPI export) must not become
+/// a page as large, or larger pretty-printed.
+pub const DISPLAY_LIMIT: usize = 256 << 10;
+/// Notes of one kind listed on `problems.html`.
+pub const NOTES_LISTED: usize = 200;
+
+/// How much of an artifact its page needs: nothing of a binary file, the
+/// first [`DISPLAY_LIMIT`] (+1) of text and JSON, [`TEXT_LIMIT`] (+1) of
+/// Markdown.
+pub fn page_bytes(kind: ArtifactKind) -> u64 {
+    match kind {
+        ArtifactKind::Binary => 0,
+        ArtifactKind::Markdown => TEXT_LIMIT as u64 + 1,
+        _ => DISPLAY_LIMIT as u64 + 1,
+    }
+}
 
 pub struct Renderer<'s> {
     env: Environment<'static>,
@@ -90,6 +107,7 @@ impl<'s> Renderer<'s> {
                 .with_context(|| format!("built-in template {name} is invalid"))?;
         }
         env.set_formatter(html_formatter);
+        env.add_filter("pre_text", pre_text);
         Ok(Self {
             env,
             site,
@@ -240,8 +258,16 @@ impl<'s> Renderer<'s> {
                     if of_kind.is_empty() {
                         return None;
                     }
+                    // Notes can run to thousands (every path a plan
+                    // mentions): the page lists the first ones; `vouch
+                    // check --all` and audit.json have them all.
+                    let shown = if sev == Severity::Note {
+                        NOTES_LISTED
+                    } else {
+                        usize::MAX
+                    };
                     let mut files: Vec<(&str, Vec<minijinja::Value>)> = Vec::new();
-                    for p in &of_kind {
+                    for p in of_kind.iter().take(shown) {
                         let item = context! {
                             line => p.line, message => &p.message,
                         };
@@ -260,6 +286,7 @@ impl<'s> Renderer<'s> {
                         .collect();
                     Some(context! {
                         kind => k.as_str(), label => k.label(), count => of_kind.len(), files,
+                        more => of_kind.len().saturating_sub(shown),
                     })
                 })
                 .collect();
@@ -383,10 +410,9 @@ impl<'s> Renderer<'s> {
             Ok(t) => t.to_owned(),
             // A cut at the display limit may split a character; that is not
             // a problem with the file.
-            Err(err) if !complete && err.error_len().is_none() => bytes[..err.valid_up_to()]
-                .iter()
-                .map(|&b| b as char)
-                .collect(),
+            Err(err) if !complete && err.error_len().is_none() => {
+                String::from_utf8_lossy(&bytes[..err.valid_up_to()]).into_owned()
+            }
             Err(err) => {
                 let msg = format!(
                     "not valid UTF-8 (first bad byte at offset {}); shown with replacement characters",
@@ -396,16 +422,25 @@ impl<'s> Renderer<'s> {
                 String::from_utf8_lossy(bytes).into_owned()
             }
         };
-        let text = if complete {
-            text
+        let limit = if e.kind == ArtifactKind::Markdown {
+            TEXT_LIMIT
+        } else {
+            DISPLAY_LIMIT
+        };
+        let (text, complete) = if complete && text.len() <= limit {
+            (text, true)
         } else {
             let msg = format!(
                 "{} is larger than {}; only the beginning is shown here. Download the raw bytes for all of it.",
                 human_bytes(e.size),
-                human_bytes(TEXT_LIMIT as u64)
+                human_bytes(limit as u64)
             );
             note = Some(msg);
-            String::from_utf8_lossy(&bytes[..bytes.len().min(TEXT_LIMIT)]).into_owned()
+            let mut cut = text.len().min(limit);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            (text[..cut].to_owned(), false)
         };
         let as_text = |text: String, note: Option<String>| Content {
             kind: "text",
@@ -458,6 +493,22 @@ impl<'s> Renderer<'s> {
             _ => as_text(text, note),
         }
     }
+}
+
+/// Text for the inside of `<pre>`: only `&`, `<` and `>` need escaping in a
+/// text node, so quotes stay as they are (a JSON page is not half again as
+/// large as its file).
+fn pre_text(value: String) -> minijinja::Value {
+    let mut out = String::with_capacity(value.len() + value.len() / 16);
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    minijinja::Value::from_safe_string(out)
 }
 
 /// minijinja's formatter, except that HTML escaping leaves `/` alone: URLs in

@@ -12,11 +12,7 @@ use vouch_core::{
 };
 
 use crate::{
-    assets::Assets,
-    model::Site,
-    render::{Renderer, TEXT_LIMIT},
-    sign::KeySigner,
-    snapshot::Previous,
+    assets::Assets, model::Site, render::Renderer, sign::KeySigner, snapshot::Previous,
     store::Staging,
 };
 
@@ -64,10 +60,11 @@ pub fn write_site(
         .map(|e| {
             // Binary files were read once, to hash them; their pages need
             // no bytes.
-            let bytes = if e.kind == vouch_core::ArtifactKind::Binary {
+            let limit = crate::render::page_bytes(e.kind);
+            let bytes = if limit == 0 {
                 Vec::new()
             } else {
-                staging.read_object_prefix(&e.sha256, TEXT_LIMIT as u64 + 1)?
+                staging.read_object_prefix(&e.sha256, limit)?
             };
             let complete = (bytes.len() as u64) == e.size;
             let html = renderer.artifact(e, &bytes, complete)?;

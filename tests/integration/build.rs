@@ -166,11 +166,11 @@ fn pages_render_and_work_without_javascript() {
 
     let json = page_of("exports/branch_protection.json");
     assert!(
-        json.contains("  &quot;enforce_admins&quot;: {"),
+        json.contains("  \"enforce_admins\": {"),
         "pretty-printed: {json}"
     );
     assert!(
-        json.contains("&quot;dup&quot;: 1") && json.contains("&quot;dup&quot;: 2"),
+        json.contains("\"dup\": 1") && json.contains("\"dup\": 2"),
         "shown as written"
     );
 
@@ -368,4 +368,62 @@ fn every_checksummed_file_is_reachable_by_links() {
         );
     }
     assert!(seen.contains("SHA256SUMS") && seen.contains("manifest.json"));
+}
+
+/// A 1.4 MB OpenAPI export became a 1.4 MB page, and problems.html listed
+/// every path every plan mentioned. Pages of big text and JSON now show the
+/// first 256 KiB, and the problems page lists the first 200 notes per kind.
+#[test]
+fn pages_stay_bounded_for_huge_text_and_many_notes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    let entries: Vec<String> = (0..40_000)
+        .map(|i| format!("\"/api/v1/item{i}\": {{\"get\": {{\"summary\": \"item {i}\"}}}}"))
+        .collect();
+    std::fs::write(
+        input.join("openapi.json"),
+        format!("{{\"paths\": {{{}}}}}", entries.join(",")),
+    )
+    .expect("write");
+    let log: String = (0..100_000)
+        .map(|i| format!("line {i} of the build log\n"))
+        .collect();
+    std::fs::write(input.join("build.log"), log).expect("write");
+    let plan: String = (0..1000)
+        .map(|i| format!("- `src/module_{i}/file_{i}.py`\n"))
+        .collect();
+    std::fs::write(input.join("PLAN.md"), format!("# Plan\n\n{plan}")).expect("write");
+    let b = build(&input);
+    let m = manifest(&b.site);
+    for path in ["openapi.json", "build.log"] {
+        let a = artifacts(&m)
+            .iter()
+            .find(|a| a["path"] == path)
+            .expect("artifact");
+        assert!(a["size"].as_u64().expect("size") > 1 << 20);
+        let page = b.site.join(a["page"].as_str().expect("page"));
+        let html = std::fs::read_to_string(&page).expect("page");
+        assert!(
+            html.len() < 400 << 10,
+            "{path}: page of {} bytes",
+            html.len()
+        );
+        assert!(html.contains("only the beginning is shown"), "{path}");
+        assert!(
+            html.contains(a["url"].as_str().expect("url")),
+            "{path}: raw link"
+        );
+    }
+    let problems = std::fs::read_to_string(b.site.join("problems.html")).expect("problems");
+    assert!(
+        problems.contains(r#"data-more="800""#),
+        "1000 notes, 200 listed"
+    );
+    assert_eq!(
+        problems
+            .matches(r#"data-problem data-kind="mention-not-in-evidence""#)
+            .count(),
+        200
+    );
 }
