@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark: builds a site from a generated corpus (~2,000 files, ~500 MB) and
-# prints wall time and peak memory beside sha256sum over the same files,
-# measured in the same run. Usage: scripts/bench.sh [--files N] [--mb M] [--runs R]
+# Benchmark: the scale curve (1k, 10k, 50k generated reports) for build, a
+# rebuild with one file changed and verify, with wall time, peak memory and
+# site size beside sha256sum over the same files, measured in the same run.
+# Usage: scripts/bench.sh [--scales 1000,10000,50000] [--runs R]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p vouch >&2

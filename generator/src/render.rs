@@ -51,6 +51,9 @@ pub struct Renderer<'s> {
     site: &'s Site,
     assets: &'s Assets,
     signed: bool,
+    /// Each path's problems (indices into `site.audit.problems`), built once
+    /// so a page does not scan every problem of the site.
+    problems_of: HashMap<&'s str, Vec<usize>>,
 }
 
 /// What an artifact's page shows.
@@ -108,11 +111,18 @@ impl<'s> Renderer<'s> {
         }
         env.set_formatter(html_formatter);
         env.add_filter("pre_text", pre_text);
+        let mut problems_of: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, p) in site.audit.problems.iter().enumerate() {
+            if p.severity.is_problem() {
+                problems_of.entry(p.path.as_str()).or_default().push(i);
+            }
+        }
         Ok(Self {
             env,
             site,
             assets,
             signed,
+            problems_of,
         })
     }
 
@@ -382,7 +392,7 @@ impl<'s> Renderer<'s> {
                 a => ArtifactView::from(entry),
                 content_kind => content.kind,
                 doc => self.doc_view(&entry.path),
-                problems => self.site.audit.problems.iter().filter(|p| p.path == entry.path && p.severity.is_problem()).map(|p| context! { line => p.line, kind => p.kind.as_str(), label => p.kind.label(), severity => p.severity.as_str(), message => &p.message }).collect::<Vec<_>>(),
+                problems => self.problems_of.get(entry.path.as_str()).into_iter().flatten().map(|&i| &self.site.audit.problems[i]).map(|p| context! { line => p.line, kind => p.kind.as_str(), label => p.kind.label(), severity => p.severity.as_str(), message => &p.message }).collect::<Vec<_>>(),
                 html => content.html,
                 text => content.text,
                 note => content.note,
