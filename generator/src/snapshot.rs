@@ -88,6 +88,14 @@ impl Store {
         }
     }
 
+    /// Where site-relative `rel` is, for messages.
+    fn locate(&self, rel: &str) -> String {
+        match self {
+            Self::Dir(d) => d.join(rel).display().to_string(),
+            Self::Http { base, .. } => format!("{}/{rel}", base.trim_end_matches('/')),
+        }
+    }
+
     /// The bytes at site-relative `rel`, `None` when absent. At most
     /// [`DOC_LIMIT`] bytes: this is for metadata, not objects.
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>> {
@@ -98,8 +106,8 @@ impl Store {
                     .with_context(|| format!("cannot read {rel} from {}", self.describe()))?;
                 if out.len() as u64 > DOC_LIMIT {
                     bail!(
-                        "{}{rel} is larger than {} MiB; refusing to read more",
-                        self.describe(),
+                        "{} is larger than {} MiB; refusing to read more",
+                        self.locate(rel),
                         DOC_LIMIT >> 20
                     );
                 }
@@ -386,7 +394,18 @@ impl Previous {
                 } else {
                     format!("snapshots/{}/audit.json", s.id)
                 };
-                if let Some(audit) = self.store.read(&from)?
+                // It is optional: one that cannot be read (too large, say)
+                // is left out with a warning, and the viewer shows no diff
+                // against that snapshot.
+                let audit = self.store.read(&from).unwrap_or_else(|e| {
+                    eprintln!(
+                        "warning: {}; the status diff against snapshot {} is left out",
+                        crate::term::safe(&format!("{e:#}")),
+                        s.id
+                    );
+                    None
+                });
+                if let Some(audit) = audit
                     && vouch_core::sha256_hex(&audit) == g.sha256
                 {
                     files.push((format!("snapshots/{}/audit.json", s.id), audit));
