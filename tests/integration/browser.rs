@@ -422,6 +422,17 @@ async fn hostile_evidence_never_runs_and_pages_obey_the_csp() {
 
 /// Waits until `attr` on `css` is something other than `pending`, and
 /// returns it.
+/// The settled verdict of a generated file's row (`[data-generated]`).
+async fn generated_status(c: &Client, path: &str) -> String {
+    settled(
+        c,
+        &format!(r#"[data-generated="{path}"]"#),
+        "data-status",
+        &["pending", "hashing"],
+    )
+    .await
+}
+
 async fn settled(c: &Client, css: &str, attr_name: &str, pending: &[&str]) -> String {
     let started = Instant::now();
     loop {
@@ -467,12 +478,7 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
     let keys = tmp.path().join("keys");
     let other = tmp.path().join("other");
     for dir in [&keys, &other] {
-        let out = vouch()
-            .args(["keygen", "--unencrypted", "--out-dir"])
-            .arg(dir)
-            .output()
-            .expect("keygen");
-        assert!(out.status.success());
+        keygen(dir);
     }
     let site = tmp.path().join("site");
     for n in 0..3u32 {
@@ -867,12 +873,7 @@ async fn gate_cells_turn_red_on_tampered_evidence_and_problems_filter() {
 }
 
 fn keygen_in(dir: &std::path::Path) -> (String, String) {
-    let out = vouch()
-        .args(["keygen", "--unencrypted", "--out-dir"])
-        .arg(dir)
-        .output()
-        .expect("keygen");
-    assert!(out.status.success());
+    keygen(dir);
     let key = dir.join("vouch.key").to_string_lossy().into_owned();
     let public = std::fs::read_to_string(dir.join("vouch.pub")).expect("pub");
     let line = public.lines().nth(1).expect("key line").to_owned();
@@ -901,16 +902,7 @@ async fn edited_rendered_page_is_not_under_a_green_banner() {
         .await
         .expect("open");
     assert_eq!(final_status(c).await, "failed");
-    assert_eq!(
-        settled(
-            c,
-            &format!(r#"[data-generated="{page}"]"#),
-            "data-status",
-            &["pending", "hashing"]
-        )
-        .await,
-        "mismatch"
-    );
+    assert_eq!(generated_status(c, &page).await, "mismatch");
     assert_eq!(
         settled(
             c,
@@ -1206,16 +1198,7 @@ async fn independent_verifier_is_not_fooled_by_a_rewritten_viewer() {
         .expect("open verifier");
     assert_eq!(signature_status(c).await, "valid");
     assert_eq!(final_status(c).await, "failed");
-    assert_eq!(
-        settled(
-            c,
-            &format!(r#"[data-generated="{boot}"]"#),
-            "data-status",
-            &["pending", "hashing"]
-        )
-        .await,
-        "mismatch"
-    );
+    assert_eq!(generated_status(c, &boot).await, "mismatch");
 
     // A downloaded copy, picked from disk: hashed locally, nothing fetched.
     let verify_page = url.split('#').next().expect("page").to_owned();
@@ -1231,16 +1214,7 @@ async fn independent_verifier_is_not_fooled_by_a_rewritten_viewer() {
         .await
         .expect("pick the folder");
     assert_eq!(final_status(c).await, "failed");
-    assert_eq!(
-        settled(
-            c,
-            &format!(r#"[data-generated="{boot}"]"#),
-            "data-status",
-            &["pending", "hashing"]
-        )
-        .await,
-        "mismatch"
-    );
+    assert_eq!(generated_status(c, &boot).await, "mismatch");
     // The same from a verifier opened from disk (file://), where module
     // scripts are refused: its classic loader runs.
     let intact = build(&fixture("basic"));

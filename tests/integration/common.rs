@@ -360,3 +360,18 @@ pub fn audit_doc<'a>(audit: &'a serde_json::Value, path: &str) -> &'a serde_json
         .find(|d| d["path"] == path)
         .unwrap_or_else(|| panic!("no document {path}"))
 }
+
+/// A fresh unencrypted key pair in `dir` (`vouch keygen`); returns `dir`.
+pub fn keygen(dir: &std::path::Path) -> std::path::PathBuf {
+    let out = vouch()
+        .args(["keygen", "--unencrypted", "--out-dir"])
+        .arg(dir)
+        .output()
+        .expect("keygen");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.to_path_buf()
+}

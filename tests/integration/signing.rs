@@ -17,20 +17,6 @@ fn minisign(args: &[&str], dir: &Path) -> Output {
         .expect("run minisign (Debian package minisign; .ci/run installs it)")
 }
 
-fn keygen(dir: &Path) -> PathBuf {
-    let out = vouch()
-        .args(["keygen", "--unencrypted", "--out-dir"])
-        .arg(dir)
-        .output()
-        .expect("keygen");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir.to_path_buf()
-}
-
 fn verify_site(site: &Path, extra: &[&str]) -> Output {
     vouch()
         .arg("verify")

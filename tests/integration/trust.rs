@@ -108,13 +108,7 @@ fn check_writes_no_scratch_copy_anywhere() {
 fn world_readable_secret_key_gets_a_warning() {
     use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().expect("tempdir");
-    let keys = tmp.path().join("keys");
-    let out = vouch()
-        .args(["keygen", "--unencrypted", "--out-dir"])
-        .arg(&keys)
-        .output()
-        .expect("keygen");
-    assert!(out.status.success());
+    let keys = keygen(&tmp.path().join("keys"));
     let key = keys.join("vouch.key");
     let sign = |mode: u32| {
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).expect("chmod");
@@ -138,20 +132,6 @@ fn world_readable_secret_key_gets_a_warning() {
     let private = sign(0o600);
     assert!(private.status.success());
     assert!(!String::from_utf8_lossy(&private.stderr).contains("accessible by others"));
-}
-
-fn keygen(dir: &std::path::Path) -> std::path::PathBuf {
-    let out = vouch()
-        .args(["keygen", "--unencrypted", "--out-dir"])
-        .arg(dir)
-        .output()
-        .expect("keygen");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir.to_path_buf()
 }
 
 fn key_id(keys: &std::path::Path) -> String {
