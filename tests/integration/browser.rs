@@ -1003,13 +1003,7 @@ async fn pubkey_link_never_replaces_a_pin_silently() {
 #[tokio::test(flavor = "multi_thread")]
 async fn forged_history_is_caught_in_the_browser() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let input = tmp.path().join("evidence");
-    copy_dir(&fixture("basic"), &input);
-    let site = tmp.path().join("site");
-    for n in 0..3 {
-        std::fs::write(input.join("logs/ci.log"), format!("run {n}\n")).expect("write");
-        build_snapshot(&input, &site, n, &[]);
-    }
+    let (_, site) = three_snapshots(tmp.path(), &[]);
     let path = site.join("history.json");
     let mut h: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).expect("h")).expect("json");

@@ -375,3 +375,17 @@ pub fn keygen(dir: &std::path::Path) -> std::path::PathBuf {
     );
     dir.to_path_buf()
 }
+
+/// The `basic` fixture copied to `dir/evidence` and built three times into
+/// `dir/site` (the CI log changes each time), with `args` added to each
+/// build. Returns the input and the site.
+pub fn three_snapshots(dir: &Path, args: &[&str]) -> (PathBuf, PathBuf) {
+    let input = dir.join("evidence");
+    copy_dir(&fixture("basic"), &input);
+    let site = dir.join("site");
+    for n in 0..3 {
+        std::fs::write(input.join("logs/ci.log"), format!("run {n}\n")).expect("write");
+        build_snapshot(&input, &site, n, args);
+    }
+    (input, site)
+}

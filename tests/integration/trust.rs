@@ -226,14 +226,8 @@ fn verify_checks_every_retained_snapshot_signature() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ours = keygen(&tmp.path().join("ours"));
     let theirs = keygen(&tmp.path().join("theirs"));
-    let input = tmp.path().join("evidence");
-    copy_dir(&fixture("basic"), &input);
-    let site = tmp.path().join("site");
     let key = ours.join("vouch.key").to_string_lossy().into_owned();
-    for n in 0..3 {
-        std::fs::write(input.join("logs/ci.log"), format!("run {n}\n")).expect("write");
-        build_snapshot(&input, &site, n, &["--sign", &key]);
-    }
+    let (_, site) = three_snapshots(tmp.path(), &["--sign", &key]);
     let pubkey = ours.join("vouch.pub").to_string_lossy().into_owned();
     let ok = vouch()
         .arg("verify")
@@ -729,13 +723,7 @@ fn verifier_is_written_only_where_vouch_may_write() {
 fn previous_snapshots_are_fetched_once_and_republished_as_checked() {
     use std::io::Write;
     let tmp = tempfile::tempdir().expect("tempdir");
-    let input = tmp.path().join("evidence");
-    copy_dir(&fixture("basic"), &input);
-    let site = tmp.path().join("site");
-    for n in 0..3 {
-        std::fs::write(input.join("logs/ci.log"), format!("run {n}\n")).expect("write");
-        build_snapshot(&input, &site, n, &[]);
-    }
+    let (input, site) = three_snapshots(tmp.path(), &[]);
     let counts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>> =
         Default::default();
     let seen = counts.clone();
