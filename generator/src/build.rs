@@ -238,7 +238,17 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
             plan.input.display()
         );
     }
-    let staging = Staging::create(out)?;
+    let mut staging = Staging::create(out)?;
+    // Files identical to the site being replaced (or the local previous
+    // snapshot) are linked, not written again.
+    match &plan.previous {
+        _ if out.is_dir() => staging.reuse_from(out),
+        Some(Previous {
+            store: Store::Dir(dir),
+            ..
+        }) => staging.reuse_from(dir),
+        _ => {}
+    }
     let exclude = [out.clone(), staging.path().to_path_buf()];
     let loaded = load::load(&input, &exclude, Some(&staging), plan.show_progress)?;
     let config = analyse::config(loaded.config.as_deref())?;

@@ -34,6 +34,11 @@ pub const TEXT_LIMIT: usize = vouch_audit::TEXT_LIMIT;
 pub const DISPLAY_LIMIT: usize = 256 << 10;
 /// Notes of one kind listed on `problems.html`.
 pub const NOTES_LISTED: usize = 200;
+/// Errors or warnings of one kind listed on `problems.html`, and rows of one
+/// table of one stage on `timeline.html`. Beyond that a page would grow with
+/// the corpus (tens of megabytes at 10,000 reports) and help no reader: the
+/// counts stay exact, and `vouch check` and `audit.json` list every one.
+pub const ROWS_LISTED: usize = 1000;
 
 /// How much of an artifact its page needs: nothing of a binary file, the
 /// first [`DISPLAY_LIMIT`] (+1) of text and JSON, [`TEXT_LIMIT`] (+1) of
@@ -232,7 +237,11 @@ impl<'s> Renderer<'s> {
                 let mut v = serde_json::to_value(&s).unwrap_or_default();
                 v["anchor"] = anchor.into();
                 for list in ["documents", "phases", "gates"] {
+                    let total = v[list].as_array().map_or(0, Vec::len);
+                    v[format!("{list}_count")] = total.into();
+                    v[format!("{list}_more")] = total.saturating_sub(ROWS_LISTED).into();
                     if let Some(rows) = v[list].as_array_mut() {
+                        rows.truncate(ROWS_LISTED);
                         for r in rows {
                             let path = r["path"].as_str().unwrap_or_default().to_owned();
                             r["page"] = self.page_of(&path, "").into();
@@ -274,7 +283,7 @@ impl<'s> Renderer<'s> {
                     let shown = if sev == Severity::Note {
                         NOTES_LISTED
                     } else {
-                        usize::MAX
+                        ROWS_LISTED
                     };
                     let mut files: Vec<(&str, Vec<minijinja::Value>)> = Vec::new();
                     for p in of_kind.iter().take(shown) {
@@ -359,6 +368,7 @@ impl<'s> Renderer<'s> {
         let artifacts: Vec<minijinja::Value> = m
             .artifacts
             .iter()
+            .take(ROWS_LISTED)
             .map(|a| {
                 context! {
                     path => &a.path,
@@ -373,7 +383,10 @@ impl<'s> Renderer<'s> {
             .collect();
         let ctx = context! {
             ..self.common("../../", "snapshot"),
-            ..context! { s, artifacts }
+            ..context! {
+                s, artifacts, count => m.artifacts.len(),
+                more => m.artifacts.len().saturating_sub(ROWS_LISTED),
+            }
         };
         self.env
             .get_template("snapshot.html")?

@@ -233,6 +233,14 @@ fn resolve_location(from: &str, location: &str) -> Option<String> {
     Some(format!("{dir}{location}"))
 }
 
+/// Earlier snapshots whose `audit.json` is carried forward, newest first,
+/// for the viewer's status diff. An audit trail grows with the corpus (a few
+/// megabytes for a thousand reports), and twenty copies of it would make the
+/// site many times its input; older snapshots keep their manifests,
+/// signatures and objects, so they still verify, and only the status diff
+/// against them is lost.
+pub const AUDITS_CARRIED: usize = 3;
+
 /// The snapshot a build follows.
 pub struct Previous {
     pub id: String,
@@ -375,7 +383,7 @@ impl Previous {
     pub fn carry(&self, history: &History, staging: &Staging) -> Result<Vec<(String, Vec<u8>)>> {
         let mut files = Vec::new();
         let mut objects = BTreeMap::new();
-        for s in &history.snapshots {
+        for (i, s) in history.snapshots.iter().enumerate() {
             let (bytes, sig) = if s.id == self.id {
                 (self.bytes.clone(), self.signature.clone())
             } else {
@@ -388,7 +396,8 @@ impl Previous {
             objects.extend(m.artifacts.iter().map(|a| (a.sha256.clone(), a.size)));
             // The snapshot's audit trail, for the viewer's status diff:
             // carried only if it still matches what its manifest recorded.
-            if let Some(g) = m.generated.iter().find(|g| g.path == "audit.json") {
+            let audit_file = m.generated.iter().find(|g| g.path == "audit.json");
+            if let Some(g) = audit_file.filter(|_| i < AUDITS_CARRIED) {
                 let from = if s.id == self.id {
                     "audit.json".to_owned()
                 } else {

@@ -18,6 +18,11 @@ use vouch_core::{Sha256Hasher, manifest::GeneratedFile, sha256_hex};
 /// Read and write buffers.
 pub const BUF: usize = 256 * 1024;
 
+/// Objects up to this size are held in memory while they are hashed, then
+/// written once under their final name (or linked from the previous site);
+/// larger ones stream through a temporary file.
+const SMALL: usize = 1024 * 1024;
+
 /// Streams `src` through SHA-256, into `dst` when there is one, handing each
 /// chunk to `on_chunk` (for progress, or to keep the start for analysis).
 /// Returns the hex digest and the byte count. `what` names the source in
@@ -55,6 +60,9 @@ pub struct Staging {
     committed: bool,
     /// Names temporary files while they are stored.
     tmp_ids: AtomicUsize,
+    /// The site being replaced, whose identical files are hard-linked
+    /// rather than written again (see [`Staging::reuse_from`]).
+    reuse: Option<PathBuf>,
 }
 
 impl Staging {
@@ -80,7 +88,49 @@ impl Staging {
             dir,
             committed: false,
             tmp_ids: AtomicUsize::new(0),
+            reuse: None,
         })
+    }
+
+    /// Lets this build hard-link files from the vouch site at `site` (the
+    /// one being replaced, or the local previous snapshot) instead of
+    /// writing them again, when their bytes are identical. A rebuild then
+    /// creates few new files: creating files, not hashing them, is what
+    /// costs most at scale. Only regular files whose bytes are compared
+    /// equal are linked, so a damaged or tampered previous site cannot leak
+    /// into the new one.
+    pub fn reuse_from(&mut self, site: &Path) {
+        self.reuse = site.is_dir().then(|| site.to_path_buf());
+    }
+
+    /// Hard-links `rel` from the reused site when that file holds exactly
+    /// `bytes`. False when it cannot (no such file, different bytes,
+    /// another file system), and the caller writes the file itself.
+    fn link_identical(&self, rel: &str, bytes: &[u8]) -> bool {
+        let Some(root) = &self.reuse else {
+            return false;
+        };
+        let src = root.join(rel);
+        match std::fs::symlink_metadata(&src) {
+            Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {}
+            _ => return false,
+        }
+        if std::fs::read(&src).ok().as_deref() != Some(bytes) {
+            return false;
+        }
+        let dst = self.dir.join(rel);
+        if std::fs::hard_link(&src, &dst).is_err() {
+            return false;
+        }
+        // What was linked must still be the regular file that was compared
+        // (link(2) does not follow a symlink swapped in meanwhile).
+        match std::fs::symlink_metadata(&dst) {
+            Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => true,
+            _ => {
+                let _ = std::fs::remove_file(&dst);
+                false
+            }
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -104,13 +154,19 @@ impl Staging {
             ".tmp-{}",
             self.tmp_ids.fetch_add(1, Ordering::Relaxed)
         ));
-        let file =
-            File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        let mut out = std::io::BufWriter::with_capacity(BUF, file);
-        let stored = copy_hashing(src, Some(&mut out), what, on_chunk).and_then(|r| {
-            out.into_inner()
-                .map_err(|e| e.into_error())
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut spill = Spill {
+            mem: Vec::new(),
+            file: None,
+            tmp: &tmp,
+        };
+        let mut spilled = false;
+        let stored = copy_hashing(src, Some(&mut spill), what, on_chunk).and_then(|r| {
+            if let Some(out) = spill.file.take() {
+                spilled = true;
+                out.into_inner()
+                    .map_err(|e| e.into_error())
+                    .with_context(|| format!("cannot write {}", tmp.display()))?;
+            }
             Ok(r)
         });
         let (sha256, size) = match stored {
@@ -120,10 +176,40 @@ impl Staging {
                 return Err(e);
             }
         };
+        if !spilled {
+            // Small: written once, under its final name.
+            self.place(&sha256, &spill.mem)?;
+            return Ok((sha256, size));
+        }
         let object = self.objects_dir().join(&sha256);
         std::fs::rename(&tmp, &object)
             .with_context(|| format!("cannot move {} into place", tmp.display()))?;
         Ok((sha256, size))
+    }
+
+    /// Puts a small object in place: nothing to do if it is already there,
+    /// a link if the reused site holds the same bytes, else one write.
+    fn place(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
+        let object = self.objects_dir().join(sha256);
+        if object.exists() || self.link_identical(&crate::model::object_url(sha256), bytes) {
+            return Ok(());
+        }
+        let mut file = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&object)
+        {
+            Ok(f) => f,
+            // Another thread is storing the same content.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot create {}", object.display()));
+            }
+        };
+        file.write_all(bytes).map_err(|e| {
+            let _ = std::fs::remove_file(&object);
+            anyhow::Error::new(e).context(format!("cannot write {}", object.display()))
+        })
     }
 
     /// Removes a stored object (one that proved to be the wrong content).
@@ -144,12 +230,25 @@ impl Staging {
 
     /// Writes a generated file and returns its manifest entry.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<GeneratedFile> {
+        self.write_file(rel, bytes, false)
+    }
+
+    /// [`Staging::write`] for a file that is often unchanged between builds
+    /// (an artifact's page): linked from the reused site when identical.
+    pub fn write_reusing(&self, rel: &str, bytes: &[u8]) -> Result<GeneratedFile> {
+        self.write_file(rel, bytes, true)
+    }
+
+    fn write_file(&self, rel: &str, bytes: &[u8], reuse: bool) -> Result<GeneratedFile> {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        if !(reuse && self.link_identical(rel, bytes)) {
+            std::fs::write(&path, bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
         Ok(GeneratedFile {
             path: rel.to_owned(),
             sha256: sha256_hex(bytes),
@@ -175,6 +274,39 @@ impl Staging {
         }
         self.committed = true;
         Ok(())
+    }
+}
+
+/// A writer that holds up to [`SMALL`] bytes in memory and spills to a
+/// temporary file beyond that.
+struct Spill<'a> {
+    mem: Vec<u8>,
+    file: Option<std::io::BufWriter<File>>,
+    tmp: &'a Path,
+}
+
+impl Write for Spill<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.file.is_none() && self.mem.len() + buf.len() > SMALL {
+            let mut out = std::io::BufWriter::with_capacity(BUF, File::create(self.tmp)?);
+            out.write_all(&self.mem)?;
+            self.mem = Vec::new();
+            self.file = Some(out);
+        }
+        match &mut self.file {
+            Some(f) => f.write(buf),
+            None => {
+                self.mem.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
     }
 }
 

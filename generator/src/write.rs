@@ -68,7 +68,7 @@ pub fn write_site(
             };
             let complete = (bytes.len() as u64) == e.size;
             let html = renderer.artifact(e, &bytes, complete)?;
-            staging.write(&e.page, html.as_bytes())
+            staging.write_reusing(&e.page, html.as_bytes())
         })
         .collect::<Result<Vec<_>>>()?;
     generated.extend(pages);
@@ -79,13 +79,13 @@ pub fn write_site(
     generated.push(staging.write("index.html", renderer.index(&history)?.as_bytes())?);
     generated.push(staging.write("timeline.html", renderer.timeline()?.as_bytes())?);
     generated.push(staging.write("problems.html", renderer.problems()?.as_bytes())?);
-    generated.push(staging.write("audit.json", site.audit.to_json_pretty().as_bytes())?);
+    generated.push(staging.write("audit.json", site.audit.to_json().as_bytes())?);
 
     // The snapshot chain: earlier retained snapshots, archived, with the
     // objects they need, and a page each.
     if let Some(p) = publish.previous {
         for (path, bytes) in p.carry(&history, staging)? {
-            generated.push(staging.write(&path, &bytes)?);
+            generated.push(staging.write_reusing(&path, &bytes)?);
         }
     }
     for s in &history.snapshots {

@@ -427,3 +427,136 @@ fn pages_stay_bounded_for_huge_text_and_many_notes() {
         200
     );
 }
+
+/// At scale, the site-wide pages list the first rows of each table and say
+/// how many more there are; their counts stay exact. 1,010 reports in one
+/// stage, each with a broken link: the timeline, the problems page and the
+/// snapshot page each list 1,000.
+#[test]
+fn site_wide_pages_stay_bounded_at_scale() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    for i in 0..1010 {
+        std::fs::write(
+            input.join(format!("STAGE2_PHASE1_REPORT_{i:04}.md")),
+            format!(
+                "# Stage 2 phase 1 report {i}\n\n**Status:** PASS\n\n\
+                 See [the log](logs/run-{i}.log).\n"
+            ),
+        )
+        .expect("write");
+    }
+    let site = tmp.path().join("site");
+    build_snapshot(&input, &site, 0, &[]);
+    let timeline = std::fs::read_to_string(site.join("timeline.html")).expect("timeline");
+    assert!(timeline.contains("1010 reports"), "the count stays exact");
+    assert_eq!(timeline.matches("<tr data-path=").count(), 1000);
+    assert!(timeline.contains(r#"data-more="10""#));
+    let problems = std::fs::read_to_string(site.join("problems.html")).expect("problems");
+    assert!(problems.contains(r#"<dd data-count="warning">1010</dd>"#));
+    assert_eq!(
+        problems
+            .matches(r#"data-problem data-kind="broken-link""#)
+            .count(),
+        1000
+    );
+    assert!(problems.contains(r#"data-more="10""#));
+    // audit.json keeps every one.
+    let audit = audit_json(&site);
+    let broken = audit["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["kind"] == "broken-link")
+        .count();
+    assert_eq!(broken, 1010);
+
+    build_snapshot(&input, &site, 1, &[]);
+    let snapshots: Vec<_> = std::fs::read_dir(site.join("snapshots"))
+        .expect("snapshots")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(snapshots.len(), 1);
+    let page = std::fs::read_to_string(snapshots[0].join("index.html")).expect("page");
+    assert!(page.contains("<dd>1010</dd>"));
+    assert_eq!(page.matches("<tr data-path=").count(), 1000);
+    assert!(page.contains(r#"data-more="10""#));
+}
+
+/// A rebuild links the files that did not change from the site it replaces
+/// (or the local previous site) instead of writing them again, but only
+/// regular files whose bytes are identical: a tampered or symlinked file in
+/// the previous site is never linked into the new one.
+#[cfg(unix)]
+#[test]
+fn rebuild_links_identical_files_and_only_those() {
+    use std::os::unix::fs::MetadataExt;
+    let (tmp, input, first) = fixture_copy("basic");
+    build_snapshot(&input, &first, 0, &[]);
+    let m = manifest(&first);
+    let arts = artifacts(&m);
+    assert!(arts.len() >= 3, "the fixture has several files");
+    let (tampered, symlinked) = (&arts[0], &arts[1]);
+    // Same size, other bytes.
+    flip_byte(&first.join(tampered["url"].as_str().expect("url")), 0);
+    // A symlink in place of an object, to a file with the same bytes.
+    let sym = first.join(symlinked["url"].as_str().expect("url"));
+    let outside = tmp.path().join("outside");
+    std::fs::copy(&sym, &outside).expect("copy");
+    std::fs::remove_file(&sym).expect("rm");
+    std::os::unix::fs::symlink(&outside, &sym).expect("symlink");
+
+    // A new output folder, following the first site: files come from it.
+    let second = tmp.path().join("second");
+    let previous = first.to_str().expect("UTF-8 path");
+    build_snapshot(&input, &second, 1, &["--previous", previous]);
+    let nlink = |p: &Path| std::fs::symlink_metadata(p).expect("stat").nlink();
+    for a in arts {
+        let url = a["url"].as_str().expect("url");
+        let new = second.join(url);
+        let meta = std::fs::symlink_metadata(&new).expect("object");
+        assert!(meta.is_file(), "{url} is a regular file");
+        assert_eq!(sha256sum(&new), a["sha256"].as_str().expect("sha"), "{url}");
+        let linked = nlink(&new) == 2;
+        let expect_linked = a["path"] != tampered["path"] && a["path"] != symlinked["path"];
+        assert_eq!(linked, expect_linked, "{url}");
+        // Pages do not change between builds (no build time on them).
+        let page = a["page"].as_str().expect("page");
+        assert_eq!(nlink(&second.join(page)), 2, "{page}");
+    }
+    let verify = vouch().arg("verify").arg(&second).output().expect("verify");
+    assert!(verify.status.success(), "{}", stdout_of(&verify));
+}
+
+/// Earlier snapshots keep their manifests and objects (they still verify),
+/// but only the newest few keep their audit trail: twenty copies of a large
+/// `audit.json` would dwarf the evidence itself.
+#[test]
+fn only_the_newest_earlier_audit_trails_are_carried() {
+    let (_tmp, input, site) = fixture_copy("basic");
+    for n in 0..5 {
+        std::fs::write(input.join("reports/run.txt"), format!("run {n}\n")).expect("write");
+        build_snapshot(&input, &site, n, &[]);
+    }
+    let history: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("history"))
+            .expect("json");
+    let ids: Vec<&str> = history["snapshots"]
+        .as_array()
+        .expect("snapshots")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 4, "four earlier snapshots");
+    let with_audit: Vec<bool> = ids
+        .iter()
+        .map(|id| site.join(format!("snapshots/{id}/audit.json")).exists())
+        .collect();
+    assert_eq!(with_audit, [true, true, true, false], "newest first");
+    for id in &ids {
+        assert!(site.join(format!("snapshots/{id}/manifest.json")).exists());
+    }
+    let verify = vouch().arg("verify").arg(&site).output().expect("verify");
+    assert!(verify.status.success(), "{}", stdout_of(&verify));
+}

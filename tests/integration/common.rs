@@ -323,6 +323,16 @@ pub fn hostile_evidence(dir: &Path) {
     }
 }
 
+/// A temporary copy of fixture `name` at `<tmp>/evidence`, and where its
+/// site goes (`<tmp>/site`, not built yet).
+pub fn fixture_copy(name: &str) -> (TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    copy_dir(&fixture(name), &input);
+    let site = tmp.path().join("site");
+    (tmp, input, site)
+}
+
 /// Builds `input` into `site` as snapshot number `n` (its time), with `args`.
 pub fn build_snapshot(input: &Path, site: &Path, n: u32, args: &[&str]) -> Output {
     let out = vouch()

@@ -160,17 +160,17 @@ pub struct Document {
     /// Where the stage came from: `field`, `title`, `file-name`, `folder`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage_source: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<Claim>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gates: Vec<Claim>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ci_runs: Vec<CiRun>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pull_requests: Vec<PullRequest>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commits: Vec<Commit>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
     /// Rules evaluated on JSON evidence (branch protection).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -201,16 +201,16 @@ pub struct Claim {
     pub status_text: Option<String>,
     pub line: usize,
     /// The evidence as written: `CI run 20696326646`, `STAGE1.1_PHASE0_REPORT.md`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
     /// Indexes into the document's `references` that back this claim.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<usize>,
     /// CI runs cited for this claim (URLs or run ids).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ci_runs: Vec<String>,
     /// Pull request numbers cited for this claim.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pull_requests: Vec<u64>,
     /// Where the evidence in scope came from when the claim itself cites
     /// none: `section`, `phase`, `header`.
@@ -391,8 +391,10 @@ impl Audit {
         Ok(a)
     }
 
-    pub fn to_json_pretty(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+    /// `audit.json`: compact, since it grows with the corpus (pretty
+    /// printing made it half as large again); `jq .` reads it.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string(self).unwrap_or_default();
         s.push('\n');
         s
     }
