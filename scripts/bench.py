@@ -61,21 +61,23 @@ def make_corpus(root, files, seed=7):
 
 
 def measure(cmd, runs, cwd=None, before=None):
-    """Median wall seconds and peak RSS (MiB) of running `cmd` `runs` times."""
+    """Median wall seconds and peak RSS (MiB) of running `cmd` `runs` times.
+    `cmd` may be a function returning the command, read after `before`."""
     walls, peaks = [], []
     for _ in range(runs):
         if before:
             before()
+        cmd_now = cmd() if callable(cmd) else cmd
         script = (
             "import resource,subprocess,sys,time;"
             "t=time.monotonic();r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
             "w=time.monotonic()-t;"
             "print(w,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,r.returncode)"
         )
-        out = subprocess.run([sys.executable, "-c", script, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", script, *cmd_now], cwd=cwd, capture_output=True, text=True, check=True)
         wall, rss_kib, rc = out.stdout.split()
         if rc != "0":
-            sys.exit(f"{' '.join(cmd)} exited {rc}")
+            sys.exit(f"{' '.join(cmd_now)} exited {rc}")
         walls.append(float(wall))
         peaks.append(int(rss_kib) / 1024)
     return statistics.median(walls), max(peaks)
@@ -93,11 +95,17 @@ def one_scale(vouch, files, runs, tmp):
     with open(listfile, "w") as f:
         f.write("\0".join(paths))
     subprocess.run(["sh", "-c", f"xargs -0 cat < {listfile} > /dev/null"], cwd=corpus, check=True)
-    site = os.path.join(tmp, f"site-{files}")
-    clear = lambda: shutil.rmtree(site, ignore_errors=True)
+    sites = iter(os.path.join(tmp, f"site-{files}-{n}") for n in range(runs + 1))
+    site = next(sites)
+
+    def fresh():
+        # Each build writes a new folder, as on a fresh CI runner; deleting
+        # the last site first would time ext4 reclaiming its inodes.
+        nonlocal site
+        site = next(sites)
 
     sha = measure(["sh", "-c", f"xargs -0 sha256sum < {listfile}"], runs, cwd=corpus)
-    build = measure([vouch, "-q", "build", corpus, "--out", site], runs, before=clear)
+    build = measure(lambda: [vouch, "-q", "build", corpus, "--out", site], runs, before=fresh)
     site_bytes = du(site)
     victim = os.path.join(corpus, paths[len(paths) // 2])
 
@@ -108,7 +116,8 @@ def one_scale(vouch, files, runs, tmp):
     rebuild = measure([vouch, "-q", "build", corpus, "--out", site], runs, before=touch_one)
     verify = measure([vouch, "-q", "verify", site], runs)
     shutil.rmtree(corpus, ignore_errors=True)
-    clear()
+    for n in range(runs + 1):
+        shutil.rmtree(os.path.join(tmp, f"site-{files}-{n}"), ignore_errors=True)
     return {"files": len(paths), "bytes": size, "sha": sha, "build": build, "rebuild": rebuild,
             "verify": verify, "site": site_bytes}
 

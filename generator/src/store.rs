@@ -233,6 +233,30 @@ impl Staging {
         self.write_file(rel, bytes, false)
     }
 
+    /// Writes a generated file that `fill` streams out (hashed on the way),
+    /// so a large one (`audit.json`) is never held in memory whole.
+    pub fn write_streaming(
+        &self,
+        rel: &str,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<GeneratedFile> {
+        let path = self.dir.join(rel);
+        let file =
+            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let mut out = HashingWriter {
+            inner: std::io::BufWriter::with_capacity(BUF, file),
+            hasher: Sha256Hasher::new(),
+        };
+        fill(&mut out)
+            .and_then(|()| out.inner.flush())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(GeneratedFile {
+            path: rel.to_owned(),
+            size: out.hasher.len(),
+            sha256: out.hasher.finish_hex(),
+        })
+    }
+
     /// [`Staging::write`] for a file that is often unchanged between builds
     /// (an artifact's page): linked from the reused site when identical.
     pub fn write_reusing(&self, rel: &str, bytes: &[u8]) -> Result<GeneratedFile> {
@@ -274,6 +298,24 @@ impl Staging {
         }
         self.committed = true;
         Ok(())
+    }
+}
+
+/// Hashes what passes through to `inner`.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256Hasher,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

@@ -79,7 +79,7 @@ pub fn write_site(
     generated.push(staging.write("index.html", renderer.index(&history)?.as_bytes())?);
     generated.push(staging.write("timeline.html", renderer.timeline()?.as_bytes())?);
     generated.push(staging.write("problems.html", renderer.problems()?.as_bytes())?);
-    generated.push(staging.write("audit.json", site.audit.to_json().as_bytes())?);
+    generated.push(staging.write_streaming("audit.json", |w| site.audit.write_json(w))?);
 
     // The snapshot chain: earlier retained snapshots, archived, with the
     // objects they need, and a page each.

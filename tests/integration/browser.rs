@@ -1233,3 +1233,99 @@ async fn independent_verifier_is_not_fooled_by_a_rewritten_viewer() {
     assert_eq!(final_status(c).await, "verified");
     browser.client.clone().close().await.expect("close");
 }
+
+/// The artifact list at scale: at most 100 rows in the document, a pager,
+/// sorting by a column, and a filter that matches titles as well as paths.
+#[tokio::test(flavor = "multi_thread")]
+async fn artifact_list_is_paged_sorted_and_filtered_by_title() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    for i in 0..150 {
+        std::fs::write(
+            input.join(format!("report-{i:03}.md")),
+            format!("# Phase {i} report\n\n{}\n", "x".repeat(i)),
+        )
+        .expect("write");
+    }
+    std::fs::write(
+        input.join("zz-pack.md"),
+        "# Stage 2.1 Acceptance Pack\n\n**Status:** PASS\n",
+    )
+    .expect("write");
+    let b = build(&input);
+    let server = serve(&b.site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&server.url).await.expect("open index");
+    assert_eq!(final_status(c).await, "verified");
+    let rows = statuses(c).await;
+    assert_eq!(rows.len(), 100, "one page of rows");
+    assert_eq!(rows[0].0, "report-000.md");
+    assert_eq!(
+        attr(c, r#"[data-pager="artifacts"] [data-range]"#, "data-total")
+            .await
+            .as_deref(),
+        Some("151")
+    );
+    let click = |css: &'static str| async move {
+        c.find(Locator::Css(css))
+            .await
+            .expect(css)
+            .click()
+            .await
+            .expect("click");
+    };
+    click(r#"[data-pager="artifacts"] [data-page="next"]"#).await;
+    let rows = rows_when(c, |r| r.len() != 100).await;
+    assert_eq!(rows.len(), 51, "the second page");
+    assert_eq!(rows[0].0, "report-100.md");
+    assert!(rows.iter().all(|(_, s)| s == "verified"));
+
+    // Sorting by size, twice: largest first (and back to the first page).
+    click(r#"button[data-sort="size"]"#).await;
+    rows_when(c, |r| r.len() == 100).await;
+    click(r#"button[data-sort="size"]"#).await;
+    let rows = rows_when(c, |r| r[0].0 != "report-000.md").await;
+    assert_eq!(rows.len(), 100);
+    assert_eq!(rows[0].0, "report-149.md");
+    assert_eq!(
+        attr(c, r#"th:has(button[data-sort="size"])"#, "aria-sort")
+            .await
+            .as_deref(),
+        Some("descending")
+    );
+
+    // The filter matches a title that is not in the path.
+    c.find(Locator::Css("#artifact-filter"))
+        .await
+        .expect("filter")
+        .send_keys("acceptance pack")
+        .await
+        .expect("type");
+    let rows = rows_when(c, |r| r.len() < 100).await;
+    assert_eq!(rows, [("zz-pack.md".to_owned(), "verified".to_owned())]);
+    assert!(
+        attr(c, r#"[data-pager="artifacts"]"#, "data-pager")
+            .await
+            .is_none(),
+        "no pager when everything fits"
+    );
+    browser.client.clone().close().await.expect("close");
+}
+
+/// The artifact rows once `ready` holds of them (the view redraws after a
+/// click, not during it).
+async fn rows_when(
+    c: &Client,
+    ready: impl Fn(&[(String, String)]) -> bool,
+) -> Vec<(String, String)> {
+    let started = Instant::now();
+    loop {
+        let rows = statuses(c).await;
+        if ready(&rows) || started.elapsed() > TIMEOUT {
+            return rows;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -391,12 +391,12 @@ impl Audit {
         Ok(a)
     }
 
-    /// `audit.json`: compact, since it grows with the corpus (pretty
-    /// printing made it half as large again); `jq .` reads it.
-    pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string(self).unwrap_or_default();
-        s.push('\n');
-        s
+    /// `audit.json`, streamed to `out`: compact, since it grows with the
+    /// corpus (pretty printing made it half as large again; `jq .` prints
+    /// it readably).
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer(&mut *out, self)?;
+        out.write_all(b"\n")
     }
 
     pub fn document(&self, path: &str) -> Option<&Document> {

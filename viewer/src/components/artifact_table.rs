@@ -1,7 +1,15 @@
+//! The artifact list with JavaScript on: filtered (path and title), sorted
+//! by any column (`th[aria-sort] button[data-sort]`), and paged (see
+//! [`super::pager`]), so it stays responsive at 100,000 rows. Each row
+//! carries `data-artifact="<path>"` and a live `data-status`.
+
 use leptos::prelude::*;
 use vouch_core::{Artifact, Verdict};
 
-use super::fmt_bytes;
+use super::{
+    fmt_bytes,
+    pager::{Pager, page_of},
+};
 use crate::verify::RowStatus;
 
 fn label(s: &RowStatus) -> String {
@@ -12,83 +20,175 @@ fn label(s: &RowStatus) -> String {
     }
 }
 
-/// One row per artifact, each carrying `data-artifact="<path>"` and a live
-/// `data-status`.
+/// True once a row's file failed verification.
+pub fn failed(s: &RowStatus) -> bool {
+    matches!(s, RowStatus::Done { verdict, .. } if *verdict != Verdict::Verified)
+}
+
+/// Failures first, then files still being checked, then verified ones.
+fn status_rank(s: &RowStatus) -> u8 {
+    match s {
+        RowStatus::Done { verdict, .. } if *verdict != Verdict::Verified => 0,
+        RowStatus::Pending | RowStatus::Hashing(_) => 1,
+        RowStatus::Done { .. } => 2,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SortKey {
+    Status,
+    Path,
+    Kind,
+    Size,
+}
+
+impl SortKey {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Status => "status",
+            Self::Path => "path",
+            Self::Kind => "kind",
+            Self::Size => "size",
+        }
+    }
+}
+
 #[component]
 pub fn ArtifactTable(
     root: String,
     rows: Vec<(Artifact, RwSignal<RowStatus>)>,
     #[prop(into)] filter: Signal<String>,
     #[prop(into)] problems_only: Signal<bool>,
+    /// The verification's batch counter ([`crate::verify::Progress::tick`]).
+    tick: RwSignal<u64>,
 ) -> impl IntoView {
-    let body = rows
-        .into_iter()
-        .map(|(a, st)| {
-            let path_lower = a.path.to_lowercase();
-            let visible = move || {
-                let f = filter.get().to_lowercase();
-                let problem = matches!(
-                    st.get(),
-                    RowStatus::Done { verdict, .. } if verdict != Verdict::Verified
-                );
-                (f.is_empty() || path_lower.contains(&f)) && (!problems_only.get() || problem)
-            };
-            let file_name = a.path.rsplit('/').next().unwrap_or(&a.path).to_owned();
-            let claimed = a.sha256.clone();
-            let detail = move || match st.get() {
-                RowStatus::Done {
-                    verdict: Verdict::Mismatch,
-                    computed: Some(c),
-                    ..
-                } => Some(view! {
-                    <div class="computed">"computed " <code>{c}</code></div>
-                }.into_any()),
-                RowStatus::Done { detail: Some(d), .. } => {
-                    Some(view! { <div class="computed">{d}</div> }.into_any())
-                }
-                _ => None,
-            };
-            view! {
-                <tr
-                    data-artifact=a.path.clone()
-                    data-status=move || st.with(RowStatus::as_str)
-                    class:hidden=move || !visible()
-                >
-                    <td class="status">
-                        <span class=move || format!("badge badge-{}", st.with(RowStatus::as_str))>
-                            {move || st.with(label)}
-                        </span>
-                    </td>
-                    <td class="path">
-                        <a href=format!("{root}{}", a.page)>{a.path.clone()}</a>
-                        {(a.title != file_name).then(|| view! { <div class="title">{a.title.clone()}</div> })}
-                    </td>
-                    <td class="kind">{a.kind.as_str()}</td>
-                    <td class="size">{fmt_bytes(a.size)}</td>
-                    <td class="hash">
-                        <code title=claimed.clone()>{claimed[..16.min(claimed.len())].to_owned()} "…"</code>
-                        {detail}
-                    </td>
-                    <td class="raw">
-                        <a href=format!("{root}{}", a.url) download=file_name>"raw"</a>
-                    </td>
-                </tr>
+    // What the filter matches: the path and the title, lowercased once.
+    let haystacks: Vec<String> = rows
+        .iter()
+        .map(|(a, _)| format!("{}\n{}", a.path, a.title).to_lowercase())
+        .collect();
+    let rows = StoredValue::new(rows);
+    let sort = RwSignal::new((SortKey::Path, true));
+    let page = RwSignal::new(0usize);
+    let order = Memo::new(move |_| {
+        let f = filter.get().to_lowercase();
+        let only_failed = problems_only.get();
+        let (key, ascending) = sort.get();
+        if only_failed || key == SortKey::Status {
+            tick.track();
+        }
+        rows.with_value(|rows| {
+            let mut idx: Vec<usize> = (0..rows.len())
+                .filter(|&i| f.is_empty() || haystacks[i].contains(&f))
+                .filter(|&i| !only_failed || rows[i].1.with_untracked(failed))
+                .collect();
+            match key {
+                // The manifest lists artifacts by path already.
+                SortKey::Path => {}
+                SortKey::Kind => idx.sort_by_key(|&i| rows[i].0.kind.as_str()),
+                SortKey::Size => idx.sort_by_key(|&i| rows[i].0.size),
+                SortKey::Status => idx.sort_by_key(|&i| rows[i].1.with_untracked(status_rank)),
             }
+            if !ascending {
+                idx.reverse();
+            }
+            idx
         })
-        .collect_view();
+    });
+    // A new filter or order starts again at the first page.
+    Effect::new(move |_| {
+        filter.track();
+        problems_only.track();
+        sort.track();
+        page.set(0);
+    });
+    let shown = page_of(order, page);
+    let header = move |key: SortKey, text: &'static str| {
+        let aria = move || match sort.get() {
+            (k, true) if k == key => "ascending",
+            (k, false) if k == key => "descending",
+            _ => "none",
+        };
+        view! {
+            <th aria-sort=aria>
+                <button
+                    type="button"
+                    class="sort"
+                    data-sort=key.as_str()
+                    on:click=move |_| {
+                        sort.update(|(k, asc)| {
+                            *asc = if *k == key { !*asc } else { true };
+                            *k = key;
+                        })
+                    }
+                >
+                    {text}
+                </button>
+            </th>
+        }
+    };
+    let row = move |i: usize| {
+        let (a, st) = rows.with_value(|r| r[i].clone());
+        let file_name = a.path.rsplit('/').next().unwrap_or(&a.path).to_owned();
+        let claimed = a.sha256.clone();
+        let detail = move || match st.get() {
+            RowStatus::Done {
+                verdict: Verdict::Mismatch,
+                computed: Some(c),
+                ..
+            } => Some(
+                view! {
+                    <div class="computed">"computed " <code>{c}</code></div>
+                }
+                .into_any(),
+            ),
+            RowStatus::Done {
+                detail: Some(d), ..
+            } => Some(view! { <div class="computed">{d}</div> }.into_any()),
+            _ => None,
+        };
+        view! {
+            <tr data-artifact=a.path.clone() data-status=move || st.with(RowStatus::as_str)>
+                <td class="status">
+                    <span class=move || format!("badge badge-{}", st.with(RowStatus::as_str))>
+                        {move || st.with(label)}
+                    </span>
+                </td>
+                <td class="path">
+                    <a href=format!("{root}{}", a.page)>{a.path.clone()}</a>
+                    {(a.title != file_name)
+                        .then(|| view! { <div class="title">{a.title.clone()}</div> })}
+                </td>
+                <td class="kind">{a.kind.as_str()}</td>
+                <td class="size">{fmt_bytes(a.size)}</td>
+                <td class="hash">
+                    <code title=claimed.clone()>{claimed[..16.min(claimed.len())].to_owned()} "…"</code>
+                    {detail}
+                </td>
+                <td class="raw">
+                    <a href=format!("{root}{}", a.url) download=file_name>"raw"</a>
+                </td>
+            </tr>
+        }
+    };
     view! {
-        <table class="artifacts live">
-            <thead>
-                <tr>
-                    <th>"Status"</th>
-                    <th>"Artifact"</th>
-                    <th>"Kind"</th>
-                    <th>"Size"</th>
-                    <th>"SHA-256 (claimed)"</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>{body}</tbody>
-        </table>
+        <div class="table-scroll">
+            <table class="artifacts live">
+                <thead>
+                    <tr>
+                        {header(SortKey::Status, "Status")}
+                        {header(SortKey::Path, "Artifact")}
+                        {header(SortKey::Kind, "Kind")}
+                        {header(SortKey::Size, "Size")}
+                        <th>"SHA-256 (claimed)"</th>
+                        <th><span class="visually-hidden">"Raw bytes"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || shown.get() key=|i| *i children=row />
+                </tbody>
+            </table>
+        </div>
+        <Pager id="artifacts" label="Pages of the artifact list" order=order page=page />
     }
 }

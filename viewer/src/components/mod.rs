@@ -5,6 +5,7 @@ mod claims;
 pub mod gate_cells;
 mod generated_table;
 mod history;
+mod pager;
 mod signature;
 mod summary;
 

@@ -34,8 +34,9 @@ pub fn ArtifactPage(root: String, manifest: Manifest, path: String) -> impl Into
                 rows=rows.artifacts
                 filter=Signal::derive(String::new)
                 problems_only=Signal::derive(|| false)
+                tick=progress.tick
             />
-            <GeneratedTable root=root.clone() rows=rows.generated />
+            <GeneratedTable root=root.clone() rows=rows.generated tick=progress.tick />
             <ClaimEvidence root=root.clone() manifest=manifest path=path />
         </section>
     }

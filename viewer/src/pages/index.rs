@@ -44,8 +44,8 @@ pub fn IndexPage(root: String, doc: ManifestDoc) -> impl IntoView {
                 <input
                     type="search"
                     id="artifact-filter"
-                    placeholder="Filter by path…"
-                    aria-label="Filter artifacts by path"
+                    placeholder="Filter by path or title…"
+                    aria-label="Filter artifacts by path or title"
                     on:input=move |ev| set_filter.set(event_target_value(&ev))
                 />
                 <label>
@@ -57,8 +57,8 @@ pub fn IndexPage(root: String, doc: ManifestDoc) -> impl IntoView {
                     " Only files that failed verification"
                 </label>
             </div>
-            <ArtifactTable root=root.clone() rows=rows.artifacts filter=filter problems_only=problems_only />
-            <GeneratedTable root=root.clone() rows=rows.generated />
+            <ArtifactTable root=root.clone() rows=rows.artifacts filter=filter problems_only=problems_only tick=progress.tick />
+            <GeneratedTable root=root.clone() rows=rows.generated tick=progress.tick />
             <HistoryPanel root=root current=doc pinned=pinned report=trust.chain signature=trust.signature />
         </section>
     }

@@ -66,6 +66,7 @@ pub fn SnapshotPage(root: String, id: String) -> impl IntoView {
                         rows=rows
                         filter=Signal::derive(String::new)
                         problems_only=Signal::derive(|| false)
+                        tick=progress.tick
                     />
                 </section>
             }

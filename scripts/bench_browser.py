@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""The browser benchmark: navigation to verdict in headless Chromium, the
+viewer against the plainest JavaScript in the same browser and run (fetch
+every file of the manifest 8 at a time and hash it with WebCrypto), on a
+1,000-file site and on a site of one large file, behind a plain static
+server (Python's) and behind `vouch serve`.
+
+The viewer's time is from navigation start to `#verification-summary`
+leaving `running`/`checking` (polled every 20 ms through WebDriver, so it
+reads up to about 30 ms late); the baseline's is its own performance.now()
+when the last digest resolves. Nothing here asserts: it prints times and
+ratios, and the goals beside them. Needs chromium and chromedriver."""
+
+import argparse, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (the corpus generator)
+
+BASELINE = """<!doctype html><meta charset="utf-8"><title>baseline</title><body><script type="module">
+const P = new URLSearchParams(location.search).get('p') ?? 'site/';
+const m = await (await fetch(P + 'manifest.json')).json();
+const urls = m.artifacts.map(a => P + a.url).concat(m.generated.map(g => P + g.path));
+let next = 0, bytes = 0;
+async function worker() {
+  while (next < urls.length) {
+    const u = urls[next++];
+    const b = await (await fetch(u)).arrayBuffer();
+    bytes += b.byteLength;
+    await crypto.subtle.digest('SHA-256', b);
+  }
+}
+await Promise.all(Array.from({length: 8}, worker));
+document.body.dataset.done = String(performance.now());
+document.body.dataset.files = String(urls.length);
+</script>"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, what):
+    for _ in range(200):
+        if proc.poll() is not None:
+            sys.exit(f"{what} exited early")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"{what} did not listen on {port}")
+
+
+class Driver:
+    """Just enough of WebDriver, over urllib."""
+
+    def __init__(self, profile):
+        self.port = free_port()
+        self.proc = subprocess.Popen(["chromedriver", f"--port={self.port}"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(self.port, self.proc, "chromedriver")
+        caps = {"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
+            "binary": os.environ.get("VOUCH_CHROMIUM", "/usr/bin/chromium"),
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=1280,900", f"--user-data-dir={profile}"]}}}}
+        self.session = self.call("POST", "/session", caps)["sessionId"]
+
+    def call(self, method, path, body=None):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=600) as r:
+            return json.load(r)["value"]
+
+    def goto(self, url):
+        # Page-load strategy "normal" returns after the load event; the
+        # times below are read from the page itself.
+        self.call("POST", f"/session/{self.session}/url", {"url": url})
+
+    def js(self, script):
+        return self.call("POST", f"/session/{self.session}/execute/sync", {"script": script, "args": []})
+
+    def close(self):
+        try:
+            self.call("DELETE", f"/session/{self.session}")
+        finally:
+            self.proc.kill()
+
+
+def time_viewer(d, url, timeout=600):
+    d.goto("about:blank")
+    d.goto(url)
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        r = d.js("const e = document.getElementById('verification-summary');"
+                 "return [e ? e.dataset.status : '', performance.now(), e ? e.dataset.total : ''];")
+        if r[0] and r[0] not in ("running", "checking"):
+            return r[1] / 1000, r[0], r[2]
+        time.sleep(0.02)
+    return float("nan"), "timeout", ""
+
+
+def time_baseline(d, url, timeout=600):
+    d.goto("about:blank")
+    d.goto(url)
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        r = d.js("return [document.body && document.body.dataset.done, document.body && document.body.dataset.files];")
+        if r[0]:
+            return float(r[0]) / 1000, r[1]
+        time.sleep(0.02)
+    return float("nan"), ""
+
+
+def servers(vouch, root, site):
+    """A plain static server over `root` (which holds `site/` and the
+    baseline page) and `vouch serve` over the site itself."""
+    plain_port, vouch_port = free_port(), free_port()
+    plain = subprocess.Popen([sys.executable, "-m", "http.server", str(plain_port), "--bind", "127.0.0.1"],
+                             cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    served = subprocess.Popen([vouch, "serve", site, "--port", str(vouch_port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(plain_port, plain, "http.server")
+    wait_port(vouch_port, served, "vouch serve")
+    return plain, served, plain_port, vouch_port
+
+
+def requests_per_second(port, paths, slow_clients=0):
+    """Sequential GETs over one keep-alive connection, optionally while
+    `slow_clients` other connections sit mid-request (headers unfinished)."""
+    import http.client
+    stalled = []
+    for _ in range(slow_clients):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        stalled.append(s)
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    t = time.monotonic()
+    for p in paths:
+        c.request("GET", p)
+        r = c.getresponse()
+        r.read()
+        if r.status != 200 or r.getheader("Connection", "").lower() == "close":
+            sys.exit(f"{p}: HTTP {r.status}, Connection: {r.getheader('Connection')}")
+    rate = len(paths) / (time.monotonic() - t)
+    c.close()
+    for s in stalled:
+        s.close()
+    return rate
+
+
+def one_site(vouch, d, root, label, runs):
+    site = os.path.join(root, "site")
+    # The baseline page, beside the site for the plain server and inside
+    # this copy of it for `vouch serve` (which serves only the site).
+    for where in (root, site):
+        with open(os.path.join(where, "baseline.html"), "w") as f:
+            f.write(BASELINE)
+    plain, served, pp, vp = servers(vouch, root, site)
+    rows = []
+    try:
+        for _ in range(runs):
+            base, files = time_baseline(d, f"http://127.0.0.1:{pp}/baseline.html")
+            view, verdict, total = time_viewer(d, f"http://127.0.0.1:{pp}/site/index.html")
+            view_vs, verdict_vs, _ = time_viewer(d, f"http://127.0.0.1:{vp}/index.html")
+            base_vs, _ = time_baseline(d, f"http://127.0.0.1:{vp}/baseline.html?p=")
+            rows.append((base, view, view_vs, verdict, verdict_vs, files, total, base_vs))
+        with open(os.path.join(site, "manifest.json")) as f:
+            m = json.load(f)
+        paths = ["/" + a["url"] for a in m["artifacts"]] + ["/" + g["path"] for g in m["generated"]]
+        rps = (requests_per_second(vp, paths), requests_per_second(vp, paths, slow_clients=4))
+    finally:
+        plain.kill()
+        served.kill()
+    rows.sort(key=lambda r: r[1])
+    return label, rows[len(rows) // 2], rps
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--vouch", required=True)
+    p.add_argument("--files", type=int, default=1000)
+    p.add_argument("--large-mib", type=int, default=200)
+    p.add_argument("--runs", type=int, default=3)
+    a = p.parse_args()
+    vouch = os.path.abspath(a.vouch)
+    if not shutil.which("chromedriver"):
+        print("browser benchmark skipped: no chromedriver (install chromium and chromium-driver)")
+        return
+    tmp = tempfile.mkdtemp(prefix="vouch-bench-browser-")
+    d = Driver(os.path.join(tmp, "profile"))
+    try:
+        results = []
+        # Many small files.
+        many = os.path.join(tmp, "many")
+        corpus = os.path.join(many, "evidence")
+        size = bench.make_corpus(corpus, a.files)
+        subprocess.run([vouch, "-q", "build", corpus, "--out", os.path.join(many, "site")], check=True,
+                       stderr=subprocess.DEVNULL)
+        results.append((one_site(vouch, d, many, f"{a.files} files, {size / 2**20:.1f} MiB", a.runs), size))
+        shutil.rmtree(corpus)
+        # One large file.
+        large = os.path.join(tmp, "large")
+        corpus = os.path.join(large, "evidence")
+        os.makedirs(corpus)
+        big = a.large_mib << 20
+        with open(os.path.join(corpus, "image.bin"), "wb") as f:
+            chunk = os.urandom(1 << 20)
+            for _ in range(a.large_mib):
+                f.write(chunk)
+        subprocess.run([vouch, "-q", "build", corpus, "--out", os.path.join(large, "site")], check=True,
+                       stderr=subprocess.DEVNULL)
+        shutil.rmtree(corpus)
+        results.append((one_site(vouch, d, large, f"one {a.large_mib} MiB file", a.runs), big))
+    finally:
+        d.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"headless Chromium, median of {a.runs}; navigation to verdict, seconds")
+    print("plain = Python's http.server; serve = `vouch serve`; baseline = fetch + WebCrypto, 8 at a time")
+    print(f"{'site':<24}{'baseline':>9}{'viewer':>9}{'× base':>8}{'serve: base':>13}{'viewer':>8}  verdict  files")
+    for (label, (base, view, view_vs, verdict, verdict_vs, files, total, base_vs), rps), size in results:
+        print(f"{label:<24}{base:>9.2f}{view:>9.2f}{view / base:>8.2f}{base_vs:>13.2f}{view_vs:>8.2f}  "
+              f"{verdict}/{verdict_vs}  {files}/{total}")
+        if size < 100 << 20:
+            print(f"{'':<24}vouch serve: {rps[0]:.0f} requests/s on one keep-alive connection, "
+                  f"{rps[1]:.0f} with 4 stalled clients connected")
+        if size >= 100 << 20:
+            print(f"{'':<24}throughput: baseline {size / base / 2**20:.0f} MiB/s, viewer "
+                  f"{size / view / 2**20:.0f} MiB/s = {base / view:.0%} of WebCrypto's")
+    print("goals (issue 11): viewer ≤ 1.2× the baseline and ≤ 1.5 s behind `vouch serve` (1,081 files); "
+          "one large file ≥ 80% of WebCrypto's throughput; vouch serve ≥ 2,000 requests/s, "
+          "unaffected by slow clients")
+
+
+if __name__ == "__main__":
+    main()
