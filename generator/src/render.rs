@@ -39,6 +39,20 @@ pub const NOTES_LISTED: usize = 200;
 /// the corpus (tens of megabytes at 10,000 reports) and help no reader: the
 /// counts stay exact, and `vouch check` and `audit.json` list every one.
 pub const ROWS_LISTED: usize = 1000;
+/// Artifacts per static list page: `index.html` lists the first ones, and
+/// `artifacts-2.html`, `artifacts-3.html`… the rest, so that no page (and no
+/// browser laying it out) grows with the corpus, and every artifact's page
+/// stays reachable without JavaScript.
+pub const LIST_PAGE: usize = 1000;
+
+/// The static list page `n` (1-based): the index for the first.
+pub fn list_page_path(n: usize) -> String {
+    if n <= 1 {
+        "index.html".to_owned()
+    } else {
+        format!("artifacts-{n}.html")
+    }
+}
 
 /// How much of an artifact its page needs: nothing of a binary file, the
 /// first [`DISPLAY_LIMIT`] (+1) of text and JSON, [`TEXT_LIMIT`] (+1) of
@@ -107,6 +121,10 @@ impl<'s> Renderer<'s> {
             ("index.html", include_str!("../templates/index.html")),
             ("artifact.html", include_str!("../templates/artifact.html")),
             ("snapshot.html", include_str!("../templates/snapshot.html")),
+            (
+                "artifacts.html",
+                include_str!("../templates/artifacts.html"),
+            ),
             ("macros.html", include_str!("../templates/macros.html")),
             ("timeline.html", include_str!("../templates/timeline.html")),
             ("problems.html", include_str!("../templates/problems.html")),
@@ -143,8 +161,48 @@ impl<'s> Renderer<'s> {
         }
     }
 
+    /// How many static list pages the artifacts fill.
+    pub fn list_pages(&self) -> usize {
+        self.site.artifacts.len().div_ceil(LIST_PAGE).max(1)
+    }
+
+    /// The artifacts of static list page `n`, and the pager's links.
+    fn list_context(&self, n: usize) -> minijinja::Value {
+        let all = &self.site.artifacts;
+        let start = (n - 1) * LIST_PAGE;
+        let artifacts: Vec<ArtifactView<'_>> = all
+            .iter()
+            .skip(start)
+            .take(LIST_PAGE)
+            .map(Into::into)
+            .collect();
+        let pages: Vec<minijinja::Value> = (1..=self.list_pages())
+            .map(|k| {
+                context! {
+                    n => k, href => list_page_path(k), current => k == n,
+                    from => (k - 1) * LIST_PAGE + 1, to => (k * LIST_PAGE).min(all.len()),
+                }
+            })
+            .collect();
+        context! {
+            artifacts,
+            artifact_count => all.len(),
+            list_from => start + 1,
+            list_to => (start + LIST_PAGE).min(all.len()),
+            list_pages => if pages.len() > 1 { pages } else { Vec::new() },
+        }
+    }
+
+    /// `artifacts-N.html`: static list page `n` (2 and up).
+    pub fn artifact_list(&self, n: usize) -> Result<String> {
+        let ctx = context! { ..self.common("", "list"), ..self.list_context(n) };
+        self.env
+            .get_template("artifacts.html")?
+            .render(ctx)
+            .with_context(|| format!("rendering {}", list_page_path(n)))
+    }
+
     pub fn index(&self, history: &History) -> Result<String> {
-        let artifacts: Vec<ArtifactView<'_>> = self.site.artifacts.iter().map(Into::into).collect();
         let audit = &self.site.audit;
         let matrix = timeline::matrix(audit);
         let latest: HashMap<String, Option<String>> = timeline::stages(audit)
@@ -202,6 +260,7 @@ impl<'s> Renderer<'s> {
             .collect();
         let ctx = context! {
             ..self.common("", "index"),
+            ..self.list_context(1),
             ..context! {
                 summary => &audit.summary,
                 latest_date => audit.latest_date(),
@@ -209,7 +268,6 @@ impl<'s> Renderer<'s> {
                 failed,
                 matrix,
                 matrix_rows,
-                artifacts,
                 total_size => human_bytes(self.site.artifacts.iter().map(|e| e.size).sum()),
                 history,
             }

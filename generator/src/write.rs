@@ -77,6 +77,10 @@ pub fn write_site(
         None => History::empty(publish.retain),
     };
     generated.push(staging.write("index.html", renderer.index(&history)?.as_bytes())?);
+    for n in 2..=renderer.list_pages() {
+        let path = crate::render::list_page_path(n);
+        generated.push(staging.write(&path, renderer.artifact_list(n)?.as_bytes())?);
+    }
     generated.push(staging.write("timeline.html", renderer.timeline()?.as_bytes())?);
     generated.push(staging.write("problems.html", renderer.problems()?.as_bytes())?);
     generated.push(staging.write_streaming("audit.json", |w| site.audit.write_json(w))?);

@@ -462,6 +462,26 @@ fn site_wide_pages_stay_bounded_at_scale() {
         1000
     );
     assert!(problems.contains(r#"data-more="10""#));
+    // The static artifact list: 1,000 on the index, the rest on
+    // artifacts-2.html, linked both ways; every artifact's page is reachable.
+    let index = std::fs::read_to_string(site.join("index.html")).expect("index");
+    assert!(index.contains("<dt>Artifacts</dt><dd>1010</dd>"));
+    assert_eq!(index.matches("<tr data-path=").count(), 1000);
+    assert!(index.contains(r#"<a href="artifacts-2.html""#));
+    let second = std::fs::read_to_string(site.join("artifacts-2.html")).expect("list page 2");
+    assert_eq!(second.matches("<tr data-path=").count(), 10);
+    assert!(second.contains(r#"<a href="index.html" title="artifacts 1–1000">1</a>"#));
+    assert!(second.contains(r#"<strong aria-current="page">2</strong>"#));
+    let m = manifest(&site);
+    for a in artifacts(&m) {
+        let page = a["page"].as_str().expect("page");
+        assert!(
+            index.contains(&format!(r#"href="{page}""#))
+                || second.contains(&format!(r#"href="{page}""#)),
+            "{page} is linked from a list page"
+        );
+    }
+    assert!(!site.join("artifacts-3.html").exists());
     // audit.json keeps every one.
     let audit = audit_json(&site);
     let broken = audit["problems"]

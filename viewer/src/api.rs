@@ -172,7 +172,13 @@ pub async fn fetch_manifest_at(root: &str, path: &str) -> Result<ManifestDoc, Ap
     let url = format!("{root}{path}");
     let bytes = get_bytes(&url).await?;
     let manifest = Manifest::parse(&bytes)?;
-    let id = vouch_core::history::snapshot_id(&bytes);
+    // The snapshot id is the manifest's SHA-256. The browser's own SHA-256
+    // runs off the main thread (a 100,000-entry manifest is tens of
+    // megabytes); the wasm hasher is the fallback.
+    let id = match webcrypto_sha256(&Uint8Array::from(bytes.as_slice())).await {
+        Some(id) => id,
+        None => vouch_core::history::snapshot_id(&bytes),
+    };
     Ok(ManifestDoc {
         bytes,
         manifest,
