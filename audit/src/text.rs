@@ -295,7 +295,18 @@ fn url_around(line: &str, at: usize) -> Option<&str> {
 /// and `PR #N` mentions into URLs.
 pub fn mentions(line: &str, repo: Option<&str>) -> Mentions {
     let mut m = Mentions::default();
+    // Most lines mention nothing: every pattern below contains one of these
+    // words, or is a 40-hex word. (A quick test first: this runs on every
+    // line of every report.)
+    let hex40 = has_hex_run(line, 40);
     let lower = line.to_ascii_lowercase();
+    if !hex40
+        && !["run", "pull", "pr", "commit", "sha"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return m;
+    }
     // …/actions/runs/N[/job/M]
     for (i, _) in lower.match_indices("/actions/runs/") {
         let after = &line[i + "/actions/runs/".len()..];
@@ -398,7 +409,10 @@ pub fn mentions(line: &str, repo: Option<&str>) -> Mentions {
             }
         }
     }
-    for word in lower.split(|c: char| !c.is_ascii_alphanumeric()) {
+    for word in lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|_| hex40)
+    {
         if word.len() == 40
             && word.bytes().all(|b| b.is_ascii_hexdigit())
             && !m.commits.iter().any(|c| c.0 == word)
@@ -408,6 +422,22 @@ pub fn mentions(line: &str, repo: Option<&str>) -> Mentions {
         }
     }
     m
+}
+
+/// True if `line` holds `n` hex digits in a row.
+fn has_hex_run(line: &str, n: usize) -> bool {
+    let mut run = 0;
+    for b in line.bytes() {
+        if b.is_ascii_hexdigit() {
+            run += 1;
+            if run >= n {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
 }
 
 /// File extensions that make a bare word a file reference.
@@ -625,6 +655,18 @@ mod tests {
                 .commits
                 .is_empty()
         );
+        // A bare 40-hex word is a commit even with no trigger word near it;
+        // 39 hex digits are not.
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        let m = mentions(&format!("Built from {sha} today"), None);
+        assert_eq!(m.commits, vec![(sha.to_owned(), None)]);
+        assert!(
+            mentions(&format!("Built from {} today", &sha[..39]), None)
+                .commits
+                .is_empty()
+        );
+        let m = mentions("Nothing to see in this line of prose.", None);
+        assert!(m.runs.is_empty() && m.pulls.is_empty() && m.commits.is_empty());
     }
 
     #[test]
