@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what is missing
-# (wasm32 target for linting the viewer, Chromium, chromedriver and minisign),
+# (wasm32 target for linting the viewer, Chromium, chromedriver, minisign and
+# axe-core),
 # checks that the committed viewer is current, lints, and runs every test,
 # including the end-to-end ones in headless Chromium against the committed
 # viewer, then fuzzes each target for a bounded time.
@@ -19,6 +20,14 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || !
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver minisign
 fi
 command -v sha256sum >/dev/null
+# axe-core, for the accessibility test in Chromium (pinned; from npm).
+if [ ! -f target/axe/node_modules/axe-core/axe.min.js ]; then
+  if ! command -v npm >/dev/null; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y npm
+  fi
+  npm install --silent --no-audit --no-fund --prefix target/axe axe-core@4.14.1
+fi
 
 step "the committed viewer matches its sources, lock file, profile and compiler"
 # The committed build is what users get: the tests below run against it, and

@@ -94,6 +94,7 @@ mod tests {
             previous: None,
             expires_at: None,
             source: None,
+            title: None,
             artifacts: files
                 .iter()
                 .map(|(p, c)| Artifact {

@@ -328,6 +328,7 @@ mod tests {
             previous,
             expires_at: None,
             source: None,
+            title: None,
             artifacts: vec![],
             generated: vec![],
         }

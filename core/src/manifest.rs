@@ -30,6 +30,10 @@ pub struct Manifest {
     /// The commit and CI run that built this snapshot, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<crate::history::Source>,
+    /// The site's name (`build --title`, or `title` in `vouch.toml`):
+    /// signed with the rest, so a host cannot rename the evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// The evidence, one entry per input file, sorted by `path`.
     pub artifacts: Vec<Artifact>,
     /// Files vouch generated whose integrity matters (pages, viewer assets),
@@ -193,6 +197,7 @@ mod tests {
             expires_at: None,
             previous: None,
             source: None,
+            title: None,
             artifacts: vec![Artifact {
                 path: "reports/STAGE1_ACCEPTANCE.md".into(),
                 sha256: sha256_hex(b"hello"),

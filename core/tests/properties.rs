@@ -68,6 +68,7 @@ proptest! {
             previous: None,
             expires_at: None,
             source: None,
+            title: None,
             artifacts,
             generated: vec![],
         };

@@ -8,6 +8,7 @@ use vouch_core::sha256_hex;
 const VIEWER_JS: &[u8] = include_bytes!("../assets/viewer/vouch_viewer.js");
 const VIEWER_WASM: &[u8] = include_bytes!("../assets/viewer/vouch_viewer_bg.wasm");
 const STYLE_CSS: &[u8] = include_bytes!("../assets/style.css");
+const ICON_SVG: &[u8] = include_bytes!("../assets/icon.svg");
 
 /// The assets of one build, under `assets/` in the site.
 #[derive(Debug, serde::Serialize)]
@@ -20,6 +21,8 @@ pub struct Assets {
     /// so a site mirrored by a crawler (`wget -m`) is complete.
     pub js: String,
     pub wasm: String,
+    /// The favicon (so browsers find one, rather than a 404).
+    pub icon: String,
     #[serde(skip)]
     pub files: Vec<(String, Vec<u8>)>,
 }
@@ -33,6 +36,7 @@ impl Assets {
         let js = hashed("viewer", "js", VIEWER_JS);
         let wasm = hashed("viewer", "wasm", VIEWER_WASM);
         let css = hashed("style", "css", STYLE_CSS);
+        let icon = hashed("icon", "svg", ICON_SVG);
         // A module script, so no inline script is needed anywhere and the
         // pages' Content-Security-Policy can forbid it.
         let boot_src = format!(
@@ -46,6 +50,7 @@ impl Assets {
             (js.clone(), VIEWER_JS.to_vec()),
             (wasm.clone(), VIEWER_WASM.to_vec()),
             (css.clone(), STYLE_CSS.to_vec()),
+            (icon.clone(), ICON_SVG.to_vec()),
             (boot.clone(), boot_src.into_bytes()),
         ];
         Self {
@@ -53,6 +58,7 @@ impl Assets {
             boot,
             js,
             wasm,
+            icon,
             files,
         }
     }

@@ -42,6 +42,8 @@ pub struct Options {
     /// unsigned previous snapshot.
     pub trust_previous_keys: Vec<String>,
     pub verbosity: Verbosity,
+    /// `--title`: the site's name (else `title` in `vouch.toml`).
+    pub title: Option<String>,
 }
 
 /// Everything a build needs, decided before it starts.
@@ -60,6 +62,8 @@ pub struct Plan {
     pub rules: Rules,
     /// The manifest's `expires_at`.
     pub expires_at: Option<String>,
+    /// `--title`, which wins over the config file's.
+    pub title: Option<String>,
 }
 
 pub struct Outcome {
@@ -140,6 +144,7 @@ pub fn run(args: &Options) -> Result<bool> {
         rules: Rules {
             max_age: args.max_age,
         },
+        title: args.title.clone(),
     };
     let signed = plan.signer.as_ref().map(KeySigner::key_id);
     let input = plan.input.clone();
@@ -254,6 +259,12 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
     let config = analyse::config(loaded.config.as_deref())?;
     let mut site = loaded.site;
     site.built_at = plan.built_at.clone();
+    site.title = plan
+        .title
+        .clone()
+        .or_else(|| config.title.clone())
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
     analyse::finish(
         &mut site,
         loaded.documents,

@@ -127,6 +127,10 @@ pub struct BuildArgs {
     /// Repeatable.
     #[arg(long, value_name = "FILE|KEY|unsigned")]
     pub trust_previous_key: Vec<String>,
+    /// The site's name, shown on every page and signed in the manifest
+    /// (else `title` in vouch.toml, else "Release evidence").
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -198,6 +202,7 @@ pub fn main() -> ExitCode {
             trust_previous_keys: a.trust_previous_key,
             expires_in: a.expires_in,
             verbosity,
+            title: a.title,
         })
         .map(pass_fail),
         Command::Verify(a) => verify::run(&verify::Options {

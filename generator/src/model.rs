@@ -12,6 +12,8 @@ pub struct Site {
     pub input: PathBuf,
     /// RFC 3339 UTC build time.
     pub built_at: String,
+    /// The site's name, when one was given (`--title`, `vouch.toml`).
+    pub title: Option<String>,
     /// One entry per regular input file, sorted by `path`.
     pub artifacts: Vec<Entry>,
     /// The one index of paths, digests, pages and folders.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use vouch_audit::timeline;
 use vouch_core::{
     ArtifactKind, Manifest,
-    audit::{ProblemKind, Severity},
+    audit::{ProblemKind, RefState, Severity},
     history::{History, Snapshot},
     human_bytes,
 };
@@ -73,6 +73,9 @@ pub struct Renderer<'s> {
     /// Each path's problems (indices into `site.audit.problems`), built once
     /// so a page does not scan every problem of the site.
     problems_of: HashMap<&'s str, Vec<usize>>,
+    /// The documents that cite each path (as evidence, a link or an image),
+    /// with the line: "Cited by" on that path's page.
+    cited_by: HashMap<&'s str, Vec<(&'s str, usize)>>,
 }
 
 /// What an artifact's page shows.
@@ -125,6 +128,7 @@ impl<'s> Renderer<'s> {
                 "artifacts.html",
                 include_str!("../templates/artifacts.html"),
             ),
+            ("404.html", include_str!("../templates/404.html")),
             ("macros.html", include_str!("../templates/macros.html")),
             ("timeline.html", include_str!("../templates/timeline.html")),
             ("problems.html", include_str!("../templates/problems.html")),
@@ -140,12 +144,26 @@ impl<'s> Renderer<'s> {
                 problems_of.entry(p.path.as_str()).or_default().push(i);
             }
         }
+        let mut cited_by: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
+        for d in &site.audit.documents {
+            for r in &d.references {
+                if let (Some(p), RefState::Present) = (r.path.as_deref(), r.state)
+                    && p != d.path
+                {
+                    let list = cited_by.entry(p).or_default();
+                    if !list.iter().any(|(from, _)| *from == d.path) {
+                        list.push((&d.path, r.line));
+                    }
+                }
+            }
+        }
         Ok(Self {
             env,
             site,
             assets,
             signed,
             problems_of,
+            cited_by,
         })
     }
 
@@ -156,6 +174,7 @@ impl<'s> Renderer<'s> {
             csp => minijinja::Value::from_safe_string(CSP.into()),
             version => env!("CARGO_PKG_VERSION"),
             built_at => &self.site.built_at,
+            site_title => self.site.title.as_deref().unwrap_or("Release evidence"),
             assets => self.assets,
             signed => self.signed,
         }
@@ -191,6 +210,15 @@ impl<'s> Renderer<'s> {
             list_to => (start + LIST_PAGE).min(all.len()),
             list_pages => if pages.len() > 1 { pages } else { Vec::new() },
         }
+    }
+
+    /// `404.html`, which static hosts (GitHub Pages) serve for a missing
+    /// address.
+    pub fn not_found(&self) -> Result<String> {
+        self.env
+            .get_template("404.html")?
+            .render(self.common("", "404"))
+            .context("rendering 404.html")
     }
 
     /// `artifacts-N.html`: static list page `n` (2 and up).
@@ -390,6 +418,19 @@ impl<'s> Renderer<'s> {
     fn doc_view(&self, path: &str) -> Option<serde_json::Value> {
         let d = self.site.audit.document(path)?;
         let mut v = serde_json::to_value(d).ok()?;
+        // audit.json leaves empty lists out; the template counts them.
+        for list in [
+            "phases",
+            "gates",
+            "references",
+            "ci_runs",
+            "pull_requests",
+            "commits",
+        ] {
+            if v[list].is_null() {
+                v[list] = serde_json::Value::Array(Vec::new());
+            }
+        }
         v["kind_label"] = d.kind.label().into();
         if let Some(refs) = v["references"].as_array_mut() {
             for r in refs {
@@ -398,6 +439,27 @@ impl<'s> Renderer<'s> {
                 }
             }
         }
+        // Each citation is shown once: under its claim, else among the
+        // document's other references.
+        let in_claim: std::collections::HashSet<usize> = d
+            .phases
+            .iter()
+            .chain(&d.gates)
+            .flat_map(|c| c.references.iter().copied())
+            .collect();
+        if let Some(refs) = v["references"].as_array_mut() {
+            for (i, r) in refs.iter_mut().enumerate() {
+                r["in_claim"] = in_claim.contains(&i).into();
+            }
+        }
+        v["other_references"] =
+            (d.references.len() - in_claim.len().min(d.references.len())).into();
+        v["missing_references"] = d
+            .references
+            .iter()
+            .filter(|r| matches!(r.state, RefState::Missing | RefState::OutsideRoot))
+            .count()
+            .into();
         let claims: Vec<serde_json::Value> = d
             .phases
             .iter()
@@ -463,6 +525,10 @@ impl<'s> Renderer<'s> {
                 a => ArtifactView::from(entry),
                 content_kind => content.kind,
                 doc => self.doc_view(&entry.path),
+                cited_by => self.cited_by.get(entry.path.as_str()).map(|list| list.iter().map(|(from, line)| context! {
+                    path => from, line, page => self.page_of(from, "../"),
+                    title => self.site.audit.document(from).and_then(|d| d.title.as_deref()),
+                }).collect::<Vec<_>>()),
                 problems => self.problems_of.get(entry.path.as_str()).into_iter().flatten().map(|&i| &self.site.audit.problems[i]).map(|p| context! { line => p.line, kind => p.kind.as_str(), label => p.kind.label(), severity => p.severity.as_str(), message => &p.message }).collect::<Vec<_>>(),
                 html => content.html,
                 text => content.text,

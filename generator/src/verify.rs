@@ -382,9 +382,13 @@ pub fn run(args: &Options) -> Result<bool> {
     if problems.is_empty() {
         if !quiet {
             say(&format!(
-                "vouch verify: OK: all {} artifacts and {} other files in {} match manifest.json (built {} by vouch {})",
-                artifacts.total,
+                "vouch verify: OK: {} and {} other file{} in {} match manifest.json (built {} by vouch {})",
+                match artifacts.total {
+                    1 => "the 1 artifact".to_owned(),
+                    n => format!("all {n} artifacts"),
+                },
                 others.total,
+                if others.total == 1 { "" } else { "s" },
                 store.describe(),
                 manifest.built_at,
                 manifest.generator.version
@@ -449,6 +453,7 @@ fn rebuild(
         show_progress: false,
         expires_at: manifest.expires_at.clone(),
         rules: vouch_audit::Rules { max_age },
+        title: manifest.title.clone(),
     };
     let outcome = build::execute(plan);
     let result = (|| {

@@ -83,6 +83,7 @@ pub fn write_site(
     }
     generated.push(staging.write("timeline.html", renderer.timeline()?.as_bytes())?);
     generated.push(staging.write("problems.html", renderer.problems()?.as_bytes())?);
+    generated.push(staging.write("404.html", renderer.not_found()?.as_bytes())?);
     generated.push(staging.write_streaming("audit.json", |w| site.audit.write_json(w))?);
 
     // The snapshot chain: earlier retained snapshots, archived, with the
@@ -137,6 +138,7 @@ pub fn write_site(
         previous: previous_id,
         expires_at: publish.expires_at.clone(),
         source: publish.source.clone(),
+        title: site.title.clone(),
         artifacts,
         generated,
     };

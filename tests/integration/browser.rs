@@ -5,6 +5,7 @@
 
 use std::{
     net::TcpListener,
+    path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
@@ -38,6 +39,12 @@ fn free_port() -> u16 {
 }
 
 async fn launch() -> Browser {
+    launch_with(&[], false).await
+}
+
+/// [`launch`] with more Chromium flags (`--force-dark-mode`), and as a
+/// phone (390 × 844, touch) when `phone`.
+async fn launch_with(extra: &[&str], phone: bool) -> Browser {
     let chromium = std::env::var("VOUCH_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let chromedriver =
         std::env::var("VOUCH_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
@@ -51,18 +58,33 @@ async fn launch() -> Browser {
             panic!("cannot start {chromedriver}: {e}. Install Debian's chromium and chromium-driver (.ci/run does).")
         });
     let profile = tempfile::tempdir().expect("profile dir");
+    let mut args: Vec<String> = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,900",
+    ]
+    .iter()
+    .chain(extra)
+    .map(|s| s.to_string())
+    .collect();
+    args.push(format!("--user-data-dir={}", profile.path().display()));
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.path().display()),
-            ],
-        }),
+        if phone {
+            serde_json::json!({ "binary": chromium, "args": args, "mobileEmulation": {
+                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true },
+            } })
+        } else {
+            serde_json::json!({ "binary": chromium, "args": args })
+        },
     );
     caps.insert(
         "goog:loggingPrefs".into(),
@@ -379,12 +401,15 @@ async fn hostile_evidence_never_runs_and_pages_obey_the_csp() {
     let browser = launch().await;
     let c = &browser.client;
 
-    let mut pages = vec![(String::from("index.html"), String::from("Evidence · vouch"))];
+    let mut pages = vec![(
+        String::from("index.html"),
+        String::from("Evidence · Release evidence"),
+    )];
     for a in artifacts(&m) {
         let title = a["title"].as_str().expect("title");
         pages.push((
             a["page"].as_str().expect("page").to_owned(),
-            format!("{title} · vouch"),
+            format!("{title} · Release evidence"),
         ));
     }
     for (page, title) in &pages {
@@ -1328,4 +1353,135 @@ async fn rows_when(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Opens `url` and, on a page the viewer runs on, waits for its verdict.
+async fn open_settled(c: &Client, url: &str) {
+    c.goto(url).await.expect("open");
+    if c.find(Locator::Css("#vouch-viewer")).await.is_ok() {
+        final_status(c).await;
+    }
+}
+
+/// axe-core's source: `VOUCH_AXE`, else where `scripts/test.sh` installs it.
+fn axe_source() -> String {
+    let path = std::env::var("VOUCH_AXE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../target/axe/node_modules/axe-core/axe.min.js")
+        });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read axe-core at {}: {e}. scripts/test.sh installs it \
+             (npm install --prefix target/axe axe-core@4.14.1), or set VOUCH_AXE.",
+            path.display()
+        )
+    })
+}
+
+/// WCAG 2.1 AA, as axe-core checks it, on every kind of page, in the light
+/// and the dark theme, with the viewer running: no violation at all.
+#[tokio::test(flavor = "multi_thread")]
+async fn axe_finds_no_accessibility_violations_in_either_theme() {
+    let axe = axe_source();
+    let b = build(&fixture("audit"));
+    let m = manifest(&b.site);
+    let page_of = |path: &str| {
+        artifacts(&m)
+            .iter()
+            .find(|a| a["path"] == path)
+            .and_then(|a| a["page"].as_str())
+            .expect("page")
+            .to_owned()
+    };
+    let pages = [
+        "index.html".to_owned(),
+        page_of("docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md"),
+        page_of("docs/evidence/STAGE1.0_PHASE0_REPORT.md"),
+        "timeline.html".to_owned(),
+        "problems.html".to_owned(),
+        "404.html".to_owned(),
+    ];
+    let server = serve(&b.site);
+    let mut found = Vec::new();
+    for theme in ["light", "dark"] {
+        let dark: &[&str] = if theme == "dark" {
+            &["--force-dark-mode"]
+        } else {
+            &[]
+        };
+        let browser = launch_with(dark, false).await;
+        let c = &browser.client;
+        for page in &pages {
+            open_settled(c, &format!("{}{page}", server.url)).await;
+            let dark = c
+                .execute(
+                    "return matchMedia('(prefers-color-scheme: dark)').matches",
+                    vec![],
+                )
+                .await
+                .expect("theme");
+            assert_eq!(dark, serde_json::json!(theme == "dark"), "{theme} theme");
+            c.execute(&format!("{axe}\nreturn 1;"), vec![])
+                .await
+                .expect("load axe");
+            let violations = c
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];\n\
+                     axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})\n\
+                       .then(r => done(r.violations.map(v => v.id + ' (' + v.nodes.length + '): ' +\n\
+                         v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))\n\
+                       .catch(e => done(['axe failed: ' + e]));",
+                    vec![],
+                )
+                .await
+                .expect("run axe");
+            for v in violations.as_array().expect("a list") {
+                found.push(format!(
+                    "{theme} {page}: {}",
+                    v.as_str().unwrap_or_default()
+                ));
+            }
+        }
+        browser.client.clone().close().await.expect("close");
+    }
+    assert!(found.is_empty(), "axe found:\n{}", found.join("\n"));
+}
+
+/// On a phone-sized screen (390 px) no page is wider than the screen: wide
+/// tables scroll inside their own box.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_page_is_wider_than_a_phone() {
+    let b = build(&fixture("audit"));
+    let m = manifest(&b.site);
+    let mut pages: Vec<String> = ["index.html", "timeline.html", "problems.html", "404.html"]
+        .map(String::from)
+        .into();
+    pages.extend(
+        artifacts(&m)
+            .iter()
+            .filter_map(|a| a["page"].as_str().map(String::from)),
+    );
+    let server = serve(&b.site);
+    let browser = launch_with(&[], true).await;
+    let c = &browser.client;
+    let mut wide = Vec::new();
+    for page in &pages {
+        open_settled(c, &format!("{}{page}", server.url)).await;
+        let r = c
+            .execute(
+                "return [document.documentElement.clientWidth, document.documentElement.scrollWidth];",
+                vec![],
+            )
+            .await
+            .expect("widths");
+        let (client, scroll) = (r[0].as_u64().expect("w"), r[1].as_u64().expect("w"));
+        assert!(client <= 390, "the viewport is a phone's: {client}");
+        if scroll > client {
+            wide.push(format!("{page}: {scroll} px"));
+        }
+    }
+    assert!(wide.is_empty(), "wider than the screen: {wide:?}");
+    browser.client.clone().close().await.expect("close");
 }

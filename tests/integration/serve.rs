@@ -41,6 +41,8 @@ fn serves_every_artifact_and_correct_mime_types() {
             "application/wasm"
         } else if f.ends_with(".js") {
             "javascript"
+        } else if f.ends_with(".svg") {
+            "image/svg+xml"
         } else {
             "text/css"
         };

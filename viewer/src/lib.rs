@@ -65,6 +65,11 @@ pub fn start() {
         // Lets the stylesheet hide the static fallbacks the viewer replaces.
         let _ = html.class_list().add_1("vouch-live");
     }
+    // The header's "Snapshots" link (`index.html#snapshots`) leads to the
+    // live history panel, which takes the id from the static list it hides.
+    if let Some(old) = doc.get_element_by_id("snapshots") {
+        let _ = old.remove_attribute("id");
+    }
     let ctx = PageContext { root, page };
     leptos::mount::mount_to(
         mount.unchecked_into(),

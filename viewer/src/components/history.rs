@@ -292,8 +292,17 @@ pub fn HistoryPanel(
             _ => Err("one of these snapshots has no audit trail".to_owned()),
         })
     };
+    // Opened as `index.html#snapshots`: the panel did not exist when the
+    // browser looked for the fragment, so go there now.
+    Effect::new(move |_| {
+        if window().location().hash().ok().as_deref() == Some("#snapshots")
+            && let Some(el) = document().get_element_by_id("snapshots")
+        {
+            el.scroll_into_view();
+        }
+    });
     view! {
-        <section class="history-panel">
+        <section id="snapshots" class="history-panel" tabindex="-1">
             <h2>"Snapshots"</h2>
             <div id="chain-status" class=move || format!("chain chain-{}", status()) data-status=status>
                 {banner}
