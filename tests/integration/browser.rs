@@ -1485,3 +1485,85 @@ async fn no_page_is_wider_than_a_phone() {
     assert!(wide.is_empty(), "wider than the screen: {wide:?}");
     browser.client.clone().close().await.expect("close");
 }
+
+/// A Chrome DevTools Protocol command, through chromedriver.
+#[derive(Debug)]
+struct Cdp(serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.0.to_string()))
+    }
+}
+
+/// Printed (print media, on an A4 page's printable width: 182 mm = 688 CSS
+/// px), an acceptance pack's page has no text under 10 pt, nothing wider
+/// than the page (which would make Chromium shrink it all), the verifier
+/// chrome hidden, and the file's SHA-256 in a footer.
+#[tokio::test(flavor = "multi_thread")]
+async fn printed_pack_keeps_text_at_10pt_and_fits_the_page() {
+    let b = build(&fixture("audit"));
+    let m = manifest(&b.site);
+    let pack = artifacts(&m)
+        .iter()
+        .find(|a| a["path"] == "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md")
+        .expect("pack")
+        .clone();
+    let server = serve(&b.site);
+    let browser = launch().await;
+    let c = &browser.client;
+    open_settled(
+        c,
+        &format!("{}{}", server.url, pack["page"].as_str().expect("page")),
+    )
+    .await;
+    for cmd in [
+        serde_json::json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}),
+        serde_json::json!({"cmd": "Emulation.setDeviceMetricsOverride",
+            "params": {"width": 688, "height": 1000, "deviceScaleFactor": 1, "mobile": false}}),
+    ] {
+        c.issue_cmd(Cdp(cmd)).await.expect("cdp");
+    }
+    let r = c
+        .execute(
+            "const small = []; let min = 1e9;
+             for (const e of document.querySelectorAll('body *')) {
+               const s = getComputedStyle(e);
+               if (s.display === 'none' || s.visibility === 'hidden' || !e.getClientRects().length) continue;
+               const text = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+               if (!text || e.closest('.visually-hidden, .sr')) continue;
+               const px = parseFloat(s.fontSize); min = Math.min(min, px);
+               if (px < 13.3) small.push(e.tagName + '.' + e.className + ' ' + px + 'px');
+             }
+             const viewer = document.getElementById('vouch-viewer');
+             return {min, small: small.slice(0, 8), width: document.documentElement.scrollWidth,
+               viewer: viewer ? getComputedStyle(viewer).display : 'none',
+               footer: [...document.querySelectorAll('.print-footer')].map(e => getComputedStyle(e).display + ' ' + e.textContent).join('')};",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    assert_eq!(r["small"], serde_json::json!([]), "text under 10 pt: {r}");
+    assert!(
+        r["width"].as_u64().expect("width") <= 688,
+        "wider than the page: {r}"
+    );
+    assert_eq!(r["viewer"], "none", "the verifier chrome is not printed");
+    let footer = r["footer"].as_str().expect("footer");
+    assert!(
+        footer.starts_with("block") && footer.contains(pack["sha256"].as_str().expect("sha")),
+        "{footer}"
+    );
+    browser.client.clone().close().await.expect("close");
+}
