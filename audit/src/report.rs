@@ -1260,7 +1260,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                 .get(name_col)
                 .map(|c| strip_md(c.trim()))
                 .unwrap_or_default();
-            let status_text = status_col.and_then(|c| cells.get(c)).cloned();
+            let status_text = status_col.and_then(|c| cells.get(c)).map(|c| strip_md(c));
             let evidence = evidence_col
                 .and_then(|c| cells.get(c))
                 .filter(|e| !is_empty_evidence(e))
@@ -2177,6 +2177,23 @@ mod tests {
         assert_eq!(d.status, Status::Pass);
         assert_eq!(d.gates[0].status, Status::Pass);
         assert_eq!(d.gates[0].name, "Gate 1 İİİİ");
+    }
+
+    /// Status and evidence text is shown as plain words, never as raw
+    /// Markdown (`**SUCCESS**`, `[log](./x.log)`).
+    #[test]
+    fn table_status_and_evidence_text_is_plain() {
+        let md = "# Stage 2 Pack\n\n| Gate | Result | Evidence |\n|---|---|---|\n\
+                  | Gate 1: tests | **SUCCESS** | [the `log`](./ci.log) |\n";
+        let d = ex(md).doc;
+        let g = &d.gates[0];
+        assert_eq!(g.status, Status::Pass);
+        assert_eq!(g.status_text.as_deref(), Some("SUCCESS"));
+        assert!(
+            g.evidence.iter().all(|e| !e.contains(['*', '`', '[', ']'])),
+            "{:?}",
+            g.evidence
+        );
     }
 
     #[test]

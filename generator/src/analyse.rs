@@ -25,6 +25,7 @@ pub struct Analysed {
 /// bytes (all of them for smaller files).
 pub fn file(entry: &mut Entry, bytes: &[u8], ix: &Index) -> Analysed {
     entry.kind = ArtifactKind::classify(&entry.path, &entry.head);
+    entry.image = image_format(&entry.head);
     entry.page = vouch_audit::page_path(&entry.path);
     let FileAnalysis {
         title,
@@ -42,6 +43,23 @@ pub fn file(entry: &mut Entry, bytes: &[u8], ix: &Index) -> Analysed {
     );
     entry.title = title.unwrap_or_else(|| entry.file_name().to_owned());
     Analysed { document, problems }
+}
+
+/// The raster image format `head` starts with, by its magic bytes (never by
+/// the file name). SVG is not one: it can carry script, so it is shown as
+/// text.
+pub fn image_format(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("png")
+    } else if head.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("jpeg")
+    } else if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+        Some("gif")
+    } else if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        Some("webp")
+    } else {
+        None
+    }
 }
 
 /// `vouch.toml` from the root of the evidence folder, if there is one.

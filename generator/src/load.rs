@@ -233,6 +233,7 @@ fn ingest(
         kind: ArtifactKind::Binary,
         title: String::new(),
         page: String::new(),
+        image: None,
     };
     let analysed = analyse::file(&mut entry, &text, paths);
     entry.head = Vec::new();

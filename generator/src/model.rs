@@ -37,6 +37,9 @@ pub struct Entry {
     pub title: String,
     /// The artifact's page, relative to the site root.
     pub page: String,
+    /// An image format browsers show (`png`, `jpeg`, `gif`, `webp`), from
+    /// the file's first bytes: its page shows it.
+    pub image: Option<&'static str>,
 }
 
 impl Entry {

@@ -98,6 +98,7 @@ struct ArtifactView<'a> {
     sha256: &'a str,
     page: &'a str,
     url: String,
+    image: Option<&'static str>,
 }
 
 impl<'a> From<&'a Entry> for ArtifactView<'a> {
@@ -112,6 +113,7 @@ impl<'a> From<&'a Entry> for ArtifactView<'a> {
             sha256: &e.sha256,
             page: &e.page,
             url: e.object_url(),
+            image: e.image,
         }
     }
 }

@@ -1567,3 +1567,100 @@ async fn printed_pack_keeps_text_at_10pt_and_fits_the_page() {
     );
     browser.client.clone().close().await.expect("close");
 }
+
+/// Opened from disk (`file://`), every static page reads, and where the
+/// viewer cannot start the page says what to do instead; served, the note
+/// is gone.
+#[tokio::test(flavor = "multi_thread")]
+async fn opened_from_disk_pages_read_and_say_how_to_check() {
+    let b = build(&fixture("audit"));
+    let browser = launch().await;
+    let c = &browser.client;
+    let url = url::Url::from_file_path(b.site.join("index.html")).expect("file URL");
+    c.goto(url.as_str()).await.expect("open");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let note = c
+        .find(Locator::Css("[data-viewer-fallback]"))
+        .await
+        .expect("the note is there");
+    assert!(note.is_displayed().await.expect("displayed"));
+    assert!(note.text().await.expect("text").contains("vouch serve"));
+    // The static pages work: follow the first artifact link to its page.
+    let link = c
+        .find(Locator::Css("table.artifacts td.path a"))
+        .await
+        .expect("an artifact link");
+    link.click().await.expect("click");
+    let html = c.source().await.expect("source");
+    assert!(html.contains(r#"class="facts artifact-facts""#), "{html}");
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .as_str()
+            .starts_with("file://")
+    );
+
+    // Served, the viewer runs and the note is gone.
+    let server = serve(&b.site);
+    c.goto(&server.url).await.expect("open");
+    final_status(c).await;
+    assert!(
+        c.find(Locator::Css("[data-viewer-fallback]"))
+            .await
+            .is_err(),
+        "the viewer removes the note"
+    );
+    browser.client.clone().close().await.expect("close");
+}
+
+/// A 3 × 2 red PNG.
+const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x03\x00\x00\x00\x02\x08\x02\x00\x00\x00\x12\x16\xf1\x4d\x00\x00\x00\x10\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\xc0\x00\x41\x0c\x70\x16\x00\x41\xd2\x05\xfb\x87\xf0\xb9\x48\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
+/// Image evidence (a branch-protection screenshot) is shown on its page,
+/// from its content-addressed object, under the site's CSP; a file that
+/// only claims to be an image by its name is not.
+#[tokio::test(flavor = "multi_thread")]
+async fn image_evidence_is_shown_inline() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    std::fs::write(input.join("branch-protection.png"), PNG).expect("write");
+    std::fs::write(input.join("fake.png"), b"not an image").expect("write");
+    let b = build(&input);
+    let m = manifest(&b.site);
+    let page = |path: &str| {
+        artifacts(&m)
+            .iter()
+            .find(|a| a["path"] == path)
+            .and_then(|a| a["page"].as_str())
+            .expect("page")
+            .to_owned()
+    };
+    let fake = std::fs::read_to_string(b.site.join(page("fake.png"))).expect("page");
+    assert!(!fake.contains("<img"), "only real images are shown");
+    let server = serve(&b.site);
+    let browser = launch().await;
+    let c = &browser.client;
+    open_settled(
+        c,
+        &format!("{}{}", server.url, page("branch-protection.png")),
+    )
+    .await;
+    let size = c
+        .execute(
+            "const i = document.querySelector('.evidence-image img'); \
+             return i ? [i.complete, i.naturalWidth, i.naturalHeight, i.alt] : null;",
+            vec![],
+        )
+        .await
+        .expect("image");
+    assert_eq!(size[0], true, "{size}");
+    assert_eq!(
+        (size[1].as_u64(), size[2].as_u64()),
+        (Some(3), Some(2)),
+        "{size}"
+    );
+    assert!(size[3].as_str().expect("alt").contains("PNG image"));
+    browser.client.clone().close().await.expect("close");
+}

@@ -48,6 +48,8 @@ pub fn start() {
     let Some(mount) = doc.get_element_by_id("vouch-viewer") else {
         return;
     };
+    // The static note for readers without the viewer ("has not run here").
+    mount.set_inner_html("");
     let Some(body) = doc.body() else { return };
     let data = body.dataset();
     let root = data.get("vouchRoot").unwrap_or_default();
