@@ -1387,14 +1387,7 @@ async fn axe_finds_no_accessibility_violations_in_either_theme() {
     let axe = axe_source();
     let b = build(&fixture("audit"));
     let m = manifest(&b.site);
-    let page_of = |path: &str| {
-        artifacts(&m)
-            .iter()
-            .find(|a| a["path"] == path)
-            .and_then(|a| a["page"].as_str())
-            .expect("page")
-            .to_owned()
-    };
+    let page_of = |path: &str| artifact_page(&m, path);
     let pages = [
         "index.html".to_owned(),
         page_of("docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md"),
@@ -1629,14 +1622,7 @@ async fn image_evidence_is_shown_inline() {
     std::fs::write(input.join("fake.png"), b"not an image").expect("write");
     let b = build(&input);
     let m = manifest(&b.site);
-    let page = |path: &str| {
-        artifacts(&m)
-            .iter()
-            .find(|a| a["path"] == path)
-            .and_then(|a| a["page"].as_str())
-            .expect("page")
-            .to_owned()
-    };
+    let page = |path: &str| artifact_page(&m, path);
     let fake = std::fs::read_to_string(b.site.join(page("fake.png"))).expect("page");
     assert!(!fake.contains("<img"), "only real images are shown");
     let server = serve(&b.site);

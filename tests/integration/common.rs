@@ -55,6 +55,16 @@ pub fn artifacts(m: &serde_json::Value) -> &Vec<serde_json::Value> {
     m["artifacts"].as_array().expect("artifacts is an array")
 }
 
+/// The page of the artifact at `path`, as the manifest lists it.
+pub fn artifact_page(m: &serde_json::Value, path: &str) -> String {
+    artifacts(m)
+        .iter()
+        .find(|a| a["path"] == path)
+        .and_then(|a| a["page"].as_str())
+        .unwrap_or_else(|| panic!("{path} is not an artifact with a page"))
+        .to_owned()
+}
+
 /// SHA-256 of a file by coreutils' `sha256sum`, independent of vouch's code.
 pub fn sha256sum(path: &Path) -> String {
     let out = Command::new("sha256sum")
