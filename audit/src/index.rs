@@ -133,6 +133,16 @@ impl Index {
 /// path (a hash of the exact path is part of the name, so paths that differ
 /// only in case cannot collide).
 pub fn page_path(path: &str) -> String {
+    named_page("pages", path)
+}
+
+/// The page of a folder of the evidence (`docs/evidence`): its files and
+/// subfolders, by the same naming rule as [`page_path`].
+pub fn folder_page_path(folder: &str) -> String {
+    named_page("folders", folder)
+}
+
+fn named_page(dir: &str, path: &str) -> String {
     let mut slug = String::new();
     for c in path.chars() {
         if c.is_ascii_alphanumeric() {
@@ -145,9 +155,9 @@ pub fn page_path(path: &str) -> String {
     let slug = slug.trim_end_matches('-');
     let id = &vouch_core::sha256_hex(path.as_bytes())[..10];
     if slug.is_empty() {
-        format!("pages/{id}.html")
+        format!("{dir}/{id}.html")
     } else {
-        format!("pages/{slug}-{id}.html")
+        format!("{dir}/{slug}-{id}.html")
     }
 }
 

@@ -1,6 +1,6 @@
 //! Stage 3: pages, through minijinja templates embedded in the binary.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, Result};
 use minijinja::{Environment, context};
@@ -76,6 +76,26 @@ pub struct Renderer<'s> {
     /// The documents that cite each path (as evidence, a link or an image),
     /// with the line: "Cited by" on that path's page.
     cited_by: HashMap<&'s str, Vec<(&'s str, usize)>>,
+    /// Every folder ("" is the root): its subfolders and its files
+    /// (indices into `site.artifacts`), in path order.
+    folders: BTreeMap<&'s str, Folder<'s>>,
+    /// Each report's neighbours within its stage, in timeline order.
+    neighbours: HashMap<String, (Option<String>, Option<String>)>,
+}
+
+#[derive(Default)]
+struct Folder<'s> {
+    folders: Vec<&'s str>,
+    files: Vec<usize>,
+}
+
+/// Files of the current folder the tree lists around the current page; the
+/// folder's page lists them all.
+const TREE_FILES: usize = 50;
+
+/// The folder a path is in ("" for the root).
+fn parent(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
 }
 
 /// What an artifact's page shows.
@@ -131,6 +151,7 @@ impl<'s> Renderer<'s> {
                 include_str!("../templates/artifacts.html"),
             ),
             ("404.html", include_str!("../templates/404.html")),
+            ("folder.html", include_str!("../templates/folder.html")),
             ("macros.html", include_str!("../templates/macros.html")),
             ("timeline.html", include_str!("../templates/timeline.html")),
             ("problems.html", include_str!("../templates/problems.html")),
@@ -159,6 +180,24 @@ impl<'s> Renderer<'s> {
                 }
             }
         }
+        let mut folders: BTreeMap<&str, Folder<'_>> = BTreeMap::new();
+        folders.entry("").or_default();
+        for f in site.index.folders() {
+            folders.entry(f).or_default();
+            folders.entry(parent(f)).or_default().folders.push(f);
+        }
+        for (i, e) in site.artifacts.iter().enumerate() {
+            folders.entry(parent(&e.path)).or_default().files.push(i);
+        }
+        let mut neighbours = HashMap::new();
+        for s in timeline::stages(&site.audit) {
+            let docs = &s.documents;
+            for (i, d) in docs.iter().enumerate() {
+                let prev = i.checked_sub(1).map(|j| docs[j].path.clone());
+                let next = docs.get(i + 1).map(|n| n.path.clone());
+                neighbours.insert(d.path.clone(), (prev, next));
+            }
+        }
         Ok(Self {
             env,
             site,
@@ -166,6 +205,8 @@ impl<'s> Renderer<'s> {
             signed,
             problems_of,
             cited_by,
+            folders,
+            neighbours,
         })
     }
 
@@ -212,6 +253,124 @@ impl<'s> Renderer<'s> {
             list_to => (start + LIST_PAGE).min(all.len()),
             list_pages => if pages.len() > 1 { pages } else { Vec::new() },
         }
+    }
+
+    /// The breadcrumb of `path` (a file or a folder): each folder above it,
+    /// linked to its page, from a page at `prefix` depth.
+    fn crumbs(&self, path: &str, prefix: &str) -> Vec<minijinja::Value> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(i) = path[at..].find('/') {
+            let folder = &path[..at + i];
+            out.push(context! {
+                name => &path[at..at + i],
+                href => format!("{prefix}{}", vouch_audit::folder_page_path(folder)),
+            });
+            at += i + 1;
+        }
+        out
+    }
+
+    /// `nav#tree` for the page of `current` (a file or a folder): the root's
+    /// folders, each folder above `current` open, and the files of its own
+    /// folder around it (at most [`TREE_FILES`]); bounded however large the
+    /// evidence is.
+    fn tree(&self, current: &str, is_folder: bool, prefix: &str) -> minijinja::Value {
+        let home = if is_folder { current } else { parent(current) };
+        self.tree_node("", home, current, prefix)
+    }
+
+    fn tree_node(&self, folder: &str, home: &str, current: &str, prefix: &str) -> minijinja::Value {
+        let f = &self.folders[folder];
+        let open = folder.is_empty() || home == folder || home.starts_with(&format!("{folder}/"));
+        let mut files = Vec::new();
+        if home == folder {
+            let at = f
+                .files
+                .iter()
+                .position(|&i| self.site.artifacts[i].path == current)
+                .unwrap_or(0);
+            let start = at
+                .saturating_sub(TREE_FILES / 2)
+                .min(f.files.len().saturating_sub(TREE_FILES));
+            for &i in f.files.iter().skip(start).take(TREE_FILES) {
+                let e = &self.site.artifacts[i];
+                files.push(context! {
+                    name => e.file_name(), href => format!("{prefix}{}", e.page),
+                    current => e.path == current,
+                });
+            }
+        }
+        let children: Vec<minijinja::Value> = if open {
+            f.folders
+                .iter()
+                .map(|c| self.tree_node(c, home, current, prefix))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let href = if folder.is_empty() {
+            format!("{prefix}index.html")
+        } else {
+            format!("{prefix}{}", vouch_audit::folder_page_path(folder))
+        };
+        context! {
+            open, more => f.files.len().saturating_sub(files.len()), files, children,
+            count => f.files.len(), current => folder == current, href,
+            name => if folder.is_empty() { "Evidence" } else { folder.rsplit('/').next().unwrap_or(folder) },
+        }
+    }
+
+    /// The report before (`next` false) or after `path` in its stage.
+    fn neighbour(&self, path: &str, next: bool) -> Option<minijinja::Value> {
+        let (p, n) = self.neighbours.get(path)?;
+        let other = if next { n } else { p }.as_deref()?;
+        let title = self
+            .site
+            .audit
+            .document(other)
+            .and_then(|d| d.title.as_deref())
+            .unwrap_or(other);
+        Some(context! { path => other, title, page => self.page_of(other, "../") })
+    }
+
+    /// A folder's page (`folders/…html`): its subfolders and files.
+    pub fn folder(&self, folder: &str) -> Result<String> {
+        let f = &self.folders[folder];
+        let files: Vec<ArtifactView<'_>> = f
+            .files
+            .iter()
+            .take(LIST_PAGE)
+            .map(|&i| (&self.site.artifacts[i]).into())
+            .collect();
+        let subfolders: Vec<minijinja::Value> = f
+            .folders
+            .iter()
+            .map(|&s| context! {
+                name => s.rsplit('/').next().unwrap_or(s),
+                href => vouch_audit::folder_page_path(s).trim_start_matches("folders/").to_owned(),
+                count => self.folders[s].files.len(),
+            })
+            .collect();
+        let ctx = context! {
+            ..self.common("../", "folder"),
+            ..context! {
+                folder, crumbs => self.crumbs(folder, "../"),
+                name => folder.rsplit('/').next().unwrap_or(folder),
+                subfolders, files, count => f.files.len(),
+                more => f.files.len().saturating_sub(LIST_PAGE),
+                tree => self.tree(folder, true, "../"),
+            }
+        };
+        self.env
+            .get_template("folder.html")?
+            .render(ctx)
+            .with_context(|| format!("rendering the page of folder {folder}"))
+    }
+
+    /// The evidence's folders (not the root), for their pages.
+    pub fn folder_paths(&self) -> impl Iterator<Item = &str> {
+        self.folders.keys().copied().filter(|f| !f.is_empty())
     }
 
     /// `404.html`, which static hosts (GitHub Pages) serve for a missing
@@ -527,6 +686,10 @@ impl<'s> Renderer<'s> {
                 a => ArtifactView::from(entry),
                 content_kind => content.kind,
                 doc => self.doc_view(&entry.path),
+                crumbs => self.crumbs(&entry.path, "../"),
+                tree => self.tree(&entry.path, false, "../"),
+                prev => self.neighbour(&entry.path, false),
+                next => self.neighbour(&entry.path, true),
                 cited_by => self.cited_by.get(entry.path.as_str()).map(|list| list.iter().map(|(from, line)| context! {
                     path => from, line, page => self.page_of(from, "../"),
                     title => self.site.audit.document(from).and_then(|d| d.title.as_deref()),

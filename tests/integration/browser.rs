@@ -1395,6 +1395,16 @@ async fn axe_finds_no_accessibility_violations_in_either_theme() {
         "timeline.html".to_owned(),
         "problems.html".to_owned(),
         "404.html".to_owned(),
+        format!(
+            "folders/{}",
+            std::fs::read_dir(b.site.join("folders"))
+                .expect("folder pages")
+                .next()
+                .expect("one")
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+        ),
     ];
     let server = serve(&b.site);
     let mut found = Vec::new();

@@ -666,6 +666,29 @@ fn pages_are_document_first_and_carry_reading_aids() {
     for (target, n) in &seen {
         assert_eq!(*n, 1, "{target} is listed {n} times");
     }
+    // Structure: breadcrumb folders link to folder pages that list the
+    // file; the folder tree marks the page; reports link within a stage.
+    let crumbs = pack
+        .split(r#"<nav class="crumbs" aria-label="Breadcrumb">"#)
+        .nth(1)
+        .and_then(|s| s.split("</nav>").next())
+        .expect("crumbs");
+    let folder = crumbs
+        .split(r#"href="../"#)
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.starts_with("folders/docs-evidence-"))
+        .expect("docs/evidence is linked");
+    let folder_page = std::fs::read_to_string(b.site.join(folder)).expect("folder page");
+    assert!(folder_page.contains("<h1>docs/evidence/</h1>"));
+    assert!(folder_page.contains(r#"data-path="docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md""#));
+    let tree = pack
+        .split(r#"<nav id="tree" aria-label="Folders">"#)
+        .nth(1)
+        .and_then(|s| s.split("</nav>").next())
+        .expect("nav#tree");
+    assert!(tree.contains(r#"aria-current="page"><strong>STAGE1.0_ACCEPTANCE_PACK.md</strong>"#));
+    assert!(pack.contains(r#"<nav class="prev-next" aria-label="Within stage 1.0">"#));
+    assert!(pack.contains(r#"rel="prev""#) || pack.contains(r#"rel="next""#));
     // The phase report the pack cites says so.
     let phase = page_of("docs/evidence/STAGE1.0_PHASE0_REPORT.md");
     assert!(phase.contains(r#"id="cited-by""#));
