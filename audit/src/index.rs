@@ -142,6 +142,12 @@ pub fn folder_page_path(folder: &str) -> String {
     named_page("folders", folder)
 }
 
+/// The print pack of an acceptance pack: the pack and the evidence it cites,
+/// on one page, by the same naming rule as [`page_path`].
+pub fn print_page_path(path: &str) -> String {
+    named_page("print", path)
+}
+
 fn named_page(dir: &str, path: &str) -> String {
     let mut slug = String::new();
     for c in path.chars() {

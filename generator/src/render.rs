@@ -83,6 +83,10 @@ pub struct Renderer<'s> {
     neighbours: HashMap<String, (Option<String>, Option<String>)>,
 }
 
+/// At most this much of the evidence a print pack gathers (its own text
+/// excluded): a pack that cites gigabytes must not make a gigabyte page.
+const PRINT_PACK_LIMIT: usize = 4 << 20;
+
 #[derive(Default)]
 struct Folder<'s> {
     folders: Vec<&'s str>,
@@ -92,6 +96,19 @@ struct Folder<'s> {
 /// Files of the current folder the tree lists around the current page; the
 /// folder's page lists them all.
 const TREE_FILES: usize = 50;
+
+/// A, B, …, Z, AA, AB, …: appendix `n` (0-based).
+fn appendix_label(n: usize) -> String {
+    let mut n = n + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        n -= 1;
+        out.push(b'A' + (n % 26) as u8);
+        n /= 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
 
 /// The folder a path is in ("" for the root).
 fn parent(path: &str) -> &str {
@@ -152,6 +169,10 @@ impl<'s> Renderer<'s> {
             ),
             ("404.html", include_str!("../templates/404.html")),
             ("folder.html", include_str!("../templates/folder.html")),
+            (
+                "print_pack.html",
+                include_str!("../templates/print_pack.html"),
+            ),
             ("macros.html", include_str!("../templates/macros.html")),
             ("timeline.html", include_str!("../templates/timeline.html")),
             ("problems.html", include_str!("../templates/problems.html")),
@@ -677,7 +698,14 @@ impl<'s> Renderer<'s> {
 
     /// Renders `entry`'s page from (a prefix of) its bytes. `complete` is
     /// false when `bytes` stops short of the whole file.
-    pub fn artifact(&self, entry: &Entry, bytes: &[u8], complete: bool) -> Result<String> {
+    /// Renders `entry`'s page; returns it with what it showed, which a
+    /// print pack may gather (so no file is read a third time).
+    pub fn artifact(
+        &self,
+        entry: &Entry,
+        bytes: &[u8],
+        complete: bool,
+    ) -> Result<(String, Content)> {
         let content = self.content(entry, bytes, complete);
         let ctx = context! {
             ..self.common("../", "artifact"),
@@ -695,15 +723,105 @@ impl<'s> Renderer<'s> {
                     title => self.site.audit.document(from).and_then(|d| d.title.as_deref()),
                 }).collect::<Vec<_>>()),
                 problems => self.problems_of.get(entry.path.as_str()).into_iter().flatten().map(|&i| &self.site.audit.problems[i]).map(|p| context! { line => p.line, kind => p.kind.as_str(), label => p.kind.label(), severity => p.severity.as_str(), message => &p.message }).collect::<Vec<_>>(),
-                html => content.html,
-                text => content.text,
-                note => content.note,
+                html => &content.html,
+                text => &content.text,
+                note => &content.note,
+                print_pack => self.is_pack(&entry.path).then(|| format!("../{}", vouch_audit::print_page_path(&entry.path))),
+            }
+        };
+        let page = self
+            .env
+            .get_template("artifact.html")?
+            .render(ctx)
+            .with_context(|| format!("rendering the page for {}", entry.path))?;
+        Ok((page, content))
+    }
+
+    fn is_pack(&self, path: &str) -> bool {
+        self.site
+            .audit
+            .document(path)
+            .is_some_and(|d| d.kind == vouch_core::audit::DocKind::AcceptancePack)
+    }
+
+    /// The acceptance packs, each with the evidence it cites (present in
+    /// the site), in citation order.
+    pub fn packs(&self) -> Vec<(&str, Vec<&str>)> {
+        self.site
+            .audit
+            .documents
+            .iter()
+            .filter(|d| d.kind == vouch_core::audit::DocKind::AcceptancePack)
+            .map(|d| {
+                let mut cited: Vec<&str> = Vec::new();
+                for r in &d.references {
+                    if let (Some(p), RefState::Present) = (r.path.as_deref(), r.state)
+                        && p != d.path
+                        && self.site.index.get(p).is_some()
+                        && !cited.contains(&p)
+                    {
+                        cited.push(p);
+                    }
+                }
+                (d.path.as_str(), cited)
+            })
+            .collect()
+    }
+
+    /// `print/…html`: the pack, then each file it cites as an appendix
+    /// (text as shown on its page, images inline, other binaries named with
+    /// their SHA-256), then a sign-off block: one document to print and
+    /// sign. `shown` holds what each page showed.
+    pub fn print_pack(
+        &self,
+        pack: &str,
+        cited: &[&str],
+        shown: &HashMap<String, Content>,
+    ) -> Result<String> {
+        let pack_entry = self
+            .site
+            .artifacts
+            .iter()
+            .find(|e| e.path == pack)
+            .context("the pack is not an artifact")?;
+        let mut budget = PRINT_PACK_LIMIT;
+        let mut appendices = Vec::new();
+        for (n, path) in cited.iter().enumerate() {
+            let Some(e) = self.site.artifacts.iter().find(|e| e.path == *path) else {
+                continue;
+            };
+            let c = shown.get(*path);
+            let size = c.map_or(0, |c| c.html.len() + c.text.len());
+            let fits = size <= budget;
+            if fits {
+                budget -= size;
+            }
+            appendices.push(context! {
+                letter => appendix_label(n),
+                a => ArtifactView::from(e),
+                kind => c.map_or("binary", |c| c.kind),
+                html => c.filter(|_| fits).map(|c| c.html.as_str()),
+                text => c.filter(|_| fits).map(|c| c.text.as_str()),
+                note => c.and_then(|c| c.note.as_deref()),
+                left_out => !fits,
+            });
+        }
+        let own = shown.get(pack);
+        let ctx = context! {
+            ..self.common("../", "print"),
+            ..context! {
+                a => ArtifactView::from(pack_entry),
+                doc => self.doc_view(pack),
+                html => own.map(|c| c.html.as_str()),
+                text => own.map(|c| c.text.as_str()),
+                kind => own.map_or("binary", |c| c.kind),
+                appendices,
             }
         };
         self.env
-            .get_template("artifact.html")?
+            .get_template("print_pack.html")?
             .render(ctx)
-            .with_context(|| format!("rendering the page for {}", entry.path))
+            .with_context(|| format!("rendering the print pack of {pack}"))
     }
 
     /// What the page shows. Problems with the file (not UTF-8, nested too

@@ -2,7 +2,7 @@
 //! `manifest.json`, its signature and `SHA256SUMS`, written into the staging
 //! folder ([`crate::store::Staging`]), which the build then swaps into place.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -54,6 +54,13 @@ pub fn write_site(
         generated.push(staging.write(&format!("assets/{name}"), bytes)?);
     }
 
+    // What each page showed, kept for the files that print packs gather.
+    let packs = renderer.packs();
+    let wanted: HashSet<&str> = packs
+        .iter()
+        .flat_map(|(pack, cited)| std::iter::once(*pack).chain(cited.iter().copied()))
+        .collect();
+    let shown = std::sync::Mutex::new(HashMap::new());
     let pages = site
         .artifacts
         .par_iter()
@@ -67,11 +74,25 @@ pub fn write_site(
                 staging.read_object_prefix(&e.sha256, limit)?
             };
             let complete = (bytes.len() as u64) == e.size;
-            let html = renderer.artifact(e, &bytes, complete)?;
+            let (html, content) = renderer.artifact(e, &bytes, complete)?;
+            if wanted.contains(e.path.as_str()) {
+                shown
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("internal error: a render thread panicked"))?
+                    .insert(e.path.clone(), content);
+            }
             staging.write_reusing(&e.page, html.as_bytes())
         })
         .collect::<Result<Vec<_>>>()?;
     generated.extend(pages);
+    let shown = shown
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("internal error: a render thread panicked"))?;
+    for (pack, cited) in &packs {
+        let path = vouch_audit::print_page_path(pack);
+        let html = renderer.print_pack(pack, cited, &shown)?;
+        generated.push(staging.write_reusing(&path, html.as_bytes())?);
+    }
     let history = match publish.previous {
         Some(p) => p.next_history(publish.retain),
         None => History::empty(publish.retain),

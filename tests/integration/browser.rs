@@ -1355,6 +1355,18 @@ async fn rows_when(
     }
 }
 
+/// The name of the first entry of `dir`.
+fn list_dir_first(dir: &Path) -> String {
+    std::fs::read_dir(dir)
+        .expect("read_dir")
+        .next()
+        .expect("an entry")
+        .expect("entry")
+        .file_name()
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Opens `url` and, on a page the viewer runs on, waits for its verdict.
 async fn open_settled(c: &Client, url: &str) {
     c.goto(url).await.expect("open");
@@ -1395,16 +1407,8 @@ async fn axe_finds_no_accessibility_violations_in_either_theme() {
         "timeline.html".to_owned(),
         "problems.html".to_owned(),
         "404.html".to_owned(),
-        format!(
-            "folders/{}",
-            std::fs::read_dir(b.site.join("folders"))
-                .expect("folder pages")
-                .next()
-                .expect("one")
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-        ),
+        format!("print/{}", list_dir_first(&b.site.join("print"))),
+        format!("folders/{}", list_dir_first(&b.site.join("folders"))),
     ];
     let server = serve(&b.site);
     let mut found = Vec::new();
@@ -1466,6 +1470,9 @@ async fn no_page_is_wider_than_a_phone() {
             .iter()
             .filter_map(|a| a["page"].as_str().map(String::from)),
     );
+    for dir in ["print", "folders"] {
+        pages.push(format!("{dir}/{}", list_dir_first(&b.site.join(dir))));
+    }
     let server = serve(&b.site);
     let browser = launch_with(&[], true).await;
     let c = &browser.client;
@@ -1524,13 +1531,16 @@ async fn printed_pack_keeps_text_at_10pt_and_fits_the_page() {
         .expect("pack")
         .clone();
     let server = serve(&b.site);
+    let printed = format!("print/{}", list_dir_first(&b.site.join("print")));
+    for page in [pack["page"].as_str().expect("page"), printed.as_str()] {
+        print_check(&server.url, page, pack["sha256"].as_str().expect("sha")).await;
+    }
+}
+
+async fn print_check(base: &str, page: &str, sha256: &str) {
     let browser = launch().await;
     let c = &browser.client;
-    open_settled(
-        c,
-        &format!("{}{}", server.url, pack["page"].as_str().expect("page")),
-    )
-    .await;
+    open_settled(c, &format!("{base}{page}")).await;
     for cmd in [
         serde_json::json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}),
         serde_json::json!({"cmd": "Emulation.setDeviceMetricsOverride",
@@ -1557,16 +1567,23 @@ async fn printed_pack_keeps_text_at_10pt_and_fits_the_page() {
         )
         .await
         .expect("measure");
-    assert_eq!(r["small"], serde_json::json!([]), "text under 10 pt: {r}");
+    assert_eq!(
+        r["small"],
+        serde_json::json!([]),
+        "{page}: text under 10 pt: {r}"
+    );
     assert!(
         r["width"].as_u64().expect("width") <= 688,
-        "wider than the page: {r}"
+        "{page}: wider than the page: {r}"
     );
-    assert_eq!(r["viewer"], "none", "the verifier chrome is not printed");
+    assert_eq!(
+        r["viewer"], "none",
+        "{page}: the verifier chrome is not printed"
+    );
     let footer = r["footer"].as_str().expect("footer");
     assert!(
-        footer.starts_with("block") && footer.contains(pack["sha256"].as_str().expect("sha")),
-        "{footer}"
+        footer.starts_with("block") && footer.contains(sha256),
+        "{page}: {footer}"
     );
     browser.client.clone().close().await.expect("close");
 }

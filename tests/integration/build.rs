@@ -689,6 +689,22 @@ fn pages_are_document_first_and_carry_reading_aids() {
     assert!(tree.contains(r#"aria-current="page"><strong>STAGE1.0_ACCEPTANCE_PACK.md</strong>"#));
     assert!(pack.contains(r#"<nav class="prev-next" aria-label="Within stage 1.0">"#));
     assert!(pack.contains(r#"rel="prev""#) || pack.contains(r#"rel="next""#));
+    // The print pack: the pack, then each file it cites as an appendix with
+    // its SHA-256, then a sign-off block; linked from the pack's page.
+    let print = pack
+        .split(r#"class="print-pack-link"><a href="../"#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("print pack link");
+    let printed = std::fs::read_to_string(b.site.join(print)).expect("print pack");
+    let cited = artifacts(&m)
+        .iter()
+        .find(|a| a["path"] == "docs/evidence/STAGE1.0_PHASE0_REPORT.md")
+        .expect("cited report");
+    assert!(printed.contains(r#"id="appendix-A""#));
+    assert!(printed.contains(cited["sha256"].as_str().expect("sha")));
+    assert!(printed.contains("Stage 1.0 Phase 0 Completion Report"));
+    assert!(printed.contains(r#"<section class="sign-off">"#));
     // The phase report the pack cites says so.
     let phase = page_of("docs/evidence/STAGE1.0_PHASE0_REPORT.md");
     assert!(phase.contains(r#"id="cited-by""#));
