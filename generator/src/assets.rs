@@ -9,6 +9,7 @@ const VIEWER_JS: &[u8] = include_bytes!("../assets/viewer/vouch_viewer.js");
 const VIEWER_WASM: &[u8] = include_bytes!("../assets/viewer/vouch_viewer_bg.wasm");
 const STYLE_CSS: &[u8] = include_bytes!("../assets/style.css");
 const ICON_SVG: &[u8] = include_bytes!("../assets/icon.svg");
+const SEARCH_JS: &[u8] = include_bytes!("../assets/search.js");
 
 /// The assets of one build, under `assets/` in the site.
 #[derive(Debug, serde::Serialize)]
@@ -23,6 +24,8 @@ pub struct Assets {
     pub wasm: String,
     /// The favicon (so browsers find one, rather than a 404).
     pub icon: String,
+    /// The search script: classic, so it runs from `file://` too.
+    pub search: String,
     #[serde(skip)]
     pub files: Vec<(String, Vec<u8>)>,
 }
@@ -37,6 +40,7 @@ impl Assets {
         let wasm = hashed("viewer", "wasm", VIEWER_WASM);
         let css = hashed("style", "css", STYLE_CSS);
         let icon = hashed("icon", "svg", ICON_SVG);
+        let search = hashed("search", "js", SEARCH_JS);
         // A module script, so no inline script is needed anywhere and the
         // pages' Content-Security-Policy can forbid it.
         let boot_src = format!(
@@ -51,6 +55,7 @@ impl Assets {
             (wasm.clone(), VIEWER_WASM.to_vec()),
             (css.clone(), STYLE_CSS.to_vec()),
             (icon.clone(), ICON_SVG.to_vec()),
+            (search.clone(), SEARCH_JS.to_vec()),
             (boot.clone(), boot_src.into_bytes()),
         ];
         Self {
@@ -59,6 +64,7 @@ impl Assets {
             js,
             wasm,
             icon,
+            search,
             files,
         }
     }

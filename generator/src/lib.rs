@@ -20,6 +20,7 @@ pub mod markdown;
 pub mod model;
 pub mod out;
 pub mod render;
+pub mod search;
 pub mod serve;
 pub mod sign;
 pub mod snapshot;

@@ -170,6 +170,10 @@ impl<'s> Renderer<'s> {
             ("404.html", include_str!("../templates/404.html")),
             ("folder.html", include_str!("../templates/folder.html")),
             (
+                "search_index.html",
+                include_str!("../templates/search_index.html"),
+            ),
+            (
                 "print_pack.html",
                 include_str!("../templates/print_pack.html"),
             ),
@@ -392,6 +396,16 @@ impl<'s> Renderer<'s> {
     /// The evidence's folders (not the root), for their pages.
     pub fn folder_paths(&self) -> impl Iterator<Item = &str> {
         self.folders.keys().copied().filter(|f| !f.is_empty())
+    }
+
+    /// `search/index.html`: the search index's files, linked, so that a
+    /// site copied by following links (`wget -m`) is complete.
+    pub fn search_files(&self, names: &[&str]) -> Result<String> {
+        let ctx = context! { ..self.common("../", "search-index"), ..context! { names } };
+        self.env
+            .get_template("search_index.html")?
+            .render(ctx)
+            .context("rendering search/index.html")
     }
 
     /// `404.html`, which static hosts (GitHub Pages) serve for a missing

@@ -12,7 +12,12 @@ use vouch_core::{
 };
 
 use crate::{
-    assets::Assets, model::Site, render::Renderer, sign::KeySigner, snapshot::Previous,
+    assets::Assets,
+    model::{Entry, Site},
+    render::Renderer,
+    search,
+    sign::KeySigner,
+    snapshot::Previous,
     store::Staging,
 };
 
@@ -61,10 +66,13 @@ pub fn write_site(
         .flat_map(|(pack, cited)| std::iter::once(*pack).chain(cited.iter().copied()))
         .collect();
     let shown = std::sync::Mutex::new(HashMap::new());
+    let index = std::sync::Mutex::new(search::Builder::new(site.artifacts.len()));
+    let poisoned = || anyhow::anyhow!("internal error: a render thread panicked");
     let pages = site
         .artifacts
         .par_iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             // Binary files were read once, to hash them; their pages need
             // no bytes.
             let limit = crate::render::page_bytes(e.kind);
@@ -75,19 +83,31 @@ pub fn write_site(
             };
             let complete = (bytes.len() as u64) == e.size;
             let (html, content) = renderer.artifact(e, &bytes, complete)?;
+            let weighed = search::weigh(search_doc(site, e, &content));
+            index.lock().map_err(|_| poisoned())?.insert(i, weighed);
             if wanted.contains(e.path.as_str()) {
                 shown
                     .lock()
-                    .map_err(|_| anyhow::anyhow!("internal error: a render thread panicked"))?
+                    .map_err(|_| poisoned())?
                     .insert(e.path.clone(), content);
             }
             staging.write_reusing(&e.page, html.as_bytes())
         })
         .collect::<Result<Vec<_>>>()?;
     generated.extend(pages);
-    let shown = shown
-        .into_inner()
-        .map_err(|_| anyhow::anyhow!("internal error: a render thread panicked"))?;
+    let shown = shown.into_inner().map_err(|_| poisoned())?;
+    let search_files = index.into_inner().map_err(|_| poisoned())?.files();
+    for (path, bytes) in &search_files {
+        generated.push(staging.write_reusing(path, bytes)?);
+    }
+    let names: Vec<&str> = search_files
+        .iter()
+        .map(|(p, _)| p.trim_start_matches("search/"))
+        .collect();
+    generated.push(staging.write(
+        "search/index.html",
+        renderer.search_files(&names)?.as_bytes(),
+    )?);
     for (pack, cited) in &packs {
         let path = vouch_audit::print_page_path(pack);
         let html = renderer.print_pack(pack, cited, &shown)?;
@@ -235,6 +255,36 @@ pub fn intoto_statement(
 
 /// The predicate type of vouch's in-toto statements.
 pub const PREDICATE_TYPE: &str = "urn:vouch:snapshot:v1";
+
+/// What the search index learns of an artifact: its title, path, stage and
+/// status, and the headings and start of the text its page showed.
+fn search_doc<'a>(site: &'a Site, e: &'a Entry, c: &crate::render::Content) -> search::Doc<'a> {
+    let d = site.audit.document(&e.path);
+    let (headings, text) = match c.kind {
+        "markdown" => (
+            search::headings(&c.html),
+            search::plain_text(&c.html, search::TEXT_INDEXED),
+        ),
+        "binary" => (Vec::new(), String::new()),
+        _ => (
+            Vec::new(),
+            c.text
+                .split_whitespace()
+                .take(search::TEXT_INDEXED / 4)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+    };
+    search::Doc {
+        title: &e.title,
+        path: &e.path,
+        page: &e.page,
+        stage: d.and_then(|d| d.stage.as_deref()),
+        status: d.map(|d| d.status.as_str()).filter(|s| *s != "unknown"),
+        headings,
+        text,
+    }
+}
 
 /// GNU coreutils format (`<hex>  <path>`): every artifact's raw bytes, the
 /// objects earlier retained snapshots need, then every generated file, so

@@ -181,7 +181,8 @@ fn pages_render_and_work_without_javascript() {
     );
     assert!(page_of("bin/blob.bin").contains("not text"));
 
-    // Every page: a strict CSP, one module script, only relative links.
+    // Every page: a strict CSP, vouch's two scripts (the viewer's module
+    // loader and the classic search script), only relative links.
     for f in list_files(&b.site).iter().filter(|f| f.ends_with(".html")) {
         let html = std::fs::read_to_string(b.site.join(f)).expect("read");
         assert!(
@@ -192,12 +193,9 @@ fn pages_render_and_work_without_javascript() {
             html.contains("object-src 'none'") && html.contains("base-uri 'none'"),
             "{f}"
         );
-        assert_eq!(
-            html.matches("<script").count(),
-            1,
-            "{f}: exactly one script"
-        );
+        assert_eq!(html.matches("<script").count(), 2, "{f}: two scripts");
         assert!(html.contains(r#"<script type="module" src=""#), "{f}");
+        assert!(html.contains(r#"assets/search-"#), "{f}");
         for attr in ["href=\"/", "src=\"/", "href=\"http://127", "src=\"http"] {
             assert!(!html.contains(attr), "{f}: non-relative link {attr}");
         }

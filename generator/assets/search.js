@@ -1,0 +1,174 @@
+// vouch site search. A classic script, not a module, so it runs from
+// file:// as well as on any static host, under the site's CSP. It loads
+// only the index shards a query needs (search/t-<hex>.js for each term,
+// search/d-<n>.js for the results shown), each a script that hands its data
+// to window.vouchSearch. Evidence text is only ever set as text, never as
+// markup.
+(function () {
+  "use strict";
+  var input = document.getElementById("search");
+  var box = document.getElementById("search-results");
+  if (!input || !box || !input.form) return;
+  var root = document.body.getAttribute("data-vouch-root") || "";
+  var form = input.form;
+  form.hidden = false;
+
+  var shards = {}, chunks = {}, meta = null, waiting = {};
+  function settle(name, ok) {
+    var list = waiting[name] || [];
+    delete waiting[name];
+    list.forEach(function (f) { f(ok); });
+  }
+  window.vouchSearch = {
+    terms: function (key, map) { shards[key] = map; settle("t-" + key, true); },
+    docs: function (n, list) { chunks[n] = list; settle("d-" + n, true); },
+    meta: function (m) { meta = m; settle("meta", true); }
+  };
+  function have(name) {
+    if (name === "meta") return meta !== null;
+    return name.charAt(0) === "t" ? name.slice(2) in shards : name.slice(2) in chunks;
+  }
+  function load(name) {
+    return new Promise(function (resolve) {
+      if (have(name)) return resolve(true);
+      var first = !waiting[name];
+      (waiting[name] = waiting[name] || []).push(resolve);
+      if (!first) return;
+      var s = document.createElement("script");
+      s.src = root + "search/" + name + ".js";
+      // A term no document has has no shard: that is an empty result.
+      s.onerror = function () { settle(name, false); };
+      document.head.appendChild(s);
+    });
+  }
+
+  // The same split as the index builder (generator/src/search.rs): runs of
+  // letters, or of digits and dots.
+  var letter = /\p{L}/u;
+  function terms(text) {
+    var out = [], cur = "", digits = false;
+    function flush() {
+      var t = cur.replace(/^\.+|\.+$/g, "");
+      if (t) out.push(t);
+      cur = "";
+    }
+    for (var ch of text) {
+      var c = ch.toLowerCase();
+      var isDigit = (c >= "0" && c <= "9") || (c === "." && digits && cur !== "");
+      if (letter.test(c)) {
+        if (digits) flush();
+        digits = false;
+        cur += c;
+      } else if (isDigit) {
+        if (!digits) flush();
+        digits = true;
+        cur += c;
+      } else {
+        flush();
+        digits = false;
+      }
+    }
+    flush();
+    return out;
+  }
+  function shard(term) {
+    var key = Array.from(term).slice(0, 2).join("");
+    var bytes = unescape(encodeURIComponent(key)), hex = "";
+    for (var i = 0; i < bytes.length; i++) hex += ("0" + bytes.charCodeAt(i).toString(16)).slice(-2);
+    return hex;
+  }
+
+  var SHOWN = 20, generation = 0;
+  function search(query) {
+    var ts = terms(query);
+    if (!ts.length) return Promise.resolve(null);
+    var keys = ts.map(shard).filter(function (k, i, a) { return a.indexOf(k) === i; });
+    return Promise.all(keys.map(function (k) { return load("t-" + k); })).then(function () {
+      var scores = null;
+      ts.forEach(function (t, i) {
+        var map = shards[shard(t)] || {}, found = {}, last = i === ts.length - 1;
+        Object.keys(map).forEach(function (term) {
+          // Whole words; the last word of the query may be unfinished.
+          if (term !== t && !(last && term.indexOf(t) === 0)) return;
+          var list = map[term], bonus = term === t ? 2 : 1;
+          for (var j = 0; j < list.length; j += 2) found[list[j]] = (found[list[j]] || 0) + list[j + 1] * bonus;
+        });
+        if (scores === null) { scores = found; return; }
+        var both = {};
+        for (var d in scores) if (d in found) both[d] = scores[d] + found[d];
+        scores = both;
+      });
+      var ranked = Object.keys(scores || {}).map(Number).sort(function (a, b) {
+        return scores[b] - scores[a] || a - b;
+      });
+      return load("meta").then(function () {
+        var size = meta ? meta.chunk : 100;
+        var top = ranked.slice(0, SHOWN);
+        var need = top.map(function (d) { return Math.floor(d / size); })
+          .filter(function (n, i, a) { return a.indexOf(n) === i; });
+        return Promise.all(need.map(function (n) { return load("d-" + n); })).then(function () {
+          return {
+            total: ranked.length,
+            docs: top.map(function (d) { return (chunks[Math.floor(d / size)] || [])[d % size]; })
+              .filter(Boolean)
+          };
+        });
+      });
+    });
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+  function show(query, result) {
+    box.textContent = "";
+    if (!result) { box.hidden = true; return; }
+    box.hidden = false;
+    var n = result.total;
+    box.appendChild(el("p", "search-count",
+      n === 0 ? "No results for “" + query + "”."
+        : n + (n === 1 ? " result" : " results") + " for “" + query + "”" + (n > SHOWN ? "; the first " + SHOWN + ":" : ":")));
+    var ul = el("ul", "search-list");
+    result.docs.forEach(function (d) {
+      // [title, path, page, stage, status, snippet]; pages are vouch's own.
+      if (!/^pages\/[a-z0-9-]+\.html$/.test(d[2])) return;
+      var li = el("li");
+      var a = el("a", "search-title", d[0]);
+      a.href = root + d[2];
+      a.setAttribute("data-search-result", d[1]);
+      li.appendChild(a);
+      var facts = el("div", "search-facts");
+      facts.appendChild(el("code", "path", d[1]));
+      if (d[3]) facts.appendChild(el("span", "search-stage", "Stage " + d[3]));
+      if (d[4]) facts.appendChild(el("span", "status status-" + d[4], d[4]));
+      li.appendChild(facts);
+      if (d[5]) li.appendChild(el("p", "search-snippet", d[5] + (d[5].length >= 180 ? "…" : "")));
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+  }
+
+  var timer = 0;
+  function run() {
+    var query = input.value.trim(), mine = ++generation;
+    return search(query).then(function (r) { if (mine === generation) show(query, r); });
+  }
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(run, 120);
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { input.value = ""; run(); }
+  });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    clearTimeout(timer);
+    run().then(function () {
+      var first = box.querySelector("a[data-search-result]");
+      if (first) first.focus();
+    });
+  });
+})();

@@ -1,0 +1,329 @@
+//! The site's search index: every artifact by its title, path and headings,
+//! and the start of its text, split so that a query loads a small part.
+//!
+//! Written as classic scripts (`search/t-<hex>.js`, `search/d-<n>.js`) that
+//! hand their data to `assets/search-*.js`, so the search works from
+//! `file://` (where browsers refuse `fetch` and module scripts) as well as on
+//! any static host, under the site's CSP (`script-src 'self'`).
+//!
+//! - Terms are lowercase runs of letters, or of digits and dots (`2.1`), so
+//!   `STAGE2.1_ACCEPTANCE_PACK.md` yields `stage`, `2.1`, `acceptance`,
+//!   `pack`, `md`.
+//! - A term's postings sit in the shard named by its first two characters;
+//!   each keeps the [`POSTINGS`] heaviest documents (title 8, path 4,
+//!   headings 3, text 1 per mention, at most [`TEXT_INDEXED`] of text).
+//! - Documents' titles, paths, stages, statuses and snippets sit in chunks
+//!   of [`CHUNK`], loaded only for the results shown.
+
+use std::collections::HashMap;
+
+use vouch_core::sha256_hex;
+
+/// Documents per metadata chunk.
+pub const CHUNK: usize = 100;
+/// Postings kept per term: the heaviest documents.
+pub const POSTINGS: usize = 200;
+/// Text indexed per document, after its title, path and headings.
+pub const TEXT_INDEXED: usize = 8 * 1024;
+/// Snippet length, in characters.
+const SNIPPET: usize = 180;
+
+/// The terms of `text`, as the search script splits a query.
+pub fn terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut digits = false;
+    let flush = |cur: &mut String, out: &mut Vec<String>| {
+        let t = cur.trim_matches('.');
+        if !t.is_empty() {
+            out.push(t.to_owned());
+        }
+        cur.clear();
+    };
+    for c in text.chars() {
+        let c = c.to_ascii_lowercase();
+        let is_digit = c.is_ascii_digit() || (c == '.' && digits && !cur.is_empty());
+        if c.is_alphabetic() && !c.is_ascii_digit() {
+            if digits {
+                flush(&mut cur, &mut out);
+            }
+            digits = false;
+            cur.extend(c.to_lowercase());
+        } else if is_digit {
+            if !digits {
+                flush(&mut cur, &mut out);
+            }
+            digits = true;
+            cur.push(c);
+        } else {
+            flush(&mut cur, &mut out);
+            digits = false;
+        }
+    }
+    flush(&mut cur, &mut out);
+    out
+}
+
+/// The shard a term's postings are in: the hex of its first two characters.
+pub fn shard(term: &str) -> String {
+    let key: String = term.chars().take(2).collect();
+    key.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One searchable document, as the index builder gets it.
+pub struct Doc<'a> {
+    pub title: &'a str,
+    pub path: &'a str,
+    pub page: &'a str,
+    pub stage: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub headings: Vec<String>,
+    /// The start of its text (plain, whitespace collapsed).
+    pub text: String,
+}
+
+/// A term and its documents, `(id, weight)`, heaviest first.
+type Postings = (String, Vec<(u32, u32)>);
+
+/// A document's weighted terms and its metadata, ready to insert.
+pub struct Weighed {
+    terms: Vec<(String, u32)>,
+    meta: [String; 6],
+}
+
+/// Weighs `d`'s terms (done in parallel, outside any lock).
+pub fn weigh(d: Doc<'_>) -> Weighed {
+    let mut weights: HashMap<String, u32> = HashMap::new();
+    let mut count = |text: &str, w: u32| {
+        for t in terms(text) {
+            *weights.entry(t).or_default() += w;
+        }
+    };
+    count(d.title, 8);
+    count(d.path, 4);
+    for h in &d.headings {
+        count(h, 3);
+    }
+    let text: String = d.text.chars().take(TEXT_INDEXED).collect();
+    count(&text, 1);
+    let snippet: String = d.text.chars().take(SNIPPET).collect();
+    Weighed {
+        terms: weights.into_iter().collect(),
+        meta: [
+            d.title.to_owned(),
+            d.path.to_owned(),
+            d.page.to_owned(),
+            d.stage.unwrap_or_default().to_owned(),
+            d.status.unwrap_or_default().to_owned(),
+            snippet,
+        ],
+    }
+}
+
+pub struct Builder {
+    /// `[title, path, page, stage, status, snippet]` per document.
+    docs: Vec<[String; 6]>,
+    postings: HashMap<String, Vec<(u32, u32)>>,
+}
+
+impl Builder {
+    /// An index of `n` documents, numbered `0..n`.
+    pub fn new(n: usize) -> Self {
+        Self {
+            docs: vec![Default::default(); n],
+            postings: HashMap::new(),
+        }
+    }
+
+    /// Inserts document `id`.
+    pub fn insert(&mut self, id: usize, w: Weighed) {
+        for (t, weight) in w.terms {
+            self.postings
+                .entry(t)
+                .or_default()
+                .push((id as u32, weight));
+        }
+        self.docs[id] = w.meta;
+    }
+
+    /// The index's files, `(path, bytes)`, under `search/`.
+    pub fn files(mut self) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        for (n, chunk) in self.docs.chunks(CHUNK).enumerate() {
+            let json = serde_json::to_string(chunk).unwrap_or_default();
+            out.push((
+                format!("search/d-{n}.js"),
+                format!("vouchSearch.docs({n},{json});\n").into_bytes(),
+            ));
+        }
+        let mut shards: HashMap<String, Vec<Postings>> = HashMap::new();
+        for (term, mut list) in self.postings.drain() {
+            list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            list.truncate(POSTINGS);
+            shards.entry(shard(&term)).or_default().push((term, list));
+        }
+        let mut keys: Vec<_> = shards.into_iter().collect();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, mut terms) in keys {
+            terms.sort_by(|a, b| a.0.cmp(&b.0));
+            let map: serde_json::Map<String, serde_json::Value> = terms
+                .into_iter()
+                .map(|(t, l)| {
+                    let flat: Vec<u32> = l.into_iter().flat_map(|(d, w)| [d, w]).collect();
+                    (t, serde_json::json!(flat))
+                })
+                .collect();
+            out.push((
+                format!("search/t-{key}.js"),
+                format!(
+                    "vouchSearch.terms({},{});\n",
+                    serde_json::json!(key),
+                    serde_json::Value::Object(map)
+                )
+                .into_bytes(),
+            ));
+        }
+        out.push((
+            "search/meta.js".to_owned(),
+            format!(
+                "vouchSearch.meta({{\"docs\":{},\"chunk\":{CHUNK},\"id\":\"{}\"}});\n",
+                self.docs.len(),
+                &sha256_hex(self.docs.len().to_string().as_bytes())[..8]
+            )
+            .into_bytes(),
+        ));
+        out
+    }
+}
+
+/// Plain text from rendered HTML: tags dropped, entities for `<>&"'`
+/// decoded, whitespace collapsed; at most `limit` characters.
+pub fn plain_text(html: &str, limit: usize) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    let mut last_space = true;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            _ if in_tag => {}
+            c if c.is_whitespace() => {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            c => {
+                out.push(c);
+                last_space = false;
+            }
+        }
+        if out.len() >= limit * 2 {
+            break;
+        }
+    }
+    let out = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    out.trim().chars().take(limit).collect()
+}
+
+/// The headings of rendered HTML (`<h1>`…`<h6>`), as plain text.
+pub fn headings(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<h") {
+        let after = &rest[i + 2..];
+        if !after.starts_with(|c: char| ('1'..='6').contains(&c)) {
+            rest = after;
+            continue;
+        }
+        let Some(gt) = after.find('>') else { break };
+        let body = &after[gt + 1..];
+        let Some(end) = body.find("</h") else { break };
+        out.push(plain_text(&body[..end], 200));
+        rest = &body[end..];
+        if out.len() >= 64 {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_split_words_and_numbers() {
+        assert_eq!(
+            terms("STAGE2.1_ACCEPTANCE_PACK.md"),
+            ["stage", "2.1", "acceptance", "pack", "md"]
+        );
+        assert_eq!(
+            terms("Stage 2.1 acceptance."),
+            ["stage", "2.1", "acceptance"]
+        );
+        assert_eq!(terms("v1.0.2, gate #3"), ["v", "1.0.2", "gate", "3"]);
+        assert_eq!(shard("stage"), "7374");
+        assert_eq!(shard("2.1"), "322e");
+        assert_eq!(shard("a"), "61");
+    }
+
+    #[test]
+    fn text_and_headings_from_html() {
+        let html = "<h1>Stage 2 &amp; more</h1>\n<p>Some <strong>bold</strong>   text</p><h2 id=\"x\">Gates</h2>";
+        assert_eq!(plain_text(html, 100), "Stage 2 & more Some bold text Gates");
+        assert_eq!(headings(html), ["Stage 2 & more", "Gates"]);
+    }
+
+    #[test]
+    fn postings_are_bounded_and_heaviest_first() {
+        let mut b = Builder::new(300);
+        for i in 0..300 {
+            let title = format!("Report {i}");
+            let text = "evidence ".repeat(i % 7);
+            b.insert(
+                i,
+                weigh(Doc {
+                    title: &title,
+                    path: "r.md",
+                    page: "pages/r.html",
+                    stage: Some("1"),
+                    status: None,
+                    headings: Vec::new(),
+                    text,
+                }),
+            );
+        }
+        let files = b.files();
+        assert_eq!(
+            files
+                .iter()
+                .filter(|(p, _)| p.starts_with("search/d-"))
+                .count(),
+            3
+        );
+        let shard = files
+            .iter()
+            .find(|(p, _)| p == &format!("search/t-{}.js", shard("evidence")))
+            .expect("shard");
+        let text = String::from_utf8_lossy(&shard.1);
+        let json = text
+            .trim_start_matches("vouchSearch.terms(\"6576\",")
+            .trim_end_matches(");\n");
+        let map: serde_json::Value = serde_json::from_str(json).expect("json");
+        let list = map["evidence"].as_array().expect("postings");
+        assert_eq!(list.len(), 2 * POSTINGS.min(300 - 300 / 7 - 1));
+        assert_eq!(list[1], 6, "heaviest first");
+    }
+}
