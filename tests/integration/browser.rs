@@ -1777,3 +1777,60 @@ async fn search_finds_a_stage_pack_served_and_from_disk() {
     }
     browser.client.clone().close().await.expect("close");
 }
+
+/// A report's page: the verdict shows in the bar above the document. The
+/// folder tree in the browser: opened, it marks the page being read,
+/// and its folder link leads to a folder page that lists that file.
+#[tokio::test(flavor = "multi_thread")]
+async fn folder_tree_marks_the_page_and_leads_to_its_folder() {
+    let b = build(&fixture("audit"));
+    let m = manifest(&b.site);
+    let server = serve(&b.site);
+    let browser = launch().await;
+    let c = &browser.client;
+    let pack = artifact_page(&m, "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md");
+    open_settled(c, &format!("{}{pack}", server.url)).await;
+    // The verdict is in the summary bar above the document.
+    assert_eq!(
+        settled(c, "#bar-verdict", "data-status", &["running"]).await,
+        "verified"
+    );
+    c.find(Locator::Css(".tree-box > summary"))
+        .await
+        .expect("tree")
+        .click()
+        .await
+        .expect("open the tree");
+    let current = c
+        .find(Locator::Css(r#"nav#tree a[aria-current="page"]"#))
+        .await
+        .expect("the current page is marked");
+    assert!(current.is_displayed().await.expect("shown"));
+    assert_eq!(
+        current.text().await.expect("text"),
+        "STAGE1.0_ACCEPTANCE_PACK.md"
+    );
+    let folders = c
+        .find_all(Locator::Css("nav#tree li.open > a"))
+        .await
+        .expect("open folders");
+    let evidence = {
+        let mut found = None;
+        for a in folders {
+            if a.text().await.expect("text") == "evidence/" {
+                found = Some(a);
+            }
+        }
+        found.expect("docs/evidence is open in the tree")
+    };
+    evidence.click().await.expect("follow");
+    assert!(c.title().await.expect("title").starts_with("docs/evidence"));
+    assert!(
+        c.find(Locator::Css(
+            r#"tr[data-path="docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md"]"#
+        ))
+        .await
+        .is_ok()
+    );
+    browser.client.clone().close().await.expect("close");
+}

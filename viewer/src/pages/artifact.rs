@@ -26,6 +26,21 @@ pub fn ArtifactPage(root: String, manifest: Manifest, path: String) -> impl Into
         .map(verify::generated_target)
         .collect();
     let (rows, progress) = verify::start(&root, std::slice::from_ref(&artifact), &page);
+    // The verdict also goes in the report's summary bar (`#bar-verdict`),
+    // above the document, where a reader looks first.
+    Effect::new(move |_| {
+        let status = progress.summary.with(|s| s.status());
+        if let Some(el) = document().get_element_by_id("bar-verdict") {
+            let text = match status {
+                "running" => " · checking in your browser…",
+                "verified" => " · verified in your browser",
+                _ => " · FAILED verification in your browser",
+            };
+            el.set_text_content(Some(text));
+            let _ = el.set_attribute("data-status", status);
+            let _ = el.remove_attribute("hidden");
+        }
+    });
     view! {
         <section class="verify-panel compact">
             <VerificationSummary progress=progress artifacts=1 what="page (this one)" />
