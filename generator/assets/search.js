@@ -91,15 +91,40 @@
           // Whole words; the last word of the query may be unfinished.
           if (term !== t && !(last && term.indexOf(t) === 0)) return;
           var list = map[term], bonus = term === t ? 2 : 1;
-          for (var j = 0; j < list.length; j += 2) found[list[j]] = (found[list[j]] || 0) + list[j + 1] * bonus;
+          // [document, weight, headings] triples; headings is a bit set of
+          // the document's first 16 headings that hold the word.
+          for (var j = 0; j < list.length; j += 3) {
+            var f = found[list[j]] || (found[list[j]] = { score: 0, masks: 0 });
+            f.score += list[j + 1] * bonus;
+            f.masks |= list[j + 2];
+          }
         });
-        if (scores === null) { scores = found; return; }
+        if (scores === null) {
+          scores = {};
+          for (var d0 in found) scores[d0] = { score: found[d0].score, masks: [found[d0].masks] };
+          return;
+        }
         var both = {};
-        for (var d in scores) if (d in found) both[d] = scores[d] + found[d];
+        for (var d in scores) {
+          if (!(d in found)) continue;
+          both[d] = { score: scores[d].score + found[d].score, masks: scores[d].masks.concat([found[d].masks]) };
+        }
         scores = both;
       });
-      var ranked = Object.keys(scores || {}).map(Number).sort(function (a, b) {
-        return scores[b] - scores[a] || a - b;
+      // The heading to link to (1-based; 0 for none): the first that holds
+      // every word of the query, else the one that holds the most.
+      function heading(s) {
+        var best = 0, most = 0;
+        for (var h = 0; h < 16; h++) {
+          var n = 0;
+          s.masks.forEach(function (m) { if (m & (1 << h)) n++; });
+          if (n > most) { best = h + 1; most = n; }
+        }
+        return best;
+      }
+      scores = scores || {};
+      var ranked = Object.keys(scores).map(Number).sort(function (a, b) {
+        return scores[b].score - scores[a].score || a - b;
       });
       return load("meta").then(function () {
         var size = meta ? meta.chunk : 100;
@@ -109,8 +134,10 @@
         return Promise.all(need.map(function (n) { return load("d-" + n); })).then(function () {
           return {
             total: ranked.length,
-            docs: top.map(function (d) { return (chunks[Math.floor(d / size)] || [])[d % size]; })
-              .filter(Boolean)
+            docs: top.map(function (d) {
+              var doc = (chunks[Math.floor(d / size)] || [])[d % size];
+              return doc && { doc: doc, heading: heading(scores[d]) };
+            }).filter(Boolean)
           };
         });
       });
@@ -132,12 +159,15 @@
       n === 0 ? "No results for “" + query + "”."
         : n + (n === 1 ? " result" : " results") + " for “" + query + "”" + (n > SHOWN ? "; the first " + SHOWN + ":" : ":")));
     var ul = el("ul", "search-list");
-    result.docs.forEach(function (d) {
-      // [title, path, page, stage, status, snippet]; pages are vouch's own.
+    result.docs.forEach(function (r) {
+      // [title, path, page, stage, status, snippet, [heading ids]]; pages
+      // are vouch's own, heading ids the renderer's (h-…).
+      var d = r.doc;
       if (!/^pages\/[a-z0-9-]+\.html$/.test(d[2])) return;
       var li = el("li");
       var a = el("a", "search-title", d[0]);
-      a.href = root + d[2];
+      var anchor = r.heading && d[6] && d[6][r.heading - 1];
+      a.href = root + d[2] + (anchor ? "#" + encodeURIComponent(anchor) : "");
       a.setAttribute("data-search-result", d[1]);
       li.appendChild(a);
       var facts = el("div", "search-facts");

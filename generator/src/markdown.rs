@@ -36,12 +36,62 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("th", &["align"])
         .add_tag_attributes("span", &["class", "title"])
         .link_rel(Some("noopener noreferrer nofollow"));
+    // Headings get ids (for links to them, as search results use), every
+    // one prefixed, so no id in evidence can clobber one of the page's own.
+    for h in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+        b.add_tag_attributes(h, &["id"]);
+    }
+    b.id_prefix(Some(HEADING_ID_PREFIX));
     b
 });
 
 pub use vouch_audit::markdown::{
     MAX_HTML_NESTING, MAX_NESTING, html_nesting, too_complex, too_deep,
 };
+
+/// What every id in rendered evidence starts with (`#h-gates`).
+pub const HEADING_ID_PREFIX: &str = "h-";
+
+/// Gives each heading an id from its text (`Gate 2: Restore` → `gate-2-restore`,
+/// then `-2`, `-3` for repeats); the sanitiser prefixes it.
+fn name_headings(events: &mut [Event<'_>]) {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { .. }) = &events[i] {
+            let mut text = String::new();
+            let mut j = i + 1;
+            while j < events.len() && !matches!(events[j], Event::End(TagEnd::Heading(_))) {
+                if let Event::Text(t) | Event::Code(t) = &events[j] {
+                    text.push_str(t);
+                }
+                j += 1;
+            }
+            let mut slug = String::new();
+            for c in text.chars().flat_map(char::to_lowercase) {
+                if c.is_alphanumeric() {
+                    slug.push(c);
+                } else if !slug.ends_with('-') {
+                    slug.push('-');
+                }
+            }
+            let mut slug: String = slug.trim_matches('-').chars().take(60).collect();
+            if slug.is_empty() {
+                slug = "section".into();
+            }
+            let n = seen.entry(slug.clone()).or_default();
+            *n += 1;
+            if *n > 1 {
+                slug = format!("{slug}-{n}");
+            }
+            if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
+                *id = Some(slug.into());
+            }
+            i = j;
+        }
+        i += 1;
+    }
+}
 
 /// Renders `md` (the file at `doc_path` in the evidence folder) for a page
 /// that sits one folder below the site root.
@@ -85,6 +135,7 @@ pub fn to_html(md: &str, doc_path: &str, resolve: &dyn Fn(&str) -> Option<Resolv
         };
         events.push(ev);
     }
+    name_headings(&mut events);
     let mut html = String::with_capacity(md.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     r.html = SANITIZER.clean(&html).to_string();
@@ -174,6 +225,22 @@ pub use vouch_audit::text::{Target, classify};
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Headings get ids from their text, repeats numbered, all prefixed
+    /// `h-`, so an id written in evidence cannot take one of the page's own.
+    #[test]
+    fn headings_get_prefixed_ids() {
+        let html = to_html(
+            "# Gate 2: Restore Drill\n\n## Notes\n\n## Notes\n\n<h2 id=\"main\">x</h2>\n",
+            "r.md",
+            &|_| None,
+        )
+        .html;
+        for id in ["h-gate-2-restore-drill", "h-notes", "h-notes-2", "h-main"] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id}: {html}");
+        }
+        assert!(!html.contains("id=\"main\""), "{html}");
+    }
 
     fn resolver(path: &str) -> Option<Resolved> {
         if path == "reports" {

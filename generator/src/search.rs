@@ -12,7 +12,11 @@
 //! - A term's postings sit in the shard named by its first two characters;
 //!   each keeps the [`POSTINGS`] heaviest documents (title 8, path 4,
 //!   headings 3, text 1 per mention, at most [`TEXT_INDEXED`] of text).
-//! - Documents' titles, paths, stages, statuses and snippets sit in chunks
+//! - Postings are `[document, weight, headings]`, `headings` a bit set of the
+//!   document's first 16 headings that hold the term; a result links to the
+//!   heading that holds all (else most) of the query's words.
+//! - Documents' titles, paths, stages, statuses, snippets and heading ids
+//!   sit in chunks
 //!   of [`CHUNK`], loaded only for the results shown.
 
 use std::collections::HashMap;
@@ -20,7 +24,9 @@ use std::collections::HashMap;
 use vouch_core::sha256_hex;
 
 /// Documents per metadata chunk.
-pub const CHUNK: usize = 100;
+pub const CHUNK: usize = 50;
+/// Headings per document a result can link to.
+const ANCHORS: usize = 16;
 /// Postings kept per term: the heaviest documents.
 pub const POSTINGS: usize = 200;
 /// Text indexed per document, after its title, path and headings.
@@ -77,71 +83,84 @@ pub struct Doc<'a> {
     pub page: &'a str,
     pub stage: Option<&'a str>,
     pub status: Option<&'a str>,
-    pub headings: Vec<String>,
+    /// Its headings: text and id (`h-gates`), in order.
+    pub headings: Vec<(String, String)>,
     /// The start of its text (plain, whitespace collapsed).
     pub text: String,
 }
 
-/// A term and its documents, `(id, weight)`, heaviest first.
-type Postings = (String, Vec<(u32, u32)>);
+/// A term and its documents, `(id, weight, headings)`, heaviest first.
+type Postings = (String, Vec<(u32, u32, u32)>);
 
-/// A document's weighted terms and its metadata, ready to insert.
+/// A document's weighted terms (each with the set of its first
+/// [`ANCHORS`] headings that hold it, as bits) and its metadata, ready to
+/// insert.
 pub struct Weighed {
-    terms: Vec<(String, u32)>,
-    meta: [String; 6],
+    terms: Vec<(String, (u32, u32))>,
+    meta: serde_json::Value,
 }
 
 /// Weighs `d`'s terms (done in parallel, outside any lock).
 pub fn weigh(d: Doc<'_>) -> Weighed {
-    let mut weights: HashMap<String, u32> = HashMap::new();
-    let mut count = |text: &str, w: u32| {
+    let mut weights: HashMap<String, (u32, u32)> = HashMap::new();
+    let mut count = |text: &str, w: u32, heading: u32| {
         for t in terms(text) {
-            *weights.entry(t).or_default() += w;
+            let e = weights.entry(t).or_default();
+            e.0 += w;
+            e.1 |= heading;
         }
     };
-    count(d.title, 8);
-    count(d.path, 4);
-    for h in &d.headings {
-        count(h, 3);
+    count(d.title, 8, 0);
+    count(d.path, 4, 0);
+    for (k, (h, _)) in d.headings.iter().enumerate().take(ANCHORS) {
+        count(h, 3, 1 << k);
     }
     let text: String = d.text.chars().take(TEXT_INDEXED).collect();
-    count(&text, 1);
+    count(&text, 1, 0);
     let snippet: String = d.text.chars().take(SNIPPET).collect();
+    let anchors: Vec<&str> = d
+        .headings
+        .iter()
+        .take(ANCHORS)
+        .map(|(_, id)| id.as_str())
+        .collect();
     Weighed {
         terms: weights.into_iter().collect(),
-        meta: [
-            d.title.to_owned(),
-            d.path.to_owned(),
-            d.page.to_owned(),
-            d.stage.unwrap_or_default().to_owned(),
-            d.status.unwrap_or_default().to_owned(),
+        meta: serde_json::json!([
+            d.title,
+            d.path,
+            d.page,
+            d.stage.unwrap_or_default(),
+            d.status.unwrap_or_default(),
             snippet,
-        ],
+            anchors,
+        ]),
     }
 }
 
 pub struct Builder {
-    /// `[title, path, page, stage, status, snippet]` per document.
-    docs: Vec<[String; 6]>,
-    postings: HashMap<String, Vec<(u32, u32)>>,
+    /// `[title, path, page, stage, status, snippet, [heading ids]]` per
+    /// document.
+    docs: Vec<serde_json::Value>,
+    postings: HashMap<String, Vec<(u32, u32, u32)>>,
 }
 
 impl Builder {
     /// An index of `n` documents, numbered `0..n`.
     pub fn new(n: usize) -> Self {
         Self {
-            docs: vec![Default::default(); n],
+            docs: vec![serde_json::Value::Null; n],
             postings: HashMap::new(),
         }
     }
 
     /// Inserts document `id`.
     pub fn insert(&mut self, id: usize, w: Weighed) {
-        for (t, weight) in w.terms {
+        for (t, (weight, heading)) in w.terms {
             self.postings
                 .entry(t)
                 .or_default()
-                .push((id as u32, weight));
+                .push((id as u32, weight, heading));
         }
         self.docs[id] = w.meta;
     }
@@ -169,7 +188,7 @@ impl Builder {
             let map: serde_json::Map<String, serde_json::Value> = terms
                 .into_iter()
                 .map(|(t, l)| {
-                    let flat: Vec<u32> = l.into_iter().flat_map(|(d, w)| [d, w]).collect();
+                    let flat: Vec<u32> = l.into_iter().flat_map(|(d, w, h)| [d, w, h]).collect();
                     (t, serde_json::json!(flat))
                 })
                 .collect();
@@ -237,8 +256,9 @@ pub fn plain_text(html: &str, limit: usize) -> String {
     out.trim().chars().take(limit).collect()
 }
 
-/// The headings of rendered HTML (`<h1>`…`<h6>`), as plain text.
-pub fn headings(html: &str) -> Vec<String> {
+/// The headings of rendered HTML (`<h1 id="…">`…`<h6>`): their plain text
+/// and id (headings without one are left out).
+pub fn headings(html: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut rest = html;
     while let Some(i) = rest.find("<h") {
@@ -248,9 +268,12 @@ pub fn headings(html: &str) -> Vec<String> {
             continue;
         }
         let Some(gt) = after.find('>') else { break };
+        let tag = &after[..gt];
         let body = &after[gt + 1..];
         let Some(end) = body.find("</h") else { break };
-        out.push(plain_text(&body[..end], 200));
+        if let Some(id) = tag.split("id=\"").nth(1).and_then(|s| s.split('"').next()) {
+            out.push((plain_text(&body[..end], 200), id.to_owned()));
+        }
         rest = &body[end..];
         if out.len() >= 64 {
             break;
@@ -281,9 +304,18 @@ mod tests {
 
     #[test]
     fn text_and_headings_from_html() {
-        let html = "<h1>Stage 2 &amp; more</h1>\n<p>Some <strong>bold</strong>   text</p><h2 id=\"x\">Gates</h2>";
-        assert_eq!(plain_text(html, 100), "Stage 2 & more Some bold text Gates");
-        assert_eq!(headings(html), ["Stage 2 & more", "Gates"]);
+        let html = "<h1 id=\"h-s\">Stage 2 &amp; more</h1>\n<p>Some <strong>bold</strong>   text</p><h2 id=\"h-gates\">Gates</h2><h3>No id</h3>";
+        assert_eq!(
+            plain_text(html, 100),
+            "Stage 2 & more Some bold text Gates No id"
+        );
+        assert_eq!(
+            headings(html),
+            [
+                ("Stage 2 & more".to_owned(), "h-s".to_owned()),
+                ("Gates".to_owned(), "h-gates".to_owned())
+            ]
+        );
     }
 
     #[test]
@@ -311,7 +343,7 @@ mod tests {
                 .iter()
                 .filter(|(p, _)| p.starts_with("search/d-"))
                 .count(),
-            3
+            6
         );
         let shard = files
             .iter()
@@ -323,7 +355,7 @@ mod tests {
             .trim_end_matches(");\n");
         let map: serde_json::Value = serde_json::from_str(json).expect("json");
         let list = map["evidence"].as_array().expect("postings");
-        assert_eq!(list.len(), 2 * POSTINGS.min(300 - 300 / 7 - 1));
+        assert_eq!(list.len(), 3 * POSTINGS.min(300 - 300 / 7 - 1));
         assert_eq!(list[1], 6, "heaviest first");
     }
 }

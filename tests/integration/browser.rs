@@ -1775,6 +1775,28 @@ async fn search_finds_a_stage_pack_served_and_from_disk() {
                 .starts_with("No results")
         );
     }
+    // A match in a heading links to that heading, which the page has.
+    c.goto(&server.url).await.expect("open");
+    let results = search_results(c, "parser fuzzing").await;
+    let (_, href) = results
+        .iter()
+        .find(|r| r.0 == "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md")
+        .unwrap_or_else(|| panic!("the pack is found: {results:?}"));
+    assert!(href.ends_with("#h-gate-1-parser-fuzzing-green"), "{href}");
+    c.goto(&format!("{}{href}", server.url))
+        .await
+        .expect("follow");
+    let heading = c
+        .find(Locator::Css("#h-gate-1-parser-fuzzing-green"))
+        .await
+        .expect("the heading has that id");
+    assert!(
+        heading
+            .text()
+            .await
+            .expect("text")
+            .starts_with("Gate 1: Parser Fuzzing Green")
+    );
     browser.client.clone().close().await.expect("close");
 }
 

@@ -140,7 +140,7 @@ fn pages_render_and_work_without_javascript() {
     assert!(index.contains(r#"id="vouch-viewer""#));
 
     let phase0 = page_of("reports/PHASE0.md");
-    assert!(phase0.contains("<h1>Stage 9.1 Phase 0 Report: Fixture Gate</h1>"));
+    assert!(phase0.contains(">Stage 9.1 Phase 0 Report: Fixture Gate</h1>"));
     assert!(
         phase0.contains("<table>") && phase0.contains("<th>Evidence</th>"),
         "GFM tables"
