@@ -93,9 +93,18 @@ struct Folder<'s> {
     files: Vec<usize>,
 }
 
-/// Files of the current folder the tree lists around the current page; the
-/// folder's page lists them all.
-const TREE_FILES: usize = 50;
+/// Files of the current folder the tree lists around the current page, and
+/// subfolders of each open folder around the open one; the folder's page
+/// lists them all. Every page carries its tree, so it must stay small: at
+/// 10,000 reports, 50 files and every folder added 9 KB a page.
+const TREE_FILES: usize = 12;
+const TREE_FOLDERS: usize = 12;
+
+/// A window of at most `n` of `len` items around item `at`.
+fn window(len: usize, at: usize, n: usize) -> std::ops::Range<usize> {
+    let start = at.saturating_sub(n / 2).min(len.saturating_sub(n));
+    start..(start + n).min(len)
+}
 
 /// A, B, …, Z, AA, AB, …: appendix `n` (0-based).
 fn appendix_label(n: usize) -> String {
@@ -315,10 +324,7 @@ impl<'s> Renderer<'s> {
                 .iter()
                 .position(|&i| self.site.artifacts[i].path == current)
                 .unwrap_or(0);
-            let start = at
-                .saturating_sub(TREE_FILES / 2)
-                .min(f.files.len().saturating_sub(TREE_FILES));
-            for &i in f.files.iter().skip(start).take(TREE_FILES) {
+            for &i in &f.files[window(f.files.len(), at, TREE_FILES)] {
                 let e = &self.site.artifacts[i];
                 files.push(context! {
                     name => e.file_name(), href => format!("{prefix}{}", e.page),
@@ -327,12 +333,22 @@ impl<'s> Renderer<'s> {
             }
         }
         let children: Vec<minijinja::Value> = if open {
-            f.folders
+            let at = f
+                .folders
+                .iter()
+                .position(|c| home == *c || home.starts_with(&format!("{c}/")))
+                .unwrap_or(0);
+            f.folders[window(f.folders.len(), at, TREE_FOLDERS)]
                 .iter()
                 .map(|c| self.tree_node(c, home, current, prefix))
                 .collect()
         } else {
             Vec::new()
+        };
+        let more_folders = if open {
+            f.folders.len().saturating_sub(children.len())
+        } else {
+            0
         };
         let href = if folder.is_empty() {
             format!("{prefix}index.html")
@@ -340,7 +356,7 @@ impl<'s> Renderer<'s> {
             format!("{prefix}{}", vouch_audit::folder_page_path(folder))
         };
         context! {
-            open, more => f.files.len().saturating_sub(files.len()), files, children,
+            open, more => f.files.len().saturating_sub(files.len()), files, children, more_folders,
             count => f.files.len(), current => folder == current, href,
             name => if folder.is_empty() { "Evidence" } else { folder.rsplit('/').next().unwrap_or(folder) },
         }

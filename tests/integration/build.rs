@@ -484,6 +484,19 @@ fn site_wide_pages_stay_bounded_at_scale() {
         );
     }
     assert!(!site.join("artifacts-3.html").exists());
+    // Every page's folder tree stays small: a window of the folder's files
+    // around the page, and a link to them all.
+    let page =
+        std::fs::read_to_string(site.join(artifact_page(&m, "STAGE2_PHASE1_REPORT_0500.md")))
+            .expect("page");
+    let tree = page
+        .split(r#"<nav id="tree""#)
+        .nth(1)
+        .and_then(|t| t.split("</nav>").next())
+        .expect("nav#tree");
+    assert_eq!(tree.matches(r#"<li class="file">"#).count(), 12);
+    assert!(tree.contains("STAGE2_PHASE1_REPORT_0500.md</strong>"));
+    assert!(tree.contains("all 1010 files"));
     // audit.json keeps every one.
     let audit = audit_json(&site);
     let broken = audit["problems"]
