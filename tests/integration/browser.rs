@@ -922,11 +922,7 @@ fn keygen_in(dir: &std::path::Path) -> (String, String) {
 async fn edited_rendered_page_is_not_under_a_green_banner() {
     let b = build(&fixture("audit"));
     let m = manifest(&b.site);
-    let pack = artifacts(&m)
-        .iter()
-        .find(|a| a["path"] == "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md")
-        .expect("pack")
-        .clone();
+    let pack = artifact_entry(&m, "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md").clone();
     let page = pack["page"].as_str().expect("page").to_owned();
     let html = std::fs::read_to_string(b.site.join(&page)).expect("page");
     std::fs::write(b.site.join(&page), html.replacen("COMPLETE", "GO", 1)).expect("edit");
@@ -1539,11 +1535,7 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
 async fn printed_pack_keeps_text_at_10pt_and_fits_the_page() {
     let b = build(&fixture("audit"));
     let m = manifest(&b.site);
-    let pack = artifacts(&m)
-        .iter()
-        .find(|a| a["path"] == "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md")
-        .expect("pack")
-        .clone();
+    let pack = artifact_entry(&m, "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md");
     let server = serve(&b.site);
     let printed = format!("print/{}", list_dir_first(&b.site.join("print")));
     for page in [pack["page"].as_str().expect("page"), printed.as_str()] {

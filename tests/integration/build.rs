@@ -636,13 +636,8 @@ fn title_names_the_site_and_rebuilds_identically() {
 fn pages_are_document_first_and_carry_reading_aids() {
     let b = build(&fixture("audit"));
     let m = manifest(&b.site);
-    let page_of = |path: &str| {
-        let a = artifacts(&m)
-            .iter()
-            .find(|a| a["path"] == path)
-            .unwrap_or_else(|| panic!("{path} is an artifact"));
-        std::fs::read_to_string(b.site.join(a["page"].as_str().expect("page"))).expect("page")
-    };
+    let page_of =
+        |path: &str| std::fs::read_to_string(b.site.join(artifact_page(&m, path))).expect("page");
     let pack = page_of("docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md");
     for needle in [
         r##"<a class="skip-link" href="#main">"##,
@@ -708,10 +703,7 @@ fn pages_are_document_first_and_carry_reading_aids() {
         .and_then(|s| s.split('"').next())
         .expect("print pack link");
     let printed = std::fs::read_to_string(b.site.join(print)).expect("print pack");
-    let cited = artifacts(&m)
-        .iter()
-        .find(|a| a["path"] == "docs/evidence/STAGE1.0_PHASE0_REPORT.md")
-        .expect("cited report");
+    let cited = artifact_entry(&m, "docs/evidence/STAGE1.0_PHASE0_REPORT.md");
     assert!(printed.contains(r#"id="appendix-A""#));
     assert!(printed.contains(cited["sha256"].as_str().expect("sha")));
     assert!(printed.contains("Stage 1.0 Phase 0 Completion Report"));

@@ -55,13 +55,19 @@ pub fn artifacts(m: &serde_json::Value) -> &Vec<serde_json::Value> {
     m["artifacts"].as_array().expect("artifacts is an array")
 }
 
-/// The page of the artifact at `path`, as the manifest lists it.
-pub fn artifact_page(m: &serde_json::Value, path: &str) -> String {
+/// The manifest's entry for the artifact at `path`.
+pub fn artifact_entry<'m>(m: &'m serde_json::Value, path: &str) -> &'m serde_json::Value {
     artifacts(m)
         .iter()
         .find(|a| a["path"] == path)
-        .and_then(|a| a["page"].as_str())
-        .unwrap_or_else(|| panic!("{path} is not an artifact with a page"))
+        .unwrap_or_else(|| panic!("{path} is not an artifact"))
+}
+
+/// The page of the artifact at `path`, as the manifest lists it.
+pub fn artifact_page(m: &serde_json::Value, path: &str) -> String {
+    artifact_entry(m, path)["page"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{path} has no page"))
         .to_owned()
 }
 
