@@ -319,10 +319,11 @@ impl<'s> Renderer<'s> {
         let open = folder.is_empty() || home == folder || home.starts_with(&format!("{folder}/"));
         let mut files = Vec::new();
         if home == folder {
+            // A folder's files are in path order: find the page's own by
+            // halving, not by scanning (every page of the folder asks).
             let at = f
                 .files
-                .iter()
-                .position(|&i| self.site.artifacts[i].path == current)
+                .binary_search_by(|&i| self.site.artifacts[i].path.as_str().cmp(current))
                 .unwrap_or(0);
             for &i in &f.files[window(f.files.len(), at, TREE_FILES)] {
                 let e = &self.site.artifacts[i];
@@ -767,6 +768,14 @@ impl<'s> Renderer<'s> {
         Ok((page, content))
     }
 
+    /// The artifact at `path` (the site's artifacts are sorted by path).
+    fn entry(&self, path: &str) -> Option<&Entry> {
+        let all = &self.site.artifacts;
+        all.binary_search_by(|e| e.path.as_str().cmp(path))
+            .ok()
+            .map(|i| &all[i])
+    }
+
     fn is_pack(&self, path: &str) -> bool {
         self.site
             .audit
@@ -808,16 +817,11 @@ impl<'s> Renderer<'s> {
         cited: &[&str],
         shown: &HashMap<String, Content>,
     ) -> Result<String> {
-        let pack_entry = self
-            .site
-            .artifacts
-            .iter()
-            .find(|e| e.path == pack)
-            .context("the pack is not an artifact")?;
+        let pack_entry = self.entry(pack).context("the pack is not an artifact")?;
         let mut budget = PRINT_PACK_LIMIT;
         let mut appendices = Vec::new();
         for (n, path) in cited.iter().enumerate() {
-            let Some(e) = self.site.artifacts.iter().find(|e| e.path == *path) else {
+            let Some(e) = self.entry(path) else {
                 continue;
             };
             let c = shown.get(*path);

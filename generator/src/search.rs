@@ -21,8 +21,6 @@
 
 use std::collections::HashMap;
 
-use vouch_core::sha256_hex;
-
 /// Documents per metadata chunk.
 pub const CHUNK: usize = 50;
 /// Headings per document a result can link to.
@@ -205,9 +203,8 @@ impl Builder {
         out.push((
             "search/meta.js".to_owned(),
             format!(
-                "vouchSearch.meta({{\"docs\":{},\"chunk\":{CHUNK},\"id\":\"{}\"}});\n",
-                self.docs.len(),
-                &sha256_hex(self.docs.len().to_string().as_bytes())[..8]
+                "vouchSearch.meta({{\"docs\":{},\"chunk\":{CHUNK}}});\n",
+                self.docs.len()
             )
             .into_bytes(),
         ));
