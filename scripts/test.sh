@@ -50,7 +50,7 @@ fi
 export RUSTC_BOOTSTRAP=1
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-for target in markdown json manifest history audit; do
+for target in markdown json manifest history audit reports; do
   if [ -d "fuzz/regressions/$target" ]; then
     cargo fuzz run -O "$target" "fuzz/regressions/$target" -- -runs=0
   fi

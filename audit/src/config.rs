@@ -9,6 +9,23 @@
 //! max_age = 7
 //! # The site's name (as --title).
 //! title = "Quality Governance Platform: release evidence"
+//!
+//! # Coverage reports fail under these rates (percent).
+//! [coverage]
+//! lines = 80
+//! branches = 60
+//!
+//! # Drift rules, checked at every build: evidence matching a glob must be
+//! # dated within N days of the build…
+//! [[drift.fresh]]
+//! glob = "docs/evidence/branch_protection*.json"
+//! days = 7
+//!
+//! # …and a hash recorded in a JSON file (FILE:FIELD, FIELD a dotted path)
+//! # must equal the SHA-256 of a file in the evidence.
+//! [[drift.hash]]
+//! field = "docs/evidence/branch_protection_settings.json:workflow_hash"
+//! sha256_of = ".github/workflows/ci.yml"
 //! ```
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -21,8 +38,10 @@ pub const FILE: &str = "vouch.toml";
 pub enum ConfigError {
     #[error("{FILE}:{line}: {message}")]
     Syntax { line: usize, message: String },
-    #[error("{FILE}: ignore pattern {pattern:?}: {message}")]
+    #[error("{FILE}: pattern {pattern:?}: {message}")]
     Pattern { pattern: String, message: String },
+    #[error("{FILE}: {message}")]
+    Rule { message: String },
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -32,6 +51,61 @@ struct Raw {
     ignore: Vec<String>,
     max_age: Option<u32>,
     title: Option<String>,
+    #[serde(default)]
+    coverage: CoverageMin,
+    #[serde(default)]
+    drift: RawDrift,
+}
+
+/// `[coverage]`: the rates under which a coverage report fails, in percent.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageMin {
+    pub lines: Option<f64>,
+    pub branches: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDrift {
+    #[serde(default)]
+    fresh: Vec<RawFresh>,
+    #[serde(default)]
+    hash: Vec<HashRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFresh {
+    glob: String,
+    days: u32,
+}
+
+/// `[[drift.fresh]]`: evidence matching `glob` must be dated within `days`
+/// of the build.
+#[derive(Debug, Clone)]
+pub struct FreshRule {
+    pub glob: String,
+    pub days: u32,
+    pub matcher: globset::GlobMatcher,
+}
+
+/// `[[drift.hash]]`: the hash recorded at `field` (`FILE:FIELD`) must equal
+/// the SHA-256 of `sha256_of`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HashRule {
+    pub field: String,
+    pub sha256_of: String,
+}
+
+impl HashRule {
+    /// `(file, field)`, split at the last `:`.
+    pub fn split(&self) -> Option<(&str, &str)> {
+        self.field
+            .rsplit_once(':')
+            .filter(|(f, k)| !f.is_empty() && !k.is_empty())
+    }
 }
 
 /// The parsed configuration.
@@ -41,6 +115,9 @@ pub struct Config {
     ignore: Option<GlobSet>,
     pub max_age: Option<u32>,
     pub title: Option<String>,
+    pub coverage: CoverageMin,
+    pub fresh: Vec<FreshRule>,
+    pub hash: Vec<HashRule>,
 }
 
 impl Config {
@@ -66,11 +143,50 @@ impl Config {
             pattern: raw.ignore.join(", "),
             message: e.to_string(),
         })?;
+        let mut fresh = Vec::new();
+        for f in raw.drift.fresh {
+            let matcher = Glob::new(&f.glob)
+                .map_err(|e| ConfigError::Pattern {
+                    pattern: f.glob.clone(),
+                    message: e.kind().to_string(),
+                })?
+                .compile_matcher();
+            fresh.push(FreshRule {
+                glob: f.glob,
+                days: f.days,
+                matcher,
+            });
+        }
+        for h in &raw.drift.hash {
+            if h.split().is_none() {
+                return Err(ConfigError::Rule {
+                    message: format!(
+                        "drift.hash field {:?} is not FILE:FIELD (a JSON file, a colon, a dotted field path)",
+                        h.field
+                    ),
+                });
+            }
+        }
+        for (what, v) in [
+            ("lines", raw.coverage.lines),
+            ("branches", raw.coverage.branches),
+        ] {
+            if let Some(v) = v
+                && !(0.0..=100.0).contains(&v)
+            {
+                return Err(ConfigError::Rule {
+                    message: format!("coverage.{what} = {v} is not a percentage (0 to 100)"),
+                });
+            }
+        }
         Ok(Self {
             ignore: (!raw.ignore.is_empty()).then_some(ignore),
             ignore_patterns: raw.ignore,
             max_age: raw.max_age,
             title: raw.title,
+            coverage: raw.coverage,
+            fresh,
+            hash: raw.drift.hash,
         })
     }
 
@@ -107,5 +223,27 @@ mod tests {
         assert!(e.to_string().contains("ignorr"), "{e}");
         let e = Config::parse("ignore = [\"a[\"]\n").expect_err("bad glob");
         assert!(e.to_string().contains("a["), "{e}");
+        let e = Config::parse("[[drift.hash]]\nfield = \"x.json\"\nsha256_of = \"y\"\n")
+            .expect_err("no field");
+        assert!(e.to_string().contains("FILE:FIELD"), "{e}");
+        let e = Config::parse("[coverage]\nlines = 180\n").expect_err("not a percentage");
+        assert!(e.to_string().contains("percentage"), "{e}");
+        let e = Config::parse("[[drift.fresh]]\nglob = \"*.json\"\n").expect_err("no days");
+        assert!(e.to_string().starts_with("vouch.toml:"), "{e}");
+    }
+
+    #[test]
+    fn drift_rules() {
+        let c = Config::parse(
+            "[coverage]\nlines = 80\n[[drift.fresh]]\nglob = \"docs/**/branch_*.json\"\ndays = 7\n[[drift.hash]]\nfield = \"a/b.json:ci.workflow_hash\"\nsha256_of = \".github/workflows/ci.yml\"\n",
+        )
+        .expect("ok");
+        assert_eq!(c.coverage.lines, Some(80.0));
+        assert!(
+            c.fresh[0]
+                .matcher
+                .is_match("docs/evidence/branch_protection.json")
+        );
+        assert_eq!(c.hash[0].split(), Some(("a/b.json", "ci.workflow_hash")));
     }
 }

@@ -89,6 +89,11 @@ pub fn recognise(
             Status::Fail
         };
         doc.status_text = Some(format!("{held} of {} rules hold", rules.len()));
+        doc.gates = vec![crate::reports::gate(
+            "Branch protection",
+            doc.status,
+            doc.status_text.as_deref().unwrap_or_default(),
+        )];
     } else if gate_record(path, source, obj, &mut doc, ix) {
         doc.kind = DocKind::GateRecord;
     } else if let Some(counts) = summary(obj, &mut doc) {
@@ -667,7 +672,7 @@ fn status_key(o: &Map<String, Value>) -> Option<&Value> {
 
 /// An evidence reference in a record, resolved against the record's folder,
 /// then the evidence root.
-fn evidence_ref(target: &str, doc_path: &str, ix: &Index) -> Reference {
+pub(crate) fn evidence_ref(target: &str, doc_path: &str, ix: &Index) -> Reference {
     let base = Reference {
         target: target.to_owned(),
         line: 1,

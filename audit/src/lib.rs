@@ -21,12 +21,15 @@
 
 pub mod config;
 pub mod date;
+pub mod drift;
 pub mod index;
 pub mod json;
 pub mod layout;
 pub mod markdown;
+pub mod pins;
 pub mod problems;
 pub mod report;
+pub mod reports;
 pub mod status;
 pub mod testlog;
 pub mod text;
@@ -65,6 +68,9 @@ pub struct FileAnalysis {
     pub document: Option<Document>,
     /// Problems this file shows on its own.
     pub problems: Vec<Problem>,
+    /// A report larger than the bytes given: the caller streams the whole
+    /// file through [`reports::read`] (then [`placed`]).
+    pub stream: Option<reports::Format>,
 }
 
 /// Analyses one file. Never fails: what cannot be read becomes a problem.
@@ -77,6 +83,22 @@ pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
         return out;
     }
     let complete = f.bytes.len() as u64 >= f.size;
+    if f.kind != ArtifactKind::Markdown
+        && let Some(format) = reports::sniff(f.path, f.bytes)
+    {
+        if !complete {
+            out.stream = Some(format);
+            return out;
+        }
+        match reports::read(format, f.path, f.sha256, &mut &f.bytes[..]) {
+            Ok(doc) => {
+                out.title = doc.title.clone();
+                out.document = Some(placed(doc));
+            }
+            Err(p) => out.problems.push(p),
+        }
+        return out;
+    }
     let bytes = f.bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f.bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => std::borrow::Cow::Borrowed(t),
@@ -104,7 +126,15 @@ pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
         }
     };
     if f.kind == ArtifactKind::Text {
-        out.document = testlog::recognise(f.path, f.sha256, &text).map(placed);
+        out.document = if pins::is_sums_file(f.path) {
+            pins::recognise_sums(f.path, f.sha256, &text, ix)
+        } else {
+            testlog::recognise(f.path, f.sha256, &text)
+        }
+        .map(placed);
+        if let Some(d) = &out.document {
+            out.title.clone_from(&d.title);
+        }
         return out;
     }
     if !complete {
@@ -151,14 +181,31 @@ pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
                 });
             }
             None => {
-                let e = report::extract(f.path, f.sha256, &text, ix);
+                let mut e = report::extract(f.path, f.sha256, &text, ix);
+                if e.doc.status == vouch_core::audit::Status::Unknown
+                    && e.doc.gates.is_empty()
+                    && let Some((counts, line)) = testlog::markdown_counts(&text)
+                {
+                    job_summary(&mut e.doc, counts, line);
+                }
                 out.title = e.doc.title.clone();
                 out.document = Some(e.doc);
                 out.problems.extend(e.problems);
             }
         },
         _ => match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(v) => out.document = json::recognise(f.path, f.sha256, &text, &v, ix).map(placed),
+            Ok(v) => {
+                let pins = pins::in_json(f.path, &text, &v, ix);
+                let doc = match json::recognise(f.path, f.sha256, &text, &v, ix) {
+                    Some(mut d) => {
+                        d.references.extend(pins);
+                        Some(d)
+                    }
+                    None if !pins.is_empty() => Some(pins::document(f.path, f.sha256, pins)),
+                    None => None,
+                };
+                out.document = doc.map(placed);
+            }
             // Valid JSON that serde_json will not hold (a 5,000-digit
             // number): not a document vouch recognises, and not a problem.
             Err(e) if e.to_string().contains("number out of range") => {}
@@ -184,9 +231,35 @@ pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
     out
 }
 
+/// A page with no status of its own that reports test counts (a CI job
+/// summary saved as Markdown): its status and its gate are the counts'.
+fn job_summary(d: &mut Document, c: vouch_core::audit::Counts, line: usize) {
+    use vouch_core::audit::Status;
+    let status = if c.fail > 0 {
+        Status::Fail
+    } else if c.pass > 0 {
+        Status::Pass
+    } else {
+        return;
+    };
+    let text = format!("{} passed, {} failed, {} skipped", c.pass, c.fail, c.skip);
+    d.status = status;
+    d.status_text = Some(text.clone());
+    d.status_line = Some(line);
+    d.status_reason = None;
+    d.counts = Some(c);
+    // Machine output: no status line, and no date line, to note.
+    d.notes
+        .retain(|n| n != "no declared status" && n != "no declared date");
+    let mut g = reports::gate("Tests", status, &text);
+    g.line = line;
+    g.form = "summary".into();
+    d.gates.push(g);
+}
+
 /// A document without a stage of its own takes it from its file name, else
 /// from its folders (a stage or release folder).
-fn placed(mut d: Document) -> Document {
+pub fn placed(mut d: Document) -> Document {
     if d.stage.is_none() {
         let name = d.path.rsplit('/').next().unwrap_or(&d.path);
         let (stage, from) = match text::stage_after_word(name) {
@@ -214,9 +287,13 @@ pub fn finish(
     config: &Config,
     rules: Rules,
     built_at: &str,
+    files: &drift::Files<'_>,
 ) -> Audit {
     let mut documents = documents;
     for d in &mut documents {
+        if d.kind == vouch_core::audit::DocKind::CoverageReport {
+            reports::coverage::judge(d, config.coverage.lines, config.coverage.branches);
+        }
         for r in &mut d.references {
             let out_of_scope = matches!(r.state, RefState::Missing | RefState::OutsideRoot)
                 && (config.ignores(&r.target)
@@ -225,6 +302,7 @@ pub fn finish(
                 r.state = RefState::Ignored;
             }
         }
+        pins::settle(d);
     }
     documents.sort_by(|a, b| a.path.cmp(&b.path));
     let mut audit = Audit {
@@ -240,6 +318,14 @@ pub fn finish(
     }
     let mut problems = problems::find(&audit, as_of, max_age);
     problems.extend(file_problems);
+    let drift = drift::check(config, &audit.documents, as_of, files);
+    // A drift rule over a recorded hash says what its pin would: keep the
+    // rule's word, once.
+    problems.retain(|p| {
+        p.kind != ProblemKind::Contradiction
+            || !drift.iter().any(|d| d.path == p.path && d.line == p.line)
+    });
+    problems.extend(drift);
     problems.sort_by(|a, b| {
         (a.severity, &a.path, a.line, a.kind, &a.message)
             .cmp(&(b.severity, &b.path, b.line, b.kind, &b.message))

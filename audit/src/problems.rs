@@ -82,6 +82,10 @@ pub fn find(audit: &Audit, as_of: Option<Date>, max_age: Option<u32>) -> Vec<Pro
 
 fn references(d: &Document, out: &mut Vec<Problem>) {
     for r in &d.references {
+        if let Some(want) = &r.pinned {
+            pin(d, r, want, out);
+            continue;
+        }
         let outside = match r.state {
             RefState::Missing => false,
             RefState::OutsideRoot => true,
@@ -131,6 +135,82 @@ fn references(d: &Document, out: &mut Vec<Problem>) {
     }
 }
 
+/// A hash pin that does not hold: the file differs (a contradiction), or
+/// is not there (missing evidence).
+fn pin(d: &Document, r: &Reference, want: &str, out: &mut Vec<Problem>) {
+    let short = |h: &str| format!("{}…", &h[..h.len().min(16)]);
+    match (r.state, r.sha256.as_deref()) {
+        (RefState::Present, Some(got)) if got.eq_ignore_ascii_case(want) => {}
+        (RefState::Present, got) => out.push(Problem::new(
+            &d.path,
+            r.line,
+            ProblemKind::Contradiction,
+            match got {
+                Some(got) => format!(
+                    "pins {} to SHA-256 {} but the file in the site has {}",
+                    quoted(&r.target),
+                    short(want),
+                    short(got)
+                ),
+                None => format!("pins {} but that is a folder", quoted(&r.target)),
+            },
+        )),
+        (RefState::Missing | RefState::OutsideRoot, _) if !templated(&r.target) => {
+            out.push(Problem::new(
+                &d.path,
+                r.line,
+                ProblemKind::MissingEvidence,
+                format!(
+                    "pins {} (SHA-256 {}) but it is not in the evidence folder",
+                    quoted(&r.target),
+                    short(want)
+                ),
+            ));
+        }
+        _ => {}
+    }
+}
+
+/// The coverage a claim states: "Coverage ≥ 80%", "coverage at least
+/// 85 %", "Test coverage: 90%" (the first percentage of a claim that names
+/// coverage).
+pub fn claimed_coverage(texts: &[&str]) -> Option<f64> {
+    let all = texts.join(" ");
+    let lower = all.to_lowercase();
+    if !lower.contains("coverage") {
+        return None;
+    }
+    let number_before = |end: usize| {
+        let b = all.as_bytes();
+        let mut end = end;
+        while end > 0 && b[end - 1] == b' ' {
+            end -= 1;
+        }
+        let mut start = end;
+        while start > 0 && (b[start - 1].is_ascii_digit() || b[start - 1] == b'.') {
+            start -= 1;
+        }
+        all[start..end].parse::<f64>().ok()
+    };
+    let number_after = |start: usize| {
+        let rest = all[start..].trim_start();
+        let n: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        n.trim_end_matches('.').parse::<f64>().ok()
+    };
+    // "85%"; else a number after a comparison ("≥ 85", "at least 85"), as
+    // table cells often lose the percent sign.
+    let found = all.find('%').and_then(number_before).or_else(|| {
+        ["≥", ">=", ">", "at least", "minimum", "min."]
+            .iter()
+            .find_map(|c| lower.find(c).map(|i| i + c.len()))
+            .and_then(number_after)
+    });
+    found.filter(|v| (0.0..=100.0).contains(v))
+}
+
 fn gates_without_evidence(d: &Document, out: &mut Vec<Problem>) {
     if d.kind.is_data() {
         return; // a record is its own evidence
@@ -144,7 +224,7 @@ fn gates_without_evidence(d: &Document, out: &mut Vec<Problem>) {
             && !g.has_evidence()
             && g.evidence_scope.is_none()
             && !placeholder
-            && g.form != "folder"
+            && !matches!(g.form.as_str(), "folder" | "report" | "summary")
         {
             out.push(Problem::new(
                 &d.path,
@@ -166,10 +246,20 @@ fn cited_failures(d: &Document, by_path: &HashMap<&str, &Document>, out: &mut Ve
     let mut reported = HashSet::new();
     let claims: Vec<&Claim> = d.gates.iter().chain(&d.phases).collect();
     for (i, r) in d.references.iter().enumerate() {
-        let Some(target) = failing_target(r, d, by_path) else {
+        // A hash pin says what a file is, not that it passed.
+        if r.pinned.is_some() {
+            continue;
+        }
+        if let Some(p) = short_coverage(d, i, r, &claims, by_path) {
+            if reported.insert((p.0.clone(), r.path.clone())) {
+                out.push(p.1);
+            }
+            continue;
+        }
+        let claim = claims.iter().find(|g| g.references.contains(&i));
+        let Some(target) = failing_target(r, d, by_path, claim.is_some()) else {
             continue;
         };
-        let claim = claims.iter().find(|g| g.references.contains(&i));
         let (who, said) = match claim {
             Some(g) if g.status == Status::Pass => (g.name.clone(), g.status_text.clone()),
             Some(_) => continue,
@@ -197,14 +287,57 @@ fn cited_failures(d: &Document, by_path: &HashMap<&str, &Document>, out: &mut Ve
     }
 }
 
+/// A passed claim that states a coverage ("Coverage ≥ 80%") and cites a
+/// coverage report under it.
+fn short_coverage(
+    d: &Document,
+    i: usize,
+    r: &Reference,
+    claims: &[&Claim],
+    by_path: &HashMap<&str, &Document>,
+) -> Option<(String, Problem)> {
+    let target = by_path.get(r.path.as_deref()?)?;
+    let cov = target.coverage.as_ref()?;
+    let g = claims.iter().find(|g| g.references.contains(&i))?;
+    if g.status != Status::Pass {
+        return None;
+    }
+    let mut texts = vec![g.name.as_str()];
+    texts.extend(g.status_text.as_deref());
+    texts.extend(g.evidence.iter().map(String::as_str));
+    let want = claimed_coverage(&texts)?;
+    (cov.line_rate < want).then(|| {
+        (
+            g.name.clone(),
+            Problem::new(
+                &d.path,
+                r.line,
+                ProblemKind::Contradiction,
+                format!(
+                    "{} says passed ({}) and states {want}% coverage, but its evidence {} shows {}",
+                    quoted(&g.name),
+                    quoted(g.status_text.as_deref().unwrap_or("")),
+                    quoted(&r.target),
+                    crate::reports::coverage::phrase(cov)
+                ),
+            ),
+        )
+    })
+}
+
 fn failing_target<'a>(
     r: &Reference,
     from: &Document,
     by_path: &HashMap<&str, &'a Document>,
+    by_claim: bool,
 ) -> Option<&'a Document> {
     let p = r.path.as_deref()?;
     let target = by_path.get(p)?;
-    let counts = target.kind.is_data() || r.role == RefRole::Evidence;
+    // Machine output, evidence, or test counts a claim cites (a CI job
+    // summary linked from a gate's row).
+    let counts = target.kind.is_data()
+        || r.role == RefRole::Evidence
+        || (by_claim && target.counts.is_some());
     (p != from.path && target.status == Status::Fail && counts).then_some(*target)
 }
 
@@ -247,5 +380,32 @@ fn records(audit: &Audit, out: &mut Vec<Problem>) {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_stated_in_claims() {
+        assert_eq!(claimed_coverage(&["Coverage ≥ 80%"]), Some(80.0));
+        assert_eq!(
+            claimed_coverage(&["Gate 3: Test coverage", "85.5 % lines"]),
+            Some(85.5)
+        );
+        assert_eq!(
+            claimed_coverage(&["coverage at least 90%", "✅ PASSED"]),
+            Some(90.0)
+        );
+        assert_eq!(
+            claimed_coverage(&["Gate 1: Latency", "p95 under 80%"]),
+            None
+        );
+        assert_eq!(claimed_coverage(&["Coverage", "PASSED"]), None);
+        assert_eq!(
+            claimed_coverage(&["Gate 3: Coverage ≥ 85", "✅ PASSED"]),
+            Some(85.0)
+        );
     }
 }

@@ -623,7 +623,24 @@ fn source_like(path: &str) -> bool {
 /// Files nobody writes by hand: screenshots, logs, scan and test output.
 fn evidence_like(path: &str) -> bool {
     const EVIDENCE: &[&str] = &[
-        "png", "jpg", "jpeg", "gif", "webp", "pdf", "log", "sarif", "har", "out", "junit",
+        "png", "jpg", "jpeg", "gif", "webp", "pdf", "log", "sarif", "har", "out", "junit", "lcov",
+        "sha256",
+    ];
+    // Test, scan and coverage reports, and checksum files, by name.
+    const REPORT_NAMES: &[&str] = &[
+        "junit",
+        "test-results",
+        "test_results",
+        "testresults",
+        "results",
+        "report",
+        "coverage",
+        "cobertura",
+        "jacoco",
+        "lcov",
+        "sarif",
+        "sha256sums",
+        "checksums",
     ];
     // Code that reads like a file name: `console.log`, `logger.log`.
     const IDENTIFIERS: &[&str] = &[
@@ -640,7 +657,10 @@ fn evidence_like(path: &str) -> bool {
         return false;
     }
     let ext = name.rsplit_once('.').map(|(_, e)| e);
+    let report_name = REPORT_NAMES.iter().any(|r| name.contains(r))
+        && matches!(ext, None | Some("xml" | "json" | "info" | "txt"));
     ext.is_some_and(|e| EVIDENCE.contains(&e))
+        || report_name
         || lower
             .split('/')
             .rev()

@@ -444,8 +444,13 @@ fn has_hex_run(line: &str, n: usize) -> bool {
 const EXTENSIONS: &[&str] = &[
     "md", "markdown", "json", "yml", "yaml", "toml", "txt", "log", "csv", "xml", "html", "py",
     "sh", "rs", "js", "ts", "tsx", "jsx", "sql", "ini", "cfg", "conf", "pdf", "png", "jpg", "svg",
-    "mdc", "lock", "go", "java", "rb", "ps1", "tf", "env", "xlsx", "docx",
+    "mdc", "lock", "go", "java", "rb", "ps1", "tf", "env", "xlsx", "docx", "sarif", "lcov",
+    "sha256", "gz", "tgz", "zip", "har", "junit", "info",
 ];
+
+/// Names without an extension that are files all the same, as machine
+/// output writes them.
+const BARE_NAMES: &[&str] = &["SHA256SUMS", "SHA512SUMS", "CHECKSUMS", "CODEOWNERS"];
 
 /// A word that reads as a repository path: `docs/evidence/X.md`,
 /// `scripts/check.py:42`, `.github/workflows/ci.yml`, `docs/runbooks/`.
@@ -491,7 +496,7 @@ pub fn path_like(word: &str) -> Option<(&str, Option<&str>)> {
     let has_ext = matches!(&ext, Some((stem, e)) if (!stem.is_empty() || name.starts_with('.') && e == "env") && EXTENSIONS.contains(&e.as_str()));
     let segments = path.trim_matches('/').split('/').count();
     // A dotted version ("v0.4.0") or a domain ("example.com") is not a file.
-    if has_ext {
+    if has_ext || BARE_NAMES.contains(&name) {
         return Some((path, lines));
     }
     // Folders: relative, at least two segments, ending in `/`

@@ -94,7 +94,9 @@ pub struct Cell {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct MatrixRow {
-    pub stage: String,
+    /// `None` for documents of no stage (a release folder's checksums, a
+    /// repository-wide scan), listed last when they hold a gate.
+    pub stage: Option<String>,
     /// The stage's lead document (see [`Stage::lead`]).
     pub lead: Option<String>,
     pub status: &'static str,
@@ -282,29 +284,33 @@ pub fn matrix(audit: &Audit) -> Matrix {
     let cells = gate_cells(audit);
     let mut gates: Vec<String> = cells
         .keys()
-        .filter(|(stage, id)| stage.is_some() && !id.contains('#'))
+        .filter(|(_, id)| !id.contains('#'))
         .map(|(_, id)| id.clone())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
     gates.sort_by(|a, b| cmp_ids(Some(a), Some(b)));
-    let mut stage_ids: Vec<&str> = audit
+    let mut stage_ids: Vec<Option<&str>> = audit
         .documents
         .iter()
         .filter_map(|d| d.stage.as_deref())
         .collect::<BTreeSet<_>>()
         .into_iter()
+        .map(Some)
         .collect();
-    stage_ids.sort_by(|a, b| cmp_ids(Some(a), Some(b)));
+    stage_ids.sort_by(|a, b| cmp_ids(*a, *b));
+    if cells.keys().any(|(s, id)| s.is_none() && !id.contains('#')) {
+        stage_ids.push(None);
+    }
     let rows = stage_ids
         .into_iter()
         .map(|stage| {
-            let docs = stage_docs(audit, Some(stage));
+            let docs = stage_docs(audit, stage);
             let (status, _, status_reason, lead) = lead_status(&docs);
             let row_cells = gates
                 .iter()
                 .map(|gid| {
-                    let (status, claims) = cells.get(&(Some(stage.to_owned()), gid.clone()))?;
+                    let (status, claims) = cells.get(&(stage.map(str::to_owned), gid.clone()))?;
                     let (d, g) = claims
                         .iter()
                         .find(|(_, g)| g.status == *status)
@@ -348,7 +354,7 @@ pub fn matrix(audit: &Audit) -> Matrix {
                 })
                 .collect();
             MatrixRow {
-                stage: stage.to_owned(),
+                stage: stage.map(str::to_owned),
                 lead,
                 status: status.as_str(),
                 status_reason,

@@ -57,7 +57,18 @@ fuzz_target!(|data: &[u8]| {
         problems.extend(a.problems);
     }
     let config = Config::parse("ignore = [\"scripts/**\"]").expect("config");
-    let audit = finish(docs, problems, &config, Rules { max_age: Some(7) }, "2026-11-21T00:00:00Z");
+    let files: Vec<(&str, &str)> = Vec::new();
+    let audit = finish(
+        docs,
+        problems,
+        &config,
+        Rules { max_age: Some(7) },
+        "2026-11-21T00:00:00Z",
+        &vouch_audit::drift::Files {
+            files: &files,
+            read: &|_| None,
+        },
+    );
     let s = &audit.summary;
     let count = |sev: Severity| audit.problems.iter().filter(|p| p.severity == sev).count();
     assert_eq!((s.errors, s.warnings, s.notes), (count(Severity::Error), count(Severity::Warning), count(Severity::Note)));

@@ -18,6 +18,9 @@ use crate::model::{Entry, Site};
 pub struct Analysed {
     pub document: Option<Document>,
     pub problems: Vec<Problem>,
+    /// A report larger than the analysis limit, to be streamed whole
+    /// ([`report`]).
+    pub stream: Option<vouch_audit::reports::Format>,
 }
 
 /// Classifies `entry` from its bytes, names its page and title, and
@@ -31,6 +34,7 @@ pub fn file(entry: &mut Entry, bytes: &[u8], ix: &Index) -> Analysed {
         title,
         document,
         problems,
+        stream,
     } = vouch_audit::analyse_file(
         &vouch_audit::File {
             path: &entry.path,
@@ -42,7 +46,34 @@ pub fn file(entry: &mut Entry, bytes: &[u8], ix: &Index) -> Analysed {
         ix,
     );
     entry.title = title.unwrap_or_else(|| entry.file_name().to_owned());
-    Analysed { document, problems }
+    Analysed {
+        document,
+        problems,
+        stream,
+    }
+}
+
+/// Reads a large report whole, from `path` (the stored copy when there is
+/// one): the second of a file's two reads, as for any file it analyses.
+pub fn report(
+    entry: &mut Entry,
+    analysed: &mut Analysed,
+    format: vouch_audit::reports::Format,
+    path: &std::path::Path,
+) -> Result<()> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut r = std::io::BufReader::with_capacity(256 << 10, file);
+    match vouch_audit::reports::read(format, &entry.path, &entry.sha256, &mut r) {
+        Ok(doc) => {
+            if let Some(t) = &doc.title {
+                entry.title.clone_from(t);
+            }
+            analysed.document = Some(vouch_audit::placed(doc));
+        }
+        Err(p) => analysed.problems.push(p),
+    }
+    Ok(())
 }
 
 /// The raster image format `head` starts with, by its magic bytes (never by
@@ -81,6 +112,7 @@ pub fn finish(
     problems: Vec<Problem>,
     config: &Config,
     rules: Rules,
+    read: &dyn Fn(&Entry) -> Option<Vec<u8>>,
 ) {
     let mut documents = documents;
     // References were resolved while the files were still being hashed;
@@ -97,7 +129,30 @@ pub fn finish(
             }
         }
     }
-    site.audit = vouch_audit::finish(documents, problems, config, rules, &site.built_at);
+    let files: Vec<(&str, &str)> = site
+        .artifacts
+        .iter()
+        .map(|e| (e.path.as_str(), e.sha256.as_str()))
+        .collect();
+    let artifacts = &site.artifacts;
+    let read_path = |p: &str| {
+        let i = artifacts
+            .binary_search_by(|e| e.path.as_str().cmp(p))
+            .ok()?;
+        read(&artifacts[i])
+    };
+    let audit = vouch_audit::finish(
+        documents,
+        problems,
+        config,
+        rules,
+        &site.built_at,
+        &vouch_audit::drift::Files {
+            files: &files,
+            read: &read_path,
+        },
+    );
+    site.audit = audit;
 }
 
 /// The config file's path in the evidence folder.

@@ -271,6 +271,11 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         loaded.problems,
         &config,
         plan.rules,
+        &|e| {
+            staging
+                .read_object_prefix(&e.sha256, vouch_audit::TEXT_LIMIT as u64 + 1)
+                .ok()
+        },
     );
     let assets = Assets::new();
     let public_key = match &plan.signer {

@@ -235,8 +235,15 @@ fn ingest(
         page: String::new(),
         image: None,
     };
-    let analysed = analyse::file(&mut entry, &text, paths);
+    let mut analysed = analyse::file(&mut entry, &text, paths);
     entry.head = Vec::new();
+    if let Some(format) = analysed.stream.take() {
+        let stored = match staging {
+            Some(s) => s.objects_dir().join(&entry.sha256),
+            None => f.abs.clone(),
+        };
+        analyse::report(&mut entry, &mut analysed, format, &stored)?;
+    }
     let config = (entry.path == analyse::CONFIG_PATH).then_some(text);
     Ok(Ingested {
         entry,

@@ -208,8 +208,11 @@ impl<'s> Renderer<'s> {
                     && p != d.path
                 {
                     let list = cited_by.entry(p).or_default();
-                    if !list.iter().any(|(from, _)| *from == d.path) {
-                        list.push((&d.path, r.line));
+                    match list.iter_mut().find(|(from, _)| *from == d.path) {
+                        None => list.push((&d.path, r.line)),
+                        // A hash pin of the file is the citation to show.
+                        Some(entry) if r.pinned.is_some() => entry.1 = r.line,
+                        Some(_) => {}
                     }
                 }
             }
@@ -474,12 +477,13 @@ impl<'s> Renderer<'s> {
                     })
                     .collect();
                 context! {
-                    stage => &row.stage,
-                    anchor => anchor(Some(&row.stage)),
+                    stage => row.stage.as_deref().unwrap_or("No stage"),
+                    stage_id => row.stage.as_deref().unwrap_or(""),
+                    anchor => anchor(row.stage.as_deref()),
                     status => row.status,
                     status_reason => &row.status_reason,
                     lead => row.lead.as_deref().and_then(|p| self.page_of(p, "")),
-                    latest => latest.get(&row.stage).cloned().flatten(),
+                    latest => row.stage.as_ref().and_then(|s| latest.get(s).cloned().flatten()),
                     cells,
                 }
             })
@@ -506,7 +510,13 @@ impl<'s> Renderer<'s> {
                 summary => &audit.summary,
                 latest_date => audit.latest_date(),
                 documents => audit.documents.len(),
+                // Documents whose failure no failing gate of their own
+                // already counts (a failing test report is its gate).
+                failed_beyond_gates => audit.summary.failed_documents.iter().filter(|p| {
+                    audit.document(p).is_none_or(|d| !d.gates.iter().any(|g| g.status == vouch_core::audit::Status::Fail))
+                }).count(),
                 failed,
+                gate_labels => matrix.gates.iter().map(|g| gate_label(g)).collect::<Vec<_>>(),
                 matrix,
                 matrix_rows,
                 total_size => human_bytes(self.site.artifacts.iter().map(|e| e.size).sum()),
@@ -646,10 +656,11 @@ impl<'s> Renderer<'s> {
         }
         v["kind_label"] = d.kind.label().into();
         if let Some(refs) = v["references"].as_array_mut() {
-            for r in refs {
+            for (r, reference) in refs.iter_mut().zip(&d.references) {
                 if let Some(p) = r["path"].as_str().map(str::to_owned) {
                     r["page"] = self.page_of(&p, "../").into();
                 }
+                r["pin"] = pin_state(reference).into();
             }
         }
         // Each citation is shown once: under its claim, else among the
@@ -749,9 +760,15 @@ impl<'s> Renderer<'s> {
                 tree => self.tree(&entry.path, false, "../"),
                 prev => self.neighbour(&entry.path, false),
                 next => self.neighbour(&entry.path, true),
-                cited_by => self.cited_by.get(entry.path.as_str()).map(|list| list.iter().map(|(from, line)| context! {
-                    path => from, line, page => self.page_of(from, "../"),
-                    title => self.site.audit.document(from).and_then(|d| d.title.as_deref()),
+                cited_by => self.cited_by.get(entry.path.as_str()).map(|list| list.iter().map(|(from, line)| {
+                    let d = self.site.audit.document(from);
+                    // A hash pin of this file, at that line: confirmed or not.
+                    let pin = d.and_then(|d| d.references.iter().find(|r| r.line == *line && r.pinned.is_some() && r.path.as_deref() == Some(entry.path.as_str()))).and_then(pin_state);
+                    context! {
+                        path => from, line, page => self.page_of(from, "../"),
+                        title => d.and_then(|d| d.title.as_deref()),
+                        pin,
+                    }
                 }).collect::<Vec<_>>()),
                 problems => self.problems_of.get(entry.path.as_str()).into_iter().flatten().map(|&i| &self.site.audit.problems[i]).map(|p| context! { line => p.line, kind => p.kind.as_str(), label => p.kind.label(), severity => p.severity.as_str(), message => &p.message }).collect::<Vec<_>>(),
                 html => &content.html,
@@ -956,6 +973,28 @@ impl<'s> Renderer<'s> {
             },
             _ => as_text(text, note),
         }
+    }
+}
+
+/// A matrix column's heading: "Gate 2" for a numbered or lettered gate,
+/// "Tests", "Hash pins" for a named one (ids are upper-cased to match).
+fn gate_label(id: &str) -> String {
+    if id.chars().count() <= 3 {
+        return format!("Gate {id}");
+    }
+    let lower = id.to_lowercase();
+    let mut c = lower.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// A hash pin's outcome for pages: `confirmed`, `differs`, `absent`.
+fn pin_state(r: &vouch_core::audit::Reference) -> Option<&'static str> {
+    match r.pin_holds()? {
+        true => Some("confirmed"),
+        false if r.state == RefState::Present => Some("differs"),
+        false => Some("absent"),
     }
 }
 

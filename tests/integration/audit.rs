@@ -366,9 +366,10 @@ fn dashboard_timeline_and_problems_are_static_html() {
         index.contains(r#"data-count="problems"><a href="problems.html">4 errors, 2 warnings</a>"#),
         "{index}"
     );
-    // One failing gate (D1's Gate 2), and the two documents that declare or
-    // show failure, each listed.
-    assert!(index.contains(r#"<dd data-count="fail">3</dd>"#), "{index}");
+    // Two failing gates (D1's Gate 2, and the branch-protection export's own
+    // gate): the two documents that declare or show failure are each listed,
+    // and not counted a second time.
+    assert!(index.contains(r#"<dd data-count="fail">2</dd>"#), "{index}");
     for failed in [
         "docs/evidence/STAGE_D1_PHASE2_REPORT.md",
         "docs/evidence/branch_protection_settings.json",

@@ -10,6 +10,7 @@ mod build;
 mod common;
 mod hostile;
 mod out;
+mod reports;
 mod serve;
 mod signing;
 mod triage;

@@ -84,6 +84,15 @@ pub enum DocKind {
     /// A record in a gate folder (JSON): a decision, approvals against the
     /// required owners, or verification results.
     GateRecord,
+    /// A test runner's report: JUnit XML.
+    TestReport,
+    /// A static-analysis or security scan: SARIF.
+    ScanReport,
+    /// Coverage: Cobertura XML or LCOV.
+    CoverageReport,
+    /// Recorded hashes of other files: `SHA256SUMS`, `*.sha256`,
+    /// `checksums.*`, or JSON that records `sha256` beside a path.
+    HashPins,
 }
 
 impl DocKind {
@@ -91,7 +100,13 @@ impl DocKind {
     pub fn is_data(self) -> bool {
         matches!(
             self,
-            DocKind::BranchProtection | DocKind::GateSummary | DocKind::GateRecord
+            DocKind::BranchProtection
+                | DocKind::GateSummary
+                | DocKind::GateRecord
+                | DocKind::TestReport
+                | DocKind::ScanReport
+                | DocKind::CoverageReport
+                | DocKind::HashPins
         )
     }
 
@@ -106,6 +121,10 @@ impl DocKind {
             DocKind::BranchProtection => "branch-protection",
             DocKind::GateSummary => "gate-summary",
             DocKind::GateRecord => "gate-record",
+            DocKind::TestReport => "test-report",
+            DocKind::ScanReport => "scan-report",
+            DocKind::CoverageReport => "coverage-report",
+            DocKind::HashPins => "hash-pins",
         }
     }
 
@@ -121,6 +140,10 @@ impl DocKind {
             DocKind::BranchProtection => "Branch protection",
             DocKind::GateSummary => "Gate summary",
             DocKind::GateRecord => "Gate record",
+            DocKind::TestReport => "Test report",
+            DocKind::ScanReport => "Scan report",
+            DocKind::CoverageReport => "Coverage report",
+            DocKind::HashPins => "Hash pins",
         }
     }
 }
@@ -178,10 +201,63 @@ pub struct Document {
     /// Pass, fail and skip counts (gate and test summaries).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counts: Option<Counts>,
+    /// Line and branch coverage (coverage reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+    /// What failed in a test or scan report: failed and errored tests,
+    /// scan results. At most [`FINDINGS_KEPT`]; `findings_total` counts all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub findings_total: u64,
     /// What was expected and not found, or found twice: "no heading",
     /// "2 top-level headings", "no declared status"…
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The failing items a report document keeps (counts stay exact): a
+/// 100,000-case report with every case failing must not make a
+/// 100,000-row `audit.json` entry.
+pub const FINDINGS_KEPT: usize = 1000;
+
+/// One failing item of a test or scan report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The test (`suite › class › name`) or the rule that fired.
+    pub name: String,
+    /// `failure`, `error` (tests); `error`, `warning`, `note` (scans).
+    pub level: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Where it points: `src/app.py:12`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Its line in the report (1-based; 0 when not known).
+    #[serde(default)]
+    pub line: usize,
+}
+
+/// Coverage as a report states it. Rates are percentages.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub lines_covered: u64,
+    pub lines_valid: u64,
+    pub line_rate: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branches_covered: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branches_valid: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_rate: Option<f64>,
+    /// The line-rate threshold it was judged against (`coverage_min` in
+    /// `vouch.toml`), in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
 }
 
 /// A gate or a phase, and what it claims.
@@ -279,6 +355,23 @@ pub struct Reference {
     /// prose) or `mention` (a path named in prose: code, config, examples).
     #[serde(default)]
     pub role: RefRole,
+    /// The SHA-256 this document records for the file (a hash pin): it must
+    /// equal `sha256`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
+}
+
+impl Reference {
+    /// A hash pin's outcome: `Some(true)` when the pinned file is in the
+    /// site with that hash, `Some(false)` when it is not.
+    pub fn pin_holds(&self) -> Option<bool> {
+        let want = self.pinned.as_deref()?;
+        Some(
+            self.sha256
+                .as_deref()
+                .is_some_and(|h| h.eq_ignore_ascii_case(want)),
+        )
+    }
 }
 
 #[derive(

@@ -57,6 +57,9 @@ pub enum ProblemKind {
     PlaceholderEvidence,
     /// Evidence older than `--max-age`, by its declared date.
     Stale,
+    /// A drift rule of `vouch.toml` that does not hold: evidence older than
+    /// its rule allows, or a recorded hash that is not the file's.
+    Drift,
     /// A Markdown link in prose to a file that is not in the evidence, or
     /// that leaves the evidence folder.
     BrokenLink,
@@ -78,12 +81,13 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 11] = [
+    pub const ALL: [ProblemKind; 12] = [
         ProblemKind::MissingEvidence,
         ProblemKind::GateWithoutEvidence,
         ProblemKind::Contradiction,
         ProblemKind::PlaceholderEvidence,
         ProblemKind::Stale,
+        ProblemKind::Drift,
         ProblemKind::BrokenLink,
         ProblemKind::UnreadableFile,
         ProblemKind::SkippedFile,
@@ -99,6 +103,7 @@ impl ProblemKind {
             ProblemKind::Contradiction => "contradiction",
             ProblemKind::PlaceholderEvidence => "placeholder-evidence",
             ProblemKind::Stale => "stale",
+            ProblemKind::Drift => "drift",
             ProblemKind::BrokenLink => "broken-link",
             ProblemKind::UnreadableFile => "unreadable-file",
             ProblemKind::SkippedFile => "skipped-file",
@@ -117,6 +122,7 @@ impl ProblemKind {
             ProblemKind::Contradiction => "Claim contradicts its evidence",
             ProblemKind::PlaceholderEvidence => "Evidence is a placeholder",
             ProblemKind::Stale => "Evidence is too old",
+            ProblemKind::Drift => "A drift rule does not hold",
             ProblemKind::BrokenLink => "Broken link",
             ProblemKind::UnreadableFile => "File cannot be read",
             ProblemKind::SkippedFile => "File left out",
@@ -134,7 +140,8 @@ impl ProblemKind {
             | ProblemKind::GateWithoutEvidence
             | ProblemKind::Contradiction
             | ProblemKind::PlaceholderEvidence
-            | ProblemKind::Stale => Severity::Error,
+            | ProblemKind::Stale
+            | ProblemKind::Drift => Severity::Error,
             ProblemKind::BrokenLink
             | ProblemKind::UnreadableFile
             | ProblemKind::SkippedFile

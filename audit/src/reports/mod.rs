@@ -1,0 +1,259 @@
+//! Machine-written reports that CI produces, read as gates: test reports
+//! (JUnit XML), scans (SARIF 2.1), and coverage (Cobertura and JaCoCo XML,
+//! LCOV).
+//!
+//! Each reader streams: it takes any [`BufRead`], keeps counts and at most
+//! [`FINDINGS_KEPT`] failing items, and never holds the whole file, so a
+//! 50 MB report costs no more memory than a small one. XML is read with
+//! `quick-xml`, which never expands entities beyond the five predefined
+//! ones and never fetches anything a `DOCTYPE` names.
+//!
+//! What a report becomes: a [`Document`] of its kind with a status (a
+//! failed or errored test, an error-level result, coverage under the
+//! threshold of `vouch.toml` fail it), the counts, the failing items, and
+//! one gate (`Tests`, `Scan`, `Coverage`) so that it shows in the gate
+//! matrix. A passed claim that cites a failing report is a contradiction
+//! (`problems.rs`).
+
+pub mod coverage;
+pub mod junit;
+pub mod sarif;
+
+use std::io::BufRead;
+
+use vouch_core::audit::{Claim, Document, FINDINGS_KEPT, Problem, ProblemKind, Status};
+
+use crate::text;
+
+/// A report format vouch reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    JUnit,
+    Cobertura,
+    JaCoCo,
+    Lcov,
+    Sarif,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::JUnit => "JUnit XML",
+            Format::Cobertura => "Cobertura XML",
+            Format::JaCoCo => "JaCoCo XML",
+            Format::Lcov => "LCOV",
+            Format::Sarif => "SARIF",
+        }
+    }
+}
+
+/// The report format of a file, from its name and its first bytes (by
+/// content: `results.xml` may be JUnit or anything else).
+pub fn sniff(path: &str, head: &[u8]) -> Option<Format> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let first = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&[][..], |i| &head[i..]);
+    if first.starts_with(b"<") {
+        return match xml_root(head)?.as_str() {
+            "testsuites" | "testsuite" => Some(Format::JUnit),
+            "coverage" => Some(Format::Cobertura),
+            "report" if contains(head, b"<counter") || contains(head, b"jacoco") => {
+                Some(Format::JaCoCo)
+            }
+            _ => None,
+        };
+    }
+    if first.starts_with(b"{") {
+        let window = &head[..head.len().min(64 << 10)];
+        let sarif = name.ends_with(".sarif")
+            || name.ends_with(".sarif.json")
+            || contains(window, b"sarif-schema")
+            || contains(window, b"sarif-2.1")
+            || (contains(window, b"\"version\"")
+                && contains(window, b"2.1.0")
+                && contains(window, b"\"runs\""));
+        return sarif.then_some(Format::Sarif);
+    }
+    let lcov_name = name.ends_with(".info") || name.ends_with(".lcov") || name.contains("lcov");
+    let lcov_text = (first.starts_with(b"TN:") || first.starts_with(b"SF:"))
+        && (contains(head, b"\nend_of_record") || contains(head, b"\nDA:"));
+    (lcov_text && (lcov_name || contains(head, b"\nLF:"))).then_some(Format::Lcov)
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The name of the first element of an XML document, lower-cased, without
+/// a namespace prefix.
+fn xml_root(head: &[u8]) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_reader(head);
+    let mut buf = Vec::new();
+    for _ in 0..64 {
+        match r.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                let name = e.local_name();
+                return Some(name.as_ref().to_ascii_lowercase());
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+        buf.clear();
+    }
+    None
+}
+
+/// Reads a report of `format` from `r` (the whole file).
+pub fn read(
+    format: Format,
+    path: &str,
+    sha256: &str,
+    r: &mut dyn BufRead,
+) -> Result<Document, Problem> {
+    let mut doc = match format {
+        Format::JUnit => junit::read(path, r),
+        Format::Cobertura | Format::JaCoCo => coverage::read_xml(format, path, r),
+        Format::Lcov => coverage::read_lcov(path, r),
+        Format::Sarif => sarif::read(path, r),
+    }?;
+    doc.path = path.to_owned();
+    doc.sha256 = sha256.to_owned();
+    Ok(doc)
+}
+
+/// The one gate a report stands for.
+pub(crate) fn gate(name: &str, status: Status, status_text: &str) -> Claim {
+    Claim {
+        id: Some(text::gate_id(name)),
+        name: name.to_owned(),
+        form: "report".into(),
+        status,
+        status_text: Some(status_text.to_owned()),
+        line: 1,
+        ..Claim::default()
+    }
+}
+
+/// A problem with a report that cannot be read to its end.
+pub(crate) fn unreadable(path: &str, line: usize, format: Format, what: String) -> Problem {
+    Problem::new(
+        path,
+        line.max(1),
+        ProblemKind::UnreadableFile,
+        format!("not a valid {} report: {what}", format.name()),
+    )
+}
+
+/// Keeps the first [`FINDINGS_KEPT`] items and counts them all.
+#[derive(Default)]
+pub(crate) struct Kept {
+    pub items: Vec<vouch_core::audit::Finding>,
+    pub total: u64,
+}
+
+impl Kept {
+    pub fn push(&mut self, f: vouch_core::audit::Finding) {
+        self.total += 1;
+        if self.items.len() < FINDINGS_KEPT {
+            self.items.push(f);
+        }
+    }
+}
+
+/// Text cut to at most `n` characters, on one line.
+pub(crate) fn clip(s: &str, n: usize) -> String {
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &one[..i]),
+        None => one,
+    }
+}
+
+/// A [`BufRead`] that counts the lines it has handed out, so a streaming
+/// parser can say where it is.
+pub(crate) struct Lines<'r> {
+    inner: &'r mut dyn BufRead,
+    pub line: usize,
+}
+
+impl<'r> Lines<'r> {
+    pub fn new(inner: &'r mut dyn BufRead) -> Self {
+        Self { inner, line: 1 }
+    }
+}
+
+impl std::io::Read for Lines<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = {
+            let buf = self.fill_buf()?;
+            let n = buf.len().min(out.len());
+            out[..n].copy_from_slice(&buf[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Lines<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            let n = amt.min(buf.len());
+            self.line += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        }
+        self.inner.consume(amt);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content() {
+        assert_eq!(
+            sniff("out/results.xml", b"<?xml version=\"1.0\"?>\n<testsuites>"),
+            Some(Format::JUnit)
+        );
+        assert_eq!(
+            sniff("TEST-x.xml", b"<!-- surefire -->\n<testsuite name=\"a\">"),
+            Some(Format::JUnit)
+        );
+        assert_eq!(
+            sniff("coverage.xml", b"<?xml version=\"1.0\" ?><!DOCTYPE coverage SYSTEM \"x.dtd\"><coverage line-rate=\"0.8\">"),
+            Some(Format::Cobertura)
+        );
+        assert_eq!(
+            sniff("jacoco.xml", b"<?xml version=\"1.0\"?><!DOCTYPE report PUBLIC \"-//JACOCO//DTD Report 1.1//EN\" \"report.dtd\"><report name=\"x\"><counter type=\"LINE\"/>"),
+            Some(Format::JaCoCo)
+        );
+        assert_eq!(sniff("pom.xml", b"<project>"), None);
+        assert_eq!(
+            sniff("codeql.sarif", b"{\"version\":\"2.1.0\",\"runs\":[]}"),
+            Some(Format::Sarif)
+        );
+        assert_eq!(
+            sniff(
+                "scan.json",
+                b"{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"runs\":[]}"
+            ),
+            Some(Format::Sarif)
+        );
+        assert_eq!(sniff("package.json", b"{\"version\":\"2.1.0\"}"), None);
+        assert_eq!(
+            sniff(
+                "coverage/lcov.info",
+                b"TN:\nSF:src/a.js\nDA:1,1\nend_of_record\n"
+            ),
+            Some(Format::Lcov)
+        );
+        assert_eq!(sniff("notes.txt", b"SF: San Francisco\n"), None);
+    }
+}
