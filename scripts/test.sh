@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what is missing
-# (wasm32 target for linting the viewer, Chromium, chromedriver, minisign and
-# axe-core),
+# (wasm32 target for linting the viewer, Chromium, chromedriver, minisign,
+# axe-core and check-jsonschema),
 # checks that the committed viewer is current, lints, and runs every test,
 # including the end-to-end ones in headless Chromium against the committed
 # viewer, then fuzzes each target for a bounded time.
@@ -27,6 +27,16 @@ if [ ! -f target/axe/node_modules/axe-core/axe.min.js ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y npm
   fi
   npm install --silent --no-audit --no-fund --prefix target/axe axe-core@4.14.1
+fi
+# check-jsonschema, with SchemaStore's schemas for GitHub Actions, workflows
+# and GitLab CI, for the action.yml and workflow tests (pinned; from PyPI).
+if [ ! -d target/cj/check_jsonschema ]; then
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-pip
+  fi
+  # --target installs beside the project, never into the system Python.
+  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --disable-pip-version-check --target target/cj check-jsonschema==0.39.0
 fi
 
 step "the committed viewer matches its sources, lock file, profile and compiler"

@@ -95,6 +95,7 @@ mod tests {
             expires_at: None,
             source: None,
             title: None,
+            rollback_of: None,
             artifacts: files
                 .iter()
                 .map(|(p, c)| Artifact {

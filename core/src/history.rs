@@ -61,6 +61,9 @@ pub struct Snapshot {
     pub source: Source,
     /// Whether the archived manifest has a `.minisig` beside it.
     pub signed: bool,
+    /// The snapshot this one rolled back to (`vouch rollback`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_of: Option<String>,
     /// The archived `manifest.json`, relative to the site root.
     pub manifest: String,
 }
@@ -74,6 +77,7 @@ impl Snapshot {
             previous: manifest.previous.clone(),
             source: manifest.source.clone().unwrap_or_default(),
             signed,
+            rollback_of: manifest.rollback_of.clone(),
             manifest: archive_path(id),
         }
     }
@@ -329,6 +333,7 @@ mod tests {
             expires_at: None,
             source: None,
             title: None,
+            rollback_of: None,
             artifacts: vec![],
             generated: vec![],
         }

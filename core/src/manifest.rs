@@ -34,6 +34,11 @@ pub struct Manifest {
     /// signed with the rest, so a host cannot rename the evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// `vouch rollback`: the id of the earlier snapshot whose evidence this
+    /// one republishes. Signed with the rest; `previous` still names the
+    /// head it replaced, so the chain keeps what was rolled back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_of: Option<String>,
     /// The evidence, one entry per input file, sorted by `path`.
     pub artifacts: Vec<Artifact>,
     /// Files vouch generated whose integrity matters (pages, viewer assets),
@@ -198,6 +203,7 @@ mod tests {
             previous: None,
             source: None,
             title: None,
+            rollback_of: None,
             artifacts: vec![Artifact {
                 path: "reports/STAGE1_ACCEPTANCE.md".into(),
                 sha256: sha256_hex(b"hello"),

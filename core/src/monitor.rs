@@ -95,6 +95,7 @@ mod tests {
             previous: None,
             source: Source::default(),
             signed: true,
+            rollback_of: None,
             manifest: format!("snapshots/{id}/manifest.json"),
         }
     }

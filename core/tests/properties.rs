@@ -69,6 +69,7 @@ proptest! {
             expires_at: None,
             source: None,
             title: None,
+            rollback_of: None,
             artifacts,
             generated: vec![],
         };

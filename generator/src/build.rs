@@ -44,6 +44,8 @@ pub struct Options {
     pub verbosity: Verbosity,
     /// `--title`: the site's name (else `title` in `vouch.toml`).
     pub title: Option<String>,
+    /// `vouch rollback`: the snapshot whose evidence `input` holds.
+    pub rollback_of: Option<String>,
 }
 
 /// Everything a build needs, decided before it starts.
@@ -64,6 +66,8 @@ pub struct Plan {
     pub expires_at: Option<String>,
     /// `--title`, which wins over the config file's.
     pub title: Option<String>,
+    /// The manifest's `rollback_of`.
+    pub rollback_of: Option<String>,
 }
 
 pub struct Outcome {
@@ -145,6 +149,7 @@ pub fn run(args: &Options) -> Result<bool> {
             max_age: args.max_age,
         },
         title: args.title.clone(),
+        rollback_of: args.rollback_of.clone(),
     };
     let signed = plan.signer.as_ref().map(KeySigner::key_id);
     let input = plan.input.clone();
@@ -160,7 +165,7 @@ pub fn run(args: &Options) -> Result<bool> {
         return Ok(false);
     }
     eprintln!(
-        "Built {} artifact{} ({}) into {} in {:.2}s{}\nSnapshot {}{}",
+        "Built {} artifact{} ({}) into {} in {:.2}s{}\nSnapshot {}{}{}",
         o.artifacts,
         if o.artifacts == 1 { "" } else { "s" },
         vouch_core::human_bytes(o.bytes),
@@ -171,6 +176,10 @@ pub fn run(args: &Options) -> Result<bool> {
             _ => format!(", {}", analyse::count_phrase(&o.problems)),
         },
         o.snapshot_id,
+        match &args.rollback_of {
+            Some(id) => format!(" (a rollback to snapshot {id})"),
+            None => String::new(),
+        },
         match signed {
             Some(id) => format!(", signed by key {id}"),
             None => ", unsigned".into(),
@@ -289,6 +298,7 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         public_key,
         source: plan.source.clone(),
         expires_at: plan.expires_at.clone(),
+        rollback_of: plan.rollback_of.clone(),
     };
     let written = write::write_site(&staging, &site, &assets, &publish)?;
     let problems: Vec<Problem> = site

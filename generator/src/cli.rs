@@ -50,6 +50,61 @@ pub enum Command {
     /// Write the independent verifier (verify.html and the viewer) into a
     /// folder, to publish from an origin you trust.
     Verifier(VerifierArgs),
+    /// Republish a retained snapshot's evidence as a new head: the chain is
+    /// kept, and the new snapshot records that it rolls back to that one.
+    Rollback(RollbackArgs),
+    /// Set a repository up: a commented vouch.toml in the evidence folder
+    /// and a CI workflow that publishes the site. Never overwrites a file.
+    Init(InitArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RollbackArgs {
+    /// The snapshot to roll back to: its id, or an unambiguous prefix of at
+    /// least 8 hex digits (the index page and history.json list them).
+    #[arg(value_name = "SNAPSHOT_ID")]
+    pub id: String,
+    /// The published site to roll back (a folder holding the chain).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Sign the new snapshot with this minisign secret key (else
+    /// $VOUCH_SIGNING_KEY), as `vouch build --sign`.
+    #[arg(long, value_name = "KEYFILE")]
+    pub sign: Option<PathBuf>,
+    /// How many snapshots the site keeps, the new one included.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub retain: usize,
+    /// With --sign: the new snapshot expires DAYS days after it is built.
+    #[arg(long, value_name = "DAYS")]
+    pub expires_in: Option<u32>,
+    /// As `vouch build --trust-previous-key`.
+    #[arg(long, value_name = "FILE|KEY|unsigned")]
+    pub trust_previous_key: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct InitArgs {
+    /// The repository's root.
+    #[arg(default_value = ".")]
+    pub repo: PathBuf,
+    /// The evidence folder, relative to the repository root.
+    #[arg(long, value_name = "DIR", default_value = "docs/evidence")]
+    pub evidence: String,
+    /// Which CI the workflow is for: `github` writes
+    /// .github/workflows/vouch.yml (GitHub Pages, through vouch's action);
+    /// `gitlab` writes .gitlab-ci.yml (GitLab Pages).
+    #[arg(long, value_enum, default_value_t = InitCi::Github)]
+    pub ci: InitCi,
+    /// The action to use, as owner/repo@ref (default: vouch's own, at this
+    /// version's release tag).
+    #[arg(long, value_name = "OWNER/REPO@REF")]
+    pub action: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InitCi {
+    Github,
+    Gitlab,
 }
 
 #[derive(clap::Args, Debug)]
@@ -203,6 +258,7 @@ pub fn main() -> ExitCode {
             expires_in: a.expires_in,
             verbosity,
             title: a.title,
+            rollback_of: None,
         })
         .map(pass_fail),
         Command::Verify(a) => verify::run(&verify::Options {
@@ -237,6 +293,36 @@ pub fn main() -> ExitCode {
                 println!(
                     "Wrote the independent verifier to {0}; publish it from an origin you trust and open {0}/verify.html#site=<site URL>&pubkey=<key>",
                     args.out.display()
+                );
+            }
+            EXIT_OK
+        }),
+        Command::Rollback(a) => crate::rollback::run(&crate::rollback::Options {
+            id: a.id,
+            out: a.out,
+            sign: a.sign,
+            retain: a.retain,
+            expires_in: a.expires_in,
+            trust_previous_keys: a.trust_previous_key,
+            verbosity,
+        })
+        .map(pass_fail),
+        Command::Init(a) => crate::init::run(&crate::init::Options {
+            repo: a.repo.clone(),
+            evidence: a.evidence,
+            ci: match a.ci {
+                InitCi::Github => crate::init::Ci::GitHub,
+                InitCi::Gitlab => crate::init::Ci::GitLab,
+            },
+            action: a.action,
+        })
+        .map(|written| {
+            if !cli.quiet {
+                for w in &written {
+                    println!("wrote {}", a.repo.join(w).display());
+                }
+                println!(
+                    "Next: `vouch keygen --unencrypted --out-dir .vouch-key`, store vouch.key as the secret VOUCH_SIGNING_KEY, publish vouch.pub for your auditors, delete .vouch-key (the workflow's header says more)."
                 );
             }
             EXIT_OK

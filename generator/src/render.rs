@@ -446,7 +446,7 @@ impl<'s> Renderer<'s> {
             .with_context(|| format!("rendering {}", list_page_path(n)))
     }
 
-    pub fn index(&self, history: &History) -> Result<String> {
+    pub fn index(&self, history: &History, rollback_of: Option<&str>) -> Result<String> {
         let audit = &self.site.audit;
         let matrix = timeline::matrix(audit);
         let latest: HashMap<String, Option<String>> = timeline::stages(audit)
@@ -516,6 +516,7 @@ impl<'s> Renderer<'s> {
                     audit.document(p).is_none_or(|d| !d.gates.iter().any(|g| g.status == vouch_core::audit::Status::Fail))
                 }).count(),
                 failed,
+                rollback_of,
                 gate_labels => matrix.gates.iter().map(|g| gate_label(g)).collect::<Vec<_>>(),
                 matrix,
                 matrix_rows,

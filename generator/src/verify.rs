@@ -438,8 +438,8 @@ fn rebuild(
         .read("audit.json")?
         .and_then(|b| vouch_core::audit::Audit::parse(&b).ok())
         .and_then(|a| a.max_age_days);
-    let tmp = tempdir_beside()?;
-    let out = tmp.join("site");
+    let tmp = scratch_dir("vouch-rebuild-")?;
+    let out = tmp.path().join("site");
     let plan = Plan {
         input: input.to_path_buf(),
         out: out.clone(),
@@ -454,6 +454,7 @@ fn rebuild(
         expires_at: manifest.expires_at.clone(),
         rules: vouch_audit::Rules { max_age },
         title: manifest.title.clone(),
+        rollback_of: manifest.rollback_of.clone(),
     };
     let outcome = build::execute(plan);
     let result = (|| {
@@ -486,15 +487,18 @@ fn rebuild(
             diffs.join("; ")
         )))
     })();
-    let _ = std::fs::remove_dir_all(&tmp);
+    drop(tmp);
     result
 }
 
-fn tempdir_beside() -> Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("vouch-rebuild-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(dir)
+/// A new, uniquely named folder in the system's temporary folder, removed
+/// when dropped: vouch only ever removes a folder it created itself (a fixed
+/// name could be someone else's).
+pub fn scratch_dir(prefix: &str) -> Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .context("cannot create a temporary folder")
 }
 
 /// One line of the report on stdout. Paths and manifest fields are

@@ -33,6 +33,8 @@ pub struct Publish<'a> {
     pub source: Option<Source>,
     /// `expires_at` for the manifest (`--expires-in`).
     pub expires_at: Option<String>,
+    /// `rollback_of` for the manifest (`vouch rollback`).
+    pub rollback_of: Option<String>,
 }
 
 pub struct Written {
@@ -117,7 +119,14 @@ pub fn write_site(
         Some(p) => p.next_history(publish.retain),
         None => History::empty(publish.retain),
     };
-    generated.push(staging.write("index.html", renderer.index(&history)?.as_bytes())?);
+    generated.push(
+        staging.write(
+            "index.html",
+            renderer
+                .index(&history, publish.rollback_of.as_deref())?
+                .as_bytes(),
+        )?,
+    );
     for n in 2..=renderer.list_pages() {
         let path = crate::render::list_page_path(n);
         generated.push(staging.write(&path, renderer.artifact_list(n)?.as_bytes())?);
@@ -184,6 +193,7 @@ pub fn write_site(
         expires_at: publish.expires_at.clone(),
         source: publish.source.clone(),
         title: site.title.clone(),
+        rollback_of: publish.rollback_of.clone(),
         artifacts,
         generated,
     };

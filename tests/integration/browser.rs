@@ -1147,6 +1147,45 @@ async fn rollback_and_expiry_show_in_the_browser() {
     browser.client.clone().close().await.expect("close");
 }
 
+/// A `vouch rollback` head (issue 13) shows as a rollback in the viewer,
+/// read from its signed manifest, and verifies.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rollback_head_shows_as_one_in_the_viewer() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (key, public) = keygen_in(&tmp.path().join("keys"));
+    let (_input, site) = crate::common::three_snapshots(tmp.path(), &["--sign", &key]);
+    let h: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("history"))
+            .expect("json");
+    let oldest = h["snapshots"][1]["id"].as_str().expect("id").to_owned();
+    let out = vouch()
+        .args(["rollback", &oldest, "--sign", &key, "--out"])
+        .arg(&site)
+        .output()
+        .expect("rollback");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = serve(&site);
+    let browser = launch().await;
+    let c = &browser.client;
+    open_settled(c, &format!("{}index.html#pubkey={public}", server.url)).await;
+    assert_eq!(final_status(c).await, "verified");
+    assert_eq!(
+        attr(c, "#viewer-rollback", "data-rollback-of")
+            .await
+            .as_deref(),
+        Some(oldest.as_str())
+    );
+    assert_eq!(
+        settled(c, "#chain-status", "data-status", &["checking"]).await,
+        "intact"
+    );
+    browser.client.clone().close().await.expect("close");
+}
+
 /// `vouch serve --verify URL`: the verifier, from an origin the audited host
 /// does not control. Returns the server and the address it printed.
 fn serve_verifier(site_url: &str) -> (std::process::Child, String) {

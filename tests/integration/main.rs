@@ -7,10 +7,12 @@
 mod audit;
 mod browser;
 mod build;
+mod ci;
 mod common;
 mod hostile;
 mod out;
 mod reports;
+mod rollback;
 mod serve;
 mod signing;
 mod triage;

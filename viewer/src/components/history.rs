@@ -243,6 +243,10 @@ pub fn HistoryPanel(
                                 <td>
                                     <a href=format!("{root}{}", s.page)><code>{s.id[..16].to_owned()} "…"</code></a>
                                     {(i == 0).then_some(" (this snapshot)")}
+                                    {s.doc.as_ref().and_then(|d| d.manifest.rollback_of.clone()).map(|to| {
+                                        let short: String = to.chars().take(12).collect();
+                                        view! { " " <span class="rollback-tag" data-rollback-of=to>"rollback to " <code>{short} "…"</code></span> }
+                                    })}
                                 </td>
                                 <td><time>{s.built_at.clone()}</time></td>
                                 <td>

@@ -39,6 +39,16 @@ pub fn IndexPage(root: String, doc: ManifestDoc) -> impl IntoView {
                 report=trust.signature
             />
             <p class="snapshot-id">"This snapshot: " <code id="snapshot-id">{doc.id.clone()}</code></p>
+            // Read from the manifest the signature above covers.
+            {doc.manifest.rollback_of.clone().map(|to| {
+                let shown = to.clone();
+                view! {
+                <p class="rollback" id="viewer-rollback" data-rollback-of=to>
+                    "A rollback: this snapshot republishes the evidence of snapshot " <code>{shown}</code>
+                    ", as its manifest records; the snapshot it replaced stays in the history below."
+                </p>
+                }
+            })}
             <VerificationSummary progress=progress artifacts=artifacts trust=trust />
             <div class="controls">
                 <input
