@@ -304,6 +304,7 @@ pub fn finish(
         }
         pins::settle(d);
     }
+    merge_whole_stages(&mut documents);
     documents.sort_by(|a, b| a.path.cmp(&b.path));
     let mut audit = Audit {
         schema_version: AUDIT_SCHEMA,
@@ -334,6 +335,22 @@ pub fn finish(
     audit.problems = problems;
     audit.summary = summarise(&audit);
     audit
+}
+
+/// "Stage 3" and "Stage 3.0" are one stage: where both spellings occur (a
+/// `qa/stage3/` folder beside a "Stage 3.0" report), the bare number takes
+/// the `.0`.
+fn merge_whole_stages(documents: &mut [Document]) {
+    let ids: std::collections::BTreeSet<String> =
+        documents.iter().filter_map(|d| d.stage.clone()).collect();
+    for d in documents.iter_mut() {
+        if let Some(s) = &d.stage
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && ids.contains(&format!("{s}.0"))
+        {
+            d.stage = Some(format!("{s}.0"));
+        }
+    }
 }
 
 /// The one set of counts.
