@@ -171,6 +171,7 @@ impl<'s> Renderer<'s> {
             ("base.html", include_str!("../templates/base.html")),
             ("index.html", include_str!("../templates/index.html")),
             ("artifact.html", include_str!("../templates/artifact.html")),
+            ("cases.html", include_str!("../templates/cases.html")),
             ("snapshot.html", include_str!("../templates/snapshot.html")),
             (
                 "artifacts.html",
@@ -748,6 +749,7 @@ impl<'s> Renderer<'s> {
         entry: &Entry,
         bytes: &[u8],
         complete: bool,
+        cases: Option<&CaseList>,
     ) -> Result<(String, Content)> {
         let content = self.content(entry, bytes, complete);
         let ctx = context! {
@@ -776,6 +778,11 @@ impl<'s> Renderer<'s> {
                 text => &content.text,
                 note => &content.note,
                 print_pack => self.is_pack(&entry.path).then(|| format!("../{}", vouch_audit::print_page_path(&entry.path))),
+                cases => cases.map(|c| context! {
+                    total => c.total,
+                    listed => c.listed(),
+                    first => case_page_path(&entry.page, 1).rsplit('/').next().map(str::to_owned),
+                }),
             }
         };
         let page = self
@@ -784,6 +791,36 @@ impl<'s> Renderer<'s> {
             .render(ctx)
             .with_context(|| format!("rendering the page for {}", entry.path))?;
         Ok((page, content))
+    }
+
+    /// Page `n` (1-based) of a test report's full list of cases.
+    pub fn cases_page(&self, entry: &Entry, list: &CaseList, n: usize) -> Result<String> {
+        let pages = list.pages();
+        let from = (n - 1) * CASES_PAGE;
+        let rows = &list.rows[from..(from + CASES_PAGE).min(list.rows.len())];
+        let name = |k: usize| {
+            case_page_path(&entry.page, k)
+                .rsplit('/')
+                .next()
+                .map(str::to_owned)
+        };
+        let ctx = context! {
+            ..self.common("../", "cases"),
+            ..context! {
+                a => ArtifactView::from(entry),
+                report_page => entry.page.rsplit('/').next(),
+                crumbs => self.crumbs(&entry.path, "../"),
+                rows => rows.iter().map(|f| context! { name => &f.name, level => &f.level, message => &f.message, line => f.line }).collect::<Vec<_>>(),
+                n, pages, from => from + 1, to => from + rows.len(), total => list.total, listed => list.listed(),
+                prev => (n > 1).then(|| name(n - 1)).flatten(),
+                next => (n < pages).then(|| name(n + 1)).flatten(),
+                page_links => (1..=pages).map(|k| context! { k, href => name(k) }).collect::<Vec<_>>(),
+            }
+        };
+        self.env
+            .get_template("cases.html")?
+            .render(ctx)
+            .with_context(|| format!("rendering the case list of {}", entry.path))
     }
 
     /// The artifact at `path` (the site's artifacts are sorted by path).
@@ -975,6 +1012,40 @@ impl<'s> Renderer<'s> {
             _ => as_text(text, note),
         }
     }
+}
+
+/// Test cases per page of a report's full list.
+pub const CASES_PAGE: usize = 500;
+/// Cases listed at most (40 pages); a larger report's page says how many
+/// more the raw file holds, so that no report becomes a site of its own.
+pub const CASES_LISTED: usize = 20_000;
+
+/// A test report's cases, in report order (at most [`CASES_LISTED`]), and
+/// how many it has.
+#[derive(Default)]
+pub struct CaseList {
+    pub rows: Vec<vouch_core::audit::Finding>,
+    pub total: u64,
+}
+
+impl CaseList {
+    pub fn push(&mut self, f: vouch_core::audit::Finding) {
+        self.total += 1;
+        if self.rows.len() < CASES_LISTED {
+            self.rows.push(f);
+        }
+    }
+    pub fn listed(&self) -> usize {
+        self.rows.len()
+    }
+    pub fn pages(&self) -> usize {
+        self.rows.len().div_ceil(CASES_PAGE).max(1)
+    }
+}
+
+/// The path of page `n` of the case list of the report whose page is `page`.
+pub fn case_page_path(page: &str, n: usize) -> String {
+    format!("{}-cases-{n}.html", page.trim_end_matches(".html"))
 }
 
 /// A matrix column's heading: "Gate 2" for a numbered or lettered gate,

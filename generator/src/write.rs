@@ -78,13 +78,32 @@ pub fn write_site(
             // Binary files were read once, to hash them; their pages need
             // no bytes.
             let limit = crate::render::page_bytes(e.kind);
-            let bytes = if limit == 0 {
-                Vec::new()
+            let is_test_report = site
+                .audit
+                .document(&e.path)
+                .is_some_and(|d| d.kind == vouch_core::audit::DocKind::TestReport);
+            let (bytes, cases) = if is_test_report {
+                // One read gives the page its first bytes and the full,
+                // paged list of cases.
+                let (bytes, cases) = staging.read_report_cases(e, limit)?;
+                (bytes, Some(cases))
+            } else if limit == 0 {
+                (Vec::new(), None)
             } else {
-                staging.read_object_prefix(&e.sha256, limit)?
+                (staging.read_object_prefix(&e.sha256, limit)?, None)
             };
             let complete = (bytes.len() as u64) == e.size;
-            let (html, content) = renderer.artifact(e, &bytes, complete)?;
+            let (html, content) = renderer.artifact(e, &bytes, complete, cases.as_ref())?;
+            let mut written = Vec::new();
+            if let Some(list) = &cases {
+                for n in 1..=list.pages() {
+                    let path = crate::render::case_page_path(&e.page, n);
+                    written.push(
+                        staging
+                            .write_reusing(&path, renderer.cases_page(e, list, n)?.as_bytes())?,
+                    );
+                }
+            }
             let weighed = search::weigh(search_doc(site, e, &content));
             index.lock().map_err(|_| poisoned())?.insert(i, weighed);
             if wanted.contains(e.path.as_str()) {
@@ -93,10 +112,11 @@ pub fn write_site(
                     .map_err(|_| poisoned())?
                     .insert(e.path.clone(), content);
             }
-            staging.write_reusing(&e.page, html.as_bytes())
+            written.push(staging.write_reusing(&e.page, html.as_bytes())?);
+            Ok(written)
         })
         .collect::<Result<Vec<_>>>()?;
-    generated.extend(pages);
+    generated.extend(pages.into_iter().flatten());
     let shown = shown.into_inner().map_err(|_| poisoned())?;
     let search_files = index.into_inner().map_err(|_| poisoned())?.files();
     for (path, bytes) in &search_files {

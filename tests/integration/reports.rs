@@ -283,12 +283,41 @@ fn a_junit_report_of_100000_cases_is_counted_and_bounded() {
     let page = site.join(artifact_page(&manifest(&site), "reports/junit.xml"));
     let size = std::fs::metadata(&page).expect("page").len();
     assert!(size < 1 << 20, "the page of a 7 MB report is {size} bytes");
-    let html = std::fs::read_to_string(page).expect("page");
+    let html = std::fs::read_to_string(&page).expect("page");
     assert!(
         html.contains("the first 1000 of 2000 (all are in the raw file)"),
         "{}",
         &html[..2000]
     );
+    // Then the whole list, paged: 500 cases a page, up to 20,000.
+    assert!(html.contains(
+        "All 100000 test cases</a>, in pages of 500 (the first 20000; the rest are in the raw file)"
+    ));
+    let stem = page
+        .to_str()
+        .expect("utf8")
+        .trim_end_matches(".html")
+        .to_owned();
+    let case_page = |n: usize| std::path::PathBuf::from(format!("{stem}-cases-{n}.html"));
+    let first = std::fs::read_to_string(case_page(1)).expect("cases 1");
+    assert_eq!(first.matches("data-case=").count(), 500);
+    assert!(first.contains(r#"data-case="suite0 › pkg.Suite0 › case0" data-level="failure""#));
+    assert!(first.contains(r#"data-case="suite0 › pkg.Suite0 › case1" data-level="passed""#));
+    let last = std::fs::read_to_string(case_page(40)).expect("cases 40");
+    assert!(
+        last.contains("cases 19501–20000 of 100000"),
+        "{}",
+        &last[..3000]
+    );
+    assert!(!case_page(41).exists());
+    // The pages are listed (so verified) like any generated file.
+    let listed = manifest(&site)["generated"]
+        .as_array()
+        .expect("generated")
+        .iter()
+        .filter(|g| g["path"].as_str().is_some_and(|p| p.contains("-cases-")))
+        .count();
+    assert_eq!(listed, 40);
 }
 
 /// Broken reports name the file and line, and lose nothing: the site is

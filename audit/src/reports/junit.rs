@@ -84,7 +84,33 @@ fn num(e: &BytesStart<'_>, key: &str) -> u64 {
         .map_or(0, |f| f.max(0.0) as u64)
 }
 
+/// Where each case goes: the kept findings, and every case to `every`
+/// (the page's full, paged list), when there is one.
+struct Sink<'a> {
+    kept: Kept,
+    every: Option<&'a mut dyn FnMut(Finding)>,
+}
+
 pub fn read(path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
+    read_with(path, r, None)
+}
+
+/// Every test case in report order, as a [`Finding`] whose `level` is
+/// `passed`, `skipped`, `failure` or `error`, handed to `each` while the
+/// report is read; returns the document as [`read`] does.
+pub fn list(
+    path: &str,
+    r: &mut dyn BufRead,
+    each: &mut dyn FnMut(Finding),
+) -> Result<Document, Problem> {
+    read_with(path, r, Some(each))
+}
+
+fn read_with(
+    path: &str,
+    r: &mut dyn BufRead,
+    every: Option<&mut dyn FnMut(Finding)>,
+) -> Result<Document, Problem> {
     let mut lines = Lines::new(r);
     let mut reader = quick_xml::Reader::from_reader(&mut lines);
     reader.config_mut().check_end_names = true;
@@ -96,7 +122,10 @@ pub fn read(path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
     let mut total = Tally::default();
     let mut declared_leaves = Tally::default();
     let mut saw_case = false;
-    let mut findings = Kept::default();
+    let mut findings = Sink {
+        kept: Kept::default(),
+        every,
+    };
     let mut suites: Vec<Check> = Vec::new();
     let mut suites_total = 0u64;
     loop {
@@ -277,8 +306,8 @@ pub fn read(path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
         }),
         gates: vec![gate("Tests", status, &status_text)],
         checks: suites,
-        findings: findings.items,
-        findings_total: findings.total,
+        findings: findings.kept.items,
+        findings_total: findings.kept.total,
         ..Document::default()
     })
 }
@@ -296,7 +325,7 @@ fn finish_case(
     case: &mut Option<Case>,
     stack: &mut [Suite],
     total: &mut Tally,
-    findings: &mut Kept,
+    findings: &mut Sink<'_>,
 ) {
     let Some(c) = case.take() else { return };
     let mut t = Tally {
@@ -313,7 +342,9 @@ fn finish_case(
     if let Some(s) = stack.last_mut() {
         s.cases.add(t);
     }
-    if let Some(level @ ("failure" | "error")) = c.outcome {
+    let failed = matches!(c.outcome, Some("failure" | "error"));
+    if failed || findings.every.is_some() {
+        let level = c.outcome.unwrap_or("passed");
         let suite = stack.last().map(|s| s.name.as_str()).unwrap_or("");
         let mut name = String::new();
         for part in [Some(suite), c.classname.as_deref()]
@@ -332,13 +363,19 @@ fn finish_case(
             name.push_str(" › ");
         }
         name.push_str(&c.name);
-        findings.push(Finding {
+        let f = Finding {
             name: clip(&name, 300),
             level: level.into(),
             message: Some(clip(&c.message, 500)).filter(|m| !m.is_empty()),
             location: None,
             line: c.line,
-        });
+        };
+        if let Some(each) = findings.every.as_mut() {
+            each(f.clone());
+        }
+        if failed {
+            findings.kept.push(f);
+        }
     }
 }
 
@@ -430,6 +467,19 @@ mod tests {
         ] {
             assert!(read("b.xml", &mut &bad[..]).is_err());
         }
+        // Every case, in order, for the report's full list.
+        let mut all = Vec::new();
+        let d2 = list("junit.xml", &mut &x[..], &mut |f| {
+            all.push((f.name, f.level))
+        })
+        .expect("reads");
+        assert_eq!(
+            d2.status_text.as_deref(),
+            Some("2 passed, 1 failed, 1 errored, 1 skipped")
+        );
+        let levels: Vec<&str> = all.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(levels, ["passed", "failure", "error", "skipped", "passed"]);
+        assert_eq!(all[4].0, "e2e › login");
         // Entities are not expanded: a billion laughs stays small.
         let lol = br#"<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
 <testsuite><testcase name="x"><failure message="&b;">&b;&b;&b;</failure></testcase></testsuite>"#;
