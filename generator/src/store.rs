@@ -7,7 +7,7 @@
 
 use std::{
     fs::File,
-    io::{BufRead, Read, Write},
+    io::{Read, Write},
     path::{Path, PathBuf},
     sync::atomic::{AtomicUsize, Ordering},
 };
@@ -52,41 +52,6 @@ pub fn copy_hashing(
     }
     let size = hasher.len();
     Ok((hasher.finish_hex(), size))
-}
-
-/// A reader that keeps the first `limit` bytes it hands out.
-struct Prefix<R> {
-    inner: R,
-    kept: Vec<u8>,
-    limit: usize,
-}
-
-impl<R: BufRead> Read for Prefix<R> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let n = {
-            let buf = self.fill_buf()?;
-            let n = buf.len().min(out.len());
-            out[..n].copy_from_slice(&buf[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for Prefix<R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-    fn consume(&mut self, amt: usize) {
-        if self.kept.len() < self.limit
-            && let Ok(buf) = self.inner.fill_buf()
-        {
-            let take = amt.min(buf.len()).min(self.limit - self.kept.len());
-            self.kept.extend_from_slice(&buf[..take]);
-        }
-        self.inner.consume(amt);
-    }
 }
 
 /// A site under construction.
@@ -272,11 +237,10 @@ impl Staging {
     ) -> Result<(Vec<u8>, crate::render::CaseList)> {
         let path = self.objects_dir().join(&e.sha256);
         let f = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-        let mut tee = Prefix {
-            inner: std::io::BufReader::with_capacity(256 << 10, f),
-            kept: Vec::new(),
-            limit: limit as usize,
-        };
+        let mut tee = vouch_audit::reports::Watch::keeping(
+            std::io::BufReader::with_capacity(256 << 10, f),
+            limit as usize,
+        );
         let mut list = crate::render::CaseList::default();
         // A report that does not parse was reported by the analyser; its
         // page shows it as text, and the rest of it is still read for that.

@@ -264,17 +264,7 @@ fn the_actions_steps_check_build_and_sign_a_site() {
     let id = sha256sum(&site.join("manifest.json"));
     let o = std::fs::read_to_string(&output).expect("output");
     assert!(o.contains(&format!("snapshot-id={id}")), "{o}");
-    let mv = Command::new("minisign")
-        .args(["-Vm", "manifest.json", "-p"])
-        .arg(keys.join("vouch.pub"))
-        .current_dir(&site)
-        .output()
-        .expect("minisign");
-    assert!(
-        mv.status.success(),
-        "{}",
-        String::from_utf8_lossy(&mv.stderr)
-    );
+    crate::common::assert_minisign_accepts(&site, &keys.join("vouch.pub"));
     // The next run follows the published site.
     run(
         "Build and sign the site",

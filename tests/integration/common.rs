@@ -415,3 +415,19 @@ pub fn three_snapshots(dir: &Path, args: &[&str]) -> (PathBuf, PathBuf) {
     }
     (input, site)
 }
+
+/// Asserts that the real `minisign` accepts `site`'s manifest.json under
+/// the public key file `pubkey`.
+pub fn assert_minisign_accepts(site: &Path, pubkey: &Path) {
+    let out = std::process::Command::new("minisign")
+        .args(["-Vm", "manifest.json", "-p"])
+        .arg(pubkey)
+        .current_dir(site)
+        .output()
+        .expect("run minisign (Debian package minisign; .ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -64,8 +64,8 @@ fn reports_become_gates_and_contradictions_are_found() {
     );
 }
 
-#[test]
-fn extraction_of_reports_is_pinned() {
+/// The `ci` fixture built on 2026-11-30, in a temporary folder.
+fn built_fixture() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().expect("tmp");
     let site = tmp.path().join("site");
     let out = build_at(&fixture("ci"), &site, NOV_30, &[]);
@@ -74,6 +74,12 @@ fn extraction_of_reports_is_pinned() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    (tmp, site)
+}
+
+#[test]
+fn extraction_of_reports_is_pinned() {
+    let (_tmp, site) = built_fixture();
     let a = audit_json(&site);
     let docs: Vec<&Value> = a["documents"]
         .as_array()
@@ -86,14 +92,7 @@ fn extraction_of_reports_is_pinned() {
 
 #[test]
 fn the_matrix_shows_each_report_as_a_gate() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let site = tmp.path().join("site");
-    let out = build_at(&fixture("ci"), &site, NOV_30, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (_tmp, site) = built_fixture();
     let index = std::fs::read_to_string(site.join("index.html")).expect("index");
     let start = index.find(r#"<table id="gate-matrix""#).expect("matrix");
     let matrix = &index[start..start + index[start..].find("</table>").expect("end")];

@@ -128,17 +128,7 @@ fn rollback_round_trips_and_keeps_the_chain() {
         "{}",
         String::from_utf8_lossy(&v.stdout)
     );
-    let mv = std::process::Command::new("minisign")
-        .args(["-Vm", "manifest.json", "-p"])
-        .arg(&pubkey)
-        .current_dir(&site)
-        .output()
-        .expect("minisign");
-    assert!(
-        mv.status.success(),
-        "{}",
-        String::from_utf8_lossy(&mv.stderr)
-    );
+    crate::common::assert_minisign_accepts(&site, &pubkey);
     let sc = std::process::Command::new("sha256sum")
         .args(["--quiet", "-c", "SHA256SUMS"])
         .current_dir(&site)

@@ -8,22 +8,12 @@
 
 use std::io::BufRead;
 
-use quick_xml::{XmlVersion, events::BytesStart, events::Event};
+use quick_xml::events::{BytesStart, Event};
 use vouch_core::audit::{Coverage, DocKind, Document, Problem, Status};
 
-use super::{Format, Lines, gate, unreadable};
+use super::{Format, Watch, gate, unreadable};
 
-fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
-    e.attributes()
-        .with_checks(false)
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == key)
-        .and_then(|a| {
-            a.normalized_value(XmlVersion::Implicit1_0)
-                .ok()
-                .map(|v| v.into_owned())
-        })
-}
+use super::xml_attr as attr;
 
 fn num(e: &BytesStart<'_>, key: &str) -> Option<f64> {
     attr(e, key)
@@ -40,7 +30,7 @@ fn percent(covered: u64, valid: u64) -> f64 {
 }
 
 pub fn read_xml(format: Format, path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
-    let mut lines = Lines::new(r);
+    let mut lines = Watch::new(r);
     let mut reader = quick_xml::Reader::from_reader(&mut lines);
     let mut buf = Vec::new();
     let mut depth = 0usize;

@@ -12,7 +12,7 @@ use std::io::BufRead;
 use quick_xml::{XmlVersion, events::BytesStart, events::Event};
 use vouch_core::audit::{Check, Counts, DocKind, Document, Finding, Problem, Status};
 
-use super::{Format, Kept, Lines, clip, gate, unreadable};
+use super::{Format, Kept, Watch, clip, gate, unreadable};
 
 /// Suites listed on the page (all are counted).
 const SUITES_KEPT: usize = 200;
@@ -66,17 +66,7 @@ struct Case {
     in_outcome: bool,
 }
 
-fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
-    e.attributes()
-        .with_checks(false)
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == key)
-        .and_then(|a| {
-            a.normalized_value(XmlVersion::Implicit1_0)
-                .ok()
-                .map(|v| v.into_owned())
-        })
-}
+use super::xml_attr as attr;
 
 fn num(e: &BytesStart<'_>, key: &str) -> u64 {
     attr(e, key)
@@ -111,7 +101,7 @@ fn read_with(
     r: &mut dyn BufRead,
     every: Option<&mut dyn FnMut(Finding)>,
 ) -> Result<Document, Problem> {
-    let mut lines = Lines::new(r);
+    let mut lines = Watch::new(r);
     let mut reader = quick_xml::Reader::from_reader(&mut lines);
     reader.config_mut().check_end_names = true;
     let mut buf = Vec::new();

@@ -125,6 +125,20 @@ pub fn read(
     Ok(doc)
 }
 
+/// An XML attribute's value by local name, entities resolved (the five
+/// predefined ones only).
+pub(crate) fn xml_attr(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Option<String> {
+    e.attributes()
+        .with_checks(false)
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == key)
+        .and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
+}
+
 /// The one gate a report stands for.
 pub(crate) fn gate(name: &str, status: Status, status_text: &str) -> Claim {
     Claim {
@@ -173,20 +187,32 @@ pub(crate) fn clip(s: &str, n: usize) -> String {
     }
 }
 
-/// A [`BufRead`] that counts the lines it has handed out, so a streaming
-/// parser can say where it is.
-pub(crate) struct Lines<'r> {
-    inner: &'r mut dyn BufRead,
+/// A [`BufRead`] adapter that counts the lines it has handed out (so a
+/// streaming parser can say where it is) and keeps the first `keep` bytes
+/// (so one read of a report also gives its page's text).
+pub struct Watch<R> {
+    inner: R,
     pub line: usize,
+    pub kept: Vec<u8>,
+    keep: usize,
 }
 
-impl<'r> Lines<'r> {
-    pub fn new(inner: &'r mut dyn BufRead) -> Self {
-        Self { inner, line: 1 }
+impl<R: BufRead> Watch<R> {
+    pub fn new(inner: R) -> Self {
+        Self::keeping(inner, 0)
+    }
+
+    pub fn keeping(inner: R, keep: usize) -> Self {
+        Self {
+            inner,
+            line: 1,
+            kept: Vec::new(),
+            keep,
+        }
     }
 }
 
-impl std::io::Read for Lines<'_> {
+impl<R: BufRead> std::io::Read for Watch<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         let n = {
             let buf = self.fill_buf()?;
@@ -199,7 +225,7 @@ impl std::io::Read for Lines<'_> {
     }
 }
 
-impl BufRead for Lines<'_> {
+impl<R: BufRead> BufRead for Watch<R> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         self.inner.fill_buf()
     }
@@ -207,6 +233,8 @@ impl BufRead for Lines<'_> {
         if let Ok(buf) = self.inner.fill_buf() {
             let n = amt.min(buf.len());
             self.line += buf[..n].iter().filter(|&&b| b == b'\n').count();
+            let take = n.min(self.keep - self.kept.len().min(self.keep));
+            self.kept.extend_from_slice(&buf[..take]);
         }
         self.inner.consume(amt);
     }
