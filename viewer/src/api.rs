@@ -193,7 +193,7 @@ pub async fn fetch_audit(
     root: &str,
     path: &str,
     manifest: &Manifest,
-) -> Result<Option<vouch_core::audit::Audit>, ApiError> {
+) -> Result<Option<vouch_core::audit::AuditView>, ApiError> {
     let Some(recorded) = manifest.generated.iter().find(|g| g.path == "audit.json") else {
         return Ok(None);
     };
@@ -204,7 +204,7 @@ pub async fn fetch_audit(
     if vouch_core::sha256_hex(&bytes) != recorded.sha256 {
         return Err(ApiError::Tampered { url });
     }
-    vouch_core::audit::Audit::parse(&bytes)
+    vouch_core::audit::AuditView::parse(&bytes)
         .map(Some)
         .map_err(|message| ApiError::Invalid { url, message })
 }

@@ -524,6 +524,74 @@ impl Audit {
     }
 }
 
+/// What the viewer reads of `audit.json`: each document's declared status,
+/// its gates' statuses (for the snapshot diff) and its references (for the
+/// live check of cited evidence). Everything else is skipped while parsing,
+/// so the viewer carries one small deserialiser instead of the whole schema,
+/// and a 20 MB `audit.json` costs it a fraction of the memory.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct AuditView {
+    pub schema_version: u32,
+    #[serde(default)]
+    pub documents: Vec<DocView>,
+}
+
+/// A document, as [`AuditView`] reads it.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct DocView {
+    pub path: String,
+    #[serde(default)]
+    pub status: Status,
+    #[serde(default)]
+    pub status_text: Option<String>,
+    #[serde(default)]
+    pub gates: Vec<ClaimView>,
+    #[serde(default)]
+    pub references: Vec<RefView>,
+}
+
+/// A gate, as [`AuditView`] reads it.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct ClaimView {
+    pub name: String,
+    #[serde(default)]
+    pub status: Status,
+    #[serde(default)]
+    pub status_text: Option<String>,
+}
+
+/// A reference, as [`AuditView`] reads it.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct RefView {
+    pub target: String,
+    #[serde(default)]
+    pub state: RefState,
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+impl AuditView {
+    /// Parses `audit.json` as [`Audit::parse`] does (same schema check),
+    /// keeping only what the view holds.
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        let a: AuditView = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if !(1..=AUDIT_SCHEMA).contains(&a.schema_version) {
+            return Err(format!(
+                "audit.json has schema_version {}; this vouch reads version {AUDIT_SCHEMA}",
+                a.schema_version
+            ));
+        }
+        Ok(a)
+    }
+
+    pub fn document(&self, path: &str) -> Option<&DocView> {
+        self.documents
+            .binary_search_by(|d| d.path.as_str().cmp(path))
+            .ok()
+            .map(|i| &self.documents[i])
+    }
+}
+
 /// A status change of one claim between two audits (for the snapshot diff).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusChange {
@@ -538,9 +606,9 @@ pub struct StatusChange {
 
 /// What changed in declared statuses between two audits: documents and
 /// gates that appeared, disappeared or changed status (text or value).
-pub fn status_changes(old: &Audit, new: &Audit) -> Vec<StatusChange> {
+pub fn status_changes(old: &AuditView, new: &AuditView) -> Vec<StatusChange> {
     type Key = (String, Option<String>);
-    fn entries(a: &Audit) -> BTreeMap<Key, (Status, Option<String>)> {
+    fn entries(a: &AuditView) -> BTreeMap<Key, (Status, Option<String>)> {
         let mut m = BTreeMap::new();
         for d in &a.documents {
             m.insert((d.path.clone(), None), (d.status, d.status_text.clone()));
@@ -569,4 +637,58 @@ pub fn status_changes(old: &Audit, new: &Audit) -> Vec<StatusChange> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod view_tests {
+    use super::*;
+
+    #[test]
+    fn the_view_reads_what_the_viewer_needs_and_skips_the_rest() {
+        let doc = |status: Status, gate: Status| Document {
+            path: "a.md".into(),
+            status,
+            status_text: Some(status.as_str().into()),
+            gates: vec![Claim {
+                name: "Gate 1".into(),
+                status: gate,
+                references: vec![0],
+                ..Claim::default()
+            }],
+            references: vec![Reference {
+                target: "x.log".into(),
+                state: RefState::Present,
+                path: Some("logs/x.log".into()),
+                pinned: Some("ab".repeat(32)),
+                ..Reference::default()
+            }],
+            coverage: Some(Coverage {
+                line_rate: 81.5,
+                ..Coverage::default()
+            }),
+            findings: vec![Finding::default()],
+            findings_total: 1,
+            ..Document::default()
+        };
+        let json = |d: Document| {
+            let a = Audit {
+                schema_version: AUDIT_SCHEMA,
+                documents: vec![d],
+                ..Audit::default()
+            };
+            let mut out = Vec::new();
+            a.write_json(&mut out).expect("write");
+            out
+        };
+        let old = AuditView::parse(&json(doc(Status::Pass, Status::Pass))).expect("view");
+        let new = AuditView::parse(&json(doc(Status::Pass, Status::Fail))).expect("view");
+        let d = new.document("a.md").expect("doc");
+        assert_eq!(d.references[0].path.as_deref(), Some("logs/x.log"));
+        assert_eq!(d.references[0].state, RefState::Present);
+        let changes = status_changes(&old, &new);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].claim.as_deref(), Some("Gate 1"));
+        assert_eq!(changes[0].after, Some(Status::Fail));
+        assert!(AuditView::parse(br#"{"schema_version": 99, "documents": []}"#).is_err());
+    }
 }

@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use vouch_core::{
-    audit::{Audit, status_changes},
+    audit::{AuditView, status_changes},
     diff::diff,
     history::{ChainProblem, History, check_site_history},
     monitor::{self, Rollback, Seen},
@@ -25,7 +25,7 @@ struct Loaded {
     doc: Option<ManifestDoc>,
     sig: Option<String>,
     /// Its audit trail, checked against its manifest (`Err` says why not).
-    audit: Result<Option<Audit>, String>,
+    audit: Result<Option<AuditView>, String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
