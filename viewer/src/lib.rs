@@ -18,6 +18,13 @@ pub mod verify;
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, prelude::wasm_bindgen};
 
+/// Lower-cases text for the filters with the browser's own
+/// `String.prototype.toLowerCase`: Rust's `to_lowercase` brings its Unicode
+/// case tables into the wasm.
+pub fn lowercase(s: &str) -> String {
+    String::from(js_sys::JsString::from(s).to_lower_case())
+}
+
 /// Where the viewer is mounted, and what the page tells it through
 /// `data-vouch-*` attributes on `<body>`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -742,6 +742,10 @@ function __wbg_get_imports() {
             const ret = arg0.then(arg1);
             return ret;
         },
+        __wbg_toLowerCase_c0c7c927b41fa95c: function(arg0) {
+            const ret = arg0.toLowerCase();
+            return ret;
+        },
         __wbg_toString_4d043badaf1f4f69: function(arg0) {
             const ret = arg0.toString();
             return ret;

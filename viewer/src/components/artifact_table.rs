@@ -65,13 +65,13 @@ pub fn ArtifactTable(
     // What the filter matches: the path and the title, lowercased once.
     let haystacks: Vec<String> = rows
         .iter()
-        .map(|(a, _)| format!("{}\n{}", a.path, a.title).to_lowercase())
+        .map(|(a, _)| crate::lowercase(&format!("{}\n{}", a.path, a.title)))
         .collect();
     let rows = StoredValue::new(rows);
     let sort = RwSignal::new((SortKey::Path, true));
     let page = RwSignal::new(0usize);
     let order = Memo::new(move |_| {
-        let f = filter.get().to_lowercase();
+        let f = crate::lowercase(&filter.get());
         let only_failed = problems_only.get();
         let (key, ascending) = sort.get();
         if only_failed || key == SortKey::Status {

@@ -36,19 +36,17 @@ fn elements(selector: &str) -> Vec<web_sys::Element> {
 }
 
 fn apply(query: &str) {
-    let words: Vec<String> = query
-        .to_lowercase()
+    let words: Vec<String> = crate::lowercase(query)
         .split_whitespace()
         .map(str::to_owned)
         .collect();
     for li in elements("li[data-problem]") {
-        let hay = format!(
+        let hay = crate::lowercase(&format!(
             "{} {} {}",
             li.get_attribute("data-path").unwrap_or_default(),
             li.get_attribute("data-kind").unwrap_or_default(),
             li.text_content().unwrap_or_default()
-        )
-        .to_lowercase();
+        ));
         let show = words.iter().all(|w| hay.contains(w.as_str()));
         set_hidden(&li, !show);
     }
