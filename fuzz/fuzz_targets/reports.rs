@@ -1,4 +1,5 @@
-//! The CI report readers (JUnit, Cobertura, JaCoCo, LCOV, SARIF) and hash
+//! The CI report readers (JUnit, Cobertura/Clover, JaCoCo, LCOV, Go cover
+//! profiles, SARIF) and hash
 //! pins on hostile bytes: never a panic, counts that add up, findings
 //! within their bound.
 #![no_main]
@@ -14,6 +15,7 @@ fuzz_target!(|data: &[u8]| {
         (Cobertura, "coverage.xml"),
         (JaCoCo, "jacoco.xml"),
         (Lcov, "lcov.info"),
+        (GoCover, "cover.out"),
         (Sarif, "scan.sarif"),
     ] {
         let _ = reports::sniff(name, data);

@@ -45,6 +45,30 @@ pub fn read_xml(format: Format, path: &str, r: &mut dyn BufRead) -> Result<Docum
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 match (depth, e.local_name().as_ref()) {
+                    // Clover (PHPUnit, Istanbul's `clover`) shares the root
+                    // name: its totals are `<project><metrics>`.
+                    (0, "coverage")
+                        if num(e, "line-rate").is_none() && num(e, "lines-valid").is_none() => {}
+                    (1, "metrics") | (2, "metrics")
+                        if cov.is_none() && num(e, "statements").is_some() =>
+                    {
+                        let st = num(e, "statements").unwrap_or(0.0) as u64;
+                        let cs = num(e, "coveredstatements").unwrap_or(0.0) as u64;
+                        let cond = num(e, "conditionals").map(|f| f as u64);
+                        let cc = num(e, "coveredconditionals").map(|f| f as u64);
+                        cov = Some(Coverage {
+                            lines_covered: cs,
+                            lines_valid: st,
+                            line_rate: percent(cs, st),
+                            branches_covered: cc.filter(|_| cond.is_some_and(|c| c > 0)),
+                            branches_valid: cond.filter(|c| *c > 0),
+                            branch_rate: match (cc, cond) {
+                                (Some(c), Some(v)) if v > 0 => Some(percent(c, v)),
+                                _ => None,
+                            },
+                            threshold: None,
+                        });
+                    }
                     (0, "coverage") => {
                         let lv = num(e, "lines-valid").map(|f| f as u64);
                         let lc = num(e, "lines-covered").map(|f| f as u64);
@@ -121,6 +145,69 @@ pub fn read_xml(format: Format, path: &str, r: &mut dyn BufRead) -> Result<Docum
         }
     };
     Ok(document(path, format, cov))
+}
+
+/// Go cover profiles (`go test -coverprofile`): `mode: set|count|atomic`,
+/// then `file:12.2,14.3 2 1` (a block, its statements, its count). Blocks
+/// are summed as statements; a block listed twice (from two packages'
+/// runs) counts once, covered if either run covered it.
+pub fn read_go(path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
+    let mut blocks: std::collections::HashMap<String, (u64, bool)> =
+        std::collections::HashMap::new();
+    let mut line = String::new();
+    let mut n = 0usize;
+    loop {
+        line.clear();
+        let got = std::io::Read::take(&mut *r, 1 << 20)
+            .read_line(&mut line)
+            .map_err(|e| unreadable(path, n + 1, Format::GoCover, e.to_string()))?;
+        if got == 0 {
+            break;
+        }
+        n += 1;
+        let l = line.trim();
+        if l.is_empty() || (n == 1 && l.starts_with("mode:")) {
+            continue;
+        }
+        let mut parts = l.rsplitn(3, ' ');
+        let (Some(count), Some(stmts), Some(block)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(unreadable(
+                path,
+                n,
+                Format::GoCover,
+                format!("not a profile line: {l:?}"),
+            ));
+        };
+        let (Ok(count), Ok(stmts)) = (count.parse::<u64>(), stmts.parse::<u64>()) else {
+            return Err(unreadable(
+                path,
+                n,
+                Format::GoCover,
+                format!("not a profile line: {l:?}"),
+            ));
+        };
+        let e = blocks.entry(block.to_owned()).or_insert((stmts, false));
+        e.1 |= count > 0;
+        if blocks.len() > 5_000_000 {
+            break;
+        }
+    }
+    if n == 0 {
+        return Err(unreadable(path, 1, Format::GoCover, "empty profile".into()));
+    }
+    let valid: u64 = blocks.values().map(|b| b.0).sum();
+    let covered: u64 = blocks.values().filter(|b| b.1).map(|b| b.0).sum();
+    Ok(document(
+        path,
+        Format::GoCover,
+        Coverage {
+            lines_covered: covered,
+            lines_valid: valid,
+            line_rate: percent(covered, valid),
+            ..Coverage::default()
+        },
+    ))
 }
 
 /// LCOV tracefiles (`lcov`, `c8`, `nyc`, `cargo llvm-cov --lcov`,
@@ -297,6 +384,23 @@ end_of_record
         assert_eq!(d.status, Status::Fail);
         judge(&mut d, Some(75.0), None);
         assert_eq!(d.status, Status::Pass);
+
+        let clover = br#"<?xml version="1.0" encoding="UTF-8"?>
+<coverage generated="1700000000"><project timestamp="1700000000"><file name="a.php"><metrics statements="10" coveredstatements="9"/></file>
+<metrics files="1" statements="200" coveredstatements="150" conditionals="40" coveredconditionals="10" elements="240" coveredelements="160"/></project></coverage>"#;
+        let d = read_xml(Format::Cobertura, "clover.xml", &mut &clover[..]).expect("reads");
+        let c = d.coverage.expect("coverage");
+        assert_eq!(
+            (c.lines_covered, c.lines_valid, c.line_rate),
+            (150, 200, 75.0)
+        );
+        assert_eq!(c.branch_rate, Some(25.0));
+
+        let go = b"mode: set\nexample.com/a/x.go:3.10,5.2 2 1\nexample.com/a/x.go:7.1,9.2 3 0\nexample.com/a/x.go:7.1,9.2 3 1\nexample.com/a/y.go:1.1,2.2 5 0\n";
+        let d = read_go("cover.out", &mut &go[..]).expect("reads");
+        let c = d.coverage.expect("coverage");
+        assert_eq!((c.lines_covered, c.lines_valid, c.line_rate), (5, 10, 50.0));
+        assert!(read_go("c.out", &mut &b"mode: set\nnot a line\n"[..]).is_err());
 
         let cut = &x[..x.len() - 30];
         assert!(read_xml(Format::Cobertura, "c.xml", &mut &cut[..]).is_err());

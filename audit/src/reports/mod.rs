@@ -32,6 +32,7 @@ pub enum Format {
     Cobertura,
     JaCoCo,
     Lcov,
+    GoCover,
     Sarif,
 }
 
@@ -42,6 +43,7 @@ impl Format {
             Format::Cobertura => "Cobertura XML",
             Format::JaCoCo => "JaCoCo XML",
             Format::Lcov => "LCOV",
+            Format::GoCover => "Go cover profile",
             Format::Sarif => "SARIF",
         }
     }
@@ -76,6 +78,14 @@ pub fn sniff(path: &str, head: &[u8]) -> Option<Format> {
                 && contains(window, b"2.1.0")
                 && contains(window, b"\"runs\""));
         return sarif.then_some(Format::Sarif);
+    }
+    // `go test -coverprofile`: its first line says so.
+    if let Some(mode) = first.strip_prefix(b"mode: ")
+        && [&b"set"[..], b"count", b"atomic"].iter().any(|m| {
+            mode.starts_with(m) && mode.get(m.len()).is_none_or(|b| b.is_ascii_whitespace())
+        })
+    {
+        return Some(Format::GoCover);
     }
     let lcov_name = name.ends_with(".info") || name.ends_with(".lcov") || name.contains("lcov");
     let lcov_text = (first.starts_with(b"TN:") || first.starts_with(b"SF:"))
@@ -114,10 +124,15 @@ pub fn read(
     sha256: &str,
     r: &mut dyn BufRead,
 ) -> Result<Document, Problem> {
+    // A UTF-8 byte-order mark (Windows tools write one) is not content.
+    if r.fill_buf().is_ok_and(|b| b.starts_with(b"\xEF\xBB\xBF")) {
+        r.consume(3);
+    }
     let mut doc = match format {
         Format::JUnit => junit::read(path, r),
         Format::Cobertura | Format::JaCoCo => coverage::read_xml(format, path, r),
         Format::Lcov => coverage::read_lcov(path, r),
+        Format::GoCover => coverage::read_go(path, r),
         Format::Sarif => sarif::read(path, r),
     }?;
     doc.path = path.to_owned();
@@ -283,5 +298,15 @@ mod tests {
             Some(Format::Lcov)
         );
         assert_eq!(sniff("notes.txt", b"SF: San Francisco\n"), None);
+        assert_eq!(
+            sniff("cover.out", b"mode: atomic\nexample.com/x.go:1.1,2.2 1 0\n"),
+            Some(Format::GoCover)
+        );
+        assert_eq!(sniff("notes.txt", b"mode: settled on a plan\n"), None);
+        // A byte-order mark is skipped, by the sniffer and the readers.
+        let bom = b"\xEF\xBB\xBF{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"x\"}},\"results\":null}]}";
+        assert_eq!(sniff("scan.sarif", bom), Some(Format::Sarif));
+        let d = read(Format::Sarif, "scan.sarif", "00", &mut &bom[..]).expect("reads");
+        assert_eq!(d.status, vouch_core::audit::Status::Pass);
     }
 }

@@ -25,8 +25,9 @@ struct Log {
 struct Run {
     #[serde(default)]
     tool: Tool,
+    /// Absent or `null` when the tool did not compute results.
     #[serde(default)]
-    results: Results,
+    results: Option<Results>,
     #[serde(default)]
     invocations: Vec<Invocation>,
 }
@@ -227,7 +228,8 @@ pub fn read(path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
             let l = written.as_deref().or(default).unwrap_or("warning");
             LEVELS.into_iter().find(|x| *x == l).unwrap_or("warning")
         };
-        for ((k, written), n) in &run.results.counts {
+        let results = run.results.unwrap_or_default();
+        for ((k, written), n) in &results.counts {
             let (name, default) = rule(k);
             let level = level_of(written, default);
             if let Some(i) = LEVELS.iter().position(|x| *x == level) {
@@ -236,7 +238,7 @@ pub fn read(path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
             *fired.entry((name, level)).or_default() += n;
             total += n;
         }
-        for (k, written, mut f) in run.results.kept {
+        for (k, written, mut f) in results.kept {
             let (name, default) = rule(&k);
             f.level = level_of(&written, default).to_owned();
             f.name = clip(&name, 300);
