@@ -34,6 +34,16 @@ fn check(input: &Path, epoch: &str) -> (i32, Vec<String>) {
     (out.status.code().unwrap_or(-1), lines)
 }
 
+/// Builds `input` into `site` on 2026-11-30, asserting success.
+fn build_ok(input: &Path, site: &Path) {
+    let out = build_at(input, site, NOV_30, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn build_at(input: &Path, site: &Path, epoch: &str, args: &[&str]) -> std::process::Output {
     vouch()
         .env("SOURCE_DATE_EPOCH", epoch)
@@ -68,12 +78,7 @@ fn reports_become_gates_and_contradictions_are_found() {
 fn built_fixture() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().expect("tmp");
     let site = tmp.path().join("site");
-    let out = build_at(&fixture("ci"), &site, NOV_30, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_ok(&fixture("ci"), &site);
     (tmp, site)
 }
 
@@ -256,12 +261,7 @@ fn a_junit_report_of_100000_cases_is_counted_and_bounded() {
     assert!(x.len() > 4 << 20, "{} bytes", x.len());
     std::fs::write(input.join("reports/junit.xml"), &x).expect("write");
     let site = tmp.path().join("site");
-    let out = build_at(&input, &site, NOV_30, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_ok(&input, &site);
     let a = audit_json(&site);
     let d = audit_doc(&a, "reports/junit.xml");
     assert_eq!(d["kind"], "test-report");
@@ -350,12 +350,7 @@ fn broken_reports_are_named_and_still_published() {
         "{lines:#?}"
     );
     let site = tmp.path().join("site");
-    let out = build_at(&input, &site, NOV_30, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_ok(&input, &site);
     assert_eq!(
         std::fs::read(input.join("truncated.sarif")).expect("input"),
         std::fs::read(

@@ -147,6 +147,33 @@ pub fn read_xml(format: Format, path: &str, r: &mut dyn BufRead) -> Result<Docum
     Ok(document(path, format, cov))
 }
 
+/// Calls `each` with every line of a line-based report (1-based number,
+/// trimmed text) until it returns `Ok(false)` or the input ends; returns
+/// the number of lines read. A line is read at most 1 MiB at a time: no
+/// such line belongs to these formats, and memory stays bounded.
+fn each_line(
+    path: &str,
+    format: Format,
+    r: &mut dyn BufRead,
+    mut each: impl FnMut(usize, &str) -> Result<bool, Problem>,
+) -> Result<usize, Problem> {
+    let mut line = String::new();
+    let mut n = 0usize;
+    loop {
+        line.clear();
+        let got = std::io::Read::take(&mut *r, 1 << 20)
+            .read_line(&mut line)
+            .map_err(|e| unreadable(path, n + 1, format, e.to_string()))?;
+        if got == 0 {
+            return Ok(n);
+        }
+        n += 1;
+        if !each(n, line.trim())? {
+            return Ok(n);
+        }
+    }
+}
+
 /// Go cover profiles (`go test -coverprofile`): `mode: set|count|atomic`,
 /// then `file:12.2,14.3 2 1` (a block, its statements, its count). Blocks
 /// are summed as statements; a block listed twice (from two packages'
@@ -154,45 +181,30 @@ pub fn read_xml(format: Format, path: &str, r: &mut dyn BufRead) -> Result<Docum
 pub fn read_go(path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
     let mut blocks: std::collections::HashMap<String, (u64, bool)> =
         std::collections::HashMap::new();
-    let mut line = String::new();
-    let mut n = 0usize;
-    loop {
-        line.clear();
-        let got = std::io::Read::take(&mut *r, 1 << 20)
-            .read_line(&mut line)
-            .map_err(|e| unreadable(path, n + 1, Format::GoCover, e.to_string()))?;
-        if got == 0 {
-            break;
-        }
-        n += 1;
-        let l = line.trim();
+    let bad = |n: usize, l: &str| {
+        unreadable(
+            path,
+            n,
+            Format::GoCover,
+            format!("not a profile line: {l:?}"),
+        )
+    };
+    let n = each_line(path, Format::GoCover, r, |n, l| {
         if l.is_empty() || (n == 1 && l.starts_with("mode:")) {
-            continue;
+            return Ok(true);
         }
         let mut parts = l.rsplitn(3, ' ');
         let (Some(count), Some(stmts), Some(block)) = (parts.next(), parts.next(), parts.next())
         else {
-            return Err(unreadable(
-                path,
-                n,
-                Format::GoCover,
-                format!("not a profile line: {l:?}"),
-            ));
+            return Err(bad(n, l));
         };
         let (Ok(count), Ok(stmts)) = (count.parse::<u64>(), stmts.parse::<u64>()) else {
-            return Err(unreadable(
-                path,
-                n,
-                Format::GoCover,
-                format!("not a profile line: {l:?}"),
-            ));
+            return Err(bad(n, l));
         };
         let e = blocks.entry(block.to_owned()).or_insert((stmts, false));
         e.1 |= count > 0;
-        if blocks.len() > 5_000_000 {
-            break;
-        }
-    }
+        Ok(blocks.len() <= 5_000_000)
+    })?;
     if n == 0 {
         return Err(unreadable(path, 1, Format::GoCover, "empty profile".into()));
     }
@@ -218,19 +230,7 @@ pub fn read_lcov(path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
     let (mut bf, mut bh) = (0u64, 0u64);
     let (mut lf, mut lh, mut da, mut da_hit) = (None::<u64>, None::<u64>, 0u64, 0u64);
     let mut records = 0u64;
-    let mut line = String::new();
-    let mut n = 0usize;
-    loop {
-        line.clear();
-        // Lines are short; a 1 MiB line is not LCOV.
-        let got = std::io::Read::take(&mut *r, 1 << 20)
-            .read_line(&mut line)
-            .map_err(|e| unreadable(path, n + 1, Format::Lcov, e.to_string()))?;
-        if got == 0 {
-            break;
-        }
-        n += 1;
-        let l = line.trim();
+    let n = each_line(path, Format::Lcov, r, |_, l| {
         let field = |k: &str| l.strip_prefix(k).and_then(|v| v.trim().parse::<u64>().ok());
         if let Some(v) = field("LF:") {
             lf = Some(v);
@@ -256,7 +256,8 @@ pub fn read_lcov(path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
             cov.lines_covered += lh.unwrap_or(da_hit);
             (lf, lh, da, da_hit) = (None, None, 0, 0);
         }
-    }
+        Ok(true)
+    })?;
     if records == 0 {
         return Err(unreadable(
             path,
