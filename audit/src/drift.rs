@@ -142,20 +142,16 @@ pub fn check(
             ));
             continue;
         };
-        let line = text
-            .find(found.as_str())
-            .map_or(1, |i| text[..i].matches('\n').count() + 1);
-        let hex = found
-            .trim()
-            .trim_start_matches("sha256:")
-            .to_ascii_lowercase();
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let line = crate::pins::line_of(&text, &found);
+        let Some(hex) = crate::pins::hex64(&found) else {
             out.push(drift(
                 file,
                 line,
                 format!("drift.hash: {field} = {found:?} is not a SHA-256"),
             ));
-        } else if hex != want {
+            continue;
+        };
+        if hex != want {
             out.push(drift(
                 file,
                 line,

@@ -361,24 +361,12 @@ fn summary(obj: &Map<String, Value>, doc: &mut Document) -> Option<Counts> {
     let any_gate_failed = doc.gates.iter().any(|g| g.status == Status::Fail);
     (doc.status, doc.status_text) =
         if counts.fail > 0 || any_gate_failed || verdict.is_some_and(|v| !v.1) {
-            (
-                Status::Fail,
-                Some(format!(
-                    "{} passed, {} failed, {} skipped",
-                    counts.pass, counts.fail, counts.skip
-                )),
-            )
+            (Status::Fail, Some(counts.phrase()))
         } else if let Some(d) = declared.filter(|d| !d.is_null()) {
             let (s, t) = value_status(d);
             (s, t)
         } else if counts.pass > 0 || verdict.is_some_and(|v| v.1) {
-            (
-                Status::Pass,
-                Some(format!(
-                    "{} passed, {} failed, {} skipped",
-                    counts.pass, counts.fail, counts.skip
-                )),
-            )
+            (Status::Pass, Some(counts.phrase()))
         } else {
             (Status::Unknown, None)
         };

@@ -69,7 +69,7 @@ pub struct FileAnalysis {
     /// Problems this file shows on its own.
     pub problems: Vec<Problem>,
     /// A report larger than the bytes given: the caller streams the whole
-    /// file through [`reports::read`] (then [`placed`]).
+    /// file through [`analyse_report`].
     pub stream: Option<reports::Format>,
 }
 
@@ -90,14 +90,7 @@ pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
             out.stream = Some(format);
             return out;
         }
-        match reports::read(format, f.path, f.sha256, &mut &f.bytes[..]) {
-            Ok(doc) => {
-                out.title = doc.title.clone();
-                out.document = Some(placed(doc));
-            }
-            Err(p) => out.problems.push(p),
-        }
-        return out;
+        return analyse_report(format, f.path, f.sha256, &mut &f.bytes[..]);
     }
     let bytes = f.bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f.bytes);
     let text = match std::str::from_utf8(bytes) {
@@ -231,18 +224,35 @@ pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
     out
 }
 
+/// A CI report of `format`, read whole from `r`: its document (placed in
+/// its stage) and title, or the problem that stopped the reading. What
+/// [`analyse_file`] does for a report it holds whole, and what the caller
+/// does with the file when [`FileAnalysis::stream`] asks for it.
+pub fn analyse_report(
+    format: reports::Format,
+    path: &str,
+    sha256: &str,
+    r: &mut dyn std::io::BufRead,
+) -> FileAnalysis {
+    let mut out = FileAnalysis::default();
+    match reports::read(format, path, sha256, r) {
+        Ok(doc) => {
+            out.title = doc.title.clone();
+            out.document = Some(placed(doc));
+        }
+        Err(p) => out.problems.push(p),
+    }
+    out
+}
+
 /// A page with no status of its own that reports test counts (a CI job
 /// summary saved as Markdown): its status and its gate are the counts'.
 fn job_summary(d: &mut Document, c: vouch_core::audit::Counts, line: usize) {
-    use vouch_core::audit::Status;
-    let status = if c.fail > 0 {
-        Status::Fail
-    } else if c.pass > 0 {
-        Status::Pass
-    } else {
+    let status = c.status();
+    if status == vouch_core::audit::Status::Unknown {
         return;
-    };
-    let text = format!("{} passed, {} failed, {} skipped", c.pass, c.fail, c.skip);
+    }
+    let text = c.phrase();
     d.status = status;
     d.status_text = Some(text.clone());
     d.status_line = Some(line);
@@ -259,7 +269,7 @@ fn job_summary(d: &mut Document, c: vouch_core::audit::Counts, line: usize) {
 
 /// A document without a stage of its own takes it from its file name, else
 /// from its folders (a stage or release folder).
-pub fn placed(mut d: Document) -> Document {
+fn placed(mut d: Document) -> Document {
     if d.stage.is_none() {
         let name = d.path.rsplit('/').next().unwrap_or(&d.path);
         let (stage, from) = match text::stage_after_word(name) {

@@ -31,14 +31,15 @@ pub fn is_sums_file(path: &str) -> bool {
         || name.ends_with(".sha256.txt")
 }
 
-/// 64 hex digits, lower-cased; `sha256:` prefixes accepted.
-fn hex64(s: &str) -> Option<String> {
+/// A SHA-256 as hex, lower-cased; `sha256:` prefixes accepted.
+pub(crate) fn hex64(s: &str) -> Option<String> {
     let s = s.trim();
     let s = s
         .strip_prefix("sha256:")
         .or_else(|| s.strip_prefix("SHA256:"))
-        .unwrap_or(s);
-    (s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_ascii_lowercase())
+        .unwrap_or(s)
+        .to_ascii_lowercase();
+    vouch_core::hash::is_sha256_hex(&s).then_some(s)
 }
 
 fn pin(target: &str, hex: String, line: usize, doc_path: &str, ix: &Index) -> Reference {
@@ -163,7 +164,7 @@ fn partner<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 }
 
 /// The line of the first occurrence of `needle` in `text` (1 if absent).
-fn line_of(text: &str, needle: &str) -> usize {
+pub(crate) fn line_of(text: &str, needle: &str) -> usize {
     text.find(needle)
         .map_or(1, |i| text[..i].matches('\n').count() + 1)
 }

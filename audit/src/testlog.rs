@@ -61,23 +61,14 @@ pub fn recognise(path: &str, sha256: &str, text: &str) -> Option<Document> {
         None if per_test.pass + per_test.fail > 0 => (per_test, 1),
         None => return None,
     };
-    let status = if counts.fail > 0 {
-        Status::Fail
-    } else if counts.pass > 0 {
-        Status::Pass
-    } else {
-        Status::Unknown
-    };
+    let status = counts.status();
     Some(Document {
         path: path.to_owned(),
         sha256: sha256.to_owned(),
         kind: DocKind::GateSummary,
         title: Some("Test log".into()),
         status,
-        status_text: Some(format!(
-            "{} passed, {} failed, {} skipped",
-            counts.pass, counts.fail, counts.skip
-        )),
+        status_text: Some(counts.phrase()),
         status_line: Some(line),
         counts: Some(counts),
         ..Document::default()

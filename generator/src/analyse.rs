@@ -64,15 +64,12 @@ pub fn report(
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut r = std::io::BufReader::with_capacity(256 << 10, file);
-    match vouch_audit::reports::read(format, &entry.path, &entry.sha256, &mut r) {
-        Ok(doc) => {
-            if let Some(t) = &doc.title {
-                entry.title.clone_from(t);
-            }
-            analysed.document = Some(vouch_audit::placed(doc));
-        }
-        Err(p) => analysed.problems.push(p),
+    let a = vouch_audit::analyse_report(format, &entry.path, &entry.sha256, &mut r);
+    if let Some(t) = a.title {
+        entry.title = t;
     }
+    analysed.document = a.document;
+    analysed.problems.extend(a.problems);
     Ok(())
 }
 
@@ -115,32 +112,24 @@ pub fn finish(
     read: &dyn Fn(&Entry) -> Option<Vec<u8>>,
 ) {
     let mut documents = documents;
-    // References were resolved while the files were still being hashed;
-    // their digests are known now.
-    let sha: std::collections::HashMap<&str, &str> = site
-        .artifacts
-        .iter()
-        .map(|e| (e.path.as_str(), e.sha256.as_str()))
-        .collect();
-    for d in &mut documents {
-        for r in &mut d.references {
-            if let Some(p) = r.path.as_deref() {
-                r.sha256 = sha.get(p).map(|s| (*s).to_owned());
-            }
-        }
-    }
+    // Every file and its digest, sorted by path (as the artifacts are).
     let files: Vec<(&str, &str)> = site
         .artifacts
         .iter()
         .map(|e| (e.path.as_str(), e.sha256.as_str()))
         .collect();
+    let index_of = |p: &str| files.binary_search_by(|(f, _)| (*f).cmp(p)).ok();
+    // References were resolved while the files were still being hashed;
+    // their digests are known now.
+    for d in &mut documents {
+        for r in &mut d.references {
+            if let Some(p) = r.path.as_deref() {
+                r.sha256 = index_of(p).map(|i| files[i].1.to_owned());
+            }
+        }
+    }
     let artifacts = &site.artifacts;
-    let read_path = |p: &str| {
-        let i = artifacts
-            .binary_search_by(|e| e.path.as_str().cmp(p))
-            .ok()?;
-        read(&artifacts[i])
-    };
+    let read_path = |p: &str| read(&artifacts[index_of(p)?]);
     let audit = vouch_audit::finish(
         documents,
         problems,

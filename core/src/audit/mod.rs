@@ -448,6 +448,28 @@ pub struct Counts {
     pub skip: u64,
 }
 
+impl Counts {
+    /// Failed if anything failed, else passed if anything passed, else
+    /// unknown (nothing ran).
+    pub fn status(&self) -> Status {
+        if self.fail > 0 {
+            Status::Fail
+        } else if self.pass > 0 {
+            Status::Pass
+        } else {
+            Status::Unknown
+        }
+    }
+
+    /// "40 passed, 2 failed, 1 skipped": the one wording of counts.
+    pub fn phrase(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} skipped",
+            self.pass, self.fail, self.skip
+        )
+    }
+}
+
 /// Gate statuses across documents: counts for the dashboard.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
