@@ -780,7 +780,7 @@ impl<'s> Renderer<'s> {
                 print_pack => self.is_pack(&entry.path).then(|| format!("../{}", vouch_audit::print_page_path(&entry.path))),
                 cases => cases.map(|c| context! {
                     total => c.total,
-                    listed => c.listed(),
+                    listed => c.items.len(),
                     first => case_page_path(&entry.page, 1).rsplit('/').next().map(str::to_owned),
                 }),
             }
@@ -795,9 +795,9 @@ impl<'s> Renderer<'s> {
 
     /// Page `n` (1-based) of a test report's full list of cases.
     pub fn cases_page(&self, entry: &Entry, list: &CaseList, n: usize) -> Result<String> {
-        let pages = list.pages();
+        let pages = case_pages(list);
         let from = (n - 1) * CASES_PAGE;
-        let rows = &list.rows[from..(from + CASES_PAGE).min(list.rows.len())];
+        let rows = &list.items[from..(from + CASES_PAGE).min(list.items.len())];
         let name = |k: usize| {
             case_page_path(&entry.page, k)
                 .rsplit('/')
@@ -811,7 +811,7 @@ impl<'s> Renderer<'s> {
                 report_page => entry.page.rsplit('/').next(),
                 crumbs => self.crumbs(&entry.path, "../"),
                 rows => rows.iter().map(|f| context! { name => &f.name, level => &f.level, message => &f.message, line => f.line }).collect::<Vec<_>>(),
-                n, pages, from => from + 1, to => from + rows.len(), total => list.total, listed => list.listed(),
+                n, pages, from => from + 1, to => from + rows.len(), total => list.total, listed => list.items.len(),
                 prev => (n > 1).then(|| name(n - 1)).flatten(),
                 next => (n < pages).then(|| name(n + 1)).flatten(),
                 page_links => (1..=pages).map(|k| context! { k, href => name(k) }).collect::<Vec<_>>(),
@@ -1022,25 +1022,11 @@ pub const CASES_LISTED: usize = 20_000;
 
 /// A test report's cases, in report order (at most [`CASES_LISTED`]), and
 /// how many it has.
-#[derive(Default)]
-pub struct CaseList {
-    pub rows: Vec<vouch_core::audit::Finding>,
-    pub total: u64,
-}
+pub type CaseList = vouch_audit::reports::Kept;
 
-impl CaseList {
-    pub fn push(&mut self, f: vouch_core::audit::Finding) {
-        self.total += 1;
-        if self.rows.len() < CASES_LISTED {
-            self.rows.push(f);
-        }
-    }
-    pub fn listed(&self) -> usize {
-        self.rows.len()
-    }
-    pub fn pages(&self) -> usize {
-        self.rows.len().div_ceil(CASES_PAGE).max(1)
-    }
+/// How many pages of [`CASES_PAGE`] a case list takes (one, even empty).
+pub fn case_pages(list: &CaseList) -> usize {
+    list.items.len().div_ceil(CASES_PAGE).max(1)
 }
 
 /// The path of page `n` of the case list of the report whose page is `page`.

@@ -241,7 +241,7 @@ impl Staging {
             std::io::BufReader::with_capacity(256 << 10, f),
             limit as usize,
         );
-        let mut list = crate::render::CaseList::default();
+        let mut list = crate::render::CaseList::new(crate::render::CASES_LISTED);
         // A report that does not parse was reported by the analyser; its
         // page shows it as text, and the rest of it is still read for that.
         let _ = vouch_audit::reports::junit::list(&e.path, &mut tee, &mut |f| list.push(f));

@@ -96,7 +96,7 @@ pub fn write_site(
             let (html, content) = renderer.artifact(e, &bytes, complete, cases.as_ref())?;
             let mut written = Vec::new();
             if let Some(list) = &cases {
-                for n in 1..=list.pages() {
+                for n in 1..=crate::render::case_pages(list) {
                     let path = crate::render::case_page_path(&e.page, n);
                     written.push(
                         staging

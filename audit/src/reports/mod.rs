@@ -177,17 +177,32 @@ pub(crate) fn unreadable(path: &str, line: usize, format: Format, what: String) 
     )
 }
 
-/// Keeps the first [`FINDINGS_KEPT`] items and counts them all.
-#[derive(Default)]
-pub(crate) struct Kept {
+/// Keeps the first `cap` items and counts them all: a report's findings
+/// ([`FINDINGS_KEPT`], the default), or a test report's listed cases.
+pub struct Kept {
     pub items: Vec<vouch_core::audit::Finding>,
     pub total: u64,
+    cap: usize,
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        Self::new(FINDINGS_KEPT)
+    }
 }
 
 impl Kept {
+    pub fn new(cap: usize) -> Self {
+        Self {
+            items: Vec::new(),
+            total: 0,
+            cap,
+        }
+    }
+
     pub fn push(&mut self, f: vouch_core::audit::Finding) {
         self.total += 1;
-        if self.items.len() < FINDINGS_KEPT {
+        if self.items.len() < self.cap {
             self.items.push(f);
         }
     }
