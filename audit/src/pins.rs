@@ -63,31 +63,24 @@ pub fn recognise_sums(path: &str, sha256: &str, text: &str, ix: &Index) -> Optio
             rest.rsplit_once(") = ")
                 .and_then(|(name, h)| Some((name.to_owned(), hex64(h)?)))
         } else {
-            // GNU: `hex  name`, `hex *name`; `\` before the hex when the
-            // name is escaped.
-            let (escaped, l) = match line.strip_prefix('\\') {
-                Some(l) => (true, l),
-                None => (false, line),
-            };
-            match l.split_once(char::is_whitespace) {
-                Some((h, name)) => hex64(h).map(|h| {
-                    let name = name.trim_start_matches([' ', '\t']);
-                    let name = name.strip_prefix('*').unwrap_or(name);
-                    let name = if escaped {
-                        name.replace("\\n", "\n").replace("\\\\", "\\")
-                    } else {
-                        name.to_owned()
-                    };
-                    (name, h)
-                }),
-                // A bare hash: the file this one is named after.
-                None => hex64(l).and_then(|h| {
-                    let base = own
-                        .strip_suffix(".sha256")
-                        .or_else(|| own.strip_suffix(".sha256sum"))?;
-                    Some((base.to_owned(), h))
-                }),
-            }
+            // GNU: `hex  name`, `hex *name`, escaped names: the one reader of
+            // the format vouch writes too; else one space or a tab, as some
+            // tools write it; else a bare hash, of the file this one is
+            // named after.
+            vouch_core::hash::parse_sum_line(line)
+                .and_then(|(h, name)| Some((name, hex64(&h)?)))
+                .or_else(|| match line.split_once(char::is_whitespace) {
+                    Some((h, name)) => hex64(h).map(|h| {
+                        let name = name.trim_start_matches([' ', '\t']);
+                        (name.strip_prefix('*').unwrap_or(name).to_owned(), h)
+                    }),
+                    None => hex64(line).and_then(|h| {
+                        let base = own
+                            .strip_suffix(".sha256")
+                            .or_else(|| own.strip_suffix(".sha256sum"))?;
+                        Some((base.to_owned(), h))
+                    }),
+                })
         };
         if let Some((name, hex)) = parsed.filter(|(n, _)| !n.trim().is_empty()) {
             refs.push(pin(name.trim_end(), hex, i + 1, path, ix));
@@ -282,6 +275,15 @@ mod tests {
                 ("gone.bin", 3, RefState::Missing)
             ]
         );
+        // An escaped name (coreutils' form for `\\` and line breaks).
+        let d = recognise_sums(
+            "SHA256SUMS",
+            "00",
+            &format!("\\{A}  dist/a\\\\n.tgz\n"),
+            &ix,
+        )
+        .expect("escaped");
+        assert_eq!(d.references[0].target, "dist/a\\n.tgz");
         let d = recognise_sums("dist/app.tgz.sha256", "00", &format!("{A}\n"), &ix).expect("bare");
         assert_eq!(d.references[0].path.as_deref(), Some("dist/app.tgz"));
         assert!(recognise_sums("x/checksums.txt", "00", "nothing here\n", &ix).is_none());

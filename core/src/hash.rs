@@ -60,6 +60,48 @@ pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// One `sha256sum` line. A name with a backslash or a line break is written
+/// as coreutils writes it: the line starts with `\`, and the name has `\\`,
+/// `\n` and `\r` for them, so `sha256sum -c` reads it back exactly.
+pub fn sum_line(hex: &str, path: &str) -> String {
+    if !path.contains(['\\', '\n', '\r']) {
+        return format!("{hex}  {path}\n");
+    }
+    let escaped = path
+        .replace('\\', "\\\\")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r");
+    format!("\\{hex}  {escaped}\n")
+}
+
+/// One `sha256sum` line read back: `(hex, path)`, unescaping coreutils'
+/// `\`-prefixed form.
+pub fn parse_sum_line(line: &str) -> Option<(String, String)> {
+    let (escaped, line) = match line.strip_prefix('\\') {
+        Some(rest) => (true, rest),
+        None => (false, line),
+    };
+    let (hex, path) = line.split_once("  ").or_else(|| line.split_once(" *"))?;
+    if !escaped {
+        return Some((hex.to_owned(), path.to_owned()));
+    }
+    let mut out = String::with_capacity(path.len());
+    let mut chars = path.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    Some((hex.to_owned(), out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +156,19 @@ mod tests {
         assert!(!is_sha256_hex("abc"));
         assert!(!is_sha256_hex(&"g".repeat(64)));
         assert_eq!(to_hex(&[0x00, 0x0f, 0xf0, 0xff]), "000ff0ff");
+    }
+
+    #[test]
+    fn sha256sums_lines_escape_as_coreutils_does() {
+        assert_eq!(sum_line("ab", "objects/ab"), "ab  objects/ab\n");
+        assert_eq!(sum_line("ab", "a\\b\nc"), "\\ab  a\\\\b\\nc\n");
+        for path in ["objects/ab", "a\\b\nc\rd", "plain name.md"] {
+            let line = sum_line("ab", path);
+            assert_eq!(
+                parse_sum_line(line.trim_end_matches('\n')),
+                Some(("ab".to_owned(), path.to_owned()))
+            );
+        }
+        assert_eq!(parse_sum_line("garbage"), None);
     }
 }

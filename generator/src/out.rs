@@ -180,7 +180,7 @@ fn vouch_files(out: &Path, m: &Manifest) -> HashSet<String> {
     if let Ok(sums) = std::fs::read_to_string(out.join("SHA256SUMS")) {
         known.extend(
             sums.lines()
-                .filter_map(crate::write::parse_sum_line)
+                .filter_map(vouch_core::hash::parse_sum_line)
                 .map(|(_, p)| p),
         );
     }

@@ -233,12 +233,12 @@ pub fn run(args: &Options) -> Result<bool> {
         let mut expected: BTreeSet<(String, String)> =
             crate::write::sha256sums(&manifest, &retained)
                 .lines()
-                .filter_map(crate::write::parse_sum_line)
+                .filter_map(vouch_core::hash::parse_sum_line)
                 .collect();
         expected.insert((id.clone(), "manifest.json".into()));
         let listed: BTreeSet<(String, String)> = String::from_utf8_lossy(&sums)
             .lines()
-            .filter_map(crate::write::parse_sum_line)
+            .filter_map(vouch_core::hash::parse_sum_line)
             .collect();
         // Sites from before SHA256SUMS listed the manifest: not a problem.
         let older = !listed.iter().any(|(_, p)| p == "manifest.json");

@@ -240,7 +240,10 @@ pub fn write_site(
     // themselves, and a site may be re-signed.
     let retained = crate::snapshot::retained_objects(publish.previous, &history);
     let mut sums = sha256sums(&manifest, &retained);
-    sums.push_str(&sum_line(&manifest_file.sha256, &manifest_file.path));
+    sums.push_str(&vouch_core::hash::sum_line(
+        &manifest_file.sha256,
+        &manifest_file.path,
+    ));
     staging.write("SHA256SUMS", sums.as_bytes())?;
     if let Some(signer) = publish.signer {
         staging.write(
@@ -323,75 +326,17 @@ fn search_doc<'a>(site: &'a Site, e: &'a Entry, c: &crate::render::Content) -> s
 pub fn sha256sums(m: &Manifest, retained: &BTreeSet<String>) -> String {
     let mut out = String::new();
     for a in &m.artifacts {
-        out.push_str(&sum_line(&a.sha256, &a.url));
+        out.push_str(&vouch_core::hash::sum_line(&a.sha256, &a.url));
     }
     let current: HashSet<&str> = m.artifacts.iter().map(|a| a.sha256.as_str()).collect();
     for sha in retained.iter().filter(|s| !current.contains(s.as_str())) {
-        out.push_str(&sum_line(sha, &crate::model::object_url(sha)));
+        out.push_str(&vouch_core::hash::sum_line(
+            sha,
+            &crate::model::object_url(sha),
+        ));
     }
     for g in &m.generated {
-        out.push_str(&sum_line(&g.sha256, &g.path));
+        out.push_str(&vouch_core::hash::sum_line(&g.sha256, &g.path));
     }
     out
-}
-
-/// One `sha256sum` line. A name with a backslash or a line break is written
-/// as coreutils writes it: the line starts with `\`, and the name has `\\`,
-/// `\n` and `\r` for them, so `sha256sum -c` reads it back exactly.
-fn sum_line(hex: &str, path: &str) -> String {
-    if !path.contains(['\\', '\n', '\r']) {
-        return format!("{hex}  {path}\n");
-    }
-    let escaped = path
-        .replace('\\', "\\\\")
-        .replace('\n', "\\n")
-        .replace('\r', "\\r");
-    format!("\\{hex}  {escaped}\n")
-}
-
-/// One `sha256sum` line read back: `(hex, path)`, unescaping coreutils'
-/// `\`-prefixed form.
-pub fn parse_sum_line(line: &str) -> Option<(String, String)> {
-    let (escaped, line) = match line.strip_prefix('\\') {
-        Some(rest) => (true, rest),
-        None => (false, line),
-    };
-    let (hex, path) = line.split_once("  ").or_else(|| line.split_once(" *"))?;
-    if !escaped {
-        return Some((hex.to_owned(), path.to_owned()));
-    }
-    let mut out = String::with_capacity(path.len());
-    let mut chars = path.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    Some((hex.to_owned(), out))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{parse_sum_line, sum_line};
-
-    #[test]
-    fn sha256sums_lines_escape_as_coreutils_does() {
-        assert_eq!(sum_line("ab", "objects/ab"), "ab  objects/ab\n");
-        assert_eq!(sum_line("ab", "a\\b\nc"), "\\ab  a\\\\b\\nc\n");
-        for path in ["objects/ab", "a\\b\nc\rd", "plain name.md"] {
-            let line = sum_line("ab", path);
-            assert_eq!(
-                parse_sum_line(line.trim_end_matches('\n')),
-                Some(("ab".to_owned(), path.to_owned()))
-            );
-        }
-        assert_eq!(parse_sum_line("garbage"), None);
-    }
 }
