@@ -142,7 +142,7 @@ pub fn check(
             ));
             continue;
         };
-        let line = crate::pins::line_of(&text, &found);
+        let line = crate::text::line_of(&text, &found);
         let Some(hex) = crate::pins::hex64(&found) else {
             out.push(drift(
                 file,

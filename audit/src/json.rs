@@ -763,8 +763,7 @@ fn dating(obj: &Map<String, Value>, text: &str, doc: &mut Document) {
 
 /// The line where `"key"` first appears (1 if it cannot be found).
 fn line_of_key(text: &str, key: &str) -> usize {
-    text.find(&format!("\"{key}\""))
-        .map_or(1, |i| text[..i].matches('\n').count() + 1)
+    text::line_of(text, &format!("\"{key}\""))
 }
 
 #[cfg(test)]

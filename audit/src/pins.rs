@@ -156,12 +156,6 @@ fn partner<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     })
 }
 
-/// The line of the first occurrence of `needle` in `text` (1 if absent).
-pub(crate) fn line_of(text: &str, needle: &str) -> usize {
-    text.find(needle)
-        .map_or(1, |i| text[..i].matches('\n').count() + 1)
-}
-
 /// The pins a JSON document records.
 pub fn in_json(path: &str, source: &str, value: &Value, ix: &Index) -> Vec<Reference> {
     let mut out = Vec::new();
@@ -187,7 +181,7 @@ fn walk(path: &str, source: &str, v: &Value, ix: &Index, depth: usize, out: &mut
                     None
                 };
                 if let Some(t) = target {
-                    out.push(pin(t, hex, line_of(source, s), path, ix));
+                    out.push(pin(t, hex, crate::text::line_of(source, s), path, ix));
                 }
             }
             for val in obj.values() {

@@ -440,6 +440,12 @@ fn has_hex_run(line: &str, n: usize) -> bool {
     false
 }
 
+/// The line of the first occurrence of `needle` in `text` (1 if absent).
+pub fn line_of(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .map_or(1, |i| text[..i].matches('\n').count() + 1)
+}
+
 /// File extensions that make a bare word a file reference.
 const EXTENSIONS: &[&str] = &[
     "md", "markdown", "json", "yml", "yaml", "toml", "txt", "log", "csv", "xml", "html", "py",

@@ -8,18 +8,12 @@
 
 use std::io::BufRead;
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 use vouch_core::audit::{Coverage, DocKind, Document, Problem, Status};
 
 use super::{Format, Watch, gate, unreadable};
 
-use super::xml_attr as attr;
-
-fn num(e: &BytesStart<'_>, key: &str) -> Option<f64> {
-    attr(e, key)
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|f| f.is_finite() && *f >= 0.0)
-}
+use super::{xml_attr as attr, xml_num as num};
 
 fn percent(covered: u64, valid: u64) -> f64 {
     if valid == 0 {

@@ -68,10 +68,9 @@ struct Case {
 
 use super::xml_attr as attr;
 
+/// A count attribute (`tests="12"`); 0 when absent or not a count.
 fn num(e: &BytesStart<'_>, key: &str) -> u64 {
-    attr(e, key)
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .map_or(0, |f| f.max(0.0) as u64)
+    super::xml_num(e, key).map_or(0, |f| f as u64)
 }
 
 /// Where each case goes: the kept findings, and every case to `every`

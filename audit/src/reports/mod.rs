@@ -154,6 +154,13 @@ pub(crate) fn xml_attr(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Opti
         })
 }
 
+/// An XML attribute as a non-negative, finite number.
+pub(crate) fn xml_num(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Option<f64> {
+    xml_attr(e, key)
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|f| f.is_finite() && *f >= 0.0)
+}
+
 /// The one gate a report stands for.
 pub(crate) fn gate(name: &str, status: Status, status_text: &str) -> Claim {
     Claim {
