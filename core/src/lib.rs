@@ -20,7 +20,7 @@ pub mod verdict;
 
 pub use hash::{Sha256Hasher, sha256_hex};
 pub use kind::ArtifactKind;
-pub use manifest::{Artifact, Generator, MANIFEST_SCHEMA, Manifest, ManifestError};
+pub use manifest::{Artifact, Generator, MANIFEST_SCHEMA, Manifest, ManifestError, ManifestReader};
 pub use verdict::{Summary, Verdict};
 
 /// `1536` → `"1.5 KiB"`: sizes as both the pages and the viewer show them.

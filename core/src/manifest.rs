@@ -91,12 +91,15 @@ pub enum ManifestError {
 }
 
 impl Manifest {
-    /// Parses and validates `manifest.json` bytes.
+    /// Parses and validates `manifest.json` bytes, in one go; see
+    /// [`ManifestReader`] to do it a slice at a time.
     pub fn parse(bytes: &[u8]) -> Result<Self, ManifestError> {
-        let m: Manifest =
-            serde_json::from_slice(bytes).map_err(|e| ManifestError::Json(e.to_string()))?;
-        m.validate()?;
-        Ok(m)
+        let mut reader = ManifestReader::new(bytes);
+        loop {
+            if let Some(m) = reader.step(usize::MAX)? {
+                return Ok(m);
+            }
+        }
     }
 
     /// Checks the invariants a reader relies on: a known schema, well-formed
@@ -121,40 +124,16 @@ impl Manifest {
         }
         let mut seen = HashSet::new();
         for a in &self.artifacts {
-            let bad = |problem: &str| ManifestError::Artifact {
-                path: a.path.clone(),
-                problem: problem.to_owned(),
-            };
-            if !is_evidence_path(&a.path) {
-                return Err(bad("path is not a clean relative path"));
-            }
+            a.check()?;
             if !seen.insert(a.path.as_str()) {
-                return Err(bad("listed twice"));
-            }
-            if !is_sha256_hex(&a.sha256) {
-                return Err(bad("sha256 is not 64 lowercase hex characters"));
-            }
-            if !is_site_relative(&a.url) {
-                return Err(bad("url does not stay inside the site"));
-            }
-            if !is_site_relative(&a.page) {
-                return Err(bad("page does not stay inside the site"));
+                return Err(twice_artifact(&a.path));
             }
         }
         let mut seen = HashSet::new();
         for g in &self.generated {
-            let bad = |problem: &str| ManifestError::Generated {
-                path: g.path.clone(),
-                problem: problem.to_owned(),
-            };
-            if !is_site_relative(&g.path) {
-                return Err(bad("path does not stay inside the site"));
-            }
+            g.check()?;
             if !seen.insert(g.path.as_str()) {
-                return Err(bad("listed twice"));
-            }
-            if !is_sha256_hex(&g.sha256) {
-                return Err(bad("sha256 is not 64 lowercase hex characters"));
+                return Err(twice_generated(&g.path));
             }
         }
         Ok(())
@@ -169,6 +148,316 @@ impl Manifest {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');
         s
+    }
+}
+
+impl Artifact {
+    /// One entry's share of [`Manifest::validate`], but for uniqueness.
+    fn check(&self) -> Result<(), ManifestError> {
+        let bad = |problem: &str| ManifestError::Artifact {
+            path: self.path.clone(),
+            problem: problem.to_owned(),
+        };
+        if !is_evidence_path(&self.path) {
+            return Err(bad("path is not a clean relative path"));
+        }
+        if !is_sha256_hex(&self.sha256) {
+            return Err(bad("sha256 is not 64 lowercase hex characters"));
+        }
+        if !is_site_relative(&self.url) {
+            return Err(bad("url does not stay inside the site"));
+        }
+        if !is_site_relative(&self.page) {
+            return Err(bad("page does not stay inside the site"));
+        }
+        Ok(())
+    }
+}
+
+impl GeneratedFile {
+    /// One entry's share of [`Manifest::validate`], but for uniqueness.
+    fn check(&self) -> Result<(), ManifestError> {
+        let bad = |problem: &str| ManifestError::Generated {
+            path: self.path.clone(),
+            problem: problem.to_owned(),
+        };
+        if !is_site_relative(&self.path) {
+            return Err(bad("path does not stay inside the site"));
+        }
+        if !is_sha256_hex(&self.sha256) {
+            return Err(bad("sha256 is not 64 lowercase hex characters"));
+        }
+        Ok(())
+    }
+}
+
+fn twice_artifact(path: &str) -> ManifestError {
+    ManifestError::Artifact {
+        path: path.to_owned(),
+        problem: "listed twice".into(),
+    }
+}
+
+fn twice_generated(path: &str) -> ManifestError {
+    ManifestError::Generated {
+        path: path.to_owned(),
+        problem: "listed twice".into(),
+    }
+}
+
+/// Where a [`ManifestReader`] is in the document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum At {
+    Start,
+    /// Before a key of the top-level object (`first`: no `,` expected).
+    Key {
+        first: bool,
+    },
+    /// Inside the `artifacts` (or else `generated`) array.
+    List {
+        artifacts: bool,
+        first: bool,
+    },
+    Done,
+}
+
+/// Parses `manifest.json` a slice at a time: [`ManifestReader::step`] reads
+/// at most a given number of list entries and returns, so a reader with a
+/// page to keep responsive (the viewer: 100,000 entries are 50 MB of JSON)
+/// can yield between slices. [`Manifest::parse`] is this reader run to the
+/// end, so both accept and refuse exactly the same documents.
+///
+/// The top-level object is walked by hand; each key, each other value and
+/// each list entry is parsed by `serde_json`, and each entry is validated
+/// as it is read.
+pub struct ManifestReader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    at: At,
+    /// The top-level fields other than the two lists, copied as written
+    /// into an object of their own, which serde reads at the end.
+    header: Vec<u8>,
+    artifacts: Option<Vec<Artifact>>,
+    generated: Option<Vec<GeneratedFile>>,
+    seen_artifacts: HashSet<String>,
+    seen_generated: HashSet<String>,
+}
+
+impl<'a> ManifestReader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            pos: 0,
+            at: At::Start,
+            header: b"{".to_vec(),
+            artifacts: None,
+            generated: None,
+            seen_artifacts: HashSet::new(),
+            seen_generated: HashSet::new(),
+        }
+    }
+
+    /// How far the reader has got, in bytes.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Reads on, through at most `entries` list entries: `Some` with the
+    /// validated manifest once the document is read, `None` when there is
+    /// more to read. After an error, the reader must not be used again.
+    pub fn step(&mut self, entries: usize) -> Result<Option<Manifest>, ManifestError> {
+        let mut read = 0;
+        loop {
+            match self.at {
+                At::Start => {
+                    self.expect(b'{')?;
+                    self.at = At::Key { first: true };
+                }
+                At::Key { first } => {
+                    if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                        self.at = At::Done;
+                        continue;
+                    }
+                    if !first {
+                        self.expect(b',')?;
+                    }
+                    self.peek();
+                    let key_start = self.pos;
+                    let key: String = self.value()?;
+                    let key_end = self.pos;
+                    self.expect(b':')?;
+                    self.at = At::Key { first: false };
+                    let duplicate = match key.as_str() {
+                        "artifacts" | "generated" => {
+                            let artifacts = key == "artifacts";
+                            let fresh = if artifacts {
+                                self.artifacts.replace(Vec::new()).is_none()
+                            } else {
+                                self.generated.replace(Vec::new()).is_none()
+                            };
+                            self.expect(b'[')?;
+                            self.at = At::List {
+                                artifacts,
+                                first: true,
+                            };
+                            !fresh
+                        }
+                        _ => {
+                            self.peek();
+                            let start = self.pos;
+                            // Skipped as serde skips it: unknown fields are
+                            // ignored, known ones are read at the end.
+                            let _: serde::de::IgnoredAny = self.value()?;
+                            if self.header.len() > 1 {
+                                self.header.push(b',');
+                            }
+                            self.header
+                                .extend_from_slice(&self.bytes[key_start..key_end]);
+                            self.header.push(b':');
+                            self.header.extend_from_slice(&self.bytes[start..self.pos]);
+                            // Repeated fields are found by serde, as ever.
+                            false
+                        }
+                    };
+                    if duplicate {
+                        return Err(ManifestError::Json(format!("duplicate field `{key}`")));
+                    }
+                }
+                At::List { artifacts, first } => {
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                        self.at = At::Key { first: false };
+                        continue;
+                    }
+                    if read >= entries {
+                        return Ok(None);
+                    }
+                    if !first {
+                        self.expect(b',')?;
+                    }
+                    self.at = At::List {
+                        artifacts,
+                        first: false,
+                    };
+                    if artifacts {
+                        let a: Artifact = self.value()?;
+                        a.check()?;
+                        if !self.seen_artifacts.insert(a.path.clone()) {
+                            return Err(twice_artifact(&a.path));
+                        }
+                        self.artifacts.get_or_insert_default().push(a);
+                    } else {
+                        let g: GeneratedFile = self.value()?;
+                        g.check()?;
+                        if !self.seen_generated.insert(g.path.clone()) {
+                            return Err(twice_generated(&g.path));
+                        }
+                        self.generated.get_or_insert_default().push(g);
+                    }
+                    read += 1;
+                }
+                At::Done => return self.finish().map(Some),
+            }
+        }
+    }
+
+    /// The end of the document: nothing after the object, then the other
+    /// fields, the schema and the invariants that span the whole manifest.
+    fn finish(&mut self) -> Result<Manifest, ManifestError> {
+        if self.peek().is_some() {
+            return Err(self.syntax("trailing characters"));
+        }
+        let Some(artifacts) = self.artifacts.take() else {
+            return Err(ManifestError::Json("missing field `artifacts`".into()));
+        };
+        let mut header = std::mem::take(&mut self.header);
+        if header.len() > 1 {
+            header.push(b',');
+        }
+        header.extend_from_slice(b"\"artifacts\":[]}");
+        let mut m: Manifest = serde_json::from_slice(&header).map_err(|e| {
+            // Positions in the copied header would mislead: leave them out.
+            let message = e.to_string();
+            ManifestError::Json(
+                message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(m, _)| m)
+                    .to_owned(),
+            )
+        })?;
+        // The entries were checked as they were read; this checks the rest.
+        m.validate()?;
+        m.artifacts = artifacts;
+        m.generated = self.generated.take().unwrap_or_default();
+        Ok(m)
+    }
+
+    /// The next byte that is not JSON whitespace, left unread.
+    fn peek(&mut self) -> Option<u8> {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if !matches!(b, b' ' | b'\n' | b'\t' | b'\r') {
+                return Some(b);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+
+    fn expect(&mut self, want: u8) -> Result<(), ManifestError> {
+        if self.peek() == Some(want) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.syntax(&format!("expected `{}`", char::from(want))))
+        }
+    }
+
+    /// One JSON value at the current position, parsed by `serde_json`.
+    fn value<T: serde::de::DeserializeOwned>(&mut self) -> Result<T, ManifestError> {
+        self.peek();
+        let mut values =
+            serde_json::Deserializer::from_slice(&self.bytes[self.pos..]).into_iter::<T>();
+        match values.next() {
+            Some(Ok(v)) => {
+                self.pos += values.byte_offset();
+                Ok(v)
+            }
+            Some(Err(e)) => {
+                let (line, column) = self.line_column(self.pos);
+                let (line, column) = if e.line() <= 1 {
+                    (line, column + e.column().saturating_sub(1))
+                } else {
+                    (line + e.line() - 1, e.column())
+                };
+                let message = e.to_string();
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(m, _)| m);
+                Err(ManifestError::Json(format!(
+                    "{message} at line {line} column {column}"
+                )))
+            }
+            None => Err(self.syntax("unexpected end of the document")),
+        }
+    }
+
+    fn syntax(&self, what: &str) -> ManifestError {
+        let (line, column) = self.line_column(self.pos);
+        ManifestError::Json(format!("{what} at line {line} column {column}"))
+    }
+
+    /// 1-based line and column of byte `pos`.
+    fn line_column(&self, pos: usize) -> (usize, usize) {
+        let before = &self.bytes[..pos.min(self.bytes.len())];
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        (
+            before.iter().filter(|&&b| b == b'\n').count() + 1,
+            pos - line_start + 1,
+        )
     }
 }
 
@@ -273,6 +562,103 @@ mod tests {
             Manifest::parse(b"{\"schema_version\": 1"),
             Err(ManifestError::Json(_))
         ));
+    }
+
+    /// Reads `bytes` `entries` list entries at a time.
+    fn read_in_slices(bytes: &[u8], entries: usize) -> Result<(Manifest, usize), ManifestError> {
+        let mut reader = ManifestReader::new(bytes);
+        for steps in 1.. {
+            if let Some(m) = reader.step(entries)? {
+                return Ok((m, steps));
+            }
+        }
+        unreachable!()
+    }
+
+    #[test]
+    fn a_manifest_read_in_slices_is_the_manifest_read_whole() {
+        let mut m = sample();
+        for i in 0..5 {
+            let mut a = m.artifacts[0].clone();
+            a.path = format!("r/{i}.md");
+            m.artifacts.push(a);
+        }
+        m.title = Some("T".into());
+        let pretty = m.to_json_pretty();
+        let compact = serde_json::to_string(&m).expect("serialises");
+        // Keys in another order, and generated before artifacts.
+        let mut v: serde_json::Value = serde_json::from_str(&compact).expect("parses");
+        let obj = v.as_object_mut().expect("an object");
+        let shuffled = format!(
+            "\t{{ \"generated\" : {} ,\r\n\"artifacts\":{}, {} }} \n",
+            obj["generated"],
+            obj["artifacts"],
+            obj.iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "artifacts" | "generated"))
+                .map(|(k, v)| format!("{k:?}: {v}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        for text in [&pretty, &compact, &shuffled] {
+            let (whole, _) = read_in_slices(text.as_bytes(), usize::MAX).expect("reads");
+            assert_eq!(whole, m);
+            let (sliced, steps) = read_in_slices(text.as_bytes(), 2).expect("reads in slices");
+            assert_eq!(sliced, m);
+            assert!(steps >= 4, "{steps} steps for 7 entries, 2 at a time");
+        }
+    }
+
+    #[test]
+    fn the_reader_refuses_what_json_and_the_schema_refuse() {
+        let good = sample().to_json_pretty();
+        let cases = [
+            (
+                good.replacen("\"built_at\"", "\"built_at\": \"x\", \"built_at\"", 1),
+                "duplicate field `built_at`",
+            ),
+            (
+                good.replacen("\"generated\": [", "\"generated\": [], \"generated\": [", 1),
+                "duplicate field `generated`",
+            ),
+            (
+                good.replacen("\"artifacts\": [", "\"artifacts\": null, \"x\": [", 1),
+                "expected `[`",
+            ),
+            (format!("{good}}}"), "trailing characters"),
+            (
+                good.replacen("\"kind\"", "\"kinds\"", 1),
+                "missing field `kind`",
+            ),
+            (
+                good.replacen(",\n  \"generator\"", "\n  \"generator\"", 1),
+                "expected `,`",
+            ),
+            (good[..good.len() / 2].to_owned(), "at line"),
+            (
+                good.replacen("\"artifacts\"", "\"artefacts\"", 1),
+                "missing field `artifacts`",
+            ),
+            (
+                good.replacen("\"schema_version\": 1", "\"schema_version\": \"1\"", 1),
+                "invalid type",
+            ),
+            ("[]".to_owned(), "expected `{`"),
+            (String::new(), "expected `{`"),
+        ];
+        for (text, want) in cases {
+            for entries in [1, usize::MAX] {
+                let err = read_in_slices(text.as_bytes(), entries).expect_err("refused");
+                assert!(
+                    err.to_string().contains(want),
+                    "{text}\n→ {err} (wanted {want:?})"
+                );
+            }
+        }
+        // Positions are the document's, not the slice's.
+        let text = good.replacen("\"size\": 5", "\"size\": -5", 1);
+        let line = text.lines().position(|l| l.contains("-5")).expect("the line") + 1;
+        let err = Manifest::parse(text.as_bytes()).expect_err("refused").to_string();
+        assert!(err.contains(&format!("at line {line} column ")), "{err}");
     }
 
     #[test]

@@ -18,15 +18,18 @@ pub fn is_site_relative(url: &str) -> bool {
         // Rejects ':' (schemes), '\\', '?', '#', spaces, non-ASCII.
         return false;
     }
-    url.split('/').all(|seg| {
-        !seg.is_empty()
-            && seg != "."
-            && seg != ".."
-            // Encoded separators or dots could be decoded into an escape later.
-            && !seg.to_ascii_lowercase().contains("%2f")
-            && !seg.to_ascii_lowercase().contains("%5c")
-            && !seg.to_ascii_lowercase().contains("%2e")
-    })
+    // Encoded separators or dots could be decoded into an escape later.
+    let encoded_escape = |seg: &str| {
+        seg.as_bytes().windows(3).any(|w| {
+            w[0] == b'%'
+                && matches!(
+                    (w[1], w[2].to_ascii_lowercase()),
+                    (b'2', b'f' | b'e') | (b'5', b'c')
+                )
+        })
+    };
+    url.split('/')
+        .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !encoded_escape(seg))
 }
 
 /// Percent-encodes one path segment so any file name (spaces, `#`, `?`, `%`,
@@ -88,6 +91,8 @@ mod tests {
             "ünicode",
             "a/%2e%2e/b",
             "a%2F..%2Fb",
+            "a%5c..%5Cb",
+            "%2E%2E/x",
             "javascript:alert(1)",
             "a/",
         ] {

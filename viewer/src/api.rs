@@ -4,6 +4,8 @@
 //! independent verifier, from that folder (URLs under [`FOLDER_ROOT`]): the
 //! same checks run on bytes that never left the reader's disk.
 
+use std::sync::Arc;
+
 use gloo_net::http::{Request, Response};
 use js_sys::Uint8Array;
 use vouch_core::{Manifest, ManifestError, Sha256Hasher};
@@ -36,31 +38,65 @@ fn folder_file(url: &str) -> Option<Option<web_sys::File>> {
     Some(FOLDER.with(|f| f.borrow().get(&rel).cloned()))
 }
 
-async fn file_bytes(url: &str, file: &web_sys::File) -> Result<Vec<u8>, ApiError> {
-    let buf = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|e| ApiError::Read {
-            url: url.to_owned(),
-            message: format!("{e:?}"),
-        })?;
-    Ok(Uint8Array::new(&buf).to_vec())
+/// The body at `url`, as the browser holds it: over HTTP (`Status` 404
+/// when absent) or from the picked folder.
+async fn get_buffer(url: &str) -> Result<js_sys::ArrayBuffer, ApiError> {
+    let read_err = |e: wasm_bindgen::JsValue| ApiError::Read {
+        url: url.to_owned(),
+        message: format!("{e:?}"),
+    };
+    let buffer = match folder_file(url) {
+        Some(Some(f)) => JsFuture::from(f.array_buffer()).await.map_err(read_err)?,
+        Some(None) => {
+            return Err(ApiError::Status {
+                url: url.to_owned(),
+                status: 404,
+            });
+        }
+        None => {
+            let resp: web_sys::Response = get(url).await?.into();
+            let promise = resp.array_buffer().map_err(read_err)?;
+            JsFuture::from(promise).await.map_err(read_err)?
+        }
+    };
+    Ok(buffer.unchecked_into())
 }
 
-/// The bytes at `url`: over HTTP (`Status` 404 when absent) or from the
-/// picked folder.
+/// The bytes at `url`, copied into the wasm.
 async fn get_bytes(url: &str) -> Result<Vec<u8>, ApiError> {
-    match folder_file(url) {
-        Some(Some(f)) => file_bytes(url, &f).await,
-        Some(None) => Err(ApiError::Status {
-            url: url.to_owned(),
-            status: 404,
-        }),
-        None => get(url).await?.binary().await.map_err(|e| ApiError::Read {
-            url: url.to_owned(),
-            message: e.to_string(),
-        }),
+    let buffer = get_buffer(url).await?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Keeps long work in short tasks: [`Slices::breathe`] yields to the event
+/// loop once [`TASK_MS`] have passed since the last yield, so the page can
+/// paint and answer input while a 50 MB manifest is copied and parsed.
+struct Slices {
+    since: f64,
+}
+
+/// The longest stretch of work between two yields (milliseconds).
+const TASK_MS: f64 = 30.0;
+
+impl Slices {
+    fn new() -> Self {
+        Self {
+            since: js_sys::Date::now(),
+        }
+    }
+
+    async fn breathe(&mut self) {
+        if js_sys::Date::now() - self.since >= TASK_MS {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            self.since = js_sys::Date::now();
+        }
     }
 }
+
+/// Manifest entries parsed between two looks at the clock.
+const ENTRIES_PER_LOOK: usize = 500;
+/// Bytes copied into the wasm between two looks at the clock.
+const COPY_SLICE: u32 = 2 << 20;
 
 /// Bytes hashed per slice: a browser may hand over one huge chunk, and each
 /// slice is a unit of work between two chances to paint.
@@ -142,11 +178,12 @@ async fn get(url: &str) -> Result<Response, ApiError> {
 }
 
 /// A manifest as fetched: its bytes (what signatures and snapshot ids are
-/// computed over), parsed, and its snapshot id, computed here.
+/// computed over), parsed, and its snapshot id, computed here. Shared, not
+/// copied: a 100,000-entry manifest is 50 MB, and several views use it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ManifestDoc {
-    pub bytes: Vec<u8>,
-    pub manifest: Manifest,
+    pub bytes: Arc<Vec<u8>>,
+    pub manifest: Arc<Manifest>,
     pub id: String,
 }
 
@@ -170,18 +207,60 @@ pub async fn fetch_text(url: &str) -> Result<Option<String>, ApiError> {
 /// at `path` under `root`.
 pub async fn fetch_manifest_at(root: &str, path: &str) -> Result<ManifestDoc, ApiError> {
     let url = format!("{root}{path}");
-    let bytes = get_bytes(&url).await?;
-    let manifest = Manifest::parse(&bytes)?;
+    manifest_doc(&get_buffer(&url).await?).await
+}
+
+/// Copies, parses and validates a manifest's bytes, and computes its
+/// snapshot id, in tasks of at most about [`TASK_MS`] each.
+async fn manifest_doc(buffer: &js_sys::ArrayBuffer) -> Result<ManifestDoc, ApiError> {
     // The snapshot id is the manifest's SHA-256. The browser's own SHA-256
-    // runs off the main thread (a 100,000-entry manifest is tens of
-    // megabytes); the wasm hasher is the fallback.
-    let id = match webcrypto_sha256(&Uint8Array::from(bytes.as_slice())).await {
+    // runs off the main thread, meanwhile.
+    let digest = webcrypto_sha256(buffer);
+    let mut slices = Slices::new();
+    let whole = Uint8Array::new(buffer);
+    let len = whole.length();
+    let mut bytes = vec![0; len as usize];
+    let mut at = 0;
+    while at < len {
+        let end = len.min(at + COPY_SLICE);
+        whole
+            .subarray(at, end)
+            .copy_to(&mut bytes[at as usize..end as usize]);
+        at = end;
+        slices.breathe().await;
+    }
+    parse_manifest(Arc::new(bytes), digest, slices).await
+}
+
+/// A manifest's bytes, already in the wasm (an archived snapshot's, which
+/// the history check also reads), parsed and validated in short tasks.
+pub async fn manifest_from_bytes(bytes: Arc<Vec<u8>>) -> Result<ManifestDoc, ApiError> {
+    let digest = webcrypto_sha256(&Uint8Array::from(bytes.as_slice()));
+    parse_manifest(bytes, digest, Slices::new()).await
+}
+
+async fn parse_manifest(
+    bytes: Arc<Vec<u8>>,
+    digest: impl Future<Output = Option<String>>,
+    mut slices: Slices,
+) -> Result<ManifestDoc, ApiError> {
+    let manifest = {
+        let mut reader = vouch_core::ManifestReader::new(&bytes);
+        loop {
+            if let Some(m) = reader.step(ENTRIES_PER_LOOK)? {
+                break m;
+            }
+            slices.breathe().await;
+        }
+    };
+    // The wasm hasher is the fallback where WebCrypto is not offered.
+    let id = match digest.await {
         Some(id) => id,
         None => vouch_core::history::snapshot_id(&bytes),
     };
     Ok(ManifestDoc {
         bytes,
-        manifest,
+        manifest: Arc::new(manifest),
         id,
     })
 }
@@ -223,14 +302,20 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// WebCrypto's SHA-256 of `data`, when the browser offers it here.
-async fn webcrypto_sha256(data: &js_sys::Object) -> Option<String> {
-    let subtle = web_sys::window()?.crypto().ok()?.subtle();
-    let promise = subtle
-        .digest_with_str_and_buffer_source("SHA-256", data)
-        .ok()?;
-    let digest = JsFuture::from(promise).await.ok()?;
-    Some(hex(&Uint8Array::new(&digest).to_vec()))
+/// WebCrypto's SHA-256 of `data`, when the browser offers it here. The
+/// digest starts at once, off the main thread; the future only collects it.
+fn webcrypto_sha256(data: &js_sys::Object) -> impl Future<Output = Option<String>> + use<> {
+    let promise = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .and_then(|c| {
+            c.subtle()
+                .digest_with_str_and_buffer_source("SHA-256", data)
+                .ok()
+        });
+    async move {
+        let digest = JsFuture::from(promise?).await.ok()?;
+        Some(hex(&Uint8Array::new(&digest).to_vec()))
+    }
 }
 
 /// Hashes `url`, expected to be `expected` bytes long: whole by WebCrypto
@@ -242,25 +327,7 @@ pub async fn hash(
     mut progress: impl FnMut(u64),
 ) -> Result<Hashed, ApiError> {
     if expected <= WHOLE {
-        let read_err = |e: wasm_bindgen::JsValue| ApiError::Read {
-            url: url.to_owned(),
-            message: format!("{e:?}"),
-        };
-        let buffer: js_sys::ArrayBuffer = match folder_file(url) {
-            Some(Some(f)) => JsFuture::from(f.array_buffer()).await.map_err(read_err)?,
-            Some(None) => {
-                return Err(ApiError::Status {
-                    url: url.to_owned(),
-                    status: 404,
-                });
-            }
-            None => {
-                let resp: web_sys::Response = get(url).await?.into();
-                let promise = resp.array_buffer().map_err(read_err)?;
-                JsFuture::from(promise).await.map_err(read_err)?
-            }
-        }
-        .unchecked_into();
+        let buffer = get_buffer(url).await?;
         let size = u64::from(buffer.byte_length());
         if let Some(sha256) = webcrypto_sha256(&buffer).await {
             progress(size);

@@ -1,14 +1,15 @@
-//! Drives a verification: a few artifacts at a time, each streamed through
-//! SHA-256, each verdict published to the signals the views read.
+//! Drives a verification: a few files at a time, each hashed, each verdict
+//! written to its row and published to the views in batches.
 
 use std::{
     cell::{Cell, RefCell},
     rc::Rc,
+    sync::Arc,
 };
 
 use futures::StreamExt;
 use leptos::prelude::*;
-use vouch_core::{Artifact, Summary, Verdict};
+use vouch_core::{Artifact, Manifest, Summary, Verdict, manifest::GeneratedFile};
 
 use crate::api;
 
@@ -21,7 +22,7 @@ const PARALLEL: usize = 16;
 /// as it lands would keep the main thread busy redrawing.
 const FLUSH_MS: f64 = 100.0;
 
-/// One artifact's state as the views see it.
+/// One row's state as the views see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RowStatus {
     Pending,
@@ -47,9 +48,9 @@ impl RowStatus {
     }
 }
 
-/// The signals one verification run updates. `summary`, `bytes_done` and
-/// `tick` change in batches (at most every [`FLUSH_MS`], and once at the
-/// end); each row's own signal changes as its file is hashed.
+/// The signals one verification run updates, in batches: at most every
+/// [`FLUSH_MS`], and once at the end. Rows' states ([`Rows`]) change as
+/// files are hashed, and views read them when `tick` changes.
 #[derive(Clone, Copy)]
 pub struct Progress {
     pub summary: RwSignal<Summary>,
@@ -99,50 +100,169 @@ impl Default for Progress {
     }
 }
 
-/// Verifies `artifacts`, writing each verdict into the matching `rows` entry.
-pub fn run(root: String, artifacts: Vec<Artifact>, rows: Vec<RwSignal<RowStatus>>, p: Progress) {
-    p.summary.set(Summary::new(artifacts.len()));
+/// What one verification checks, by index into one manifest: some of its
+/// artifacts, then some of its generated files (pages, viewer assets,
+/// `audit.json`, `history.json`, archived snapshots). Nothing is copied
+/// out of the manifest: a site of 100,000 files is 200,000 rows.
+#[derive(Clone, Debug)]
+pub struct Files {
+    pub manifest: Arc<Manifest>,
+    pub artifacts: Vec<usize>,
+    pub generated: Vec<usize>,
+}
+
+impl Files {
+    /// Every artifact, and every generated file when `generated`.
+    pub fn all(manifest: Arc<Manifest>, generated: bool) -> Self {
+        let artifacts = (0..manifest.artifacts.len()).collect();
+        let generated = if generated {
+            (0..manifest.generated.len()).collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            manifest,
+            artifacts,
+            generated,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.artifacts.len() + self.generated.len()
+    }
+
+    /// Row `row`'s URL (site-relative), claimed SHA-256 and size.
+    fn target(&self, row: usize) -> (&str, &str, u64) {
+        match self.artifacts.get(row) {
+            Some(&i) => {
+                let a = &self.manifest.artifacts[i];
+                (&a.url, &a.sha256, a.size)
+            }
+            None => {
+                let g = &self.manifest.generated[self.generated[row - self.artifacts.len()]];
+                (&g.path, &g.sha256, g.size)
+            }
+        }
+    }
+}
+
+/// A verification's rows: artifacts first (rows `0..artifacts()`), then
+/// generated files. Each row's state is plain data, written as files are
+/// hashed and read by the views when [`Progress::tick`] changes, so
+/// 200,000 rows cost no signal each.
+#[derive(Clone, Copy)]
+pub struct Rows {
+    files: StoredValue<Files>,
+    status: StoredValue<Vec<RowStatus>>,
+    /// Rows that failed verification, in the order they failed.
+    failed: StoredValue<Vec<usize>>,
+}
+
+impl Rows {
+    /// How many artifact rows.
+    pub fn artifacts(&self) -> usize {
+        self.files.with_value(|f| f.artifacts.len())
+    }
+
+    /// How many generated-file rows (they follow the artifacts).
+    pub fn generated(&self) -> usize {
+        self.files.with_value(|f| f.generated.len())
+    }
+
+    /// The artifact of row `row` (`row < artifacts()`).
+    pub fn with_artifact<R>(&self, row: usize, f: impl FnOnce(&Artifact) -> R) -> R {
+        self.files
+            .with_value(|files| f(&files.manifest.artifacts[files.artifacts[row]]))
+    }
+
+    /// The generated file of row `row` (`row >= artifacts()`).
+    pub fn with_generated<R>(&self, row: usize, f: impl FnOnce(&GeneratedFile) -> R) -> R {
+        self.files.with_value(|files| {
+            f(&files.manifest.generated[files.generated[row - files.artifacts.len()]])
+        })
+    }
+
+    /// Row `row`'s state now. Not tracked: callers follow the tick.
+    pub fn with_status<R>(&self, row: usize, f: impl FnOnce(&RowStatus) -> R) -> R {
+        self.status.with_value(|s| f(&s[row]))
+    }
+
+    /// The rows that failed so far, in the order they failed. Not tracked.
+    pub fn with_failed<R>(&self, f: impl FnOnce(&[usize]) -> R) -> R {
+        self.failed.with_value(|v| f(v))
+    }
+}
+
+/// Starts verifying `files` (one summary counts them all) and returns
+/// their rows, with the signals the views follow.
+pub fn start(root: &str, files: Files) -> (Rows, Progress) {
+    let p = Progress::new();
+    let n = files.len();
+    let total: u64 = (0..n).map(|r| files.target(r).2).sum();
+    let rows = Rows {
+        files: StoredValue::new(files),
+        status: StoredValue::new(vec![RowStatus::Pending; n]),
+        failed: StoredValue::new(Vec::new()),
+    };
+    p.summary.set(Summary::new(n));
     p.bytes_done.set(0);
-    p.bytes_total.set(artifacts.iter().map(|a| a.size).sum());
+    p.bytes_total.set(total);
     let batch = Rc::new(RefCell::new(Batch {
-        summary: Summary::new(artifacts.len()),
+        summary: Summary::new(n),
         bytes: 0,
         last: Cell::new(js_sys::Date::now()),
         p,
     }));
+    let root = root.to_owned();
     leptos::task::spawn_local(async move {
-        let jobs = artifacts.into_iter().zip(rows).map(|(artifact, row)| {
-            let url = format!("{root}{}", artifact.url);
+        let jobs = (0..n).map(|row| {
+            let (url, sha256, size) = rows.files.with_value(|f| {
+                let (url, sha256, size) = f.target(row);
+                (format!("{root}{url}"), sha256.to_owned(), size)
+            });
             let batch = batch.clone();
+            let set = move |s: RowStatus| rows.status.update_value(|v| v[row] = s);
             async move {
-                row.set(RowStatus::Hashing(0));
-                let hashed = api::hash(&url, artifact.size, |delta| {
+                set(RowStatus::Hashing(0));
+                let hashed = api::hash(&url, size, |delta| {
                     batch.borrow_mut().bytes += delta;
                     batch.borrow().flush(false);
-                    row.update(|s| {
-                        if let RowStatus::Hashing(n) = s {
+                    rows.status.update_value(|v| {
+                        if let RowStatus::Hashing(n) = &mut v[row] {
                             *n += delta;
                         }
                     });
                 })
                 .await;
-                let status = match hashed {
-                    Ok(h) => RowStatus::Done {
-                        verdict: Verdict::judge(&artifact.sha256, artifact.size, &h.sha256, h.size),
-                        computed: Some(h.sha256),
-                        detail: None,
-                    },
-                    Err(e) => RowStatus::Done {
-                        verdict: Verdict::Missing,
-                        computed: None,
-                        detail: Some(e.to_string()),
-                    },
+                let (verdict, status) = match hashed {
+                    Ok(h) => {
+                        let verdict = Verdict::judge(&sha256, size, &h.sha256, h.size);
+                        // Only a mismatch shows what was computed.
+                        let computed = (verdict == Verdict::Mismatch).then_some(h.sha256);
+                        (
+                            verdict,
+                            RowStatus::Done {
+                                verdict,
+                                computed,
+                                detail: None,
+                            },
+                        )
+                    }
+                    Err(e) => (
+                        Verdict::Missing,
+                        RowStatus::Done {
+                            verdict: Verdict::Missing,
+                            computed: None,
+                            detail: Some(e.to_string()),
+                        },
+                    ),
                 };
-                row.set(status.clone());
-                if let RowStatus::Done { verdict, .. } = &status {
-                    batch.borrow_mut().summary.record(*verdict);
-                    batch.borrow().flush(false);
+                set(status);
+                if verdict != Verdict::Verified {
+                    rows.failed.update_value(|f| f.push(row));
                 }
+                batch.borrow_mut().summary.record(verdict);
+                batch.borrow().flush(false);
             }
         });
         futures::stream::iter(jobs)
@@ -151,49 +271,5 @@ pub fn run(root: String, artifacts: Vec<Artifact>, rows: Vec<RwSignal<RowStatus>
             .await;
         batch.borrow().flush(true);
     });
-}
-
-/// Rows of one verification: the artifacts and the generated files (pages,
-/// viewer assets, `audit.json`, `history.json`, archived snapshots) the
-/// manifest lists, each with its live state.
-pub struct Rows {
-    pub artifacts: Vec<(Artifact, RwSignal<RowStatus>)>,
-    pub generated: Vec<(Artifact, RwSignal<RowStatus>)>,
-}
-
-/// A generated file, as the verifier treats it: fetched at its own path.
-pub fn generated_target(g: &vouch_core::manifest::GeneratedFile) -> Artifact {
-    Artifact {
-        path: g.path.clone(),
-        sha256: g.sha256.clone(),
-        size: g.size,
-        url: g.path.clone(),
-        kind: vouch_core::ArtifactKind::Binary,
-        page: String::new(),
-        title: String::new(),
-    }
-}
-
-/// Starts verifying `artifacts` and `generated` (one summary counts both)
-/// and returns their rows, with the signals the views read.
-pub fn start(root: &str, artifacts: &[Artifact], generated: &[Artifact]) -> (Rows, Progress) {
-    let progress = Progress::new();
-    let row = |a: &Artifact| (a.clone(), RwSignal::new(RowStatus::Pending));
-    let rows = Rows {
-        artifacts: artifacts.iter().map(row).collect(),
-        generated: generated.iter().map(row).collect(),
-    };
-    let all: Vec<(Artifact, RwSignal<RowStatus>)> = rows
-        .artifacts
-        .iter()
-        .chain(&rows.generated)
-        .cloned()
-        .collect();
-    run(
-        root.to_owned(),
-        all.iter().map(|(a, _)| a.clone()).collect(),
-        all.iter().map(|(_, s)| *s).collect(),
-        progress,
-    );
-    (rows, progress)
+    (rows, p)
 }

@@ -10,7 +10,7 @@ use super::{
     fmt_bytes,
     pager::{Pager, page_of},
 };
-use crate::verify::RowStatus;
+use crate::verify::{RowStatus, Rows};
 
 fn label(s: &RowStatus) -> String {
     match s {
@@ -20,9 +20,26 @@ fn label(s: &RowStatus) -> String {
     }
 }
 
-/// True once a row's file failed verification.
-pub fn failed(s: &RowStatus) -> bool {
-    matches!(s, RowStatus::Done { verdict, .. } if *verdict != Verdict::Verified)
+/// Under a failed row, read afresh with each batch: the SHA-256 computed
+/// here for a mismatch, or why the file could not be read.
+pub fn failure_detail(rows: Rows, row: usize, tick: RwSignal<u64>) -> impl Fn() -> Option<AnyView> {
+    move || {
+        tick.track();
+        rows.with_status(row, |s| match s {
+            RowStatus::Done {
+                verdict: Verdict::Mismatch,
+                computed: Some(c),
+                ..
+            } => Some(
+                view! { <div class="computed">"computed " <code>{c.clone()}</code></div> }
+                    .into_any(),
+            ),
+            RowStatus::Done {
+                detail: Some(d), ..
+            } => Some(view! { <div class="computed">{d.clone()}</div> }.into_any()),
+            _ => None,
+        })
+    }
 }
 
 /// Failures first, then files still being checked, then verified ones.
@@ -56,18 +73,21 @@ impl SortKey {
 #[component]
 pub fn ArtifactTable(
     root: String,
-    rows: Vec<(Artifact, RwSignal<RowStatus>)>,
+    /// The verification's rows; this lists its artifacts.
+    rows: Rows,
     #[prop(into)] filter: Signal<String>,
     #[prop(into)] problems_only: Signal<bool>,
     /// The verification's batch counter ([`crate::verify::Progress::tick`]).
     tick: RwSignal<u64>,
+    /// Link each artifact's raw bytes, not its page (an archived snapshot's
+    /// artifacts have no pages of their own).
+    #[prop(optional)]
+    link_raw: bool,
 ) -> impl IntoView {
-    // What the filter matches: the path and the title, lowercased once.
-    let haystacks: Vec<String> = rows
-        .iter()
-        .map(|(a, _)| crate::lowercase(&format!("{}\n{}", a.path, a.title)))
-        .collect();
-    let rows = StoredValue::new(rows);
+    let n = rows.artifacts();
+    // What the filter matches: the path and the title, lowercased once,
+    // when a filter is first typed.
+    let haystacks: StoredValue<Vec<String>> = StoredValue::new(Vec::new());
     let sort = RwSignal::new((SortKey::Path, true));
     let page = RwSignal::new(0usize);
     let order = Memo::new(move |_| {
@@ -77,23 +97,39 @@ pub fn ArtifactTable(
         if only_failed || key == SortKey::Status {
             tick.track();
         }
-        rows.with_value(|rows| {
-            let mut idx: Vec<usize> = (0..rows.len())
-                .filter(|&i| f.is_empty() || haystacks[i].contains(&f))
-                .filter(|&i| !only_failed || rows[i].1.with_untracked(failed))
+        if !f.is_empty() && haystacks.with_value(Vec::is_empty) {
+            let all = (0..n)
+                .map(|i| {
+                    rows.with_artifact(i, |a| crate::lowercase(&format!("{}\n{}", a.path, a.title)))
+                })
                 .collect();
-            match key {
-                // The manifest lists artifacts by path already.
-                SortKey::Path => {}
-                SortKey::Kind => idx.sort_by_key(|&i| rows[i].0.kind.as_str()),
-                SortKey::Size => idx.sort_by_key(|&i| rows[i].0.size),
-                SortKey::Status => idx.sort_by_key(|&i| rows[i].1.with_untracked(status_rank)),
-            }
-            if !ascending {
-                idx.reverse();
-            }
-            idx
-        })
+            haystacks.set_value(all);
+        }
+        let mut failed = vec![false; if only_failed { n } else { 0 }];
+        if only_failed {
+            rows.with_failed(|rs| {
+                rs.iter()
+                    .filter(|&&r| r < n)
+                    .for_each(|&r| failed[r] = true)
+            });
+        }
+        let mut idx: Vec<usize> = haystacks.with_value(|h| {
+            (0..n)
+                .filter(|&i| f.is_empty() || h[i].contains(&f))
+                .filter(|&i| !only_failed || failed[i])
+                .collect()
+        });
+        match key {
+            // The manifest lists artifacts by path already.
+            SortKey::Path => {}
+            SortKey::Kind => idx.sort_by_key(|&i| rows.with_artifact(i, |a| a.kind.as_str())),
+            SortKey::Size => idx.sort_by_key(|&i| rows.with_artifact(i, |a| a.size)),
+            SortKey::Status => idx.sort_by_key(|&i| rows.with_status(i, status_rank)),
+        }
+        if !ascending {
+            idx.reverse();
+        }
+        idx
     });
     // A new filter or order starts again at the first page.
     Effect::new(move |_| {
@@ -128,34 +164,25 @@ pub fn ArtifactTable(
         }
     };
     let row = move |i: usize| {
-        let (a, st) = rows.with_value(|r| r[i].clone());
+        let a = rows.with_artifact(i, Artifact::clone);
+        // A row's state, read afresh with each batch of verdicts.
+        let st = move |f: fn(&RowStatus) -> String| {
+            tick.track();
+            rows.with_status(i, f)
+        };
         let file_name = a.path.rsplit('/').next().unwrap_or(&a.path).to_owned();
         let claimed = a.sha256.clone();
-        let detail = move || match st.get() {
-            RowStatus::Done {
-                verdict: Verdict::Mismatch,
-                computed: Some(c),
-                ..
-            } => Some(
-                view! {
-                    <div class="computed">"computed " <code>{c}</code></div>
-                }
-                .into_any(),
-            ),
-            RowStatus::Done {
-                detail: Some(d), ..
-            } => Some(view! { <div class="computed">{d}</div> }.into_any()),
-            _ => None,
-        };
+        let detail = failure_detail(rows, i, tick);
+        let link = if link_raw { &a.url } else { &a.page };
         view! {
-            <tr data-artifact=a.path.clone() data-status=move || st.with(RowStatus::as_str)>
+            <tr data-artifact=a.path.clone() data-status=move || st(|s| s.as_str().to_owned())>
                 <td class="status">
-                    <span class=move || format!("badge badge-{}", st.with(RowStatus::as_str))>
-                        {move || st.with(label)}
+                    <span class=move || st(|s| format!("badge badge-{}", s.as_str()))>
+                        {move || st(label)}
                     </span>
                 </td>
                 <td class="path">
-                    <a href=format!("{root}{}", a.page)>{a.path.clone()}</a>
+                    <a href=format!("{root}{link}")>{a.path.clone()}</a>
                     {(a.title != file_name)
                         .then(|| view! { <div class="title">{a.title.clone()}</div> })}
                 </td>

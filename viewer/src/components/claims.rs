@@ -2,89 +2,95 @@
 //! re-hashed here, so a claim backed by a tampered file shows as such.
 
 use leptos::prelude::*;
-use vouch_core::{Artifact, Manifest, audit::RefState};
+use std::sync::Arc;
+
+use vouch_core::{Manifest, audit::RefState};
 
 use crate::{
     api,
-    verify::{self, RowStatus},
+    verify::{self, Files, Progress, RowStatus, Rows},
 };
 
-/// A cited artifact and its live verdict.
+/// The files a report cites: every way it wrote each, and their rows in
+/// one verification.
 #[derive(Clone)]
 struct Cited {
-    targets: Vec<String>,
-    artifact: Artifact,
-    status: RwSignal<RowStatus>,
+    targets: Vec<Vec<String>>,
+    rows: Rows,
+    progress: Progress,
 }
 
 #[derive(Clone)]
 enum State {
     Loading,
     Failed(String),
-    Ready(Vec<Cited>),
+    Ready(Option<Cited>),
 }
 
 #[component]
-pub fn ClaimEvidence(root: String, manifest: Manifest, path: String) -> impl IntoView {
+pub fn ClaimEvidence(root: String, manifest: Arc<Manifest>, path: String) -> impl IntoView {
     let state = RwSignal::new(State::Loading);
     {
         let root = root.clone();
         leptos::task::spawn_local(async move {
             let audit = match api::fetch_audit(&root, "audit.json", &manifest).await {
                 Ok(Some(a)) => a,
-                Ok(None) => return state.set(State::Ready(Vec::new())),
+                Ok(None) => return state.set(State::Ready(None)),
                 Err(e) => return state.set(State::Failed(e.to_string())),
             };
             let Some(doc) = audit.document(&path) else {
-                return state.set(State::Ready(Vec::new()));
+                return state.set(State::Ready(None));
             };
             // One row per cited file, with every way the report wrote it.
-            let mut cited: Vec<(Vec<String>, Artifact)> = Vec::new();
+            let mut cited: Vec<(Vec<String>, usize)> = Vec::new();
             for r in doc
                 .references
                 .iter()
                 .filter(|r| r.state == RefState::Present)
             {
                 let Some(p) = &r.path else { continue };
-                match cited.iter_mut().find(|(_, a)| &a.path == p) {
+                match cited
+                    .iter_mut()
+                    .find(|(_, i)| &manifest.artifacts[*i].path == p)
+                {
                     Some((targets, _)) => {
                         if !targets.contains(&r.target) {
                             targets.push(r.target.clone());
                         }
                     }
                     None => {
-                        if let Some(a) = manifest.artifacts.iter().find(|a| &a.path == p) {
-                            cited.push((vec![r.target.clone()], a.clone()));
+                        if let Some(i) = manifest.artifacts.iter().position(|a| &a.path == p) {
+                            cited.push((vec![r.target.clone()], i));
                         }
                     }
                 }
             }
-            let artifacts: Vec<Artifact> = cited.iter().map(|(_, a)| a.clone()).collect();
-            let (rows, _progress) = verify::start(&root, &artifacts, &[]);
-            let list = cited
-                .into_iter()
-                .zip(rows.artifacts)
-                .map(|((targets, artifact), (_, status))| Cited {
-                    targets,
-                    artifact,
-                    status,
-                })
-                .collect();
-            state.set(State::Ready(list));
+            if cited.is_empty() {
+                return state.set(State::Ready(None));
+            }
+            let (targets, artifacts) = cited.into_iter().unzip();
+            let files = Files {
+                manifest,
+                artifacts,
+                generated: Vec::new(),
+            };
+            let (rows, progress) = verify::start(&root, files);
+            state.set(State::Ready(Some(Cited {
+                targets,
+                rows,
+                progress,
+            })));
         });
     }
     let overall = move || match state.get() {
         State::Loading => "checking",
         State::Failed(_) => "unavailable",
-        State::Ready(list) if list.is_empty() => "none",
-        State::Ready(list) => {
-            let all: Vec<RowStatus> = list.iter().map(|c| c.status.get()).collect();
-            if all
-                .iter()
-                .any(|s| matches!(s.as_str(), "mismatch" | "missing"))
-            {
+        State::Ready(None) => "none",
+        State::Ready(Some(c)) => {
+            let s = c.progress.summary.get();
+            if s.failed + s.missing > 0 {
                 "tampered"
-            } else if all.iter().all(|s| s.as_str() == "verified") {
+            } else if s.done() == s.total {
                 "intact"
             } else {
                 "checking"
@@ -97,22 +103,32 @@ pub fn ClaimEvidence(root: String, manifest: Manifest, path: String) -> impl Int
             view! { <p class="chain-alarm">{format!("The audit trail could not be used: {e}")}</p> }
                 .into_any()
         }
-        State::Ready(list) if list.is_empty() => {
+        State::Ready(None) => {
             view! { <p class="note">"This report cites no file in the evidence."</p> }.into_any()
         }
-        State::Ready(list) => {
+        State::Ready(Some(c)) => {
             let root = root.clone();
+            let Cited {
+                targets,
+                rows,
+                progress,
+            } = c;
+            let tick = progress.tick;
             view! {
                 <table class="audit">
                     <thead><tr><th>"Cited as"</th><th>"Evidence"</th><th>"Verified here"</th></tr></thead>
                     <tbody>
-                        {list.into_iter().map(|c| {
-                            let status = c.status;
+                        {targets.into_iter().enumerate().map(|(row, targets)| {
+                            let (path, page) = rows.with_artifact(row, |a| (a.path.clone(), a.page.clone()));
+                            let status = move || {
+                                tick.track();
+                                rows.with_status(row, RowStatus::as_str)
+                            };
                             view! {
-                                <tr data-cited=c.artifact.path.clone() data-status=move || status.with(RowStatus::as_str)>
-                                    <td>{c.targets.join(", ")}</td>
-                                    <td><a href=format!("{root}{}", c.artifact.page)>{c.artifact.path.clone()}</a></td>
-                                    <td><span class=move || format!("badge badge-{}", status.with(RowStatus::as_str))>{move || status.with(RowStatus::as_str)}</span></td>
+                                <tr data-cited=path.clone() data-status=status>
+                                    <td>{targets.join(", ")}</td>
+                                    <td><a href=format!("{root}{page}")>{path.clone()}</a></td>
+                                    <td><span class=move || format!("badge badge-{}", status())>{status}</span></td>
                                 </tr>
                             }
                         }).collect_view()}

@@ -9,13 +9,12 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use vouch_core::{Artifact, Verdict};
 use wasm_bindgen::JsCast;
 
-use crate::verify::{Progress, RowStatus};
+use crate::verify::{Progress, Rows};
 
 /// Watches `rows` and marks the matrix cells that cite them.
-pub fn watch(rows: &[(Artifact, RwSignal<RowStatus>)], progress: Progress) {
+pub fn watch(rows: Rows, progress: Progress) {
     let Ok(cells) = document().query_selector_all("[data-gate-cell][data-cited]") else {
         return;
     };
@@ -44,16 +43,19 @@ pub fn watch(rows: &[(Artifact, RwSignal<RowStatus>)], progress: Progress) {
     if by_path.is_empty() {
         return;
     }
-    for (artifact, row) in rows {
-        let Some(cells) = by_path.get(&artifact.path).cloned() else {
-            continue;
-        };
-        let row = *row;
-        Effect::new(move |_| {
-            if let RowStatus::Done { verdict, .. } = row.get()
-                && verdict != Verdict::Verified
-            {
-                for c in &cells {
+    // Each batch, the artifacts that failed since the last one.
+    let artifacts = rows.artifacts();
+    Effect::new(move |seen: Option<usize>| {
+        progress.tick.track();
+        rows.with_failed(|failed| {
+            for &row in &failed[seen.unwrap_or(0)..] {
+                if row >= artifacts {
+                    continue;
+                }
+                let Some(cells) = rows.with_artifact(row, |a| by_path.get(&a.path)) else {
+                    continue;
+                };
+                for c in cells {
                     let _ = c.set_attribute("data-evidence", "mismatch");
                     let _ = c.set_attribute(
                         "title",
@@ -61,8 +63,9 @@ pub fn watch(rows: &[(Artifact, RwSignal<RowStatus>)], progress: Progress) {
                     );
                 }
             }
-        });
-    }
+            failed.len()
+        })
+    });
     // When every artifact has a verdict, cells not marked red are verified.
     Effect::new(move |_| {
         let s = progress.summary.get();

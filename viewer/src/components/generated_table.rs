@@ -4,66 +4,59 @@
 //! read as much as about the evidence. Files that failed come first; the
 //! list is paged like the artifact list.
 
-use leptos::prelude::*;
-use vouch_core::{Artifact, Verdict};
-
 use super::{
-    artifact_table::failed,
+    artifact_table::failure_detail,
     fmt_bytes,
     pager::{Pager, page_of},
 };
-use crate::verify::RowStatus;
+use crate::verify::Rows;
+use leptos::prelude::*;
 
 #[component]
 pub fn GeneratedTable(
     root: String,
-    rows: Vec<(Artifact, RwSignal<RowStatus>)>,
+    /// The verification's rows; this lists its generated files.
+    rows: Rows,
     /// The verification's batch counter ([`crate::verify::Progress::tick`]).
     tick: RwSignal<u64>,
 ) -> impl IntoView {
-    if rows.is_empty() {
+    let n = rows.generated();
+    if n == 0 {
         return ().into_any();
     }
-    let n = rows.len();
-    let rows = StoredValue::new(rows);
-    // Failures first, in path order; recomputed per batch, not per file.
-    let order = Memo::new(move |_| {
+    let first = rows.artifacts();
+    // Failures first, in path order; recomputed per batch, from the list of
+    // failed rows rather than by looking at every row.
+    let bad_rows = Memo::new(move |_| {
         tick.track();
-        rows.with_value(|rows| {
-            let (mut bad, good): (Vec<usize>, Vec<usize>) =
-                (0..rows.len()).partition(|&i| rows[i].1.with_untracked(failed));
-            bad.extend(good);
-            bad
-        })
+        let mut bad: Vec<usize> =
+            rows.with_failed(|f| f.iter().copied().filter(|&r| r >= first).collect());
+        bad.sort_unstable();
+        bad
     });
-    let bad = Memo::new(move |_| {
-        tick.track();
-        rows.with_value(|rows| rows.iter().filter(|r| r.1.with_untracked(failed)).count())
+    let order = Memo::new(move |_| {
+        bad_rows.with(|bad| {
+            let mut order = bad.clone();
+            order.extend((first..first + n).filter(|r| bad.binary_search(r).is_err()));
+            order
+        })
     });
     let page = RwSignal::new(0usize);
     let shown = page_of(order, page);
     let item = move |i: usize| {
-        let (g, st) = rows.with_value(|r| r[i].clone());
-        let detail = move || match st.get() {
-            RowStatus::Done {
-                verdict: Verdict::Mismatch,
-                computed: Some(c),
-                ..
-            } => Some(format!("computed {c}")),
-            RowStatus::Done {
-                detail: Some(d), ..
-            } => Some(d),
-            _ => None,
+        let (path, size) = rows.with_generated(i, |g| (g.path.clone(), g.size));
+        let st = move || {
+            tick.track();
+            rows.with_status(i, |s| s.as_str())
         };
+        let detail = failure_detail(rows, i, tick);
         view! {
-            <li data-generated=g.path.clone() data-status=move || st.with(RowStatus::as_str)>
-                <span class=move || format!("badge badge-{}", st.with(RowStatus::as_str))>
-                    {move || st.with(RowStatus::as_str)}
-                </span>
+            <li data-generated=path.clone() data-status=st>
+                <span class=move || format!("badge badge-{}", st())>{st}</span>
                 " "
-                <a href=format!("{root}{}", g.url)><code>{g.path.clone()}</code></a>
-                " " <span class="muted">{fmt_bytes(g.size)}</span>
-                {move || detail().map(|d| view! { <div class="computed">{d}</div> })}
+                <a href=format!("{root}{path}")><code>{path.clone()}</code></a>
+                " " <span class="muted">{fmt_bytes(size)}</span>
+                {detail}
             </li>
         }
     };
@@ -71,7 +64,7 @@ pub fn GeneratedTable(
         <details id="generated-files" class="generated-files">
             <summary>
                 {format!("Site files vouch generated: {n} (pages, viewer, audit trail, history)")}
-                {move || match bad.get() {
+                {move || match bad_rows.with(Vec::len) {
                     0 => String::new(),
                     b => format!(" · {b} FAILED"),
                 }}

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use leptos::prelude::*;
 use vouch_core::{
@@ -65,7 +65,7 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
         doc: Some(current.clone()),
         sig: current_sig,
     }];
-    let mut bytes: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut bytes: HashMap<String, Arc<Vec<u8>>> = HashMap::new();
     for s in parsed.iter().flat_map(|h| &h.snapshots) {
         let b = api::fetch_optional(&format!("{root}{}", s.manifest))
             .await
@@ -75,16 +75,15 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
             .await
             .ok()
             .flatten();
-        let doc = b.as_ref().and_then(|b| {
-            vouch_core::Manifest::parse(b).ok().map(|m| ManifestDoc {
-                bytes: b.clone(),
-                manifest: m,
-                id: vouch_core::history::snapshot_id(b),
-            })
-        });
-        if let Some(b) = b {
-            bytes.insert(s.manifest.clone(), b);
-        }
+        // Kept even when they do not parse: the chain check says why.
+        let doc = match b {
+            Some(b) => {
+                let b = Arc::new(b);
+                bytes.insert(s.manifest.clone(), b.clone());
+                api::manifest_from_bytes(b).await.ok()
+            }
+            None => None,
+        };
         let audit = match &doc {
             Some(d) => api::fetch_audit(
                 &root,
@@ -117,7 +116,7 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
         &current.id,
         &current.manifest,
         history_bytes.as_deref(),
-        &mut |u| bytes.get(u).cloned(),
+        &mut |u| bytes.get(u).map(|b| b.to_vec()),
     );
     Chain {
         snapshots,

@@ -121,7 +121,7 @@ pub fn now() -> i64 {
 #[component]
 pub fn SignaturePanel(
     root: String,
-    bytes: Vec<u8>,
+    bytes: std::sync::Arc<Vec<u8>>,
     id: String,
     sig_path: String,
     pinned: RwSignal<Option<String>>,

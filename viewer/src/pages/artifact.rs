@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use vouch_core::Manifest;
 
@@ -10,8 +12,8 @@ use crate::{
 
 /// One artifact's page: verifies that artifact against the manifest.
 #[component]
-pub fn ArtifactPage(root: String, manifest: Manifest, path: String) -> impl IntoView {
-    let Some(artifact) = manifest.artifacts.iter().find(|a| a.path == path).cloned() else {
+pub fn ArtifactPage(root: String, manifest: Arc<Manifest>, path: String) -> impl IntoView {
+    let Some(index) = manifest.artifacts.iter().position(|a| a.path == path) else {
         return view! {
             <ManifestFailed error=format!("manifest.json does not list {path:?}") />
         }
@@ -19,13 +21,19 @@ pub fn ArtifactPage(root: String, manifest: Manifest, path: String) -> impl Into
     };
     // The page being read is checked too: an edited rendered page must not
     // sit under a green banner.
-    let page: Vec<_> = manifest
+    let page = &manifest.artifacts[index].page;
+    let generated = manifest
         .generated
         .iter()
-        .filter(|g| g.path == artifact.page)
-        .map(verify::generated_target)
+        .position(|g| &g.path == page)
+        .into_iter()
         .collect();
-    let (rows, progress) = verify::start(&root, std::slice::from_ref(&artifact), &page);
+    let files = verify::Files {
+        manifest: manifest.clone(),
+        artifacts: vec![index],
+        generated,
+    };
+    let (rows, progress) = verify::start(&root, files);
     // The verdict also goes in the report's summary bar (`#bar-verdict`),
     // above the document, where a reader looks first.
     Effect::new(move |_| {
@@ -46,12 +54,12 @@ pub fn ArtifactPage(root: String, manifest: Manifest, path: String) -> impl Into
             <VerificationSummary progress=progress artifacts=1 what="page (this one)" />
             <ArtifactTable
                 root=root.clone()
-                rows=rows.artifacts
+                rows=rows
                 filter=Signal::derive(String::new)
                 problems_only=Signal::derive(|| false)
                 tick=progress.tick
             />
-            <GeneratedTable root=root.clone() rows=rows.generated tick=progress.tick />
+            <GeneratedTable root=root.clone() rows=rows tick=progress.tick />
             <ClaimEvidence root=root.clone() manifest=manifest path=path />
         </section>
     }

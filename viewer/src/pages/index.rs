@@ -14,14 +14,8 @@ use crate::{
 /// snapshot history, and one verdict over all of it.
 #[component]
 pub fn IndexPage(root: String, doc: ManifestDoc) -> impl IntoView {
-    let generated: Vec<_> = doc
-        .manifest
-        .generated
-        .iter()
-        .map(verify::generated_target)
-        .collect();
-    let (rows, progress) = verify::start(&root, &doc.manifest.artifacts, &generated);
-    gate_cells::watch(&rows.artifacts, progress);
+    let (rows, progress) = verify::start(&root, verify::Files::all(doc.manifest.clone(), true));
+    gate_cells::watch(rows, progress);
     let pinned = RwSignal::new(trust::pinned(&root));
     let trust = Trust::new(Signal::derive(move || pinned.get().is_some()));
     let (filter, set_filter) = signal(String::new());
@@ -67,8 +61,8 @@ pub fn IndexPage(root: String, doc: ManifestDoc) -> impl IntoView {
                     " Only files that failed verification"
                 </label>
             </div>
-            <ArtifactTable root=root.clone() rows=rows.artifacts filter=filter problems_only=problems_only tick=progress.tick />
-            <GeneratedTable root=root.clone() rows=rows.generated tick=progress.tick />
+            <ArtifactTable root=root.clone() rows=rows filter=filter problems_only=problems_only tick=progress.tick />
+            <GeneratedTable root=root.clone() rows=rows tick=progress.tick />
             <HistoryPanel root=root current=doc pinned=pinned report=trust.chain signature=trust.signature />
         </section>
     }

@@ -46,8 +46,8 @@ fn SitePage(ctx: PageContext) -> impl IntoView {
     let root = ctx.root.clone();
     leptos::task::spawn_local(async move {
         let result = api::fetch_manifest(&root).await.map_err(|e| e.to_string());
-        // Parsing a large manifest is one task; building the page is
-        // another, not the same long one.
+        // Parsing a large manifest is many short tasks; building the page
+        // is another.
         gloo_timers::future::TimeoutFuture::new(0).await;
         loaded.set(Some(result));
     });

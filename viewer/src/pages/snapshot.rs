@@ -37,17 +37,9 @@ pub fn SnapshotPage(root: String, id: String) -> impl IntoView {
         .into_any(),
         Some(Ok(doc)) => {
             let artifacts = doc.manifest.artifacts.len();
-            let (rows, progress) = verify::start(&root, &doc.manifest.artifacts, &[]);
+            let (rows, progress) =
+                verify::start(&root, verify::Files::all(doc.manifest.clone(), false));
             let pinned = RwSignal::new(trust::pinned(&root));
-            // Archived artifacts have no pages of their own: link their bytes.
-            let rows = rows
-                .artifacts
-                .into_iter()
-                .map(|(mut a, s)| {
-                    a.page = a.url.clone();
-                    (a, s)
-                })
-                .collect();
             view! {
                 <section class="verify-panel">
                     <div id="chain-status" class="chain chain-intact" data-status="intact">
@@ -67,6 +59,8 @@ pub fn SnapshotPage(root: String, id: String) -> impl IntoView {
                         filter=Signal::derive(String::new)
                         problems_only=Signal::derive(|| false)
                         tick=progress.tick
+                        // Archived artifacts have no pages of their own.
+                        link_raw=true
                     />
                 </section>
             }
