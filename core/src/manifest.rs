@@ -656,8 +656,14 @@ mod tests {
         }
         // Positions are the document's, not the slice's.
         let text = good.replacen("\"size\": 5", "\"size\": -5", 1);
-        let line = text.lines().position(|l| l.contains("-5")).expect("the line") + 1;
-        let err = Manifest::parse(text.as_bytes()).expect_err("refused").to_string();
+        let line = text
+            .lines()
+            .position(|l| l.contains("-5"))
+            .expect("the line")
+            + 1;
+        let err = Manifest::parse(text.as_bytes())
+            .expect_err("refused")
+            .to_string();
         assert!(err.contains(&format!("at line {line} column ")), "{err}");
     }
 
