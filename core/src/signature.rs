@@ -73,23 +73,77 @@ pub fn signature_key_id(sig_text: &str) -> Result<String, SignatureError> {
 
 /// Checks `sig_text` (a `.minisig`) over `data` against the trusted key.
 pub fn verify(trusted_key: &str, sig_text: &str, data: &[u8]) -> Result<Verified, SignatureError> {
-    let pk = PublicKey::from_base64(public_key_line(trusted_key)?)
-        .map_err(|e| SignatureError::BadKey(e.to_string()))?;
-    let sig =
-        Signature::decode(sig_text).map_err(|e| SignatureError::BadSignature(e.to_string()))?;
-    let trusted = public_key_id(trusted_key)?;
-    let signed_by = signature_key_id(sig_text)?;
-    if signed_by != trusted {
-        return Err(SignatureError::UntrustedKey { signed_by, trusted });
+    let check = Check::new(trusted_key, sig_text)?;
+    let mut stream = check.stream()?;
+    stream.update(data);
+    stream.finish()
+}
+
+/// A signature check whose data comes in parts, so a reader that must stay
+/// responsive (the viewer, over a 50 MB manifest) can yield between them.
+/// [`verify`] is this check over one part.
+pub struct Check {
+    key: PublicKey,
+    signature: Signature,
+    signed_by: String,
+}
+
+impl Check {
+    /// Everything but the data: the key and the signature parse, and the
+    /// signature names the trusted key.
+    pub fn new(trusted_key: &str, sig_text: &str) -> Result<Self, SignatureError> {
+        let key = PublicKey::from_base64(public_key_line(trusted_key)?)
+            .map_err(|e| SignatureError::BadKey(e.to_string()))?;
+        let signature =
+            Signature::decode(sig_text).map_err(|e| SignatureError::BadSignature(e.to_string()))?;
+        let trusted = public_key_id(trusted_key)?;
+        let signed_by = signature_key_id(sig_text)?;
+        if signed_by != trusted {
+            return Err(SignatureError::UntrustedKey { signed_by, trusted });
+        }
+        Ok(Self {
+            key,
+            signature,
+            signed_by,
+        })
     }
-    pk.verify(data, &sig, false)
-        .map_err(|_| SignatureError::Invalid {
-            key_id: signed_by.clone(),
-        })?;
-    Ok(Verified {
-        key_id: signed_by,
-        trusted_comment: sig.trusted_comment().to_owned(),
-    })
+
+    /// Starts feeding the data (minisign's pre-hashed mode, the only one
+    /// vouch accepts).
+    pub fn stream(&self) -> Result<Stream<'_>, SignatureError> {
+        let inner = self
+            .key
+            .verify_stream(&self.signature)
+            .map_err(|_| self.invalid())?;
+        Ok(Stream { check: self, inner })
+    }
+
+    fn invalid(&self) -> SignatureError {
+        SignatureError::Invalid {
+            key_id: self.signed_by.clone(),
+        }
+    }
+}
+
+/// A [`Check`] being fed its data.
+pub struct Stream<'a> {
+    check: &'a Check,
+    inner: minisign_verify::StreamVerifier<'a>,
+}
+
+impl Stream<'_> {
+    pub fn update(&mut self, part: &[u8]) {
+        self.inner.update(part);
+    }
+
+    /// Whether the data fed matches the signature.
+    pub fn finish(mut self) -> Result<Verified, SignatureError> {
+        self.inner.finalize().map_err(|_| self.check.invalid())?;
+        Ok(Verified {
+            key_id: self.check.signed_by.clone(),
+            trusted_comment: self.check.signature.trusted_comment().to_owned(),
+        })
+    }
 }
 
 /// The trusted comment vouch signs: the snapshot id and the build time.
@@ -145,6 +199,24 @@ wLMDjy9FLAuxZ3q4NlEvkgtyhrr0gtTu6KC4KBJdITbbOeAi1zBIYo0v4iTgt8jJpIidRJnp94ABQkJA
             Err(SignatureError::BadSignature(_))
         ));
         assert!(verify("not a key", SIG, b"test").is_err());
+    }
+
+    #[test]
+    fn a_check_fed_in_parts_is_the_check_over_the_whole() {
+        let check = Check::new(PK, SIG).expect("key and signature");
+        for parts in [&[&b"te"[..], b"", b"st"][..], &[b"t", b"e", b"s", b"t"]] {
+            let mut stream = check.stream().expect("prehashed");
+            for p in parts {
+                stream.update(p);
+            }
+            assert_eq!(stream.finish(), verify(PK, SIG, b"test"));
+        }
+        let mut stream = check.stream().expect("prehashed");
+        stream.update(b"tes");
+        assert!(matches!(
+            stream.finish(),
+            Err(SignatureError::Invalid { .. })
+        ));
     }
 
     #[test]

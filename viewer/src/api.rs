@@ -71,7 +71,7 @@ async fn get_bytes(url: &str) -> Result<Vec<u8>, ApiError> {
 /// Keeps long work in short tasks: [`Slices::breathe`] yields to the event
 /// loop once [`TASK_MS`] have passed since the last yield, so the page can
 /// paint and answer input while a 50 MB manifest is copied and parsed.
-struct Slices {
+pub(crate) struct Slices {
     since: f64,
 }
 
@@ -79,13 +79,13 @@ struct Slices {
 const TASK_MS: f64 = 30.0;
 
 impl Slices {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             since: js_sys::Date::now(),
         }
     }
 
-    async fn breathe(&mut self) {
+    pub(crate) async fn breathe(&mut self) {
         if js_sys::Date::now() - self.since >= TASK_MS {
             gloo_timers::future::TimeoutFuture::new(0).await;
             self.since = js_sys::Date::now();

@@ -8,7 +8,7 @@ use vouch_core::{
     monitor::{self, Rollback, Seen},
 };
 
-use super::signature::{SigState, judge, now};
+use super::signature::{SigState, checked, judge, now, outcome_for};
 use crate::{
     api::{self, ManifestDoc},
     trust,
@@ -231,11 +231,15 @@ pub fn HistoryPanel(
                     .enumerate()
                     .map(|(i, s)| {
                         let (doc, sig_file) = (s.doc.clone(), s.sig.clone());
-                        let sig = Memo::new(move |_| match &doc {
+                        let done = doc.as_ref().map(|d| {
+                            let sig_file = sig_file.clone();
+                            checked(d.bytes.clone(), Signal::derive(move || sig_file.clone()), pinned.into())
+                        });
+                        let sig = Memo::new(move |_| match (&doc, done) {
                             // Earlier snapshots are judged without expiry: they
                             // are history, not what the site serves now.
-                            Some(d) => judge(&d.bytes, &d.id, Ok(sig_file.as_deref()), pinned.get().as_deref(), None, now()),
-                            None => SigState::Invalid { key_id: String::new(), why: "missing".into() },
+                            (Some(d), Some(done)) => judge(&d.id, Ok(sig_file.as_deref()), pinned.get().as_deref(), None, now(), |key, text| outcome_for(done, key, text)),
+                            _ => SigState::Invalid { key_id: String::new(), why: "missing".into() },
                         });
                         view! {
                             <tr data-snapshot=s.id.clone() data-signature=move || sig.with(SigState::as_str)>

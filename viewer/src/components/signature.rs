@@ -56,17 +56,73 @@ impl SigState {
     }
 }
 
+/// A signature check's outcome under one key.
+pub type Outcome = Result<signature::Verified, SignatureError>;
+
+/// Checks `sig_text` over `bytes` under `key` in short tasks: minisign
+/// hashes the whole manifest (BLAKE2b), and a 50 MB one takes longer than a
+/// frame. The same check as [`signature::verify`], fed in slices.
+async fn check_in_slices(key: &str, sig_text: &str, bytes: &[u8]) -> Outcome {
+    let check = signature::Check::new(key, sig_text)?;
+    let mut stream = check.stream()?;
+    let mut slices = api::Slices::new();
+    for part in bytes.chunks(1 << 20) {
+        stream.update(part);
+        slices.breathe().await;
+    }
+    stream.finish()
+}
+
+/// The check of `bytes`' signature under the pinned key, run again when
+/// either changes: (key, signature, outcome), `None` until the first ends.
+pub fn checked(
+    bytes: std::sync::Arc<Vec<u8>>,
+    sig: Signal<Option<String>>,
+    pinned: Signal<Option<String>>,
+) -> RwSignal<Option<(String, String, Outcome)>> {
+    let done: RwSignal<Option<(String, String, Outcome)>> = RwSignal::new(None);
+    Effect::new(move |_| {
+        let (Some(key), Some(text)) = (pinned.get(), sig.get()) else {
+            return;
+        };
+        let bytes = bytes.clone();
+        leptos::task::spawn_local(async move {
+            let outcome = check_in_slices(&key, &text, &bytes).await;
+            // A newer pin may have started a newer check meanwhile.
+            if pinned.get_untracked().as_deref() == Some(key.as_str()) {
+                done.set(Some((key, text, outcome)));
+            }
+        });
+    });
+    done
+}
+
+/// The outcome [`checked`] holds for `key` and `sig_text`, if that check
+/// has ended.
+pub fn outcome_for(
+    done: RwSignal<Option<(String, String, Outcome)>>,
+    key: &str,
+    sig_text: &str,
+) -> Option<Outcome> {
+    done.with(|d| {
+        d.as_ref()
+            .filter(|(k, t, _)| k == key && t == sig_text)
+            .map(|(_, _, o)| o.clone())
+    })
+}
+
 /// Judges `sig` (fetched: `Ok(None)` when absent, `Err` when it could not
-/// be fetched) over `bytes` (whose snapshot id is `id`) under `pinned`. A
-/// valid signature over a manifest whose `expires_at` is before `now` (Unix
-/// seconds) is `Expired`.
+/// be fetched) over a manifest whose snapshot id is `id`, under `pinned`;
+/// `verified` gives the check of the signature over the manifest's bytes
+/// under a key, or `None` while it runs. A valid signature over a manifest
+/// whose `expires_at` is before `now` (Unix seconds) is `Expired`.
 pub fn judge(
-    bytes: &[u8],
     id: &str,
     sig: Result<Option<&str>, &str>,
     pinned: Option<&str>,
     expires_at: Option<&str>,
     now: i64,
+    verified: impl FnOnce(&str, &str) -> Option<Outcome>,
 ) -> SigState {
     let sig = match (sig, pinned) {
         (Ok(Some(s)), _) => s,
@@ -87,7 +143,10 @@ pub fn judge(
     let Some(key) = pinned else {
         return SigState::UntrustedKey { signed_by };
     };
-    match signature::verify(key, sig, bytes) {
+    let Some(outcome) = verified(key, sig) else {
+        return SigState::Checking;
+    };
+    match outcome {
         Ok(v) => match signature::snapshot_in_comment(&v.trusted_comment) {
             Some(named) if named != id => SigState::Invalid {
                 key_id: v.key_id,
@@ -149,15 +208,20 @@ pub fn SignaturePanel(
             claimed.set(pub_file.and_then(|p| signature::public_key_id(&p).ok()));
         });
     }
+    let done = checked(
+        bytes,
+        Signal::derive(move || sig.get().and_then(Result::ok).flatten()),
+        pinned.into(),
+    );
     let state = Memo::new(move |_| match sig.get() {
         None => SigState::Checking,
         Some(s) => judge(
-            &bytes,
             &id,
             s.as_ref().map(|o| o.as_deref()).map_err(String::as_str),
             pinned.get().as_deref(),
             (!expires_at.is_empty()).then_some(expires_at.as_str()),
             now(),
+            |key, text| outcome_for(done, key, text),
         ),
     });
     if let Some(report) = report {
