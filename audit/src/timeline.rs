@@ -69,11 +69,29 @@ pub struct Stage {
     /// closeout summary, else its first document.
     pub lead: Option<String>,
     pub latest_date: Option<String>,
+    /// At most the `rows` asked of [`stages`], of `documents_count`.
     pub documents: Vec<DocRow>,
     pub phases: Vec<Row>,
     pub gates: Vec<Row>,
+    pub documents_count: usize,
+    pub phases_count: usize,
+    pub gates_count: usize,
     /// Distinct gates of the stage, by resolved status.
     pub tally: Tally,
+}
+
+/// Which `n` of `len` items to list: those that did not pass before those
+/// that did, so a cut never hides a failure while passes are listed; in
+/// their order.
+pub fn pick(len: usize, n: usize, passed: impl Fn(usize) -> bool) -> Vec<usize> {
+    if len <= n {
+        return (0..len).collect();
+    }
+    let mut rank: Vec<(bool, usize)> = (0..len).map(|i| (passed(i), i)).collect();
+    rank.select_nth_unstable(n);
+    let mut keep: Vec<usize> = rank[..n].iter().map(|&(_, i)| i).collect();
+    keep.sort_unstable();
+    keep
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -173,15 +191,26 @@ fn lead_status(docs: &[&Document]) -> (Status, String, Option<String>, Option<St
     )
 }
 
-pub fn stages(audit: &Audit) -> Vec<Stage> {
+/// Each stage's documents in reading order (date, phase, path), the
+/// stages in order.
+pub fn stage_documents(audit: &Audit) -> Vec<(Option<&str>, Vec<&Document>)> {
     let ids: BTreeSet<Option<&str>> = audit.documents.iter().map(|d| d.stage.as_deref()).collect();
     let mut ids: Vec<Option<&str>> = ids.into_iter().collect();
     ids.sort_by(|a, b| cmp_ids(*a, *b));
-    let cells = gate_cells(audit);
     ids.into_iter()
-        .map(|id| {
-            let docs = stage_docs(audit, id);
-            let row = |d: &Document, c: &Claim| Row {
+        .map(|id| (id, stage_docs(audit, id)))
+        .collect()
+}
+
+/// Every stage, each listing at most `rows` documents, phases and gates
+/// (see [`pick`]) and counting them all: the rows are built only for what
+/// is listed, so a stage of 10,000 gates costs 200 rows, not 10,000.
+pub fn stages(audit: &Audit, rows: usize) -> Vec<Stage> {
+    let cells = gate_cells(audit);
+    stage_documents(audit)
+        .into_iter()
+        .map(|(id, docs)| {
+            let row = |(d, c): (&Document, &Claim)| Row {
                 name: c.name.clone(),
                 id: c.id.clone(),
                 status: c.status.as_str(),
@@ -193,16 +222,17 @@ pub fn stages(audit: &Audit) -> Vec<Stage> {
                 pull_requests: c.pull_requests.clone(),
                 evidence: c.evidence.len() + c.references.len(),
             };
-            let mut gates = Vec::new();
-            let mut phases = Vec::new();
-            for d in &docs {
-                for g in &d.gates {
-                    gates.push(row(d, g));
-                }
-                for p in &d.phases {
-                    phases.push(row(d, p));
-                }
-            }
+            let claims = |of: fn(&Document) -> &[Claim]| -> Vec<(&Document, &Claim)> {
+                docs.iter()
+                    .flat_map(|d| of(d).iter().map(move |c| (*d, c)))
+                    .collect()
+            };
+            let listed = |all: Vec<(&Document, &Claim)>| -> (Vec<Row>, usize) {
+                let keep = pick(all.len(), rows, |i| all[i].1.status == Status::Pass);
+                (keep.into_iter().map(|i| row(all[i])).collect(), all.len())
+            };
+            let (gates, gates_count) = listed(claims(|d| &d.gates));
+            let (phases, phases_count) = listed(claims(|d| &d.phases));
             let mut tally = Tally::default();
             for ((stage, _), cell) in &cells {
                 if stage.as_deref() == id {
@@ -217,8 +247,9 @@ pub fn stages(audit: &Audit) -> Vec<Stage> {
                 status_reason,
                 lead,
                 latest_date: docs.iter().filter_map(|d| d.date.clone()).max(),
-                documents: docs
-                    .iter()
+                documents: pick(docs.len(), rows, |i| docs[i].status == Status::Pass)
+                    .into_iter()
+                    .map(|i| docs[i])
                     .map(|d| DocRow {
                         path: d.path.clone(),
                         title: d.title.clone().unwrap_or_else(|| d.path.clone()),
@@ -233,6 +264,9 @@ pub fn stages(audit: &Audit) -> Vec<Stage> {
                     .collect(),
                 phases,
                 gates,
+                documents_count: docs.len(),
+                phases_count,
+                gates_count,
                 tally,
             }
         })
@@ -368,6 +402,16 @@ pub fn matrix(audit: &Audit) -> Matrix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pick_keeps_failures_first_and_the_order() {
+        let status = ["pass", "fail", "pass", "pending", "pass", "fail"];
+        let passed = |i: usize| status[i] == "pass";
+        assert_eq!(pick(6, 4, passed), [0, 1, 3, 5]);
+        assert_eq!(pick(6, 2, passed), [1, 3]);
+        assert_eq!(pick(6, 0, passed), Vec::<usize>::new());
+        assert_eq!(pick(2, 5, passed), [0, 1]);
+    }
 
     #[test]
     fn stage_order() {

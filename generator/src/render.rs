@@ -43,29 +43,6 @@ pub const ROWS_LISTED: usize = 1000;
 /// in three tables made a 15 MB page.
 pub const TIMELINE_ROWS: usize = 200;
 
-/// Cuts `rows` to `n`, keeping rows whose status is not `pass` before
-/// passing ones, so a cut never hides a failure while passes remain
-/// listed; the kept rows stay in their order.
-fn keep_failing_first<T>(rows: &mut Vec<T>, n: usize, status: impl Fn(&T) -> &str) {
-    if rows.len() <= n {
-        return;
-    }
-    let mut rank: Vec<(bool, usize)> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (status(r) == "pass", i))
-        .collect();
-    rank.sort_unstable();
-    let mut keep = vec![false; rows.len()];
-    for &(_, i) in &rank[..n] {
-        keep[i] = true;
-    }
-    let mut i = 0;
-    rows.retain(|_| {
-        i += 1;
-        keep[i - 1]
-    });
-}
 /// Artifacts per static list page: `index.html` lists the first ones, and
 /// `artifacts-2.html`, `artifacts-3.html`… the rest, so that no page (and no
 /// browser laying it out) grows with the corpus, and every artifact's page
@@ -255,8 +232,7 @@ impl<'s> Renderer<'s> {
             folders.entry(parent(&e.path)).or_default().files.push(i);
         }
         let mut neighbours = HashMap::new();
-        for s in timeline::stages(&site.audit) {
-            let docs = &s.documents;
+        for (_, docs) in timeline::stage_documents(&site.audit) {
             for (i, d) in docs.iter().enumerate() {
                 let prev = i.checked_sub(1).map(|j| docs[j].path.clone());
                 let next = docs.get(i + 1).map(|n| n.path.clone());
@@ -477,7 +453,7 @@ impl<'s> Renderer<'s> {
     pub fn index(&self, history: &History, rollback_of: Option<&str>) -> Result<String> {
         let audit = &self.site.audit;
         let matrix = timeline::matrix(audit);
-        let latest: HashMap<String, Option<String>> = timeline::stages(audit)
+        let latest: HashMap<String, Option<String>> = timeline::stages(audit, 0)
             .into_iter()
             .filter_map(|s| Some((s.id?, s.latest_date)))
             .collect();
@@ -568,16 +544,13 @@ impl<'s> Renderer<'s> {
 
     /// `timeline.html`: stages, then phases, then gates.
     pub fn timeline(&self) -> Result<String> {
-        let stages: Vec<serde_json::Value> = timeline::stages(&self.site.audit)
+        // Only the rows listed are built: at 10,000 reports, building and
+        // converting them all took 120 MB.
+        let stages: Vec<serde_json::Value> = timeline::stages(&self.site.audit, TIMELINE_ROWS)
             .into_iter()
-            .map(|mut s| {
+            .map(|s| {
                 let anchor = anchor(s.id.as_deref());
-                // Cut the lists before they become template values: at
-                // 10,000 reports, converting them whole took 120 MB.
-                let totals = [s.documents.len(), s.phases.len(), s.gates.len()];
-                keep_failing_first(&mut s.documents, TIMELINE_ROWS, |d| d.status);
-                keep_failing_first(&mut s.phases, TIMELINE_ROWS, |r| r.status);
-                keep_failing_first(&mut s.gates, TIMELINE_ROWS, |r| r.status);
+                let totals = [s.documents_count, s.phases_count, s.gates_count];
                 let mut v = serde_json::to_value(&s).unwrap_or_default();
                 v["anchor"] = anchor.into();
                 for (list, total) in ["documents", "phases", "gates"].into_iter().zip(totals) {
@@ -1169,35 +1142,4 @@ fn runs_view<'a>(runs: impl Iterator<Item = &'a str>) -> serde_json::Value {
     })
     .collect::<Vec<_>>()
     .into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::keep_failing_first;
-
-    #[test]
-    fn a_cut_keeps_failures_first_and_the_order() {
-        let mut rows = vec![
-            ("a", "pass"),
-            ("b", "fail"),
-            ("c", "pass"),
-            ("d", "pending"),
-            ("e", "pass"),
-            ("f", "fail"),
-        ];
-        keep_failing_first(&mut rows, 4, |r| r.1);
-        assert_eq!(
-            rows,
-            [
-                ("a", "pass"),
-                ("b", "fail"),
-                ("d", "pending"),
-                ("f", "fail")
-            ]
-        );
-        keep_failing_first(&mut rows, 2, |r| r.1);
-        assert_eq!(rows, [("b", "fail"), ("d", "pending")]);
-        keep_failing_first(&mut rows, 5, |r| r.1);
-        assert_eq!(rows.len(), 2);
-    }
 }
