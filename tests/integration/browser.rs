@@ -1384,6 +1384,82 @@ async fn artifact_list_is_paged_sorted_and_filtered_by_title() {
     browser.client.clone().close().await.expect("close");
 }
 
+/// A manifest of more entries than the viewer parses in one slice (500),
+/// with a tampered file near the end of each list: the verdict, the
+/// "only failed" filter and the generated-file list (failures first) come
+/// from the list of failed rows, not from a scan of every row.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_read_in_slices_finds_failures_at_its_end() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    for i in 0..700 {
+        std::fs::write(
+            input.join(format!("r-{i:03}.md")),
+            format!("# Report {i}\n\n**Status:** PASS\n"),
+        )
+        .expect("write");
+    }
+    let b = build(&input);
+    let m = manifest(&b.site);
+    assert!(m["artifacts"].as_array().expect("artifacts").len() > 500);
+    let late = artifact_entry(&m, "r-690.md").clone();
+    let object = late["url"].as_str().expect("url");
+    std::fs::write(b.site.join(object), "# Report 690\n\n**Status:** FAIL\n").expect("tamper");
+    let page = artifact_entry(&m, "r-680.md")["page"]
+        .as_str()
+        .expect("page")
+        .to_owned();
+    let html = std::fs::read_to_string(b.site.join(&page)).expect("page");
+    std::fs::write(
+        b.site.join(&page),
+        html.replacen("Report 680", "Report 6800", 1),
+    )
+    .expect("edit");
+    let server = serve(&b.site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&server.url).await.expect("open index");
+    assert_eq!(final_status(c).await, "failed");
+    assert_eq!(
+        attr(c, r#"[data-pager="artifacts"] [data-range]"#, "data-total")
+            .await
+            .as_deref(),
+        Some("700")
+    );
+    c.find(Locator::Css("#problems-only"))
+        .await
+        .expect("checkbox")
+        .click()
+        .await
+        .expect("click");
+    let rows = rows_when(c, |r| r.len() < 100).await;
+    assert_eq!(rows, [("r-690.md".to_owned(), "mismatch".to_owned())]);
+    // Failures first: the edited page heads the generated files.
+    c.find(Locator::Css("#generated-files summary"))
+        .await
+        .expect("summary")
+        .click()
+        .await
+        .expect("open");
+    assert_eq!(
+        attr(c, "#generated-files li[data-generated]", "data-generated")
+            .await
+            .as_deref(),
+        Some(page.as_str())
+    );
+    assert_eq!(generated_status(c, &page).await, "mismatch");
+    let summary = c
+        .find(Locator::Css("#generated-files summary"))
+        .await
+        .expect("summary")
+        .text()
+        .await
+        .expect("text");
+    assert!(summary.ends_with("· 1 FAILED"), "{summary}");
+    browser.client.clone().close().await.expect("close");
+}
+
 /// The artifact rows once `ready` holds of them (the view redraws after a
 /// click, not during it).
 async fn rows_when(
