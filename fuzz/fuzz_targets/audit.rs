@@ -78,5 +78,10 @@ fuzz_target!(|data: &[u8]| {
     let back = Audit::parse(&json).expect("audit.json round-trips");
     assert_eq!(back, audit);
     let _ = vouch_audit::timeline::matrix(&audit);
-    let _ = vouch_audit::timeline::stages(&audit);
+    // A cut stage lists at most its rows, and counts them all.
+    let all = vouch_audit::timeline::stages(&audit, usize::MAX);
+    for (cut, whole) in vouch_audit::timeline::stages(&audit, 1).iter().zip(&all) {
+        assert!(cut.gates.len() <= 1 && cut.gates_count == whole.gates.len());
+        assert!(cut.documents.len() <= 1 && cut.documents_count == whole.documents.len());
+    }
 });
