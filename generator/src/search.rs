@@ -152,36 +152,40 @@ impl Builder {
         }
     }
 
-    /// Inserts document `id`.
+    /// Inserts document `id`. A term's list is cut back to its
+    /// [`POSTINGS`] heaviest whenever it doubles, so the index holds at
+    /// most twice what it writes, however many documents share a word.
     pub fn insert(&mut self, id: usize, w: Weighed) {
         for (t, (weight, heading)) in w.terms {
-            self.postings
-                .entry(t)
-                .or_default()
-                .push((id as u32, weight, heading));
+            let list = self.postings.entry(t).or_default();
+            list.push((id as u32, weight, heading));
+            if list.len() >= 2 * POSTINGS {
+                heaviest(list);
+            }
         }
         self.docs[id] = w.meta;
     }
 
-    /// The index's files, `(path, bytes)`, under `search/`.
-    pub fn files(mut self) -> Vec<(String, Vec<u8>)> {
-        let mut out = Vec::new();
-        for (n, chunk) in self.docs.chunks(CHUNK).enumerate() {
+    /// The index's files, `(path, bytes)`, under `search/`, each made as
+    /// it is taken, so they are written one at a time, never held together.
+    pub fn files(mut self) -> impl Iterator<Item = (String, Vec<u8>)> {
+        let docs = std::mem::take(&mut self.docs);
+        let n_docs = docs.len();
+        let doc_files = (0..n_docs.div_ceil(CHUNK)).map(move |n| {
+            let chunk = &docs[n * CHUNK..((n + 1) * CHUNK).min(docs.len())];
             let json = serde_json::to_string(chunk).unwrap_or_default();
-            out.push((
+            (
                 format!("search/d-{n}.js"),
                 format!("vouchSearch.docs({n},{json});\n").into_bytes(),
-            ));
-        }
-        let mut shards: HashMap<String, Vec<Postings>> = HashMap::new();
+            )
+        });
+        let mut shards: std::collections::BTreeMap<String, Vec<Postings>> =
+            std::collections::BTreeMap::new();
         for (term, mut list) in self.postings.drain() {
-            list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            list.truncate(POSTINGS);
+            heaviest(&mut list);
             shards.entry(shard(&term)).or_default().push((term, list));
         }
-        let mut keys: Vec<_> = shards.into_iter().collect();
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
-        for (key, mut terms) in keys {
+        let term_files = shards.into_iter().map(|(key, mut terms)| {
             terms.sort_by(|a, b| a.0.cmp(&b.0));
             let map: serde_json::Map<String, serde_json::Value> = terms
                 .into_iter()
@@ -190,7 +194,7 @@ impl Builder {
                     (t, serde_json::json!(flat))
                 })
                 .collect();
-            out.push((
+            (
                 format!("search/t-{key}.js"),
                 format!(
                     "vouchSearch.terms({},{});\n",
@@ -198,18 +202,22 @@ impl Builder {
                     serde_json::Value::Object(map)
                 )
                 .into_bytes(),
-            ));
-        }
-        out.push((
-            "search/meta.js".to_owned(),
-            format!(
-                "vouchSearch.meta({{\"docs\":{},\"chunk\":{CHUNK}}});\n",
-                self.docs.len()
             )
-            .into_bytes(),
-        ));
-        out
+        });
+        let meta = (
+            "search/meta.js".to_owned(),
+            format!("vouchSearch.meta({{\"docs\":{n_docs},\"chunk\":{CHUNK}}});\n").into_bytes(),
+        );
+        doc_files.chain(term_files).chain(std::iter::once(meta))
     }
+}
+
+/// Cuts a term's list to its [`POSTINGS`] heaviest documents (ties: the
+/// lower id), heaviest first. A total order, so cutting early and cutting
+/// once at the end keep the same documents.
+fn heaviest(list: &mut Vec<(u32, u32, u32)>) {
+    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    list.truncate(POSTINGS);
 }
 
 /// Plain text from rendered HTML: tags dropped, entities for `<>&"'`
@@ -334,7 +342,7 @@ mod tests {
                 }),
             );
         }
-        let files = b.files();
+        let files: Vec<_> = b.files().collect();
         assert_eq!(
             files
                 .iter()
@@ -354,5 +362,31 @@ mod tests {
         let list = map["evidence"].as_array().expect("postings");
         assert_eq!(list.len(), 3 * POSTINGS.min(300 - 300 / 7 - 1));
         assert_eq!(list[1], 6, "heaviest first");
+    }
+
+    /// Cutting a term's list while inserting (in any order, as the render
+    /// threads do) keeps the same documents as cutting once at the end.
+    #[test]
+    fn early_cuts_keep_the_heaviest() {
+        let n = 5 * POSTINGS;
+        let weight = |id: usize| ((id * 7919) % 13) as u32;
+        let mut b = Builder::new(n);
+        for k in 0..n {
+            let id = (k * 389) % n; // a scrambled order: 389 is prime to n
+            b.insert(
+                id,
+                Weighed {
+                    terms: vec![("word".into(), (weight(id), 0))],
+                    meta: serde_json::Value::Null,
+                },
+            );
+            assert!(b.postings["word"].len() < 2 * POSTINGS);
+        }
+        let mut want: Vec<(u32, u32, u32)> = (0..n).map(|id| (id as u32, weight(id), 0)).collect();
+        want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        want.truncate(POSTINGS);
+        let mut got = b.postings.remove("word").expect("postings");
+        heaviest(&mut got);
+        assert_eq!(got, want);
     }
 }

@@ -118,13 +118,14 @@ pub fn write_site(
         .collect::<Result<Vec<_>>>()?;
     generated.extend(pages.into_iter().flatten());
     let shown = shown.into_inner().map_err(|_| poisoned())?;
-    let search_files = index.into_inner().map_err(|_| poisoned())?.files();
-    for (path, bytes) in &search_files {
-        generated.push(staging.write_reusing(path, bytes)?);
+    let mut search_files = Vec::new();
+    for (path, bytes) in index.into_inner().map_err(|_| poisoned())?.files() {
+        generated.push(staging.write_reusing(&path, &bytes)?);
+        search_files.push(path);
     }
     let names: Vec<&str> = search_files
         .iter()
-        .map(|(p, _)| p.trim_start_matches("search/"))
+        .map(|p| p.trim_start_matches("search/"))
         .collect();
     generated.push(staging.write(
         "search/index.html",
