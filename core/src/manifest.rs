@@ -239,6 +239,10 @@ pub struct ManifestReader<'a> {
     header: Vec<u8>,
     artifacts: Option<Vec<Artifact>>,
     generated: Option<Vec<GeneratedFile>>,
+    /// The first entry that failed its check: reported at the end, after
+    /// the header's own checks (a newer schema says so first), as
+    /// `validate` orders them.
+    entry_error: Option<ManifestError>,
     seen_artifacts: HashSet<String>,
     seen_generated: HashSet<String>,
 }
@@ -252,6 +256,7 @@ impl<'a> ManifestReader<'a> {
             header: b"{".to_vec(),
             artifacts: None,
             generated: None,
+            entry_error: None,
             seen_artifacts: HashSet::new(),
             seen_generated: HashSet::new(),
         }
@@ -342,16 +347,26 @@ impl<'a> ManifestReader<'a> {
                     };
                     if artifacts {
                         let a: Artifact = self.value()?;
-                        a.check()?;
-                        if !self.seen_artifacts.insert(a.path.clone()) {
-                            return Err(twice_artifact(&a.path));
+                        let checked = a.check().and_then(|()| {
+                            match self.seen_artifacts.insert(a.path.clone()) {
+                                true => Ok(()),
+                                false => Err(twice_artifact(&a.path)),
+                            }
+                        });
+                        if let Err(e) = checked {
+                            self.entry_error.get_or_insert(e);
                         }
                         self.artifacts.get_or_insert_default().push(a);
                     } else {
                         let g: GeneratedFile = self.value()?;
-                        g.check()?;
-                        if !self.seen_generated.insert(g.path.clone()) {
-                            return Err(twice_generated(&g.path));
+                        let checked = g.check().and_then(|()| {
+                            match self.seen_generated.insert(g.path.clone()) {
+                                true => Ok(()),
+                                false => Err(twice_generated(&g.path)),
+                            }
+                        });
+                        if let Err(e) = checked {
+                            self.entry_error.get_or_insert(e);
                         }
                         self.generated.get_or_insert_default().push(g);
                     }
@@ -386,8 +401,12 @@ impl<'a> ManifestReader<'a> {
                     .to_owned(),
             )
         })?;
-        // The entries were checked as they were read; this checks the rest.
+        // The entries were checked as they were read; this checks the rest,
+        // which comes first.
         m.validate()?;
+        if let Some(e) = self.entry_error.take() {
+            return Err(e);
+        }
         m.artifacts = artifacts;
         m.generated = self.generated.take().unwrap_or_default();
         Ok(m)
@@ -654,6 +673,15 @@ mod tests {
                 );
             }
         }
+        // A newer schema is named as such, even when its entries break
+        // this schema's rules, as `validate` orders it.
+        let mut m = sample();
+        m.schema_version = 2;
+        m.artifacts[0].url = "../x".into();
+        assert_eq!(
+            Manifest::parse(m.to_json_pretty().as_bytes()),
+            Err(ManifestError::Schema { found: 2 })
+        );
         // Positions are the document's, not the slice's.
         let text = good.replacen("\"size\": 5", "\"size\": -5", 1);
         let line = text

@@ -78,19 +78,30 @@ struct Batch {
     summary: Summary,
     bytes: u64,
     last: Cell<f64>,
+    /// A publication is scheduled.
+    pending: Cell<bool>,
     p: Progress,
 }
 
-impl Batch {
-    /// Publishes the counts if `force`, or if the last batch is old enough.
-    fn flush(&self, force: bool) {
-        let now = js_sys::Date::now();
-        if force || now - self.last.get() >= FLUSH_MS {
-            self.last.set(now);
-            self.p.summary.set(self.summary);
-            self.p.bytes_done.set(self.bytes);
-            self.p.tick.update(|t| *t += 1);
-        }
+/// Publishes the batch if `force`, or if the last one is old enough;
+/// otherwise schedules one for when it is, so a verdict is shown within
+/// [`FLUSH_MS`] even while every other file is stalled.
+fn flush(batch: &Rc<RefCell<Batch>>, force: bool) {
+    let b = batch.borrow();
+    let now = js_sys::Date::now();
+    let wait = FLUSH_MS - (now - b.last.get());
+    if force || wait <= 0.0 {
+        b.last.set(now);
+        b.p.summary.set(b.summary);
+        b.p.bytes_done.set(b.bytes);
+        b.p.tick.update(|t| *t += 1);
+    } else if !b.pending.replace(true) {
+        let again = batch.clone();
+        gloo_timers::callback::Timeout::new(wait.ceil() as u32, move || {
+            again.borrow().pending.set(false);
+            flush(&again, true);
+        })
+        .forget();
     }
 }
 
@@ -211,22 +222,28 @@ pub fn start(root: &str, files: Files) -> (Rows, Progress) {
         summary: Summary::new(n),
         bytes: 0,
         last: Cell::new(js_sys::Date::now()),
+        pending: Cell::new(false),
         p,
     }));
     let root = root.to_owned();
-    leptos::task::spawn_local(async move {
+    // Stopped when the view that started it goes (another folder picked in
+    // the independent verifier): its rows go with it.
+    leptos::task::spawn_local_scoped_with_cancellation(async move {
         let jobs = (0..n).map(|row| {
-            let (url, sha256, size) = rows.files.with_value(|f| {
+            let target = rows.files.try_with_value(|f| {
                 let (url, sha256, size) = f.target(row);
                 (format!("{root}{url}"), sha256.to_owned(), size)
             });
             let batch = batch.clone();
             let set = move |s: RowStatus| rows.status.update_value(|v| v[row] = s);
             async move {
+                let Some((url, sha256, size)) = target else {
+                    return;
+                };
                 set(RowStatus::Hashing(0));
                 let hashed = api::hash(&url, size, |delta| {
                     batch.borrow_mut().bytes += delta;
-                    batch.borrow().flush(false);
+                    flush(&batch, false);
                     rows.status.update_value(|v| {
                         if let RowStatus::Hashing(n) = &mut v[row] {
                             *n += delta;
@@ -262,14 +279,14 @@ pub fn start(root: &str, files: Files) -> (Rows, Progress) {
                     rows.failed.update_value(|f| f.push(row));
                 }
                 batch.borrow_mut().summary.record(verdict);
-                batch.borrow().flush(false);
+                flush(&batch, false);
             }
         });
         futures::stream::iter(jobs)
             .buffer_unordered(PARALLEL)
             .collect::<()>()
             .await;
-        batch.borrow().flush(true);
+        flush(&batch, true);
     });
     (rows, p)
 }

@@ -43,11 +43,13 @@ pub fn watch(rows: Rows, progress: Progress) {
     if by_path.is_empty() {
         return;
     }
-    // Each batch, the artifacts that failed since the last one.
+    // Each batch: the artifacts that failed since the last one; then, once
+    // every file has a verdict, the cells not marked red are verified. One
+    // effect, so a failure in the last batch is marked before the rest.
     let artifacts = rows.artifacts();
     Effect::new(move |seen: Option<usize>| {
         progress.tick.track();
-        rows.with_failed(|failed| {
+        let seen = rows.with_failed(|failed| {
             for &row in &failed[seen.unwrap_or(0)..] {
                 if row >= artifacts {
                     continue;
@@ -64,11 +66,8 @@ pub fn watch(rows: Rows, progress: Progress) {
                 }
             }
             failed.len()
-        })
-    });
-    // When every artifact has a verdict, cells not marked red are verified.
-    Effect::new(move |_| {
-        let s = progress.summary.get();
+        });
+        let s = progress.summary.get_untracked();
         if s.total != usize::MAX && s.done() == s.total {
             for c in &all {
                 if c.get_attribute("data-evidence").is_none() {
@@ -76,5 +75,6 @@ pub fn watch(rows: Rows, progress: Progress) {
                 }
             }
         }
+        seen
     });
 }
