@@ -202,6 +202,11 @@ pub fn stage_documents(audit: &Audit) -> Vec<(Option<&str>, Vec<&Document>)> {
         .collect()
 }
 
+/// The latest date `docs` declare.
+pub fn latest_date(docs: &[&Document]) -> Option<String> {
+    docs.iter().filter_map(|d| d.date.clone()).max()
+}
+
 /// Every stage, each listing at most `rows` documents, phases and gates
 /// (see [`pick`]) and counting them all: the rows are built only for what
 /// is listed, so a stage of 10,000 gates costs 200 rows, not 10,000.
@@ -246,7 +251,7 @@ pub fn stages(audit: &Audit, rows: usize) -> Vec<Stage> {
                 status_text,
                 status_reason,
                 lead,
-                latest_date: docs.iter().filter_map(|d| d.date.clone()).max(),
+                latest_date: latest_date(&docs),
                 documents: pick(docs.len(), rows, |i| docs[i].status == Status::Pass)
                     .into_iter()
                     .map(|i| docs[i])

@@ -205,6 +205,21 @@ fn twice_generated(path: &str) -> ManifestError {
     }
 }
 
+/// serde_json's message without its position, which is that of the slice
+/// it was given, not the document's.
+fn unplaced(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    match message.rsplit_once(" at line ") {
+        Some((what, _)) => what.to_owned(),
+        None => message,
+    }
+}
+
+/// A JSON error at a position in the document.
+fn placed(what: &str, line: usize, column: usize) -> ManifestError {
+    ManifestError::Json(format!("{what} at line {line} column {column}"))
+}
+
 /// Where a [`ManifestReader`] is in the document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum At {
@@ -391,16 +406,9 @@ impl<'a> ManifestReader<'a> {
             header.push(b',');
         }
         header.extend_from_slice(b"\"artifacts\":[]}");
-        let mut m: Manifest = serde_json::from_slice(&header).map_err(|e| {
-            // Positions in the copied header would mislead: leave them out.
-            let message = e.to_string();
-            ManifestError::Json(
-                message
-                    .rsplit_once(" at line ")
-                    .map_or(message.as_str(), |(m, _)| m)
-                    .to_owned(),
-            )
-        })?;
+        // Positions in the copied header would mislead: leave them out.
+        let mut m: Manifest =
+            serde_json::from_slice(&header).map_err(|e| ManifestError::Json(unplaced(&e)))?;
         // The entries were checked as they were read; this checks the rest,
         // which comes first.
         m.validate()?;
@@ -449,13 +457,7 @@ impl<'a> ManifestReader<'a> {
                 } else {
                     (line + e.line() - 1, e.column())
                 };
-                let message = e.to_string();
-                let message = message
-                    .rsplit_once(" at line ")
-                    .map_or(message.as_str(), |(m, _)| m);
-                Err(ManifestError::Json(format!(
-                    "{message} at line {line} column {column}"
-                )))
+                Err(placed(&unplaced(&e), line, column))
             }
             None => Err(self.syntax("unexpected end of the document")),
         }
@@ -463,7 +465,7 @@ impl<'a> ManifestReader<'a> {
 
     fn syntax(&self, what: &str) -> ManifestError {
         let (line, column) = self.line_column(self.pos);
-        ManifestError::Json(format!("{what} at line {line} column {column}"))
+        placed(what, line, column)
     }
 
     /// 1-based line and column of byte `pos`.

@@ -453,9 +453,10 @@ impl<'s> Renderer<'s> {
     pub fn index(&self, history: &History, rollback_of: Option<&str>) -> Result<String> {
         let audit = &self.site.audit;
         let matrix = timeline::matrix(audit);
-        let latest: HashMap<String, Option<String>> = timeline::stages(audit, 0)
+        // Only the dates: not every stage's gate tally, as `stages` builds.
+        let latest: HashMap<String, Option<String>> = timeline::stage_documents(audit)
             .into_iter()
-            .filter_map(|s| Some((s.id?, s.latest_date)))
+            .filter_map(|(id, docs)| Some((id?.to_owned(), timeline::latest_date(&docs))))
             .collect();
         // Columns that no stage fills are not shown (the matrix only has
         // gates with a cell, but keep the rule where it is read).
