@@ -12,7 +12,8 @@ of the measured process tree (getrusage RUSAGE_CHILDREN, per fresh subprocess).
 The page cache is warmed first so every contender reads from memory. Nothing
 here asserts: it measures and prints ratios, and the goals beside them."""
 
-import argparse, json, os, random, shutil, statistics, subprocess, sys, tempfile
+import argparse
+import gzip, json, os, random, shutil, statistics, subprocess, sys, tempfile
 
 STATUSES = ["PASS", "PASS", "PASS", "Passed", "✅ Complete", "PENDING", "FAIL", "Accepted"]
 GATES = ["unit tests", "integration tests", "security scan", "licence check", "performance budget", "docs review"]
@@ -143,8 +144,16 @@ def main():
             label = "sha256sum" if name == "sha" else name
             print(f"{r['files']:>7}{r['bytes'] / 2**20:>7.0f}  {label:<9}{wall:>8.2f}{wall / r['sha'][0]:>13.2f}{peak:>10.0f}")
         print(f"{'':>16}site {r['site'] / 2**20:.1f} MiB = {r['site'] / r['bytes']:.2f}× the input")
+    viewer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "generator", "assets", "viewer")
+    sizes = {}
+    for f in ("vouch_viewer_bg.wasm", "vouch_viewer.js"):
+        with open(os.path.join(viewer, f), "rb") as fh:
+            sizes[f] = len(gzip.compress(fh.read(), 9))
+    print(f"viewer (the committed build): wasm {sizes['vouch_viewer_bg.wasm']:,} bytes gzip, "
+          f"JS {sizes['vouch_viewer.js']:,} bytes gzip")
     print("goals (issue 11): build ≤ 3× sha256sum; peak RSS ≤ 150 MiB at 50,000 files; "
-          "rebuild with one file changed ≤ 1.5× sha256sum; site ≤ 2.5× the input")
+          "rebuild with one file changed ≤ 1.5× sha256sum; site ≤ 2.5× the input; "
+          "viewer ≤ 250 KB gzip")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
 //! What changed between two snapshots.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::Manifest;
@@ -36,46 +34,31 @@ pub struct Change {
 
 /// Artifacts added, removed and changed from `older` to `newer`, by path.
 pub fn diff(older: &Manifest, newer: &Manifest) -> Vec<Change> {
-    let a: BTreeMap<&str, &str> = older
-        .artifacts
-        .iter()
-        .map(|x| (x.path.as_str(), x.sha256.as_str()))
-        .collect();
-    let b: BTreeMap<&str, &str> = newer
-        .artifacts
-        .iter()
-        .map(|x| (x.path.as_str(), x.sha256.as_str()))
-        .collect();
-    let mut out = Vec::new();
-    for (path, before) in &a {
-        match b.get(path) {
-            None => out.push(Change {
-                path: (*path).to_owned(),
-                kind: ChangeKind::Removed,
-                before: Some((*before).to_owned()),
-                after: None,
-            }),
-            Some(after) if after != before => out.push(Change {
-                path: (*path).to_owned(),
-                kind: ChangeKind::Changed,
-                before: Some((*before).to_owned()),
-                after: Some((*after).to_owned()),
-            }),
-            Some(_) => {}
-        }
+    fn by_path(m: &Manifest) -> Vec<(&str, &str)> {
+        crate::sorted_unique(
+            m.artifacts
+                .iter()
+                .map(|x| (x.path.as_str(), x.sha256.as_str()))
+                .collect(),
+        )
     }
-    for (path, after) in &b {
-        if !a.contains_key(path) {
-            out.push(Change {
+    let (a, b) = (by_path(older), by_path(newer));
+    crate::merge_sorted(&a, &b)
+        .filter_map(|(path, before, after)| {
+            let kind = match (before, after) {
+                (Some(x), Some(y)) if x == y => return None,
+                (Some(_), Some(_)) => ChangeKind::Changed,
+                (Some(_), None) => ChangeKind::Removed,
+                (None, _) => ChangeKind::Added,
+            };
+            Some(Change {
                 path: (*path).to_owned(),
-                kind: ChangeKind::Added,
-                before: None,
-                after: Some((*after).to_owned()),
-            });
-        }
-    }
-    out.sort_by(|x, y| x.path.cmp(&y.path));
-    out
+                kind,
+                before: before.map(|x| (*x).to_owned()),
+                after: after.map(|x| (*x).to_owned()),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use std::{
     sync::Arc,
 };
 
-use futures::StreamExt;
 use leptos::prelude::*;
 use vouch_core::{Artifact, Manifest, Summary, Verdict, manifest::GeneratedFile};
 
@@ -282,10 +281,28 @@ pub fn start(root: &str, files: Files) -> (Rows, Progress) {
                 flush(&batch, false);
             }
         });
-        futures::stream::iter(jobs)
-            .buffer_unordered(PARALLEL)
-            .collect::<()>()
-            .await;
+        // PARALLEL workers, each taking the next file when its last is done.
+        let jobs = RefCell::new(jobs);
+        let mut workers: Vec<_> = (0..PARALLEL)
+            .map(|_| {
+                Box::pin(async {
+                    loop {
+                        let next = jobs.borrow_mut().next();
+                        let Some(job) = next else { break };
+                        job.await;
+                    }
+                })
+            })
+            .collect();
+        std::future::poll_fn(|cx| {
+            workers.retain_mut(|w| w.as_mut().poll(cx).is_pending());
+            if workers.is_empty() {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await;
         flush(&batch, true);
     });
     (rows, p)

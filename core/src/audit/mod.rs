@@ -9,7 +9,7 @@
 pub mod problems;
 pub mod status;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -629,33 +629,37 @@ pub struct StatusChange {
 /// What changed in declared statuses between two audits: documents and
 /// gates that appeared, disappeared or changed status (text or value).
 pub fn status_changes(old: &AuditView, new: &AuditView) -> Vec<StatusChange> {
-    type Key = (String, Option<String>);
-    fn entries(a: &AuditView) -> BTreeMap<Key, (Status, Option<String>)> {
-        let mut m = BTreeMap::new();
+    type Key<'a> = (&'a str, Option<&'a str>);
+    fn entries(a: &AuditView) -> Vec<(Key<'_>, (Status, Option<&str>))> {
+        let mut m = Vec::new();
         for d in &a.documents {
-            m.insert((d.path.clone(), None), (d.status, d.status_text.clone()));
+            m.push((
+                (d.path.as_str(), None),
+                (d.status, d.status_text.as_deref()),
+            ));
             for g in &d.gates {
-                m.entry((d.path.clone(), Some(g.name.clone())))
-                    .or_insert((g.status, g.status_text.clone()));
+                m.push((
+                    (d.path.as_str(), Some(g.name.as_str())),
+                    (g.status, g.status_text.as_deref()),
+                ));
             }
         }
-        m
+        // A gate named twice in one document keeps its first reading.
+        crate::sorted_unique(m)
     }
     let (before, after) = (entries(old), entries(new));
-    let keys: BTreeSet<&Key> = before.keys().chain(after.keys()).collect();
-    keys.into_iter()
-        .filter_map(|k| {
-            let (b, a) = (before.get(k), after.get(k));
+    crate::merge_sorted(&before, &after)
+        .filter_map(|(k, b, a)| {
             if b == a {
                 return None;
             }
             Some(StatusChange {
-                path: k.0.clone(),
-                claim: k.1.clone(),
+                path: k.0.to_owned(),
+                claim: k.1.map(str::to_owned),
                 before: b.map(|x| x.0),
                 after: a.map(|x| x.0),
-                before_text: b.and_then(|x| x.1.clone()),
-                after_text: a.and_then(|x| x.1.clone()),
+                before_text: b.and_then(|x| x.1.map(str::to_owned)),
+                after_text: a.and_then(|x| x.1.map(str::to_owned)),
             })
         })
         .collect()

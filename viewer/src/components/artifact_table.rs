@@ -119,12 +119,24 @@ pub fn ArtifactTable(
                 .filter(|&i| !only_failed || failed[i])
                 .collect()
         });
-        match key {
-            // The manifest lists artifacts by path already.
-            SortKey::Path => {}
-            SortKey::Kind => idx.sort_by_key(|&i| rows.with_artifact(i, |a| a.kind.as_str())),
-            SortKey::Size => idx.sort_by_key(|&i| rows.with_artifact(i, |a| a.size)),
-            SortKey::Status => idx.sort_by_key(|&i| rows.with_status(i, status_rank)),
+        // The manifest lists artifacts by path already; other keys tie-break
+        // on that order. One comparator, so one sort in the wasm.
+        if key != SortKey::Path {
+            idx.sort_unstable_by(|&i, &j| {
+                let by = match key {
+                    SortKey::Path => std::cmp::Ordering::Equal,
+                    SortKey::Kind => rows
+                        .with_artifact(i, |a| a.kind.as_str())
+                        .cmp(rows.with_artifact(j, |b| b.kind.as_str())),
+                    SortKey::Size => rows
+                        .with_artifact(i, |a| a.size)
+                        .cmp(&rows.with_artifact(j, |b| b.size)),
+                    SortKey::Status => rows
+                        .with_status(i, status_rank)
+                        .cmp(&rows.with_status(j, status_rank)),
+                };
+                by.then(i.cmp(&j))
+            });
         }
         if !ascending {
             idx.reverse();
@@ -212,7 +224,7 @@ pub fn ArtifactTable(
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || shown.get() key=|i| *i children=row />
+                    {move || shown.get().into_iter().map(&row).collect_view()}
                 </tbody>
             </table>
         </div>

@@ -70,7 +70,7 @@ pub fn GeneratedTable(
                 }}
             </summary>
             <ul>
-                <For each=move || shown.get() key=|i| *i children=item />
+                {move || shown.get().into_iter().map(&item).collect_view()}
             </ul>
             <Pager id="generated" label="Pages of the generated files" order=order page=page />
         </details>

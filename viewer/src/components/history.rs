@@ -1,4 +1,4 @@
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use vouch_core::{
@@ -65,7 +65,8 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
         doc: Some(current.clone()),
         sig: current_sig,
     }];
-    let mut bytes: HashMap<String, Arc<Vec<u8>>> = HashMap::new();
+    // Retained snapshots are few (the site's retain count): a list will do.
+    let mut bytes: Vec<(String, Arc<Vec<u8>>)> = Vec::new();
     for s in parsed.iter().flat_map(|h| &h.snapshots) {
         let b = api::fetch_optional(&format!("{root}{}", s.manifest))
             .await
@@ -79,7 +80,7 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
         let doc = match b {
             Some(b) => {
                 let b = Arc::new(b);
-                bytes.insert(s.manifest.clone(), b.clone());
+                bytes.push((s.manifest.clone(), b.clone()));
                 api::manifest_from_bytes(b).await.ok()
             }
             None => None,
@@ -116,7 +117,7 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
         &current.id,
         &current.manifest,
         history_bytes.as_deref(),
-        &mut |u| bytes.get(u).map(|b| b.to_vec()),
+        &mut |u| bytes.iter().find(|(k, _)| k == u).map(|(_, b)| b.to_vec()),
     );
     Chain {
         snapshots,

@@ -129,12 +129,12 @@ pub fn VerificationSummary(
             data-chain=move || trust.map(|t| t.chain.get()).unwrap_or("")
         >
             <p class="summary-headline">{move || s.with(|s| headline(s, artifacts, trust.as_ref(), what))}</p>
-            <Show when=running>
+            {move || running().then(|| view! {
                 <progress
                     max=move || progress.bytes_total.get().max(1).to_string()
                     value=move || progress.bytes_done.get().to_string()
                 ></progress>
-            </Show>
+            })}
             <p class="summary-detail">
                 {move || {
                     format!(
