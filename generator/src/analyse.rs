@@ -46,6 +46,10 @@ pub fn file(entry: &mut Entry, bytes: &[u8], ix: &Index) -> Analysed {
         ix,
     );
     entry.title = title.unwrap_or_else(|| entry.file_name().to_owned());
+    let document = document.map(|mut d| {
+        d.shrink_to_fit();
+        d
+    });
     Analysed {
         document,
         problems,
@@ -68,7 +72,10 @@ pub fn report(
     if let Some(t) = a.title {
         entry.title = t;
     }
-    analysed.document = a.document;
+    analysed.document = a.document.map(|mut d| {
+        d.shrink_to_fit();
+        d
+    });
     analysed.problems.extend(a.problems);
     Ok(())
 }

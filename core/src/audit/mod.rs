@@ -216,6 +216,67 @@ pub struct Document {
     pub notes: Vec<String>,
 }
 
+impl Document {
+    /// Gives back what its lists and strings reserved while it was read:
+    /// tens of thousands of documents are held together until the site is
+    /// written.
+    pub fn shrink_to_fit(&mut self) {
+        fn text(s: &mut String) {
+            s.shrink_to_fit();
+        }
+        fn opt(s: &mut Option<String>) {
+            if let Some(s) = s {
+                s.shrink_to_fit();
+            }
+        }
+        for s in [&mut self.path, &mut self.sha256] {
+            text(s);
+        }
+        for s in [
+            &mut self.title,
+            &mut self.stage,
+            &mut self.phase,
+            &mut self.date,
+            &mut self.date_text,
+            &mut self.status_text,
+            &mut self.status_reason,
+            &mut self.stage_source,
+        ] {
+            opt(s);
+        }
+        for c in self.phases.iter_mut().chain(self.gates.iter_mut()) {
+            text(&mut c.name);
+            text(&mut c.form);
+            opt(&mut c.id);
+            opt(&mut c.status_text);
+            opt(&mut c.evidence_scope);
+            c.evidence.iter_mut().for_each(text);
+            c.evidence.shrink_to_fit();
+            c.references.shrink_to_fit();
+            c.ci_runs.iter_mut().for_each(text);
+            c.ci_runs.shrink_to_fit();
+            c.pull_requests.shrink_to_fit();
+        }
+        for r in &mut self.references {
+            text(&mut r.target);
+            opt(&mut r.path);
+            opt(&mut r.sha256);
+            opt(&mut r.lines);
+            opt(&mut r.pinned);
+        }
+        self.notes.iter_mut().for_each(text);
+        self.phases.shrink_to_fit();
+        self.gates.shrink_to_fit();
+        self.ci_runs.shrink_to_fit();
+        self.pull_requests.shrink_to_fit();
+        self.commits.shrink_to_fit();
+        self.references.shrink_to_fit();
+        self.checks.shrink_to_fit();
+        self.findings.shrink_to_fit();
+        self.notes.shrink_to_fit();
+    }
+}
+
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }
@@ -668,6 +729,38 @@ pub fn status_changes(old: &AuditView, new: &AuditView) -> Vec<StatusChange> {
 #[cfg(test)]
 mod view_tests {
     use super::*;
+
+    #[test]
+    fn shrinking_a_document_keeps_it_and_frees_what_it_reserved() {
+        // A clone reserves no more than it holds: each is made afresh.
+        let big = |s: &str| {
+            let mut x = String::with_capacity(4096);
+            x.push_str(s);
+            x
+        };
+        let mut gates = Vec::with_capacity(64);
+        gates.push(Claim {
+            name: big("Gate 1: Tests"),
+            evidence: vec![big("CI run 7")],
+            ..Claim::default()
+        });
+        let mut d = Document {
+            path: big("a.md"),
+            title: Some(big("A")),
+            gates,
+            notes: Vec::with_capacity(16),
+            ..Document::default()
+        };
+        let before = d.clone();
+        d.shrink_to_fit();
+        assert_eq!(d, before);
+        assert_eq!(d.gates.capacity(), 1);
+        assert_eq!(d.notes.capacity(), 0);
+        assert!(d.path.capacity() < 4096);
+        assert!(d.title.as_ref().is_some_and(|t| t.capacity() < 4096));
+        assert!(d.gates[0].name.capacity() < 4096);
+        assert!(d.gates[0].evidence[0].capacity() < 4096);
+    }
 
     #[test]
     fn the_view_reads_what_the_viewer_needs_and_skips_the_rest() {
