@@ -194,6 +194,8 @@ pub fn write_site(
         })
         .collect();
     let previous_id = publish.previous.map(|p| p.id.clone());
+    // Each of these large texts (tens of MB at 50,000 files) is dropped as
+    // soon as it is written, so no two are held together.
     let statement = intoto_statement(
         &artifacts,
         &site.built_at,
@@ -201,6 +203,7 @@ pub fn write_site(
         publish.source.as_ref(),
     );
     generated.push(staging.write("statement.intoto.json", statement.as_bytes())?);
+    drop(statement);
     generated.sort_by(|a, b| a.path.cmp(&b.path));
 
     let manifest = Manifest {
@@ -234,6 +237,7 @@ pub fn write_site(
             signer.sign(&manifest_bytes, &comment).as_bytes(),
         )?;
     }
+    drop(manifest_bytes);
     // SHA256SUMS covers the manifest too, and is signed itself: `minisign
     // -Vm SHA256SUMS && sha256sum -c SHA256SUMS` is then a complete check
     // with standard tools (a line deleted from an unsigned SHA256SUMS would
