@@ -50,10 +50,17 @@ pub enum PageKind {
     Remote,
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `console.error`, for a panic's message.
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(message: &str);
+}
+
 /// Entry point, run by the boot module once the wasm is instantiated.
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| console_error(&info.to_string())));
     let doc = document();
     pages::problems::install();
     let Some(mount) = doc.get_element_by_id("vouch-viewer") else {

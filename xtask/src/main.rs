@@ -75,6 +75,24 @@ fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// `--remap-path-prefix` for the workspace and for each crate registry
+/// checkout: panic locations in the release wasm then read
+/// `leptos-0.8.23/src/show.rs`, not the build machine's paths (and the
+/// wasm is smaller).
+fn remapped_paths() -> Result<Vec<String>> {
+    let mut prefixes = vec![workspace_root()?];
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(Ok(registries)) = cargo_home.map(|h| std::fs::read_dir(h.join("registry/src"))) {
+        prefixes.extend(registries.filter_map(|e| e.ok()).map(|e| e.path()));
+    }
+    Ok(prefixes
+        .into_iter()
+        .map(|p| format!("--remap-path-prefix={}/=", p.display()))
+        .collect())
+}
+
 fn build_viewer() -> Result<()> {
     let want = locked_wasm_bindgen()?;
     let have = Command::new("wasm-bindgen")
@@ -89,15 +107,17 @@ fn build_viewer() -> Result<()> {
         if have.is_empty() { "none" } else { &have }
     );
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    run(Command::new(cargo).args([
-        "build",
-        "-p",
-        "vouch-viewer",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        "wasm-release",
-    ]))?;
+    run(Command::new(cargo)
+        .args([
+            "build",
+            "-p",
+            "vouch-viewer",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm-release",
+        ])
+        .env("CARGO_ENCODED_RUSTFLAGS", remapped_paths()?.join("\x1f")))?;
     let wasm = Path::new("target/wasm32-unknown-unknown/wasm-release/vouch_viewer.wasm");
     run(Command::new("wasm-bindgen")
         .args([
