@@ -18,6 +18,7 @@ use vouch_core::{
 };
 
 use crate::store::Staging;
+use vouch_core::manifest::GeneratedFile;
 
 /// Where a published site's files come from.
 pub enum Store {
@@ -379,20 +380,22 @@ impl Previous {
     }
 
     /// Archives the retained snapshots' manifests and signatures, and carries
-    /// their objects forward. Returns the archived files written.
-    pub fn carry(&self, history: &History, staging: &Staging) -> Result<Vec<(String, Vec<u8>)>> {
+    /// their objects forward, writing each into `staging` as it goes (a
+    /// carried `audit.json` is streamed through, never held whole). Returns
+    /// the files written.
+    pub fn carry(&self, history: &History, staging: &Staging) -> Result<Vec<GeneratedFile>> {
         let mut files = Vec::new();
         let mut objects = BTreeMap::new();
         for (i, s) in history.snapshots.iter().enumerate() {
             let (bytes, sig) = if s.id == self.id {
-                (self.bytes.clone(), self.signature.clone())
+                (&self.bytes, &self.signature)
             } else {
                 self.archived
                     .get(&s.id)
-                    .cloned()
+                    .map(|(b, sig)| (b, sig))
                     .with_context(|| format!("snapshot {} was not loaded", s.id))?
             };
-            let m = Manifest::parse(&bytes)?;
+            let m = Manifest::parse(bytes)?;
             objects.extend(m.artifacts.iter().map(|a| (a.sha256.clone(), a.size)));
             // The snapshot's audit trail, for the viewer's status diff:
             // carried only if it still matches what its manifest recorded.
@@ -406,29 +409,56 @@ impl Previous {
                 // It is optional: one that cannot be read (too large, say)
                 // is left out with a warning, and the viewer shows no diff
                 // against that snapshot.
-                let audit = self.store.read(&from).unwrap_or_else(|e| {
-                    eprintln!(
+                let to = format!("snapshots/{}/audit.json", s.id);
+                match self.carry_audit(&from, &to, g, staging) {
+                    Ok(Some(f)) => files.push(f),
+                    Ok(None) => {}
+                    Err(e) => eprintln!(
                         "warning: {}; the status diff against snapshot {} is left out",
                         crate::term::safe(&format!("{e:#}")),
                         s.id
-                    );
-                    None
-                });
-                if let Some(audit) = audit
-                    && vouch_core::sha256_hex(&audit) == g.sha256
-                {
-                    files.push((format!("snapshots/{}/audit.json", s.id), audit));
+                    ),
                 }
             }
-            files.push((s.manifest.clone(), bytes));
+            files.push(staging.write_reusing(&s.manifest, bytes)?);
             if let Some(sig) = sig {
-                files.push((s.signature(), sig));
+                files.push(staging.write_reusing(&s.signature(), sig)?);
             }
         }
         for (sha, size) in &objects {
             self.store.carry_object(sha, *size, staging)?;
         }
         Ok(files)
+    }
+
+    /// Streams the previous site's `from` into `staging` at `to` when it is
+    /// the `audit.json` its manifest recorded (`want`); `None`, and nothing
+    /// left in `staging`, when it is absent or its bytes differ.
+    fn carry_audit(
+        &self,
+        from: &str,
+        to: &str,
+        want: &vouch_core::manifest::GeneratedFile,
+        staging: &Staging,
+    ) -> Result<Option<GeneratedFile>> {
+        if want.size > DOC_LIMIT {
+            bail!(
+                "{} is larger than {} MiB; refusing to read more",
+                self.store.locate(from),
+                DOC_LIMIT >> 20
+            );
+        }
+        let Some(mut src) = self.store.reader(from, want.size)? else {
+            return Ok(None);
+        };
+        let written = staging.write_streaming(to, |out| std::io::copy(&mut src, out).map(drop));
+        match written {
+            Ok(f) if f.sha256 == want.sha256 => Ok(Some(f)),
+            other => {
+                staging.remove(to)?;
+                other.map(|_| None)
+            }
+        }
     }
 }
 

@@ -263,6 +263,10 @@ impl Staging {
         fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<GeneratedFile> {
         let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
         let file =
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
         let mut out = HashingWriter {
@@ -277,6 +281,17 @@ impl Staging {
             size: out.hasher.len(),
             sha256: out.hasher.finish_hex(),
         })
+    }
+
+    /// Removes `rel`, a file this build wrote into the staging folder.
+    pub fn remove(&self, rel: &str) -> Result<()> {
+        let path = self.dir.join(rel);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(e).with_context(|| format!("cannot remove {}", path.display()))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// [`Staging::write`] for a file that is often unchanged between builds

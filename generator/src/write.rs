@@ -164,9 +164,7 @@ pub fn write_site(
     // The snapshot chain: earlier retained snapshots, archived, with the
     // objects they need, and a page each.
     if let Some(p) = publish.previous {
-        for (path, bytes) in p.carry(&history, staging)? {
-            generated.push(staging.write_reusing(&path, &bytes)?);
-        }
+        generated.extend(p.carry(&history, staging)?);
     }
     for s in &history.snapshots {
         let bytes = std::fs::read(staging.path().join(&s.manifest))

@@ -601,6 +601,43 @@ fn only_the_newest_earlier_audit_trails_are_carried() {
     assert!(verify.status.success(), "{}", stdout_of(&verify));
 }
 
+/// A carried audit trail is the one its snapshot's manifest recorded, byte
+/// for byte; one altered since is left out, and no part of it stays.
+#[test]
+fn a_carried_audit_trail_is_the_one_its_manifest_recorded() {
+    let (_tmp, input, site) = fixture_copy("basic");
+    let newest = |site: &Path| -> String {
+        let h: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("history"))
+                .expect("json");
+        h["snapshots"][0]["id"].as_str().expect("id").to_owned()
+    };
+    build_snapshot(&input, &site, 0, &[]);
+    let first = std::fs::read(site.join("audit.json")).expect("audit");
+    std::fs::write(input.join("reports/run.txt"), "run 1\n").expect("write");
+    build_snapshot(&input, &site, 1, &[]);
+    let id0 = newest(&site);
+    let carried = site.join(format!("snapshots/{id0}/audit.json"));
+    assert_eq!(std::fs::read(&carried).expect("carried"), first);
+
+    // Alter the current audit trail (a new file: it may be hard-linked).
+    let mut altered = std::fs::read(site.join("audit.json")).expect("audit");
+    altered.extend_from_slice(b" ");
+    std::fs::remove_file(site.join("audit.json")).expect("rm");
+    std::fs::write(site.join("audit.json"), &altered).expect("write");
+    std::fs::write(input.join("reports/run.txt"), "run 2\n").expect("write");
+    build_snapshot(&input, &site, 2, &[]);
+    let id1 = newest(&site);
+    assert_ne!(id1, id0);
+    assert!(
+        !site.join(format!("snapshots/{id1}/audit.json")).exists(),
+        "the altered audit trail is not carried"
+    );
+    assert_eq!(std::fs::read(&carried).expect("still carried"), first);
+    let verify = vouch().arg("verify").arg(&site).output().expect("verify");
+    assert!(verify.status.success(), "{}", stdout_of(&verify));
+}
+
 /// `--title` (else `title` in vouch.toml) names the site on every page and
 /// is signed in the manifest, so `verify --rebuild` reproduces the site.
 #[test]
