@@ -412,12 +412,18 @@ impl Previous {
                 let to = format!("snapshots/{}/audit.json", s.id);
                 match self.carry_audit(&from, &to, g, staging) {
                     Ok(Some(f)) => files.push(f),
-                    Ok(None) => {}
-                    Err(e) => eprintln!(
-                        "warning: {}; the status diff against snapshot {} is left out",
-                        crate::term::safe(&format!("{e:#}")),
-                        s.id
-                    ),
+                    outcome => {
+                        // Whatever was streamed of it goes; if that fails,
+                        // the build stops rather than publish a part.
+                        staging.remove(&to)?;
+                        if let Err(e) = outcome {
+                            eprintln!(
+                                "warning: {}; the status diff against snapshot {} is left out",
+                                crate::term::safe(&format!("{e:#}")),
+                                s.id
+                            );
+                        }
+                    }
                 }
             }
             files.push(staging.write_reusing(&s.manifest, bytes)?);
@@ -431,9 +437,10 @@ impl Previous {
         Ok(files)
     }
 
-    /// Streams the previous site's `from` into `staging` at `to` when it is
-    /// the `audit.json` its manifest recorded (`want`); `None`, and nothing
-    /// left in `staging`, when it is absent or its bytes differ.
+    /// Streams the previous site's `from` into `staging` at `to`, and keeps
+    /// it if it is the `audit.json` its manifest recorded (`want`). `None`
+    /// when it is absent or its bytes differ; then, as after an error, the
+    /// caller removes whatever was written.
     fn carry_audit(
         &self,
         from: &str,
@@ -451,14 +458,8 @@ impl Previous {
         let Some(mut src) = self.store.reader(from, want.size)? else {
             return Ok(None);
         };
-        let written = staging.write_streaming(to, |out| std::io::copy(&mut src, out).map(drop));
-        match written {
-            Ok(f) if f.sha256 == want.sha256 => Ok(Some(f)),
-            other => {
-                staging.remove(to)?;
-                other.map(|_| None)
-            }
-        }
+        let written = staging.write_streaming(to, |out| std::io::copy(&mut src, out).map(drop))?;
+        Ok((written.sha256 == want.sha256).then_some(written))
     }
 }
 

@@ -85,7 +85,12 @@ fn remapped_paths() -> Result<Vec<String>> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
     if let Some(Ok(registries)) = cargo_home.map(|h| std::fs::read_dir(h.join("registry/src"))) {
-        prefixes.extend(registries.filter_map(|e| e.ok()).map(|e| e.path()));
+        let mut found: Vec<PathBuf> = registries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .collect();
+        found.sort();
+        prefixes.extend(found);
     }
     Ok(prefixes
         .into_iter()
@@ -287,6 +292,9 @@ fn stamp() -> Result<String> {
         "wasm-opt {BINARYEN} {}\n",
         WASM_OPT_ARGS.join(" ")
     ));
+    out.push_str(
+        "rustflags --remap-path-prefix for the workspace and each registry (remapped_paths)\n",
+    );
     // What else decides the bytes: the locked dependency versions, the size
     // profile, and the compiler.
     let lock = std::fs::read("Cargo.lock").context("reading Cargo.lock")?;
