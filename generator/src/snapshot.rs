@@ -30,6 +30,23 @@ pub enum Store {
 /// manifest, a signature, `SHA256SUMS`, `audit.json`) may be. A host that
 /// sends more (an endless body, a gzip bomb) is refused.
 pub const DOC_LIMIT: u64 = 64 << 20;
+/// The most a file that lists every file of a site may be: `manifest.json`
+/// (current or archived) and `SHA256SUMS`. They grow with the site, the
+/// manifest by about 500 bytes a file (its artifact entry and its page's),
+/// so [`DOC_LIMIT`] would refuse a site of 130,000 files; this allows about
+/// a million.
+pub const LIST_LIMIT: u64 = 512 << 20;
+
+/// The limit for reading `rel`: [`LIST_LIMIT`] for the per-file lists,
+/// [`DOC_LIMIT`] for any other metadata.
+fn limit_for(rel: &str) -> u64 {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if name == "manifest.json" || rel == "SHA256SUMS" {
+        LIST_LIMIT
+    } else {
+        DOC_LIMIT
+    }
+}
 /// Same-origin redirects followed at most (a site at `…/repo` answers with
 /// `…/repo/`); a redirect to another origin is never followed.
 const MAX_REDIRECTS: u32 = 5;
@@ -98,18 +115,19 @@ impl Store {
     }
 
     /// The bytes at site-relative `rel`, `None` when absent. At most
-    /// [`DOC_LIMIT`] bytes: this is for metadata, not objects.
+    /// [`limit_for`] `rel`: this is for metadata, not objects.
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>> {
         let mut out = Vec::new();
-        match self.reader(rel, DOC_LIMIT)? {
+        let limit = limit_for(rel);
+        match self.reader(rel, limit)? {
             Some(mut r) => {
                 r.read_to_end(&mut out)
                     .with_context(|| format!("cannot read {rel} from {}", self.describe()))?;
-                if out.len() as u64 > DOC_LIMIT {
+                if out.len() as u64 > limit {
                     bail!(
                         "{} is larger than {} MiB; refusing to read more",
                         self.locate(rel),
-                        DOC_LIMIT >> 20
+                        limit >> 20
                     );
                 }
                 Ok(Some(out))
@@ -500,4 +518,39 @@ pub fn source_from_env() -> Option<history::Source> {
         run_url,
     };
     (!s.is_empty()).then_some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A site's per-file lists may outgrow the metadata limit (the manifest
+    /// of a site of 130,000 files is over 64 MiB); other metadata may not.
+    #[test]
+    fn per_file_lists_have_a_larger_limit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let over = (DOC_LIMIT + 1) as usize;
+        std::fs::write(dir.path().join("manifest.json"), vec![b' '; over]).expect("write");
+        std::fs::create_dir_all(dir.path().join("snapshots/a")).expect("mkdir");
+        // One file under every name (hard links), so the test writes 64 MiB
+        // once.
+        for rel in [
+            "snapshots/a/manifest.json",
+            "SHA256SUMS",
+            "history.json",
+            "audit.json",
+        ] {
+            std::fs::hard_link(dir.path().join("manifest.json"), dir.path().join(rel))
+                .expect("link");
+        }
+        let store = Store::Dir(dir.path().to_path_buf());
+        for rel in ["manifest.json", "snapshots/a/manifest.json", "SHA256SUMS"] {
+            let read = store.read(rel).expect(rel);
+            assert_eq!(read.map(|b| b.len()), Some(over), "{rel}");
+        }
+        for rel in ["history.json", "audit.json"] {
+            let err = store.read(rel).expect_err(rel);
+            assert!(format!("{err:#}").contains("larger than 64 MiB"), "{err:#}");
+        }
+    }
 }
