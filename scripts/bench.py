@@ -7,6 +7,10 @@ Each corpus is generated phase reports in the style of real release evidence
 (status lines, gate tables, links between reports, some JSON exports and CI
 logs), about 4 KB per file, so that the audit extractor does its real work.
 
+At the --history-scales, a rebuild is also timed once the site keeps 20
+snapshots (the default --retain), as a site in use does: each retained
+snapshot's archived manifest is as large as the current one.
+
 Wall time is the median of --runs runs; peak memory is the largest resident set
 of the measured process tree (getrusage RUSAGE_CHILDREN, per fresh subprocess).
 The page cache is warmed first so every contender reads from memory. Nothing
@@ -88,7 +92,7 @@ def du(path):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
 
 
-def one_scale(vouch, files, runs, tmp):
+def one_scale(vouch, files, runs, tmp, history_scales=()):
     corpus = os.path.join(tmp, f"evidence-{files}")
     size = make_corpus(corpus, files)
     paths = sorted(os.path.relpath(os.path.join(d, f), corpus) for d, _, fs in os.walk(corpus) for f in fs)
@@ -116,11 +120,20 @@ def one_scale(vouch, files, runs, tmp):
 
     rebuild = measure([vouch, "-q", "build", corpus, "--out", site], runs, before=touch_one)
     verify = measure([vouch, "-q", "verify", site], runs)
+    steady = None
+    if files in history_scales:
+        # A site in use keeps `--retain` snapshots (20 by default), each with
+        # its archived manifest: build until it does, then time a rebuild.
+        while len(os.listdir(os.path.join(site, "snapshots"))) < 19:
+            touch_one()
+            subprocess.run([vouch, "-q", "build", corpus, "--out", site], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        steady = measure([vouch, "-q", "build", corpus, "--out", site], runs, before=touch_one)
     shutil.rmtree(corpus, ignore_errors=True)
     for n in range(runs + 1):
         shutil.rmtree(os.path.join(tmp, f"site-{files}-{n}"), ignore_errors=True)
     return {"files": len(paths), "bytes": size, "sha": sha, "build": build, "rebuild": rebuild,
-            "verify": verify, "site": site_bytes}
+            "verify": verify, "site": site_bytes, "steady": steady}
 
 
 def main():
@@ -128,21 +141,27 @@ def main():
     p.add_argument("--vouch", required=True)
     p.add_argument("--scales", default="1000,10000,50000", help="comma-separated file counts")
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--history-scales", default="1000,10000",
+                   help="scales at which a rebuild is also timed with 20 snapshots kept "
+                        "(the default --retain; 18 more builds each)")
     a = p.parse_args()
+    history_scales = {int(s) for s in a.history_scales.split(",") if s}
     vouch = os.path.abspath(a.vouch)
     tmp = tempfile.mkdtemp(prefix="vouch-bench-")
     try:
-        results = [one_scale(vouch, int(s), a.runs, tmp) for s in a.scales.split(",")]
+        results = [one_scale(vouch, int(s), a.runs, tmp, history_scales) for s in a.scales.split(",")]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"{os.cpu_count()} CPUs; median of {a.runs} runs; warm page cache; reference: sha256sum over the same files")
-    print(f"{'files':>7}{'MiB':>7}  {'work':<9}{'wall s':>8}{'× sha256sum':>13}{'peak MiB':>10}")
+    print(f"{'files':>7}{'MiB':>7}  {'work':<17}{'wall s':>8}{'× sha256sum':>13}{'peak MiB':>10}")
     for r in results:
-        for name in ("sha", "build", "rebuild", "verify"):
+        for name in ("sha", "build", "rebuild", "steady", "verify"):
+            if r[name] is None:
+                continue
             wall, peak = r[name]
-            label = "sha256sum" if name == "sha" else name
-            print(f"{r['files']:>7}{r['bytes'] / 2**20:>7.0f}  {label:<9}{wall:>8.2f}{wall / r['sha'][0]:>13.2f}{peak:>10.0f}")
+            label = {"sha": "sha256sum", "steady": "rebuild, 20 kept"}.get(name, name)
+            print(f"{r['files']:>7}{r['bytes'] / 2**20:>7.0f}  {label:<17}{wall:>8.2f}{wall / r['sha'][0]:>13.2f}{peak:>10.0f}")
         print(f"{'':>16}site {r['site'] / 2**20:.1f} MiB = {r['site'] / r['bytes']:.2f}× the input")
     viewer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "generator", "assets", "viewer")
     sizes = {}

@@ -84,11 +84,14 @@ pub fn run(o: &Options) -> Result<bool> {
     };
     // `Previous::load` checked the chain: every archived manifest hashes to
     // its id.
-    let (bytes, _) = head
-        .archived
-        .get(&id)
+    let snapshot = head
+        .history
+        .snapshots
+        .iter()
+        .find(|s| s.id == id)
         .with_context(|| format!("snapshot {id} was not loaded"))?;
-    let manifest = Manifest::parse(bytes)
+    let (bytes, _) = head.archived(snapshot)?;
+    let manifest = Manifest::parse(&bytes)
         .with_context(|| format!("the archived manifest of snapshot {id} is not valid"))?;
 
     // The evidence, rebuilt from the snapshot's objects into a folder of

@@ -35,12 +35,19 @@ const SNIPPET: usize = 180;
 /// The terms of `text`, as the search script splits a query.
 pub fn terms(text: &str) -> Vec<String> {
     let mut out = Vec::new();
+    for_each_term(text, |t| out.push(t.to_owned()));
+    out
+}
+
+/// Calls `f` with each of [`terms`]' terms in turn, allocating nothing per
+/// term (a 4 KB report has hundreds).
+pub fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
     let mut cur = String::new();
     let mut digits = false;
-    let flush = |cur: &mut String, out: &mut Vec<String>| {
+    let mut flush = |cur: &mut String| {
         let t = cur.trim_matches('.');
         if !t.is_empty() {
-            out.push(t.to_owned());
+            f(t);
         }
         cur.clear();
     };
@@ -49,23 +56,31 @@ pub fn terms(text: &str) -> Vec<String> {
         let is_digit = c.is_ascii_digit() || (c == '.' && digits && !cur.is_empty());
         if c.is_alphabetic() && !c.is_ascii_digit() {
             if digits {
-                flush(&mut cur, &mut out);
+                flush(&mut cur);
             }
             digits = false;
-            cur.extend(c.to_lowercase());
+            if c.is_ascii() {
+                cur.push(c);
+            } else {
+                cur.extend(c.to_lowercase());
+            }
         } else if is_digit {
             if !digits {
-                flush(&mut cur, &mut out);
+                flush(&mut cur);
             }
             digits = true;
             cur.push(c);
         } else {
-            flush(&mut cur, &mut out);
+            flush(&mut cur);
             digits = false;
         }
     }
-    flush(&mut cur, &mut out);
-    out
+    flush(&mut cur);
+}
+
+/// `s` cut to its first `n` characters.
+fn first_chars(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
 }
 
 /// The shard a term's postings are in: the hex of its first two characters.
@@ -104,20 +119,23 @@ pub struct Weighed {
 pub fn weigh(d: Doc<'_>) -> Weighed {
     let mut weights: HashMap<String, (u32, u32)> = HashMap::new();
     let mut count = |text: &str, w: u32, heading: u32| {
-        for t in terms(text) {
-            let e = weights.entry(t).or_default();
-            e.0 += w;
-            e.1 |= heading;
-        }
+        for_each_term(text, |t| match weights.get_mut(t) {
+            Some(e) => {
+                e.0 += w;
+                e.1 |= heading;
+            }
+            None => {
+                weights.insert(t.to_owned(), (w, heading));
+            }
+        });
     };
     count(d.title, 8, 0);
     count(d.path, 4, 0);
     for (k, (h, _)) in d.headings.iter().enumerate().take(ANCHORS) {
         count(h, 3, 1 << k);
     }
-    let text: String = d.text.chars().take(TEXT_INDEXED).collect();
-    count(&text, 1, 0);
-    let snippet: String = d.text.chars().take(SNIPPET).collect();
+    count(first_chars(&d.text, TEXT_INDEXED), 1, 0);
+    let snippet = first_chars(&d.text, SNIPPET);
     let anchors: Vec<&str> = d
         .headings
         .iter()
@@ -262,13 +280,16 @@ pub fn plain_text(html: &str, limit: usize) -> String {
             break;
         }
     }
-    let out = out
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    out.trim().chars().take(limit).collect()
+    let out = if out.contains('&') {
+        out.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    } else {
+        out
+    };
+    first_chars(out.trim(), limit).to_owned()
 }
 
 /// The headings of rendered HTML (`<h1 id="…">`…`<h6>`): their plain text

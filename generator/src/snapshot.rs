@@ -268,8 +268,11 @@ pub struct Previous {
     pub signature: Option<Vec<u8>>,
     /// The previous site's own history (snapshots before it).
     pub history: History,
-    /// Archived manifests (and signatures) of `history`, by id.
-    pub archived: HashMap<String, (Vec<u8>, Option<Vec<u8>>)>,
+    /// Archived manifests (and signatures) of `history`, by id, held only
+    /// when the previous site is remote, so each is fetched once. A local
+    /// site's are read again when needed ([`Previous::archived`]): with 20
+    /// snapshots of 50,000 files, holding them would take 500 MB.
+    archived: HashMap<String, (Vec<u8>, Option<Vec<u8>>)>,
     pub store: Store,
 }
 
@@ -327,8 +330,11 @@ impl Previous {
         history: History,
     ) -> Result<Option<Self>> {
         let id = snapshot_id(&bytes);
-        // Every archived file is fetched once: the bytes whose chain is
-        // checked are the bytes republished.
+        // A remote archived file is fetched once: the bytes whose chain is
+        // checked are the bytes republished. A local one is read again when
+        // carried, and checked then against the id the chain check tied it
+        // to.
+        let remote = matches!(store, Store::Http { .. });
         let mut fetched: HashMap<String, Option<Vec<u8>>> = HashMap::new();
         let mut fetch_err = None;
         let problems = check_chain(
@@ -339,7 +345,9 @@ impl Previous {
                 Some(b) => b.clone(),
                 None => match store.read(rel) {
                     Ok(b) => {
-                        fetched.insert(rel.to_owned(), b.clone());
+                        if remote {
+                            fetched.insert(rel.to_owned(), b.clone());
+                        }
                         b
                     }
                     Err(e) => {
@@ -362,15 +370,17 @@ impl Previous {
             );
         }
         let mut archived = HashMap::new();
-        for s in &history.snapshots {
-            let b = match fetched.remove(&s.manifest) {
-                Some(Some(b)) => b,
-                _ => store
-                    .read(&s.manifest)?
-                    .with_context(|| format!("{} vanished", s.manifest))?,
-            };
-            let sig = store.read(&s.signature())?;
-            archived.insert(s.id.clone(), (b, sig));
+        if remote {
+            for s in &history.snapshots {
+                let b = match fetched.remove(&s.manifest) {
+                    Some(Some(b)) => b,
+                    _ => store
+                        .read(&s.manifest)?
+                        .with_context(|| format!("{} vanished", s.manifest))?,
+                };
+                let sig = store.read(&s.signature())?;
+                archived.insert(s.id.clone(), (b, sig));
+            }
         }
         Ok(Some(Self {
             id,
@@ -381,6 +391,27 @@ impl Previous {
             archived,
             store,
         }))
+    }
+
+    /// The archived manifest of retained snapshot `s` and its signature:
+    /// the bytes whose chain was checked on loading (a local file is read
+    /// again, and refused if it no longer hashes to its id).
+    pub fn archived(&self, s: &Snapshot) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
+        if let Some((bytes, sig)) = self.archived.get(&s.id) {
+            return Ok((bytes.clone(), sig.clone()));
+        }
+        let bytes = self
+            .store
+            .read(&s.manifest)?
+            .with_context(|| format!("{} vanished", self.store.locate(&s.manifest)))?;
+        if snapshot_id(&bytes) != s.id {
+            bail!(
+                "{} changed during the build (it no longer hashes to snapshot {})",
+                self.store.locate(&s.manifest),
+                s.id
+            );
+        }
+        Ok((bytes, self.store.read(&s.signature())?))
     }
 
     /// The history of a build that follows this snapshot, keeping `retain`
@@ -399,21 +430,33 @@ impl Previous {
 
     /// Archives the retained snapshots' manifests and signatures, and carries
     /// their objects forward, writing each into `staging` as it goes (a
-    /// carried `audit.json` is streamed through, never held whole). Returns
-    /// the files written.
-    pub fn carry(&self, history: &History, staging: &Staging) -> Result<Vec<GeneratedFile>> {
+    /// carried `audit.json` is streamed through, never held whole); `page`
+    /// writes each snapshot's page from its manifest. Each manifest is
+    /// parsed once here (the previous one not at all: it was parsed on
+    /// loading), where a rebuild used to parse it three times.
+    pub fn carry(
+        &self,
+        history: &History,
+        staging: &Staging,
+        mut page: impl FnMut(&Snapshot, &Manifest) -> Result<GeneratedFile>,
+    ) -> Result<Carried> {
         let mut files = Vec::new();
         let mut objects = BTreeMap::new();
         for (i, s) in history.snapshots.iter().enumerate() {
+            let read;
             let (bytes, sig) = if s.id == self.id {
                 (&self.bytes, &self.signature)
             } else {
-                self.archived
-                    .get(&s.id)
-                    .map(|(b, sig)| (b, sig))
-                    .with_context(|| format!("snapshot {} was not loaded", s.id))?
+                read = self.archived(s)?;
+                (&read.0, &read.1)
             };
-            let m = Manifest::parse(bytes)?;
+            let parsed;
+            let m = if s.id == self.id {
+                &self.manifest
+            } else {
+                parsed = Manifest::parse(bytes)?;
+                &parsed
+            };
             objects.extend(m.artifacts.iter().map(|a| (a.sha256.clone(), a.size)));
             // The snapshot's audit trail, for the viewer's status diff:
             // carried only if it still matches what its manifest recorded.
@@ -448,11 +491,15 @@ impl Previous {
             if let Some(sig) = sig {
                 files.push(staging.write_reusing(&s.signature(), sig)?);
             }
+            files.push(page(s, m)?);
         }
         for (sha, size) in &objects {
             self.store.carry_object(sha, *size, staging)?;
         }
-        Ok(files)
+        Ok(Carried {
+            files,
+            objects: objects.into_keys().collect(),
+        })
     }
 
     /// Streams the previous site's `from` into `staging` at `to`, and keeps
@@ -481,22 +528,11 @@ impl Previous {
     }
 }
 
-/// The objects every retained snapshot needs, for SHA256SUMS.
-pub fn retained_objects(previous: Option<&Previous>, history: &History) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    if let Some(p) = previous {
-        for s in &history.snapshots {
-            let bytes = if s.id == p.id {
-                Some(&p.bytes)
-            } else {
-                p.archived.get(&s.id).map(|(b, _)| b)
-            };
-            if let Some(m) = bytes.and_then(|b| Manifest::parse(b).ok()) {
-                out.extend(m.artifacts.into_iter().map(|a| a.sha256));
-            }
-        }
-    }
-    out
+/// What [`Previous::carry`] wrote, and the objects the retained snapshots
+/// need (for `SHA256SUMS`).
+pub struct Carried {
+    pub files: Vec<GeneratedFile>,
+    pub objects: BTreeSet<String>,
 }
 
 /// The source of this build, from GitHub Actions' environment.
@@ -552,5 +588,50 @@ mod tests {
             let err = store.read(rel).expect_err(rel);
             assert!(format!("{err:#}").contains("larger than 64 MiB"), "{err:#}");
         }
+    }
+
+    /// A local previous site's archived manifests are not held in memory;
+    /// each is read again when carried, and one that changed since its
+    /// chain was checked is refused, not republished.
+    #[test]
+    fn archived_manifests_are_reread_and_held_to_their_id() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let manifest = |built_at: &str| {
+            format!(
+                r#"{{"schema_version":1,"generator":{{"name":"vouch","version":"0"}},"built_at":"{built_at}","artifacts":[]}}"#
+            )
+            .into_bytes()
+        };
+        let old = manifest("2026-01-01T00:00:00Z");
+        let old_id = snapshot_id(&old);
+        let parsed = Manifest::parse(&old).expect("manifest");
+        let snap = Snapshot::describe(&old_id, &parsed, false);
+        let path = dir.path().join(&snap.manifest);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, &old).expect("write");
+        let head = manifest("2026-02-01T00:00:00Z");
+        let mut history = History::empty(20);
+        history.snapshots.push(snap.clone());
+        let previous = Previous {
+            id: snapshot_id(&head),
+            manifest: Manifest::parse(&head).expect("head"),
+            bytes: head,
+            signature: None,
+            history,
+            archived: HashMap::new(),
+            store: Store::Dir(dir.path().to_path_buf()),
+        };
+        let (bytes, sig) = previous.archived(&snap).expect("archived");
+        assert_eq!(bytes, old);
+        assert_eq!(sig, None);
+        std::fs::write(&path, manifest("2026-01-02T00:00:00Z")).expect("rewrite");
+        let err = previous.archived(&snap).expect_err("changed");
+        assert!(
+            format!("{err:#}").contains("changed during the build"),
+            "{err:#}"
+        );
+        std::fs::remove_file(&path).expect("remove");
+        let err = previous.archived(&snap).expect_err("vanished");
+        assert!(format!("{err:#}").contains("vanished"), "{err:#}");
     }
 }

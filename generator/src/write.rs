@@ -163,16 +163,17 @@ pub fn write_site(
 
     // The snapshot chain: earlier retained snapshots, archived, with the
     // objects they need, and a page each.
-    if let Some(p) = publish.previous {
-        generated.extend(p.carry(&history, staging)?);
-    }
-    for s in &history.snapshots {
-        let bytes = std::fs::read(staging.path().join(&s.manifest))
-            .with_context(|| format!("reading the archived {}", s.manifest))?;
-        let m = Manifest::parse(&bytes)?;
-        let page = format!("snapshots/{}/index.html", s.id);
-        generated.push(staging.write(&page, renderer.snapshot(s, &m)?.as_bytes())?);
-    }
+    let retained = match publish.previous {
+        Some(p) => {
+            let carried = p.carry(&history, staging, |s, m| {
+                let page = format!("snapshots/{}/index.html", s.id);
+                staging.write(&page, renderer.snapshot(s, m)?.as_bytes())
+            })?;
+            generated.extend(carried.files);
+            carried.objects
+        }
+        None => BTreeSet::new(),
+    };
     generated.push(staging.write("history.json", history.to_json_pretty().as_bytes())?);
     if let Some(key) = &publish.public_key {
         // The publisher's key, as a claim: readers must pin their own.
@@ -241,7 +242,6 @@ pub fn write_site(
     // with standard tools (a line deleted from an unsigned SHA256SUMS would
     // hide a tampered file). Signatures are not listed: they verify
     // themselves, and a site may be re-signed.
-    let retained = crate::snapshot::retained_objects(publish.previous, &history);
     let mut sums = sha256sums(&manifest, &retained);
     sums.push_str(&vouch_core::hash::sum_line(
         &manifest_file.sha256,
