@@ -7,7 +7,7 @@ use std::{
     collections::{BTreeMap, BTreeSet, HashMap},
     fs::File,
     io::Read,
-    path::PathBuf,
+    path::{Path, PathBuf},
     time::Duration,
 };
 
@@ -260,6 +260,22 @@ fn resolve_location(from: &str, location: &str) -> Option<String> {
 /// against them is lost.
 pub const AUDITS_CARRIED: usize = 3;
 
+/// Where a spilled manifest's signature is kept.
+fn signature_file(manifest: &Path) -> PathBuf {
+    let mut name = manifest.as_os_str().to_owned();
+    name.push(".minisig");
+    PathBuf::from(name)
+}
+
+/// Files fetched from a remote previous site, in a scratch folder of their
+/// own (removed when dropped).
+struct Spilled {
+    _dir: tempfile::TempDir,
+    /// By snapshot id: the file holding its archived manifest, and whether
+    /// a signature was fetched beside it (`<file>.minisig`).
+    files: HashMap<String, (PathBuf, bool)>,
+}
+
 /// The snapshot a build follows.
 pub struct Previous {
     pub id: String,
@@ -268,11 +284,12 @@ pub struct Previous {
     pub signature: Option<Vec<u8>>,
     /// The previous site's own history (snapshots before it).
     pub history: History,
-    /// Archived manifests (and signatures) of `history`, by id, held only
-    /// when the previous site is remote, so each is fetched once. A local
-    /// site's are read again when needed ([`Previous::archived`]): with 20
-    /// snapshots of 50,000 files, holding them would take 500 MB.
-    archived: HashMap<String, (Vec<u8>, Option<Vec<u8>>)>,
+    /// A remote previous site's archived manifests and signatures, fetched
+    /// once, while the chain is checked, and kept on disk. A local site's
+    /// are read again where they are. Either way none is held in memory
+    /// ([`Previous::archived`] reads one at a time): 20 snapshots of
+    /// 50,000 files would take 500 MB.
+    spilled: Option<Spilled>,
     pub store: Store,
 }
 
@@ -330,33 +347,49 @@ impl Previous {
         history: History,
     ) -> Result<Option<Self>> {
         let id = snapshot_id(&bytes);
-        // A remote archived file is fetched once: the bytes whose chain is
-        // checked are the bytes republished. A local one is read again when
-        // carried, and checked then against the id the chain check tied it
-        // to.
-        let remote = matches!(store, Store::Http { .. });
-        let mut fetched: HashMap<String, Option<Vec<u8>>> = HashMap::new();
+        // A remote archived file is fetched once, and written to a scratch
+        // folder: the bytes whose chain is checked are the bytes
+        // republished. A local one is read again where it is. Both are
+        // checked when carried against the id the chain check tied them to.
+        let scratch = match store {
+            Store::Http { .. } => Some(crate::verify::scratch_dir("vouch-previous-")?),
+            Store::Dir(_) => None,
+        };
+        // By path: the scratch file holding what was fetched (`None`: absent).
+        let mut fetched: HashMap<String, Option<PathBuf>> = HashMap::new();
         let mut fetch_err = None;
-        let problems = check_chain(
-            &id,
-            &manifest,
-            &history,
-            &mut |rel| match fetched.get(rel) {
-                Some(b) => b.clone(),
-                None => match store.read(rel) {
-                    Ok(b) => {
-                        if remote {
-                            fetched.insert(rel.to_owned(), b.clone());
-                        }
-                        b
-                    }
-                    Err(e) => {
-                        fetch_err = Some(e);
-                        None
-                    }
-                },
-            },
-        );
+        let mut fetch = |rel: &str| -> Result<Option<Vec<u8>>> {
+            let Some(dir) = &scratch else {
+                return store.read(rel);
+            };
+            if let Some(file) = fetched.get(rel) {
+                return file
+                    .as_ref()
+                    .map(|f| {
+                        std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))
+                    })
+                    .transpose();
+            }
+            let bytes = store.read(rel)?;
+            let file = match &bytes {
+                Some(b) => {
+                    let f = dir.path().join(fetched.len().to_string());
+                    std::fs::write(&f, b)
+                        .with_context(|| format!("cannot write {}", f.display()))?;
+                    Some(f)
+                }
+                None => None,
+            };
+            fetched.insert(rel.to_owned(), file);
+            Ok(bytes)
+        };
+        let problems = check_chain(&id, &manifest, &history, &mut |rel| match fetch(rel) {
+            Ok(b) => b,
+            Err(e) => {
+                fetch_err = Some(e);
+                None
+            }
+        });
         if let Some(e) = fetch_err {
             return Err(e);
         }
@@ -369,49 +402,89 @@ impl Previous {
                 list.join("\n  ")
             );
         }
-        let mut archived = HashMap::new();
-        if remote {
-            for s in &history.snapshots {
-                let b = match fetched.remove(&s.manifest) {
-                    Some(Some(b)) => b,
-                    _ => store
-                        .read(&s.manifest)?
-                        .with_context(|| format!("{} vanished", s.manifest))?,
-                };
-                let sig = store.read(&s.signature())?;
-                archived.insert(s.id.clone(), (b, sig));
+        let spilled = match scratch {
+            Some(dir) => {
+                let mut files = HashMap::new();
+                for s in &history.snapshots {
+                    let file = match fetched.remove(&s.manifest) {
+                        Some(Some(f)) => f,
+                        // Not read by the chain check: fetched now, and
+                        // held to its id when carried.
+                        _ => {
+                            let b = store
+                                .read(&s.manifest)?
+                                .with_context(|| format!("{} vanished", s.manifest))?;
+                            let f = dir.path().join(format!("late-{}", files.len()));
+                            std::fs::write(&f, b)
+                                .with_context(|| format!("cannot write {}", f.display()))?;
+                            f
+                        }
+                    };
+                    let sig = store.read(&s.signature())?;
+                    if let Some(sig) = &sig {
+                        let f = signature_file(&file);
+                        std::fs::write(&f, sig)
+                            .with_context(|| format!("cannot write {}", f.display()))?;
+                    }
+                    files.insert(s.id.clone(), (file, sig.is_some()));
+                }
+                Some(Spilled { _dir: dir, files })
             }
-        }
+            None => None,
+        };
         Ok(Some(Self {
             id,
             bytes,
             manifest,
             signature,
             history,
-            archived,
+            spilled,
             store,
         }))
     }
 
     /// The archived manifest of retained snapshot `s` and its signature:
-    /// the bytes whose chain was checked on loading (a local file is read
-    /// again, and refused if it no longer hashes to its id).
+    /// the bytes whose chain was checked on loading, read again (from the
+    /// local site, or from where a remote one's were kept) and refused if
+    /// they no longer hash to its id.
     pub fn archived(&self, s: &Snapshot) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
-        if let Some((bytes, sig)) = self.archived.get(&s.id) {
-            return Ok((bytes.clone(), sig.clone()));
-        }
-        let bytes = self
-            .store
-            .read(&s.manifest)?
-            .with_context(|| format!("{} vanished", self.store.locate(&s.manifest)))?;
+        let (bytes, where_) = match &self.spilled {
+            Some(sp) => {
+                let (file, _) = sp
+                    .files
+                    .get(&s.id)
+                    .with_context(|| format!("snapshot {} was not loaded", s.id))?;
+                let bytes = std::fs::read(file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                (bytes, file.display().to_string())
+            }
+            None => (
+                self.store
+                    .read(&s.manifest)?
+                    .with_context(|| format!("{} vanished", self.store.locate(&s.manifest)))?,
+                self.store.locate(&s.manifest),
+            ),
+        };
         if snapshot_id(&bytes) != s.id {
             bail!(
-                "{} changed during the build (it no longer hashes to snapshot {})",
-                self.store.locate(&s.manifest),
+                "{where_} changed during the build (it no longer hashes to snapshot {})",
                 s.id
             );
         }
-        Ok((bytes, self.store.read(&s.signature())?))
+        let sig = match &self.spilled {
+            Some(sp) => match sp.files.get(&s.id) {
+                Some((file, true)) => {
+                    let f = signature_file(file);
+                    Some(
+                        std::fs::read(&f)
+                            .with_context(|| format!("cannot read {}", f.display()))?,
+                    )
+                }
+                _ => None,
+            },
+            None => self.store.read(&s.signature())?,
+        };
+        Ok((bytes, sig))
     }
 
     /// The history of a build that follows this snapshot, keeping `retain`
@@ -618,7 +691,7 @@ mod tests {
             bytes: head,
             signature: None,
             history,
-            archived: HashMap::new(),
+            spilled: None,
             store: Store::Dir(dir.path().to_path_buf()),
         };
         let (bytes, sig) = previous.archived(&snap).expect("archived");
