@@ -127,6 +127,7 @@ pub fn ensure_replaceable(out: &Path) -> Result<()> {
         )));
     }
     let known = vouch_files(out, &manifest);
+    drop((manifest, bytes));
     let foreign = foreign_files(out, &known)?;
     if !foreign.is_empty() {
         let mut list = foreign

@@ -178,9 +178,10 @@ pub fn check_previous(
     for t in trusted.iter().filter(|t| *t != "unsigned") {
         keys.push(public_key_arg(t, "--trust-previous-key")?);
     }
+    let bytes = previous.head_bytes()?;
     let mut last_err = None;
     for k in &keys {
-        match signature::verify(k, &sig, &previous.bytes) {
+        match signature::verify(k, &sig, &bytes) {
             Ok(_) => return Ok(()),
             Err(e @ signature::SignatureError::Invalid { .. }) => last_err = Some(e.to_string()),
             Err(_) => {}

@@ -123,6 +123,9 @@ impl Store {
             Some(mut r) => {
                 r.read_to_end(&mut out)
                     .with_context(|| format!("cannot read {rel} from {}", self.describe()))?;
+                // A manifest may be held for the whole build: not with up to
+                // as much again of spare capacity.
+                out.shrink_to_fit();
                 if out.len() as u64 > limit {
                     bail!(
                         "{} is larger than {} MiB; refusing to read more",
@@ -279,8 +282,12 @@ struct Spilled {
 /// The snapshot a build follows.
 pub struct Previous {
     pub id: String,
-    pub bytes: Vec<u8>,
-    pub manifest: Manifest,
+    /// This snapshot as the next one's history describes it. Its manifest
+    /// (as large as the site's list of files) is not held: it is read again
+    /// from `head_source` when needed, like the archived ones.
+    head: Snapshot,
+    /// Where its `manifest.json` is read from in `store`.
+    head_source: String,
     pub signature: Option<Vec<u8>>,
     /// The previous site's own history (snapshots before it).
     pub history: History,
@@ -316,7 +323,7 @@ impl Previous {
             })?,
             None => History::empty(0),
         };
-        Self::from_parts(store, bytes, manifest, signature, history)
+        Self::from_parts(store, "manifest.json", bytes, manifest, signature, history)
     }
 
     /// The snapshot that the site at `store` was built on: its `previous`,
@@ -336,11 +343,12 @@ impl Previous {
         let signature = store.read(&first.signature())?;
         let mut older = history.clone();
         older.snapshots.remove(0);
-        Self::from_parts(store, bytes, manifest, signature, older)
+        Self::from_parts(store, &first.manifest, bytes, manifest, signature, older)
     }
 
     fn from_parts(
         store: Store,
+        head_source: &str,
         bytes: Vec<u8>,
         manifest: Manifest,
         signature: Option<Vec<u8>>,
@@ -428,14 +436,18 @@ impl Previous {
                     }
                     files.insert(s.id.clone(), (file, sig.is_some()));
                 }
+                let f = dir.path().join("head");
+                std::fs::write(&f, &bytes)
+                    .with_context(|| format!("cannot write {}", f.display()))?;
+                files.insert(id.clone(), (f, false));
                 Some(Spilled { _dir: dir, files })
             }
             None => None,
         };
         Ok(Some(Self {
+            head: Snapshot::describe(&id, &manifest, signature.is_some()),
+            head_source: head_source.to_owned(),
             id,
-            bytes,
-            manifest,
             signature,
             history,
             spilled,
@@ -443,11 +455,22 @@ impl Previous {
         }))
     }
 
-    /// The archived manifest of retained snapshot `s` and its signature:
-    /// the bytes whose chain was checked on loading, read again (from the
-    /// local site, or from where a remote one's were kept) and refused if
-    /// they no longer hash to its id.
+    /// This snapshot's `manifest.json`, as [`Previous::archived`] reads it.
+    pub fn head_bytes(&self) -> Result<Vec<u8>> {
+        Ok(self.archived(&self.head)?.0)
+    }
+
+    /// The manifest of retained snapshot `s` (this one, or an archived one)
+    /// and its signature: the bytes whose chain was checked on loading,
+    /// read again (from the local site, or from where a remote one's were
+    /// kept) and refused if they no longer hash to its id.
     pub fn archived(&self, s: &Snapshot) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
+        let is_head = s.id == self.id;
+        let source = if is_head {
+            &self.head_source
+        } else {
+            &s.manifest
+        };
         let (bytes, where_) = match &self.spilled {
             Some(sp) => {
                 let (file, _) = sp
@@ -460,9 +483,9 @@ impl Previous {
             }
             None => (
                 self.store
-                    .read(&s.manifest)?
-                    .with_context(|| format!("{} vanished", self.store.locate(&s.manifest)))?,
-                self.store.locate(&s.manifest),
+                    .read(source)?
+                    .with_context(|| format!("{} vanished", self.store.locate(source)))?,
+                self.store.locate(source),
             ),
         };
         if snapshot_id(&bytes) != s.id {
@@ -472,6 +495,7 @@ impl Previous {
             );
         }
         let sig = match &self.spilled {
+            _ if is_head => self.signature.clone(),
             Some(sp) => match sp.files.get(&s.id) {
                 Some((file, true)) => {
                     let f = signature_file(file);
@@ -491,11 +515,7 @@ impl Previous {
     /// snapshots in all (the new one included).
     pub fn next_history(&self, retain: usize) -> History {
         let mut h = History::empty(retain);
-        h.snapshots.push(Snapshot::describe(
-            &self.id,
-            &self.manifest,
-            self.signature.is_some(),
-        ));
+        h.snapshots.push(self.head.clone());
         h.snapshots.extend(self.history.snapshots.iter().cloned());
         h.snapshots.truncate(retain.saturating_sub(1));
         h
@@ -516,20 +536,8 @@ impl Previous {
         let mut files = Vec::new();
         let mut objects = BTreeMap::new();
         for (i, s) in history.snapshots.iter().enumerate() {
-            let read;
-            let (bytes, sig) = if s.id == self.id {
-                (&self.bytes, &self.signature)
-            } else {
-                read = self.archived(s)?;
-                (&read.0, &read.1)
-            };
-            let parsed;
-            let m = if s.id == self.id {
-                &self.manifest
-            } else {
-                parsed = Manifest::parse(bytes)?;
-                &parsed
-            };
+            let (bytes, sig) = self.archived(s)?;
+            let m = Manifest::parse(&bytes)?;
             objects.extend(m.artifacts.iter().map(|a| (a.sha256.clone(), a.size)));
             // The snapshot's audit trail, for the viewer's status diff:
             // carried only if it still matches what its manifest recorded.
@@ -560,11 +568,12 @@ impl Previous {
                     }
                 }
             }
-            files.push(staging.write_reusing(&s.manifest, bytes)?);
-            if let Some(sig) = sig {
+            files.push(page(s, &m)?);
+            drop(m);
+            files.push(staging.write_reusing(&s.manifest, &bytes)?);
+            if let Some(sig) = &sig {
                 files.push(staging.write_reusing(&s.signature(), sig)?);
             }
-            files.push(page(s, m)?);
         }
         for (sha, size) in &objects {
             self.store.carry_object(sha, *size, staging)?;
@@ -663,9 +672,9 @@ mod tests {
         }
     }
 
-    /// A local previous site's archived manifests are not held in memory;
-    /// each is read again when carried, and one that changed since its
-    /// chain was checked is refused, not republished.
+    /// A local previous site's manifests (its own and the archived ones)
+    /// are not held in memory; each is read again when needed, and one that
+    /// changed since its chain was checked is refused, not republished.
     #[test]
     fn archived_manifests_are_reread_and_held_to_their_id() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -685,11 +694,13 @@ mod tests {
         let head = manifest("2026-02-01T00:00:00Z");
         let mut history = History::empty(20);
         history.snapshots.push(snap.clone());
+        let head_id = snapshot_id(&head);
+        std::fs::write(dir.path().join("manifest.json"), &head).expect("write head");
         let previous = Previous {
-            id: snapshot_id(&head),
-            manifest: Manifest::parse(&head).expect("head"),
-            bytes: head,
-            signature: None,
+            head: Snapshot::describe(&head_id, &Manifest::parse(&head).expect("head"), false),
+            head_source: "manifest.json".into(),
+            id: head_id,
+            signature: Some(b"sig".to_vec()),
             history,
             spilled: None,
             store: Store::Dir(dir.path().to_path_buf()),
@@ -697,6 +708,19 @@ mod tests {
         let (bytes, sig) = previous.archived(&snap).expect("archived");
         assert_eq!(bytes, old);
         assert_eq!(sig, None);
+        // The head is read from its own source, with its signature.
+        assert_eq!(previous.head_bytes().expect("head"), head);
+        let head_snap = previous.next_history(20).snapshots[0].clone();
+        assert_eq!(
+            previous.archived(&head_snap).expect("head").1.as_deref(),
+            Some(&b"sig"[..])
+        );
+        std::fs::write(dir.path().join("manifest.json"), b"{}").expect("rewrite head");
+        let err = previous.head_bytes().expect_err("head changed");
+        assert!(
+            format!("{err:#}").contains("changed during the build"),
+            "{err:#}"
+        );
         std::fs::write(&path, manifest("2026-01-02T00:00:00Z")).expect("rewrite");
         let err = previous.archived(&snap).expect_err("changed");
         assert!(

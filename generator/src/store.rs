@@ -54,6 +54,28 @@ pub fn copy_hashing(
     Ok((hasher.finish_hex(), size))
 }
 
+/// Whether the file at `path` holds exactly `bytes`, read a buffer at a
+/// time (an archived manifest of a large site is tens of MB; reading it
+/// whole to compare would double it in memory).
+fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0; BUF.min(bytes.len() + 1)];
+    let mut rest = bytes;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) => match rest.strip_prefix(&buf[..n]) {
+                Some(r) => rest = r,
+                None => return false,
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
 /// A site under construction.
 pub struct Staging {
     dir: PathBuf,
@@ -115,7 +137,7 @@ impl Staging {
             Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {}
             _ => return false,
         }
-        if std::fs::read(&src).ok().as_deref() != Some(bytes) {
+        if !same_bytes(&src, bytes) {
             return false;
         }
         let dst = self.dir.join(rel);
@@ -445,4 +467,29 @@ fn swap_two_step(staging: &Path, out: &Path) -> Result<()> {
     std::fs::rename(&aside, staging)
         .with_context(|| format!("cannot move {} back", aside.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_bytes_compares_whole_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        let big: Vec<u8> = (0..(3 * BUF + 17)).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &big).expect("write");
+        assert!(same_bytes(&path, &big));
+        assert!(!same_bytes(&path, &big[..big.len() - 1]), "a prefix");
+        let mut longer = big.clone();
+        longer.push(0);
+        assert!(!same_bytes(&path, &longer), "longer");
+        let mut changed = big.clone();
+        changed[2 * BUF + 5] ^= 1;
+        assert!(!same_bytes(&path, &changed), "one bit");
+        std::fs::write(&path, b"").expect("write");
+        assert!(same_bytes(&path, b""));
+        assert!(!same_bytes(&path, b"x"));
+        assert!(!same_bytes(&dir.path().join("absent"), b""));
+    }
 }
