@@ -200,6 +200,8 @@ impl<'s> Renderer<'s> {
         }
         env.set_formatter(html_formatter);
         env.add_filter("pre_text", pre_text);
+        env.add_function("status_badge", status_badge);
+        env.add_function("run_links", run_links);
         let mut problems_of: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, p) in site.audit.problems.iter().enumerate() {
             if p.severity.is_problem() {
@@ -1091,22 +1093,79 @@ fn html_formatter(
     {
         return minijinja::escape_formatter(out, state, value);
     }
-    let text = value.to_string();
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#x27;"),
-            c => escaped.push(c),
-        }
-    }
+    let mut escaped = String::new();
+    escape_into(&mut escaped, &value.to_string());
     out.write_str(&escaped).map_err(|e| {
         minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output")
             .with_source(e)
     })
+}
+
+/// `text` HTML-escaped onto `out`, as [`html_formatter`] escapes a value.
+fn escape_into(out: &mut String, text: &str) {
+    out.reserve(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// A value as `{{ value }}` prints it, escaped.
+fn escaped(out: &mut String, value: &minijinja::Value) {
+    if !value.is_undefined() {
+        escape_into(out, &value.to_string());
+    }
+}
+
+/// `status_badge(s, text)` in templates: a status badge, and the words the
+/// evidence used when they differ. A function rather than a template macro:
+/// it is on every row of every audit table, and a macro call costs more
+/// than the rest of the row.
+fn status_badge(s: minijinja::Value, text: Option<minijinja::Value>) -> minijinja::Value {
+    let mut out = String::from("<span class=\"status status-");
+    escaped(&mut out, &s);
+    out.push_str("\" data-status=\"");
+    escaped(&mut out, &s);
+    out.push_str("\">");
+    escaped(&mut out, &s);
+    out.push_str("</span>");
+    if let Some(text) = text.filter(|t| t.is_true() && *t != s) {
+        out.push_str(" <span class=\"status-text\">");
+        escaped(&mut out, &text);
+        out.push_str("</span>");
+    }
+    minijinja::Value::from_safe_string(out)
+}
+
+/// `run_links(list)` in templates: CI runs (`url`, `label`), a link each when
+/// there is a URL, comma-separated.
+fn run_links(list: minijinja::Value) -> Result<minijinja::Value, minijinja::Error> {
+    let mut out = String::new();
+    for (i, r) in list.try_iter()?.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let url = r.get_attr("url")?;
+        let label = r.get_attr("label")?;
+        if url.is_true() {
+            out.push_str("<a class=\"run\" href=\"");
+            escaped(&mut out, &url);
+            out.push_str("\" rel=\"noopener noreferrer\">");
+            escaped(&mut out, &label);
+            out.push_str("</a>");
+        } else {
+            out.push_str("<span class=\"run\">");
+            escaped(&mut out, &label);
+            out.push_str("</span>");
+        }
+    }
+    Ok(minijinja::Value::from_safe_string(out))
 }
 
 /// `1A` → `1a`: a gate id as the fragment of its deep link (`#gate-1a`).
@@ -1143,4 +1202,58 @@ fn runs_view<'a>(runs: impl Iterator<Item = &'a str>) -> serde_json::Value {
     })
     .collect::<Vec<_>>()
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two functions print exactly what the template macros they
+    /// replaced printed, escaping included.
+    #[test]
+    fn status_and_run_functions_match_the_old_macros() {
+        let mut env = Environment::new();
+        env.set_formatter(html_formatter);
+        env.add_function("status_badge", status_badge);
+        env.add_function("run_links", run_links);
+        let macros = r#"{% macro status(s, text) -%}
+<span class="status status-{{ s }}" data-status="{{ s }}">{{ s }}</span>{% if text and text != s %} <span class="status-text">{{ text }}</span>{% endif %}
+{%- endmacro %}
+{% macro runs(list) -%}
+{% for r in list %}{% if r.url %}<a class="run" href="{{ r.url }}" rel="noopener noreferrer">{{ r.label }}</a>{% else %}<span class="run">{{ r.label }}</span>{% endif %}{% if not loop.last %}, {% endif %}{% endfor %}
+{%- endmacro %}
+"#;
+        env.add_template("m.html", macros).expect("macros");
+        env.add_template(
+            "t.html",
+            r#"{% import "m.html" as m %}{{ m.status(s, text) }}|{{ status_badge(s, text) }}|{{ m.runs(runs) }}|{{ run_links(runs) }}"#,
+        )
+        .expect("template");
+        let t = env.get_template("t.html").expect("t");
+        let texts: [Option<&str>; 6] = [
+            None,
+            Some(""),
+            Some("pass"),
+            Some("PASS ✅"),
+            Some("<b>\"x\" & 'y'</b>"),
+            Some("fail"),
+        ];
+        let run_lists = [
+            serde_json::json!([]),
+            serde_json::json!([{"url": "https://github.com/o/r/actions/runs/1?a=1&b=\"2\"", "label": "run 1"}]),
+            serde_json::json!([{"url": null, "label": "run <2>"}, {"url": "", "label": "x"}, {"url": "u/v", "label": "'q'"}]),
+        ];
+        for s in ["pass", "fail", "pending", "unknown", "a<b>&\"'/"] {
+            for text in texts {
+                for runs in &run_lists {
+                    let out = t.render(context! { s, text, runs }).expect("render");
+                    let parts: Vec<&str> = out.split('|').collect();
+                    assert_eq!(parts.len(), 4, "{out}");
+                    assert!(parts[1].starts_with("<span class=\"status status-"), "{out}");
+                    assert_eq!(parts[0], parts[1], "status({s:?}, {text:?})");
+                    assert_eq!(parts[2], parts[3], "runs({runs})");
+                }
+            }
+        }
+    }
 }
