@@ -1249,7 +1249,10 @@ mod tests {
                     let out = t.render(context! { s, text, runs }).expect("render");
                     let parts: Vec<&str> = out.split('|').collect();
                     assert_eq!(parts.len(), 4, "{out}");
-                    assert!(parts[1].starts_with("<span class=\"status status-"), "{out}");
+                    assert!(
+                        parts[1].starts_with("<span class=\"status status-"),
+                        "{out}"
+                    );
                     assert_eq!(parts[0], parts[1], "status({s:?}, {text:?})");
                     assert_eq!(parts[2], parts[3], "runs({runs})");
                 }

@@ -161,22 +161,32 @@ pub struct Builder {
     /// `[title, path, page, stage, status, snippet, [heading ids]]` per
     /// document, as JSON text (empty: not inserted, written `null`).
     docs: Vec<String>,
+    /// Documents inserted so far, per chunk of [`CHUNK`].
+    filled: Vec<usize>,
+    /// Chunks [`Builder::insert`] already handed out.
+    taken: Vec<bool>,
     postings: HashMap<String, Vec<(u32, u32, u32)>>,
 }
 
 impl Builder {
     /// An index of `n` documents, numbered `0..n`.
     pub fn new(n: usize) -> Self {
+        let chunks = n.div_ceil(CHUNK);
         Self {
             docs: vec![String::new(); n],
+            filled: vec![0; chunks],
+            taken: vec![false; chunks],
             postings: HashMap::new(),
         }
     }
 
-    /// Inserts document `id`. A term's list is cut back to its
+    /// Inserts document `id` (once). A term's list is cut back to its
     /// [`POSTINGS`] heaviest whenever it doubles, so the index holds at
     /// most twice what it writes, however many documents share a word.
-    pub fn insert(&mut self, id: usize, w: Weighed) {
+    /// Returns the file of `id`'s chunk of document metadata once that
+    /// chunk is complete, so the metadata is written as it fills rather
+    /// than held to the end (30 MB at 50,000 documents).
+    pub fn insert(&mut self, id: usize, w: Weighed) -> Option<(String, Vec<u8>)> {
         for (t, (weight, heading)) in w.terms {
             let list = self.postings.entry(t).or_default();
             list.push((id as u32, weight, heading));
@@ -185,28 +195,23 @@ impl Builder {
             }
         }
         self.docs[id] = w.meta;
+        let n = id / CHUNK;
+        self.filled[n] += 1;
+        let size = CHUNK.min(self.docs.len() - n * CHUNK);
+        (self.filled[n] == size && !self.taken[n]).then(|| {
+            self.taken[n] = true;
+            doc_file(n, &mut self.docs)
+        })
     }
 
-    /// The index's files, `(path, bytes)`, under `search/`, each made as
-    /// it is taken, so they are written one at a time, never held together.
+    /// The index's files, `(path, bytes)`, under `search/` (but the chunks
+    /// [`Builder::insert`] handed out), each made as it is taken, so they
+    /// are written one at a time, never held together.
     pub fn files(mut self) -> impl Iterator<Item = (String, Vec<u8>)> {
-        let docs = std::mem::take(&mut self.docs);
+        let mut docs = std::mem::take(&mut self.docs);
         let n_docs = docs.len();
-        let doc_files = (0..n_docs.div_ceil(CHUNK)).map(move |n| {
-            let chunk = &docs[n * CHUNK..((n + 1) * CHUNK).min(docs.len())];
-            let mut json = String::from("[");
-            for (k, meta) in chunk.iter().enumerate() {
-                if k > 0 {
-                    json.push(',');
-                }
-                json.push_str(if meta.is_empty() { "null" } else { meta });
-            }
-            json.push(']');
-            (
-                format!("search/d-{n}.js"),
-                format!("vouchSearch.docs({n},{json});\n").into_bytes(),
-            )
-        });
+        let pending: Vec<usize> = (0..self.taken.len()).filter(|&n| !self.taken[n]).collect();
+        let doc_files = pending.into_iter().map(move |n| doc_file(n, &mut docs));
         let mut shards: std::collections::BTreeMap<String, Vec<Postings>> =
             std::collections::BTreeMap::new();
         for (term, mut list) in self.postings.drain() {
@@ -237,6 +242,38 @@ impl Builder {
             format!("vouchSearch.meta({{\"docs\":{n_docs},\"chunk\":{CHUNK}}});\n").into_bytes(),
         );
         doc_files.chain(term_files).chain(std::iter::once(meta))
+    }
+}
+
+/// The file of chunk `n` of the documents' metadata, which it takes from
+/// `docs`.
+fn doc_file(n: usize, docs: &mut [String]) -> (String, Vec<u8>) {
+    let end = ((n + 1) * CHUNK).min(docs.len());
+    let mut json = String::from("[");
+    for (k, meta) in docs[n * CHUNK..end].iter_mut().enumerate() {
+        if k > 0 {
+            json.push(',');
+        }
+        let meta = std::mem::take(meta);
+        json.push_str(if meta.is_empty() { "null" } else { &meta });
+    }
+    json.push(']');
+    (
+        format!("search/d-{n}.js"),
+        format!("vouchSearch.docs({n},{json});\n").into_bytes(),
+    )
+}
+
+/// The order of the index's files in its listing: metadata chunks by
+/// number, then the rest as [`Builder::files`] yields them.
+pub fn listing_order(path: &str) -> (bool, usize) {
+    match path
+        .strip_prefix("search/d-")
+        .and_then(|p| p.strip_suffix(".js"))
+        .and_then(|n| n.parse().ok())
+    {
+        Some(n) => (false, n),
+        None => (true, 0),
     }
 }
 
@@ -357,10 +394,11 @@ mod tests {
     #[test]
     fn postings_are_bounded_and_heaviest_first() {
         let mut b = Builder::new(300);
+        let mut files = Vec::new();
         for i in 0..300 {
             let title = format!("Report {i}");
             let text = "evidence ".repeat(i % 7);
-            b.insert(
+            files.extend(b.insert(
                 i,
                 weigh(Doc {
                     title: &title,
@@ -371,9 +409,9 @@ mod tests {
                     headings: Vec::new(),
                     text,
                 }),
-            );
+            ));
         }
-        let files: Vec<_> = b.files().collect();
+        files.extend(b.files());
         assert_eq!(
             files
                 .iter()
@@ -437,6 +475,82 @@ mod tests {
             ])
         };
         assert_eq!(docs, serde_json::json!([row(""), null, row("2.1")]));
+    }
+
+    /// Each chunk of metadata is handed out once, as soon as its last
+    /// document is inserted (in any order), holding its documents in id
+    /// order; `files` then adds only the chunks never completed.
+    #[test]
+    fn chunks_are_handed_out_as_they_fill() {
+        let n = 3 * CHUNK + 7;
+        let mut b = Builder::new(n + 2);
+        let mut seen = std::collections::BTreeMap::new();
+        let mut inserted = std::collections::BTreeSet::new();
+        for k in 0..n {
+            let id = (k * 97) % n; // scrambled: 97 is prime to n
+            inserted.insert(id);
+            let meta = serde_json::to_string(&id).expect("json");
+            if let Some((path, bytes)) = b.insert(
+                id,
+                Weighed {
+                    terms: Vec::new(),
+                    meta,
+                },
+            ) {
+                let chunk = id / CHUNK;
+                let end = ((chunk + 1) * CHUNK).min(n + 2);
+                assert!(
+                    (chunk * CHUNK..end).all(|i| inserted.contains(&i)),
+                    "{path} handed out early"
+                );
+                assert!(seen.insert(path, bytes).is_none(), "handed out twice");
+            }
+        }
+        // The last chunk (two documents never inserted) comes from `files`.
+        assert_eq!(seen.len(), 3);
+        let rest: Vec<_> = b
+            .files()
+            .filter(|(p, _)| p.starts_with("search/d-"))
+            .collect();
+        assert_eq!(rest.len(), 1);
+        seen.extend(rest);
+        for (path, bytes) in &seen {
+            let c = listing_order(path).1;
+            let text = String::from_utf8_lossy(bytes);
+            let json = text
+                .strip_prefix(&format!("vouchSearch.docs({c},"))
+                .and_then(|t| t.strip_suffix(");\n"))
+                .expect("wrapped");
+            let want: Vec<serde_json::Value> = (c * CHUNK..((c + 1) * CHUNK).min(n + 2))
+                .map(|i| {
+                    if i < n {
+                        i.into()
+                    } else {
+                        serde_json::Value::Null
+                    }
+                })
+                .collect();
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(json).expect("json"),
+                serde_json::Value::from(want)
+            );
+        }
+        let mut names: Vec<&str> = vec![
+            "search/t-61.js",
+            "search/d-10.js",
+            "search/meta.js",
+            "search/d-2.js",
+        ];
+        names.sort_by_key(|p| listing_order(p));
+        assert_eq!(
+            names,
+            [
+                "search/d-2.js",
+                "search/d-10.js",
+                "search/t-61.js",
+                "search/meta.js"
+            ]
+        );
     }
 
     /// Cutting a term's list while inserting (in any order, as the render

@@ -105,7 +105,10 @@ pub fn write_site(
                 }
             }
             let weighed = search::weigh(search_doc(site, e, &content));
-            index.lock().map_err(|_| poisoned())?.insert(i, weighed);
+            let chunk = index.lock().map_err(|_| poisoned())?.insert(i, weighed);
+            if let Some((path, bytes)) = chunk {
+                written.push(staging.write_reusing(&path, &bytes)?);
+            }
             if wanted.contains(e.path.as_str()) {
                 shown
                     .lock()
@@ -118,11 +121,16 @@ pub fn write_site(
         .collect::<Result<Vec<_>>>()?;
     generated.extend(pages.into_iter().flatten());
     let shown = shown.into_inner().map_err(|_| poisoned())?;
-    let mut search_files = Vec::new();
+    let mut search_files: Vec<String> = generated
+        .iter()
+        .filter(|g| g.path.starts_with("search/"))
+        .map(|g| g.path.clone())
+        .collect();
     for (path, bytes) in index.into_inner().map_err(|_| poisoned())?.files() {
         generated.push(staging.write_reusing(&path, &bytes)?);
         search_files.push(path);
     }
+    search_files.sort_by_key(|p| search::listing_order(p));
     let names: Vec<&str> = search_files
         .iter()
         .map(|p| p.trim_start_matches("search/"))
