@@ -65,8 +65,8 @@ pub fn merge_sorted<'a, K: Ord, V>(
 /// `1536` → `"1.5 KiB"`: sizes as both the pages and the viewer show them.
 ///
 /// Integer arithmetic, rounding to the nearest tenth and ties to even, which
-/// is what `format!("{:.1}", n as f64 / 1024f64.powi(unit))` prints: the
-/// float formatter would cost the viewer's wasm about 7 KB.
+/// is what `format!("{:.1}", n as f64 / 1024f64.powi(unit))` prints, with
+/// no float arithmetic or formatting in the viewer's own code.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut unit = 0;

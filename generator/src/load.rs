@@ -85,12 +85,20 @@ pub fn load(
         .map(|f| ingest(f, staging, &bar, &paths))
         .collect::<Result<Vec<_>>>()?;
     bar.finish_and_clear();
+    // Sized exactly: these are held to the end of the build, and grown by
+    // doubling they would keep up to as much again unused.
+    let documents = ingested
+        .iter()
+        .filter(|i| i.analysed.document.is_some())
+        .count();
+    problems.reserve_exact(ingested.iter().map(|i| i.analysed.problems.len()).sum());
     let mut loaded = Loaded {
         site: Site {
             input: input.to_path_buf(),
+            artifacts: Vec::with_capacity(ingested.len()),
             ..Site::default()
         },
-        documents: Vec::new(),
+        documents: Vec::with_capacity(documents),
         problems,
         config: None,
     };
