@@ -33,25 +33,26 @@ pub fn copy_hashing(
     what: &dyn std::fmt::Display,
     mut on_chunk: impl FnMut(&[u8]),
 ) -> Result<(String, u64)> {
-    let mut hasher = Sha256Hasher::new();
-    let mut buf = vec![0u8; BUF];
-    loop {
-        let n = match src.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e).with_context(|| format!("cannot read {what}")),
-        };
-        let chunk = &buf[..n];
-        hasher.update(chunk);
-        if let Some(d) = dst.as_mut() {
-            d.write_all(chunk)
-                .with_context(|| format!("cannot store {what}"))?;
+    with_read_buffer(|buf| {
+        let mut hasher = Sha256Hasher::new();
+        loop {
+            let n = match src.read(buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e).with_context(|| format!("cannot read {what}")),
+            };
+            let chunk = &buf[..n];
+            hasher.update(chunk);
+            if let Some(d) = dst.as_mut() {
+                d.write_all(chunk)
+                    .with_context(|| format!("cannot store {what}"))?;
+            }
+            on_chunk(chunk);
         }
-        on_chunk(chunk);
-    }
-    let size = hasher.len();
-    Ok((hasher.finish_hex(), size))
+        let size = hasher.len();
+        Ok((hasher.finish_hex(), size))
+    })
 }
 
 /// Whether the file at `path` holds exactly `bytes`, read a buffer at a
@@ -74,6 +75,25 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
             Err(_) => return false,
         }
     }
+}
+
+/// Calls `f` with a [`BUF`]-byte read buffer, this thread's own, kept from
+/// one file to the next: a fresh zeroed 256 KiB per file costs page
+/// faults on every file of a large site.
+pub fn with_read_buffer<R>(f: impl FnOnce(&mut [u8]) -> R) -> R {
+    thread_local! {
+        static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    READ_BUF.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < BUF {
+                buf.resize(BUF, 0);
+            }
+            f(&mut buf[..BUF])
+        }
+        // Already lent out further up this thread's stack.
+        Err(_) => f(&mut vec![0; BUF]),
+    })
 }
 
 /// A site under construction.
@@ -491,5 +511,23 @@ mod tests {
         assert!(same_bytes(&path, b""));
         assert!(!same_bytes(&path, b"x"));
         assert!(!same_bytes(&dir.path().join("absent"), b""));
+    }
+
+    /// The buffer is this thread's, reused; a nested call gets one of its
+    /// own rather than a second borrow of it.
+    #[test]
+    fn read_buffer_is_reused_and_nests() {
+        let first = with_read_buffer(|b| {
+            b[0] = 7;
+            b.as_ptr() as usize
+        });
+        let (again, kept, inner) = with_read_buffer(|outer| {
+            let inner = with_read_buffer(|b| (b.len(), b[0], b.as_ptr() as usize));
+            (outer.as_ptr() as usize, outer[0], inner)
+        });
+        assert_eq!((again, kept), (first, 7));
+        assert_eq!(inner.0, BUF);
+        assert_eq!(inner.1, 0, "a fresh buffer");
+        assert_ne!(inner.2, first);
     }
 }

@@ -24,18 +24,19 @@ use crate::{
 };
 
 fn hash_reader(mut r: impl Read) -> std::io::Result<(String, u64)> {
-    let mut h = Sha256Hasher::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => h.update(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+    crate::store::with_read_buffer(|buf| {
+        let mut h = Sha256Hasher::new();
+        loop {
+            match r.read(buf) {
+                Ok(0) => break,
+                Ok(n) => h.update(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
-    }
-    let len = h.len();
-    Ok((h.finish_hex(), len))
+        let len = h.len();
+        Ok((h.finish_hex(), len))
+    })
 }
 
 /// Streams `url` through SHA-256; `Err` means missing.
