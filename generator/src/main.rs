@@ -2,7 +2,8 @@
 
 /// jemalloc, not the system allocator: it keeps a large build's peak memory
 /// lower (freed memory is not stranded in per-thread arenas) and is faster.
-#[cfg(not(target_env = "msvc"))]
+/// On x86-64 Linux only (see `Cargo.toml`).
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

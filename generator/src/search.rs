@@ -165,6 +165,8 @@ pub struct Builder {
     filled: Vec<usize>,
     /// Chunks [`Builder::insert`] already handed out.
     taken: Vec<bool>,
+    /// Documents inserted: a repeat replaces, and is not counted twice.
+    inserted: Vec<bool>,
     postings: HashMap<String, Vec<(u32, u32, u32)>>,
 }
 
@@ -176,6 +178,7 @@ impl Builder {
             docs: vec![String::new(); n],
             filled: vec![0; chunks],
             taken: vec![false; chunks],
+            inserted: vec![false; n],
             postings: HashMap::new(),
         }
     }
@@ -196,6 +199,9 @@ impl Builder {
         }
         self.docs[id] = w.meta;
         let n = id / CHUNK;
+        if std::mem::replace(&mut self.inserted[id], true) {
+            return None;
+        }
         self.filled[n] += 1;
         let size = CHUNK.min(self.docs.len() - n * CHUNK);
         (self.filled[n] == size && !self.taken[n]).then(|| {
@@ -551,6 +557,22 @@ mod tests {
                 "search/meta.js"
             ]
         );
+    }
+
+    /// A document inserted again replaces its metadata and is not counted
+    /// twice: its chunk is still handed out only once all are in.
+    #[test]
+    fn a_repeat_insert_does_not_complete_a_chunk() {
+        let mut b = Builder::new(2);
+        let w = |m: &str| Weighed {
+            terms: Vec::new(),
+            meta: m.into(),
+        };
+        assert!(b.insert(0, w("1")).is_none());
+        assert!(b.insert(0, w("2")).is_none());
+        let (_, bytes) = b.insert(1, w("3")).expect("complete");
+        assert_eq!(bytes, b"vouchSearch.docs(0,[2,3]);\n");
+        assert!(b.files().all(|(p, _)| !p.starts_with("search/d-")));
     }
 
     /// Cutting a term's list while inserting (in any order, as the render

@@ -543,11 +543,18 @@ impl Previous {
             // carried only if it still matches what its manifest recorded.
             let audit_file = m.generated.iter().find(|g| g.path == "audit.json");
             if let Some(g) = audit_file.filter(|_| i < AUDITS_CARRIED) {
-                let from = if s.id == self.id {
-                    "audit.json".to_owned()
+                // Beside its manifest: the site's own `audit.json` for the
+                // previous head, an archived one for an earlier snapshot
+                // (and for the head `verify --rebuild` replays).
+                let source = if s.id == self.id {
+                    self.head_source.as_str()
                 } else {
-                    format!("snapshots/{}/audit.json", s.id)
+                    s.manifest.as_str()
                 };
+                let from = format!(
+                    "{}audit.json",
+                    source.strip_suffix("manifest.json").unwrap_or_default()
+                );
                 // It is optional: one that cannot be read (too large, say)
                 // is left out with a warning, and the viewer shows no diff
                 // against that snapshot.

@@ -652,13 +652,7 @@ fn title_names_the_site_and_rebuilds_identically() {
     );
     assert!(index.contains(r#"class="brand" href="index.html">Acme &lt;release&gt; evidence</a>"#));
     assert_eq!(manifest(&site)["title"], "Acme <release> evidence");
-    let verify = vouch()
-        .arg("verify")
-        .arg(&site)
-        .arg("--rebuild")
-        .arg(&input)
-        .output()
-        .expect("verify");
+    let verify = verify_rebuild(&site, &input);
     assert!(verify.status.success(), "{}", stdout_of(&verify));
 
     // From the config file when no flag is given; the flag wins over it.
@@ -668,6 +662,39 @@ fn title_names_the_site_and_rebuilds_identically() {
     assert_eq!(manifest(&other)["title"], "From the config");
     build_snapshot(&input, &other, 1, &["--title", "Flag"]);
     assert_eq!(manifest(&other)["title"], "Flag");
+}
+
+/// `vouch verify SITE --rebuild INPUT`.
+fn verify_rebuild(site: &std::path::Path, input: &std::path::Path) -> std::process::Output {
+    vouch()
+        .arg("verify")
+        .arg(site)
+        .arg("--rebuild")
+        .arg(input)
+        .output()
+        .expect("verify")
+}
+
+/// `verify --rebuild` replays the build of a snapshot that followed another:
+/// the previous snapshot's audit trail is carried from where the later
+/// site keeps it, so a rebuild after a report changed reproduces the id
+/// (it used to read the later site's own `audit.json`, and differ).
+#[test]
+fn rebuild_reproduces_a_snapshot_that_followed_another() {
+    let (_tmp, input, site) = fixture_copy("basic");
+    build_snapshot(&input, &site, 0, &[]);
+    let report = std::fs::read_dir(input.join("reports"))
+        .expect("reports")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .expect("a report");
+    let mut text = std::fs::read_to_string(&report).expect("read");
+    text.push_str("\n**Status:** FAIL\n");
+    std::fs::write(&report, text).expect("write");
+    build_snapshot(&input, &site, 1, &[]);
+    let verify = verify_rebuild(&site, &input);
+    assert!(verify.status.success(), "{}", stdout_of(&verify));
+    assert!(stdout_of(&verify).contains("reproduces snapshot"));
 }
 
 /// Reading aids on every page: a skip link, named navigation, the colour
