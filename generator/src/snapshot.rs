@@ -455,6 +455,16 @@ impl Previous {
         }))
     }
 
+    /// Where retained snapshot `s`'s manifest is read from in `store`: the
+    /// head's own place, or its archive.
+    fn source_of<'a>(&'a self, s: &'a Snapshot) -> &'a str {
+        if s.id == self.id {
+            &self.head_source
+        } else {
+            &s.manifest
+        }
+    }
+
     /// This snapshot's `manifest.json`, as [`Previous::archived`] reads it.
     pub fn head_bytes(&self) -> Result<Vec<u8>> {
         Ok(self.archived(&self.head)?.0)
@@ -466,11 +476,7 @@ impl Previous {
     /// kept) and refused if they no longer hash to its id.
     pub fn archived(&self, s: &Snapshot) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
         let is_head = s.id == self.id;
-        let source = if is_head {
-            &self.head_source
-        } else {
-            &s.manifest
-        };
+        let source = self.source_of(s);
         let (bytes, where_) = match &self.spilled {
             Some(sp) => {
                 let (file, _) = sp
@@ -525,8 +531,7 @@ impl Previous {
     /// their objects forward, writing each into `staging` as it goes (a
     /// carried `audit.json` is streamed through, never held whole); `page`
     /// writes each snapshot's page from its manifest. Each manifest is
-    /// parsed once here (the previous one not at all: it was parsed on
-    /// loading), where a rebuild used to parse it three times.
+    /// parsed once here, where a rebuild used to parse it three times.
     pub fn carry(
         &self,
         history: &History,
@@ -546,14 +551,11 @@ impl Previous {
                 // Beside its manifest: the site's own `audit.json` for the
                 // previous head, an archived one for an earlier snapshot
                 // (and for the head `verify --rebuild` replays).
-                let source = if s.id == self.id {
-                    self.head_source.as_str()
-                } else {
-                    s.manifest.as_str()
-                };
                 let from = format!(
                     "{}audit.json",
-                    source.strip_suffix("manifest.json").unwrap_or_default()
+                    self.source_of(s)
+                        .strip_suffix("manifest.json")
+                        .unwrap_or_default()
                 );
                 // It is optional: one that cannot be read (too large, say)
                 // is left out with a warning, and the viewer shows no diff
