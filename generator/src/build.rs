@@ -46,6 +46,9 @@ pub struct Options {
     pub title: Option<String>,
     /// `vouch rollback`: the snapshot whose evidence `input` holds.
     pub rollback_of: Option<String>,
+    /// `--render-all`: render every page, even those unchanged since the
+    /// previous snapshot.
+    pub render_all: bool,
 }
 
 /// Everything a build needs, decided before it starts.
@@ -68,6 +71,12 @@ pub struct Plan {
     pub title: Option<String>,
     /// The manifest's `rollback_of`.
     pub rollback_of: Option<String>,
+    /// Record each page's key, and take the pages of a local previous site
+    /// whose key is unchanged (see [`crate::reuse`]); false renders every
+    /// page and records nothing (`vouch verify --rebuild`).
+    pub page_keys: bool,
+    /// `--render-all`: record keys, take no page.
+    pub render_all: bool,
 }
 
 pub struct Outcome {
@@ -78,6 +87,8 @@ pub struct Outcome {
     pub problems: Vec<Problem>,
     pub artifacts: usize,
     pub bytes: u64,
+    /// Artifact pages taken unchanged from the previous snapshot.
+    pub pages_reused: usize,
 }
 
 /// Runs a build from the command line. `Ok(false)` when `--strict` refused.
@@ -150,6 +161,8 @@ pub fn run(args: &Options) -> Result<bool> {
         },
         title: args.title.clone(),
         rollback_of: args.rollback_of.clone(),
+        page_keys: true,
+        render_all: args.render_all,
     };
     let signed = plan.signer.as_ref().map(KeySigner::key_id);
     let input = plan.input.clone();
@@ -165,12 +178,17 @@ pub fn run(args: &Options) -> Result<bool> {
         return Ok(false);
     }
     eprintln!(
-        "Built {} artifact{} ({}) into {} in {:.2}s{}\nSnapshot {}{}{}",
+        "Built {} artifact{} ({}) into {} in {:.2}s{}{}\nSnapshot {}{}{}",
         o.artifacts,
         if o.artifacts == 1 { "" } else { "s" },
         vouch_core::human_bytes(o.bytes),
         args.out.display(),
         started.elapsed().as_secs_f64(),
+        match o.pages_reused {
+            0 => String::new(),
+            1 => " (1 page unchanged, not rendered again)".into(),
+            n => format!(" ({n} pages unchanged, not rendered again)"),
+        },
         match n {
             0 => String::new(),
             _ => format!(", {}", analyse::count_phrase(&o.problems)),
@@ -299,6 +317,8 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         source: plan.source.clone(),
         expires_at: plan.expires_at.clone(),
         rollback_of: plan.rollback_of.clone(),
+        page_keys: plan.page_keys,
+        render_all: plan.render_all,
     };
     let written = write::write_site(&staging, &site, &assets, &publish)?;
     let problems: Vec<Problem> = site
@@ -326,6 +346,7 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         problems,
         artifacts,
         bytes,
+        pages_reused: written.pages_reused,
     })
 }
 

@@ -186,6 +186,12 @@ pub struct BuildArgs {
     /// (else `title` in vouch.toml, else "Release evidence").
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
+    /// Render every artifact's page. By default a rebuild over a local
+    /// previous site takes a page unchanged from it when everything the page
+    /// is made of (the file, its audit, what it links to and is cited by,
+    /// this vouch) is unchanged; the site is the same either way.
+    #[arg(long)]
+    pub render_all: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -259,6 +265,7 @@ pub fn main() -> ExitCode {
             verbosity,
             title: a.title,
             rollback_of: None,
+            render_all: a.render_all,
         })
         .map(pass_fail),
         Command::Verify(a) => verify::run(&verify::Options {

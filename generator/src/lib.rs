@@ -21,6 +21,7 @@ pub mod markdown;
 pub mod model;
 pub mod out;
 pub mod render;
+pub mod reuse;
 pub mod rollback;
 pub mod search;
 pub mod serve;

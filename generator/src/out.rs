@@ -27,6 +27,7 @@ const UNLISTED: &[&str] = &[
     "SHA256SUMS",
     "SHA256SUMS.minisig",
     ".nojekyll",
+    crate::reuse::CACHE,
 ];
 
 /// How many foreign files an error names before it says "and N more".

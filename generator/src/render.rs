@@ -85,6 +85,9 @@ pub struct Renderer<'s> {
     folders: BTreeMap<&'s str, Folder<'s>>,
     /// Each report's neighbours within its stage, in timeline order.
     neighbours: HashMap<String, (Option<String>, Option<String>)>,
+    /// What every artifact's page shows of the site ([`Renderer::common`]),
+    /// as JSON: the part of each page's key that is the same for all.
+    artifact_common: String,
 }
 
 /// At most this much of the evidence a print pack gathers (its own text
@@ -95,6 +98,84 @@ const PRINT_PACK_LIMIT: usize = 4 << 20;
 struct Folder<'s> {
     folders: Vec<&'s str>,
     files: Vec<usize>,
+}
+
+/// What an artifact's page shows but its content and what every page
+/// shows: the whole of what its key covers (with [`Renderer::common`]).
+#[derive(Serialize)]
+struct ArtifactContext<'a> {
+    artifact_path: &'a str,
+    a: ArtifactView<'a>,
+    doc: Option<serde_json::Value>,
+    crumbs: Vec<Crumb>,
+    tree: TreeNode<'a>,
+    prev: Option<Neighbour<'a>>,
+    next: Option<Neighbour<'a>>,
+    cited_by: Option<Vec<CitedBy<'a>>>,
+    problems: Vec<ProblemView<'a>>,
+    print_pack: Option<String>,
+    cases: Option<CasesView>,
+}
+
+#[derive(Serialize)]
+struct CitedBy<'a> {
+    path: &'a str,
+    line: usize,
+    page: Option<String>,
+    title: Option<&'a str>,
+    pin: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct ProblemView<'a> {
+    line: usize,
+    kind: &'static str,
+    label: &'static str,
+    severity: &'static str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct CasesView {
+    total: u64,
+    listed: usize,
+    first: Option<String>,
+}
+
+/// A folder above a page, in its breadcrumb.
+#[derive(Serialize)]
+struct Crumb {
+    name: String,
+    href: String,
+}
+
+/// A folder of `nav#tree` (see [`Renderer::tree`]).
+#[derive(Serialize)]
+struct TreeNode<'s> {
+    open: bool,
+    more: usize,
+    files: Vec<TreeFile<'s>>,
+    children: Vec<TreeNode<'s>>,
+    more_folders: usize,
+    count: usize,
+    current: bool,
+    href: String,
+    name: &'s str,
+}
+
+#[derive(Serialize)]
+struct TreeFile<'s> {
+    name: &'s str,
+    href: String,
+    current: bool,
+}
+
+/// The report before or after a page's in its stage.
+#[derive(Serialize)]
+struct Neighbour<'a> {
+    path: &'a str,
+    title: &'a str,
+    page: Option<String>,
 }
 
 /// Files of the current folder the tree lists around the current page, and
@@ -126,6 +207,17 @@ fn appendix_label(n: usize) -> String {
 /// The folder a path is in ("" for the root).
 fn parent(path: &str) -> &str {
     path.rfind('/').map_or("", |i| &path[..i])
+}
+
+/// An artifact's page, as [`Renderer::artifact`] made it.
+pub struct ArtifactPage {
+    pub html: String,
+    /// What it showed.
+    pub content: Content,
+    /// Its key, when it has one (see [`crate::reuse`]).
+    pub key: Option<crate::reuse::Digest32>,
+    /// The previous site's page, when that was taken (already in place).
+    pub reused: Option<vouch_core::manifest::GeneratedFile>,
 }
 
 /// What an artifact's page shows.
@@ -241,7 +333,7 @@ impl<'s> Renderer<'s> {
                 neighbours.insert(d.path.clone(), (prev, next));
             }
         }
-        Ok(Self {
+        let mut renderer = Self {
             env,
             site,
             assets,
@@ -250,7 +342,11 @@ impl<'s> Renderer<'s> {
             cited_by,
             folders,
             neighbours,
-        })
+            artifact_common: String::new(),
+        };
+        renderer.artifact_common = serde_json::to_string(&renderer.common("../", "artifact"))
+            .context("internal error: the pages' common context is not JSON")?;
+        Ok(renderer)
     }
 
     fn common(&self, root: &str, page_kind: &str) -> minijinja::Value {
@@ -259,7 +355,9 @@ impl<'s> Renderer<'s> {
             page_kind,
             csp => minijinja::Value::from_safe_string(CSP.into()),
             version => env!("CARGO_PKG_VERSION"),
-            built_at => &self.site.built_at,
+            // Not on an artifact's page: its bytes (and the key it is
+            // reused by) must not change with every build.
+            built_at => (page_kind != "artifact").then_some(&self.site.built_at),
             site_title => self.site.title.as_deref().unwrap_or("Release evidence"),
             assets => self.assets,
             signed => self.signed,
@@ -300,14 +398,14 @@ impl<'s> Renderer<'s> {
 
     /// The breadcrumb of `path` (a file or a folder): each folder above it,
     /// linked to its page, from a page at `prefix` depth.
-    fn crumbs(&self, path: &str, prefix: &str) -> Vec<minijinja::Value> {
+    fn crumbs(&self, path: &str, prefix: &str) -> Vec<Crumb> {
         let mut out = Vec::new();
         let mut at = 0;
         while let Some(i) = path[at..].find('/') {
             let folder = &path[..at + i];
-            out.push(context! {
-                name => &path[at..at + i],
-                href => format!("{prefix}{}", vouch_audit::folder_page_path(folder)),
+            out.push(Crumb {
+                name: path[at..at + i].to_owned(),
+                href: format!("{prefix}{}", vouch_audit::folder_page_path(folder)),
             });
             at += i + 1;
         }
@@ -318,12 +416,12 @@ impl<'s> Renderer<'s> {
     /// folders, each folder above `current` open, and the files of its own
     /// folder around it (at most [`TREE_FILES`]); bounded however large the
     /// evidence is.
-    fn tree(&self, current: &str, is_folder: bool, prefix: &str) -> minijinja::Value {
+    fn tree(&self, current: &str, is_folder: bool, prefix: &str) -> TreeNode<'s> {
         let home = if is_folder { current } else { parent(current) };
         self.tree_node("", home, current, prefix)
     }
 
-    fn tree_node(&self, folder: &str, home: &str, current: &str, prefix: &str) -> minijinja::Value {
+    fn tree_node(&self, folder: &'s str, home: &str, current: &str, prefix: &str) -> TreeNode<'s> {
         let f = &self.folders[folder];
         let open = folder.is_empty() || home == folder || home.starts_with(&format!("{folder}/"));
         let mut files = Vec::new();
@@ -336,13 +434,14 @@ impl<'s> Renderer<'s> {
                 .unwrap_or(0);
             for &i in &f.files[window(f.files.len(), at, TREE_FILES)] {
                 let e = &self.site.artifacts[i];
-                files.push(context! {
-                    name => e.file_name(), href => format!("{prefix}{}", e.page),
-                    current => e.path == current,
+                files.push(TreeFile {
+                    name: e.file_name(),
+                    href: format!("{prefix}{}", e.page),
+                    current: e.path == current,
                 });
             }
         }
-        let children: Vec<minijinja::Value> = if open {
+        let children: Vec<TreeNode<'s>> = if open {
             let at = f
                 .folders
                 .iter()
@@ -365,15 +464,25 @@ impl<'s> Renderer<'s> {
         } else {
             format!("{prefix}{}", vouch_audit::folder_page_path(folder))
         };
-        context! {
-            open, more => f.files.len().saturating_sub(files.len()), files, children, more_folders,
-            count => f.files.len(), current => folder == current, href,
-            name => if folder.is_empty() { "Evidence" } else { folder.rsplit('/').next().unwrap_or(folder) },
+        TreeNode {
+            open,
+            more: f.files.len().saturating_sub(files.len()),
+            files,
+            children,
+            more_folders,
+            count: f.files.len(),
+            current: folder == current,
+            href,
+            name: if folder.is_empty() {
+                "Evidence"
+            } else {
+                folder.rsplit('/').next().unwrap_or(folder)
+            },
         }
     }
 
     /// The report before (`next` false) or after `path` in its stage.
-    fn neighbour(&self, path: &str, next: bool) -> Option<minijinja::Value> {
+    fn neighbour(&self, path: &str, next: bool) -> Option<Neighbour<'_>> {
         let (p, n) = self.neighbours.get(path)?;
         let other = if next { n } else { p }.as_deref()?;
         let title = self
@@ -382,7 +491,11 @@ impl<'s> Renderer<'s> {
             .document(other)
             .and_then(|d| d.title.as_deref())
             .unwrap_or(other);
-        Some(context! { path => other, title, page => self.page_of(other, "../") })
+        Some(Neighbour {
+            path: other,
+            title,
+            page: self.page_of(other, "../"),
+        })
     }
 
     /// A folder's page (`folders/…html`): its subfolders and files.
@@ -747,57 +860,172 @@ impl<'s> Renderer<'s> {
             .with_context(|| format!("rendering the page for snapshot {}", s.id))
     }
 
-    /// Renders `entry`'s page from (a prefix of) its bytes. `complete` is
-    /// false when `bytes` stops short of the whole file.
-    /// Renders `entry`'s page; returns it with what it showed, which a
-    /// print pack may gather (so no file is read a third time).
+    /// Renders `entry`'s page from (a prefix of) its bytes. With `reuse`
+    /// (a local previous site), it computes the page's key and, if `take`,
+    /// takes the previous page instead when the key is the same (see
+    /// [`crate::reuse`]). Returns the page with what it showed (which a
+    /// print pack may gather, so no file is read a third time).
     pub fn artifact(
         &self,
         entry: &Entry,
         bytes: &[u8],
         complete: bool,
         cases: Option<&CaseList>,
-    ) -> Result<(String, Content)> {
-        let content = self.content(entry, bytes, complete);
-        let ctx = context! {
-            ..self.common("../", "artifact"),
-            ..context! {
-                artifact_path => &entry.path,
-                a => ArtifactView::from(entry),
-                content_kind => content.kind,
-                doc => self.doc_view(&entry.path),
-                crumbs => self.crumbs(&entry.path, "../"),
-                tree => self.tree(&entry.path, false, "../"),
-                prev => self.neighbour(&entry.path, false),
-                next => self.neighbour(&entry.path, true),
-                cited_by => self.cited_by.get(entry.path.as_str()).map(|list| list.iter().map(|(from, line)| {
-                    let d = self.site.audit.document(from);
-                    // A hash pin of this file, at that line: confirmed or not.
-                    let pin = d.and_then(|d| d.references.iter().find(|r| r.line == *line && r.pinned.is_some() && r.path.as_deref() == Some(entry.path.as_str()))).and_then(pin_state);
-                    context! {
-                        path => from, line, page => self.page_of(from, "../"),
-                        title => d.and_then(|d| d.title.as_deref()),
-                        pin,
+        reuse: Option<(&crate::reuse::Reuse, &crate::store::Staging)>,
+        take: bool,
+    ) -> Result<ArtifactPage> {
+        // Everything the template reads but the content shown.
+        let page = ArtifactContext {
+            artifact_path: &entry.path,
+            a: ArtifactView::from(entry),
+            doc: self.doc_view(&entry.path),
+            crumbs: self.crumbs(&entry.path, "../"),
+            tree: self.tree(&entry.path, false, "../"),
+            prev: self.neighbour(&entry.path, false),
+            next: self.neighbour(&entry.path, true),
+            cited_by: self.cited_by.get(entry.path.as_str()).map(|list| {
+                list.iter()
+                    .map(|&(from, line)| {
+                        let d = self.site.audit.document(from);
+                        // A hash pin of this file, at that line: confirmed or not.
+                        let pin = d
+                            .and_then(|d| {
+                                d.references.iter().find(|r| {
+                                    r.line == line
+                                        && r.pinned.is_some()
+                                        && r.path.as_deref() == Some(entry.path.as_str())
+                                })
+                            })
+                            .and_then(pin_state);
+                        CitedBy {
+                            path: from,
+                            line,
+                            page: self.page_of(from, "../"),
+                            title: d.and_then(|d| d.title.as_deref()),
+                            pin,
+                        }
+                    })
+                    .collect()
+            }),
+            problems: self
+                .problems_of
+                .get(entry.path.as_str())
+                .into_iter()
+                .flatten()
+                .map(|&i| {
+                    let p = &self.site.audit.problems[i];
+                    ProblemView {
+                        line: p.line,
+                        kind: p.kind.as_str(),
+                        label: p.kind.label(),
+                        severity: p.severity.as_str(),
+                        message: &p.message,
                     }
-                }).collect::<Vec<_>>()),
-                problems => self.problems_of.get(entry.path.as_str()).into_iter().flatten().map(|&i| &self.site.audit.problems[i]).map(|p| context! { line => p.line, kind => p.kind.as_str(), label => p.kind.label(), severity => p.severity.as_str(), message => &p.message }).collect::<Vec<_>>(),
+                })
+                .collect(),
+            print_pack: self
+                .is_pack(&entry.path)
+                .then(|| format!("../{}", vouch_audit::print_page_path(&entry.path))),
+            cases: cases.map(|c| CasesView {
+                total: c.total,
+                listed: c.items.len(),
+                first: case_page_path(&entry.page, 1)
+                    .rsplit('/')
+                    .next()
+                    .map(str::to_owned),
+            }),
+        };
+        let base = context! {
+            ..self.common("../", "artifact"),
+            ..minijinja::Value::from_serialize(&page)
+        };
+        // The targets the page's links may lead to: those its audit
+        // document names, present or not. (A test report's page also lists
+        // its cases, which are not in the context: it has no key.)
+        let mut targets: Vec<String> = Vec::new();
+        if let Some(d) = self.site.audit.document(&entry.path) {
+            for r in &d.references {
+                targets.extend(r.path.clone());
+                if let markdown::Target::Local(t, _) = markdown::classify(&r.target, &d.path) {
+                    targets.push(t);
+                }
+            }
+        }
+        targets.sort_unstable();
+        targets.dedup();
+        let key = match (reuse, cases) {
+            (Some((reuse, _)), None) => Some(reuse.key(
+                &self.artifact_common,
+                &page,
+                targets.iter().map(|t| (t.as_str(), self.resolve(t))),
+            )?),
+            _ => None,
+        };
+        if let (Some((reuse, staging)), Some(key)) = (reuse.filter(|_| take), &key)
+            && let Some(page) = reuse.page(&entry.page, key, staging)?
+        {
+            let content = match page.kind {
+                "markdown" => crate::reuse::shown_html(&page.text).map(|html| Content {
+                    kind: "markdown",
+                    html: html.to_owned(),
+                    ..Content::default()
+                }),
+                // Text is shown as it is: cheap to take from the bytes again.
+                _ => Some(self.content(entry, bytes, complete, &|p| self.resolve(p))),
+            };
+            match content {
+                Some(content) => {
+                    return Ok(ArtifactPage {
+                        html: page.text,
+                        content,
+                        key: Some(*key),
+                        reused: Some(page.file),
+                    });
+                }
+                // Rendered after all: the page put in place goes.
+                None => staging.remove(&entry.page)?,
+            }
+        }
+        // A link to a target the key does not cover leaves the page keyless.
+        let covered = std::cell::Cell::new(true);
+        let content = self.content(entry, bytes, complete, &|p| {
+            if targets.binary_search_by(|t| t.as_str().cmp(p)).is_err() {
+                covered.set(false);
+            }
+            self.resolve(p)
+        });
+        let ctx = context! {
+            ..base,
+            ..context! {
+                content_kind => content.kind,
                 html => &content.html,
                 text => &content.text,
                 note => &content.note,
-                print_pack => self.is_pack(&entry.path).then(|| format!("../{}", vouch_audit::print_page_path(&entry.path))),
-                cases => cases.map(|c| context! {
-                    total => c.total,
-                    listed => c.items.len(),
-                    first => case_page_path(&entry.page, 1).rsplit('/').next().map(str::to_owned),
-                }),
             }
         };
-        let page = self
+        let html = self
             .env
             .get_template("artifact.html")?
             .render(ctx)
             .with_context(|| format!("rendering the page for {}", entry.path))?;
-        Ok((page, content))
+        Ok(ArtifactPage {
+            html,
+            content,
+            key: key.filter(|_| covered.get()),
+            reused: None,
+        })
+    }
+
+    /// Where a link to `path` (in the evidence folder) leads.
+    fn resolve(&self, path: &str) -> Option<Resolved> {
+        let ix = &self.site.index;
+        match ix.get(path) {
+            Some(t) => Some(Resolved::Artifact {
+                page: t.page.clone(),
+                object: crate::model::object_url(&t.sha256),
+            }),
+            None => ix.is_folder(path).then_some(Resolved::Folder),
+        }
     }
 
     /// Page `n` (1-based) of a test report's full list of cases.
@@ -923,7 +1151,13 @@ impl<'s> Renderer<'s> {
     /// What the page shows. Problems with the file (not UTF-8, nested too
     /// deeply, too large) were reported by the analyser; here they only
     /// become the page's note.
-    fn content(&self, e: &Entry, bytes: &[u8], complete: bool) -> Content {
+    fn content(
+        &self,
+        e: &Entry,
+        bytes: &[u8],
+        complete: bool,
+        resolve: &dyn Fn(&str) -> Option<Resolved>,
+    ) -> Content {
         let mut note = None;
         if e.kind == ArtifactKind::Binary {
             return Content {
@@ -979,14 +1213,6 @@ impl<'s> Renderer<'s> {
                 if let Some(reason) = markdown::too_deep(&text) {
                     return as_text(text, Some(reason));
                 }
-                let ix = &self.site.index;
-                let resolve = |p: &str| match ix.get(p) {
-                    Some(t) => Some(Resolved::Artifact {
-                        page: t.page.clone(),
-                        object: crate::model::object_url(&t.sha256),
-                    }),
-                    None => ix.is_folder(p).then_some(Resolved::Folder),
-                };
                 let nesting = markdown::html_nesting(&text);
                 if nesting > markdown::MAX_HTML_NESTING {
                     let msg = format!(
@@ -998,7 +1224,7 @@ impl<'s> Renderer<'s> {
                 // Outside and dangling references are neutralised here and
                 // reported by the audit trail (as missing evidence or broken
                 // links).
-                let rendered = markdown::to_html(&text, &e.path, &resolve);
+                let rendered = markdown::to_html(&text, &e.path, resolve);
                 Content {
                     kind: "markdown",
                     html: rendered.html,

@@ -135,5 +135,6 @@ pub fn run(o: &Options) -> Result<bool> {
         verbosity: o.verbosity,
         title: manifest.title.clone(),
         rollback_of: Some(id),
+        render_all: false,
     })
 }

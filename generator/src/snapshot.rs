@@ -139,6 +139,37 @@ impl Store {
         }
     }
 
+    /// Where the file at `rel` of a local site is (`None` when absent, or
+    /// when the site is remote), refused if it resolves outside the site.
+    pub fn local_path(&self, rel: &str) -> Result<Option<PathBuf>> {
+        let Self::Dir(root) = self else {
+            return Ok(None);
+        };
+        if !vouch_core::url::is_site_relative(rel) {
+            bail!("refusing to read {rel:?}: not inside the site");
+        }
+        let mut path = root.clone();
+        for seg in rel.split('/') {
+            let seg = percent_encoding::percent_decode_str(seg)
+                .decode_utf8()
+                .with_context(|| format!("{rel:?} is not valid UTF-8"))?;
+            path.push(seg.as_ref());
+        }
+        let real = match std::fs::canonicalize(&path) {
+            Ok(p) => p,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot read {}", path.display()));
+            }
+        };
+        // A symlink in the site must not lead a verifier out of it.
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+        if !real.starts_with(&root) {
+            bail!("{rel} resolves outside the site folder");
+        }
+        Ok(Some(real))
+    }
+
     /// A reader over the bytes at `rel`, `None` when absent, that yields at
     /// most `limit` + 1 bytes (so that a body longer than expected shows, but
     /// never costs more than one byte too many).
@@ -148,26 +179,10 @@ impl Store {
         }
         let cap = limit.saturating_add(1);
         match self {
-            Self::Dir(root) => {
-                let mut path = root.clone();
-                for seg in rel.split('/') {
-                    let seg = percent_encoding::percent_decode_str(seg)
-                        .decode_utf8()
-                        .with_context(|| format!("{rel:?} is not valid UTF-8"))?;
-                    path.push(seg.as_ref());
-                }
-                let real = match std::fs::canonicalize(&path) {
-                    Ok(p) => p,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                    Err(e) => {
-                        return Err(e).with_context(|| format!("cannot read {}", path.display()));
-                    }
+            Self::Dir(_) => {
+                let Some(real) = self.local_path(rel)? else {
+                    return Ok(None);
                 };
-                // A symlink in the site must not lead a verifier out of it.
-                let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
-                if !real.starts_with(&root) {
-                    bail!("{rel} resolves outside the site folder");
-                }
                 let f =
                     File::open(&real).with_context(|| format!("cannot read {}", real.display()))?;
                 Ok(Some(Box::new(f.take(cap))))
@@ -609,6 +624,26 @@ impl Previous {
                 "{} is larger than {} MiB; refusing to read more",
                 self.store.locate(from),
                 DOC_LIMIT >> 20
+            );
+        }
+        // A local one is linked, not copied (three of them come to about
+        // twice the evidence's size), and what was linked is then checked:
+        // a file swapped in meanwhile is never kept.
+        if let Some(real) = self.store.local_path(from)?
+            && staging.link_from(&real, to, want.size)?
+        {
+            let linked = staging.path().join(to);
+            let mut src = File::open(&linked)
+                .with_context(|| format!("cannot read {}", linked.display()))?
+                .take(want.size.saturating_add(1));
+            let (sha256, size) =
+                crate::store::copy_hashing(&mut src, None, &linked.display(), |_| {})?;
+            return Ok(
+                (sha256 == want.sha256 && size == want.size).then(|| GeneratedFile {
+                    path: to.to_owned(),
+                    sha256,
+                    size,
+                }),
             );
         }
         let Some(mut src) = self.store.reader(from, want.size)? else {

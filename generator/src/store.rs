@@ -55,6 +55,22 @@ pub fn copy_hashing(
     })
 }
 
+/// Hard-links `src` at `dst`; true if what was linked is a regular file of
+/// `size` bytes (link(2) does not follow a symlink swapped in meanwhile),
+/// else nothing is left at `dst`.
+fn link_checked(src: &Path, dst: &Path, size: u64) -> bool {
+    if std::fs::hard_link(src, dst).is_err() {
+        return false;
+    }
+    match std::fs::symlink_metadata(dst) {
+        Ok(m) if m.is_file() && m.len() == size => true,
+        _ => {
+            let _ = std::fs::remove_file(dst);
+            false
+        }
+    }
+}
+
 /// Whether the file at `path` holds exactly `bytes`, read a buffer at a
 /// time (an archived manifest of a large site is tens of MB; reading it
 /// whole to compare would double it in memory).
@@ -160,23 +176,16 @@ impl Staging {
         if !same_bytes(&src, bytes) {
             return false;
         }
-        let dst = self.dir.join(rel);
-        if std::fs::hard_link(&src, &dst).is_err() {
-            return false;
-        }
-        // What was linked must still be the regular file that was compared
-        // (link(2) does not follow a symlink swapped in meanwhile).
-        match std::fs::symlink_metadata(&dst) {
-            Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => true,
-            _ => {
-                let _ = std::fs::remove_file(&dst);
-                false
-            }
-        }
+        link_checked(&src, &self.dir.join(rel), bytes.len() as u64)
     }
 
     pub fn path(&self) -> &Path {
         &self.dir
+    }
+
+    /// The site files are linked from when unchanged, if any.
+    pub fn reused_site(&self) -> Option<&Path> {
+        self.reuse.as_deref()
     }
 
     pub fn objects_dir(&self) -> PathBuf {
@@ -340,6 +349,22 @@ impl Staging {
     /// (an artifact's page): linked from the reused site when identical.
     pub fn write_reusing(&self, rel: &str, bytes: &[u8]) -> Result<GeneratedFile> {
         self.write_file(rel, bytes, true)
+    }
+
+    /// Hard-links `src`, a regular file of `size` bytes just checked, at
+    /// `rel`. False when it cannot (another file system, say), and the
+    /// caller copies it.
+    pub fn link_from(&self, src: &Path, rel: &str, size: u64) -> Result<bool> {
+        let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        match std::fs::symlink_metadata(src) {
+            Ok(m) if m.is_file() && m.len() == size => {}
+            _ => return Ok(false),
+        }
+        Ok(link_checked(src, &path, size))
     }
 
     fn write_file(&self, rel: &str, bytes: &[u8], reuse: bool) -> Result<GeneratedFile> {

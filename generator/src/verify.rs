@@ -463,6 +463,10 @@ fn rebuild(
         rules: vouch_audit::Rules { max_age },
         title: manifest.title.clone(),
         rollback_of: manifest.rollback_of.clone(),
+        // Every page is made again from the evidence: none is taken from
+        // the site being checked.
+        page_keys: false,
+        render_all: true,
     };
     let outcome = build::execute(plan);
     let result = (|| {

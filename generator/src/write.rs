@@ -35,10 +35,18 @@ pub struct Publish<'a> {
     pub expires_at: Option<String>,
     /// `rollback_of` for the manifest (`vouch rollback`).
     pub rollback_of: Option<String>,
+    /// Record each page's key, and take unchanged pages from a local
+    /// previous site (see [`crate::reuse`]); false for `vouch verify
+    /// --rebuild`, which renders every page.
+    pub page_keys: bool,
+    /// `--render-all`: record keys, but take no page from the previous site.
+    pub render_all: bool,
 }
 
 pub struct Written {
     pub snapshot_id: String,
+    /// Artifact pages taken unchanged from the previous snapshot.
+    pub pages_reused: usize,
 }
 
 /// Writes everything but the current objects (which `load` already stored):
@@ -67,6 +75,21 @@ pub fn write_site(
         .iter()
         .flat_map(|(pack, cited)| std::iter::once(*pack).chain(cited.iter().copied()))
         .collect();
+    // Keys where a later build may use them: not for a new site that
+    // follows a remote one (CI's, with `--previous URL`: it pays nothing).
+    let remote = publish
+        .previous
+        .is_some_and(|p| !matches!(p.store, crate::snapshot::Store::Dir(_)));
+    let reuse = match staging.reused_site() {
+        None if remote => None,
+        root if publish.page_keys => crate::reuse::Reuse::new(root, !publish.render_all),
+        _ => None,
+    };
+    let keyed = std::sync::Mutex::new(Vec::with_capacity(match reuse {
+        Some(_) => site.artifacts.len(),
+        None => 0,
+    }));
+    let reused = std::sync::atomic::AtomicUsize::new(0);
     let shown = std::sync::Mutex::new(HashMap::new());
     let index = std::sync::Mutex::new(search::Builder::new(site.artifacts.len()));
     let poisoned = || anyhow::anyhow!("internal error: a render thread panicked");
@@ -93,7 +116,22 @@ pub fn write_site(
                 (staging.read_object_prefix(&e.sha256, limit)?, None)
             };
             let complete = (bytes.len() as u64) == e.size;
-            let (html, content) = renderer.artifact(e, &bytes, complete, cases.as_ref())?;
+            // A page a print pack gathers is rendered: the pack needs all
+            // it showed.
+            let wanted_here = wanted.contains(e.path.as_str());
+            let crate::render::ArtifactPage {
+                html,
+                content,
+                key,
+                reused: reused_page,
+            } = renderer.artifact(
+                e,
+                &bytes,
+                complete,
+                cases.as_ref(),
+                reuse.as_ref().map(|r| (r, staging)),
+                !wanted_here,
+            )?;
             let mut written = Vec::new();
             if let Some(list) = &cases {
                 for n in 1..=crate::render::case_pages(list) {
@@ -104,22 +142,40 @@ pub fn write_site(
                     );
                 }
             }
+            let kind = content.kind;
             let weighed = search::weigh(search_doc(site, e, &content));
             let chunk = index.lock().map_err(|_| poisoned())?.insert(i, weighed);
             if let Some((path, bytes)) = chunk {
                 written.push(staging.write_reusing(&path, &bytes)?);
             }
-            if wanted.contains(e.path.as_str()) {
+            if wanted_here {
                 shown
                     .lock()
                     .map_err(|_| poisoned())?
                     .insert(e.path.clone(), content);
             }
-            written.push(staging.write_reusing(&e.page, html.as_bytes())?);
+            let page = match reused_page {
+                Some(file) => {
+                    reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    file
+                }
+                None => staging.write_reusing(&e.page, html.as_bytes())?,
+            };
+            if let Some(r) = key.and_then(|k| crate::reuse::Record::new(i, k, &page.sha256, kind)) {
+                keyed.lock().map_err(|_| poisoned())?.push(r);
+            }
+            written.push(page);
             Ok(written)
         })
         .collect::<Result<Vec<_>>>()?;
     generated.extend(pages.into_iter().flatten());
+    if let Some(reuse) = reuse {
+        // Not a file of the snapshot: the manifest does not list it.
+        let keyed = keyed.into_inner().map_err(|_| poisoned())?;
+        staging.write_streaming(crate::reuse::CACHE, |w| {
+            reuse.write_cache(w, keyed, |i| site.artifacts[i].page.as_str())
+        })?;
+    }
     let shown = shown.into_inner().map_err(|_| poisoned())?;
     let mut search_files: Vec<String> = generated
         .iter()
@@ -264,7 +320,10 @@ pub fn write_site(
     }
     // GitHub Pages' Jekyll would hide nothing of ours, but skip it anyway.
     staging.write(".nojekyll", b"")?;
-    Ok(Written { snapshot_id })
+    Ok(Written {
+        snapshot_id,
+        pages_reused: reused.into_inner(),
+    })
 }
 
 /// An in-toto Statement v1 naming every artifact, so CI can attest the

@@ -49,7 +49,9 @@ fn awkward_names_hidden_files_and_symlinks() {
     // case-insensitive file systems; nothing in the site is a dot file.
     let mut lower = BTreeMap::new();
     for f in list_files(&b.site) {
-        if f == ".nojekyll" {
+        // `.vouch-pages` (the page keys) is not for publishing: Pages is
+        // right to drop it.
+        if f == ".nojekyll" || f == ".vouch-pages" {
             continue;
         }
         assert!(

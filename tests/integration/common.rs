@@ -14,7 +14,16 @@ pub const EPOCH: &str = "1767225600"; // 2026-01-01T00:00:00Z
 pub fn vouch() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vouch"));
     cmd.env("SOURCE_DATE_EPOCH", EPOCH);
+    // The secret that signs page records, kept out of the tester's home.
+    cmd.env("XDG_CACHE_HOME", cache_home());
     cmd
+}
+
+/// One cache folder for every build of this test run.
+pub fn cache_home() -> &'static Path {
+    static DIR: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("tempdir"))
+        .path()
 }
 
 pub fn fixture(name: &str) -> PathBuf {

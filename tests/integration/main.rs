@@ -12,6 +12,7 @@ mod common;
 mod hostile;
 mod out;
 mod reports;
+mod reuse;
 mod rollback;
 mod serve;
 mod signing;

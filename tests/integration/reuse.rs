@@ -1,0 +1,293 @@
+//! Pages taken unchanged from the previous snapshot (`generator/src/reuse.rs`):
+//! a rebuild that reuses pages makes, byte for byte, the site that
+//! `--render-all` makes, through every kind of change a page depends on.
+
+use std::path::Path;
+
+use crate::common::*;
+
+/// "(N pages unchanged" on a build's summary line, 0 when absent.
+fn pages_reused(stderr: &str) -> usize {
+    let Some(at) = stderr.find(" unchanged, not rendered again") else {
+        return 0;
+    };
+    let before = stderr[..at]
+        .trim_end_matches(" pages")
+        .trim_end_matches(" page");
+    let n = &before[before.rfind('(').expect("a count in brackets") + 1..];
+    n.parse().expect("a number of pages")
+}
+
+/// Every file of two sites, the same bytes.
+fn assert_same_site(a: &Path, b: &Path, step: &str) {
+    let files = list_files(a);
+    assert_eq!(files, list_files(b), "{step}: the sites list other files");
+    for f in &files {
+        let (x, y) = (
+            std::fs::read(a.join(f)).expect("read"),
+            std::fs::read(b.join(f)).expect("read"),
+        );
+        assert!(
+            x == y,
+            "{step}: {f} differs between the reusing build and --render-all:\n{}\n---\n{}",
+            String::from_utf8_lossy(&x),
+            String::from_utf8_lossy(&y)
+        );
+    }
+}
+
+fn write(input: &Path, rel: &str, text: &str) {
+    let path = input.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn edit(input: &Path, rel: &str, from: &str, to: &str) {
+    let path = input.join(rel);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains(from), "{rel} does not say {from:?}");
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
+
+/// A PNG's first bytes, then `tail`: enough for vouch to take it as an image.
+fn png(tail: &[u8]) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0".to_vec();
+    b.extend_from_slice(tail);
+    b
+}
+
+const DIAGRAM: &str = "docs/evidence/img/diagram.png";
+const LINKER: &str = "docs/evidence/STAGE1.0_PHASE2_REPORT.md";
+
+#[test]
+fn reused_pages_are_the_pages_a_full_render_makes() {
+    let (tmp, input, site) = fixture_copy("audit");
+    std::fs::create_dir_all(input.join("docs/evidence/img")).expect("mkdir");
+    std::fs::write(input.join(DIAGRAM), png(b"one")).expect("png");
+    // A report that embeds the image, links a report, a folder, and a file
+    // that is not there yet.
+    write(
+        &input,
+        LINKER,
+        "# Stage 1.0 Phase 2 Completion Report: Drills\n\nDate: 2026-02-21\nStatus: PASSED\n\n\
+         ![diagram](img/diagram.png)\n\nSee [phase 1](STAGE1.0_PHASE1_REPORT.md#gate-1), \
+         [the runbooks](../runbooks/), and [the drill notes](drills/NOTES.md).\n",
+    );
+    let reference = tmp.path().join("reference");
+    let mut step = 0;
+    let mut rebuild = |what: &str, input: &Path, args: &[&str]| -> usize {
+        // The reference starts from the same previous site and renders all.
+        if site.exists() {
+            let _ = std::fs::remove_dir_all(&reference);
+            copy_dir(&site, &reference);
+        }
+        let out = build_snapshot(input, &site, step, args);
+        let all: Vec<&str> = args.iter().copied().chain(["--render-all"]).collect();
+        build_snapshot(input, &reference, step, &all);
+        step += 1;
+        assert_same_site(&site, &reference, what);
+        pages_reused(&String::from_utf8_lossy(&out.stderr))
+    };
+
+    assert_eq!(
+        rebuild("first build", &input, &[]),
+        0,
+        "nothing to reuse yet"
+    );
+    let recorded = std::fs::read_to_string(site.join(".vouch-pages")).expect("keys");
+    let all = artifacts(&manifest(&site)).len();
+    assert!(recorded.lines().count() > all / 2, "{recorded}");
+    assert!(
+        !list_files(&site).is_empty() && manifest(&site).to_string().find(".vouch-pages").is_none(),
+        "the keys are not part of the snapshot"
+    );
+    let unchanged = rebuild("nothing changed", &input, &[]);
+    assert!(
+        unchanged > all / 2,
+        "an unchanged rebuild reuses most pages ({unchanged} of {all})"
+    );
+
+    edit(
+        &input,
+        "docs/evidence/STAGE1.0_PHASE1_REPORT.md",
+        "Parser Limits",
+        "Parser Bounds",
+    );
+    let reused = rebuild("a cited report's title changed", &input, &[]);
+    assert!(reused > 0 && reused < unchanged, "{reused} of {unchanged}");
+
+    std::fs::write(input.join(DIAGRAM), png(b"two")).expect("png");
+    rebuild("an embedded image changed", &input, &[]);
+
+    write(
+        &input,
+        "docs/evidence/drills/NOTES.md",
+        "# Drill notes\n\nAll clear.\n",
+    );
+    rebuild("a dangling link's target appeared", &input, &[]);
+
+    std::fs::remove_file(input.join("docs/runbooks/RESTORE.md")).expect("rm");
+    rebuild("a linked file and its folder went", &input, &[]);
+
+    edit(&input, LINKER, "Status: PASSED", "Status: FAILED");
+    rebuild("a report's status changed", &input, &[]);
+
+    write(
+        &input,
+        "docs/evidence/STAGE1.0_PHASE3_REPORT.md",
+        "# Stage 1.0 Phase 3 Completion Report\n\nDate: 2026-02-22\nStatus: PASSED\n",
+    );
+    rebuild("a report joined the stage and the folder", &input, &[]);
+
+    // A page edited in the site since: its key still matches, its bytes
+    // are not the ones recorded, so it is rendered again.
+    let m = manifest(&site);
+    let page = site.join(artifact_page(&m, LINKER));
+    let text = std::fs::read_to_string(&page).expect("page");
+    std::fs::write(&page, text.replacen("Drills", "Forged", 1)).expect("tamper");
+    let reused = rebuild("a page edited in the site", &input, &[]);
+    assert!(reused > 0);
+    let after = std::fs::read_to_string(&page).expect("page");
+    assert!(after.contains("Drills") && !after.contains("Forged"));
+
+    // Records edited in the site: a page's recorded SHA-256 made to match
+    // a forged page. The record no longer carries this user's MAC, so the
+    // page is rendered again, whatever the record says.
+    let keys = site.join(".vouch-pages");
+    let page = site.join(artifact_page(&manifest(&site), LINKER));
+    let name = page
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("name")
+        .to_owned();
+    let text = std::fs::read_to_string(&page).expect("page");
+    let forged = text.replacen("Drills", "Forged", 1);
+    std::fs::write(&page, &forged).expect("forge");
+    let forged_sha = sha256sum(&page);
+    let records = std::fs::read_to_string(&keys).expect("keys");
+    let edited: String = records
+        .lines()
+        .map(|l| {
+            let mut f: Vec<String> = l.split('\t').map(str::to_owned).collect();
+            if f[0].ends_with(&name) {
+                f[2] = forged_sha.clone();
+            }
+            f.join("\t") + "\n"
+        })
+        .collect();
+    assert_ne!(edited, records);
+    std::fs::write(&keys, edited).expect("edit");
+    rebuild("a page and its record forged", &input, &[]);
+    let after = std::fs::read_to_string(&page).expect("page");
+    assert!(after.contains("Drills") && !after.contains("Forged"));
+
+    let renamed = rebuild(
+        "the site's title changed",
+        &input,
+        &["--title", "Drill evidence"],
+    );
+    assert_eq!(renamed, 0, "every page shows the title");
+    assert!(rebuild("the title stayed", &input, &["--title", "Drill evidence"]) > 0);
+
+    let verify = vouch()
+        .arg("verify")
+        .arg(&site)
+        .arg("--rebuild")
+        .arg(&input)
+        .output()
+        .expect("verify");
+    assert!(verify.status.success(), "{}", stdout_of(&verify));
+}
+
+/// Records made under another user's secret (another machine, a CI runner)
+/// are not trusted: nothing is reused, and the keys are recorded again.
+#[test]
+fn another_users_records_are_not_trusted() {
+    let (tmp, input, site) = fixture_copy("audit");
+    let other = tmp.path().join("other-cache");
+    let run = |n: u32, cache: Option<&Path>| {
+        let mut cmd = vouch();
+        if let Some(c) = cache {
+            cmd.env("XDG_CACHE_HOME", c);
+        }
+        let out = cmd
+            .env(
+                "SOURCE_DATE_EPOCH",
+                (1_767_225_600 + n * 86_400).to_string(),
+            )
+            .arg("build")
+            .arg(&input)
+            .arg("--out")
+            .arg(&site)
+            .output()
+            .expect("build");
+        assert!(out.status.success());
+        pages_reused(&String::from_utf8_lossy(&out.stderr))
+    };
+    run(0, None);
+    assert!(run(1, None) > 0);
+    assert_eq!(run(2, Some(&other)), 0, "another user's records");
+    assert!(
+        run(3, Some(&other)) > 0,
+        "now recorded under that user's secret"
+    );
+    let secret = other.join("vouch/page-records.key");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&secret).expect("secret").permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600, "the secret is the user's alone");
+}
+
+/// A Markdown page marks the text it shows (a reused page gives it to the
+/// search index).
+#[test]
+fn pages_mark_their_content() {
+    let b = build(&fixture("audit"));
+    let m = manifest(&b.site);
+    let page = std::fs::read_to_string(
+        b.site
+            .join(artifact_page(&m, "docs/evidence/STAGE1.0_PHASE0_REPORT.md")),
+    )
+    .expect("page");
+    let start = page.find("<!--vouch:content-->").expect("start");
+    let end = page.find("<!--/vouch:content-->").expect("end");
+    assert!(page[start..end].contains("<h1"), "{}", &page[start..end]);
+}
+
+/// `vouch verify --rebuild` renders every page, and the keys a site keeps
+/// are vouch's own: a later build replaces them, and a site holding them
+/// verifies.
+#[test]
+fn a_site_with_keys_verifies_and_rebuilds() {
+    use std::os::unix::fs::MetadataExt;
+    let (_tmp, input, site) = fixture_copy("audit");
+    for n in 0..3 {
+        build_snapshot(&input, &site, n, &[]);
+    }
+    assert!(site.join(".vouch-pages").is_file());
+    // The previous head's audit trail is carried by a link, not a copy.
+    let id = sha256sum(&site.join("manifest.json"));
+    let inode = std::fs::metadata(site.join("audit.json"))
+        .expect("audit")
+        .ino();
+    build_snapshot(&input, &site, 3, &[]);
+    let carried = site.join(format!("snapshots/{id}/audit.json"));
+    assert_eq!(std::fs::metadata(&carried).expect("carried").ino(), inode);
+    let verify = vouch().arg("verify").arg(&site).output().expect("verify");
+    assert!(verify.status.success(), "{}", stdout_of(&verify));
+    let rebuilt = vouch()
+        .arg("verify")
+        .arg(&site)
+        .arg("--rebuild")
+        .arg(&input)
+        .output()
+        .expect("verify");
+    assert!(rebuilt.status.success(), "{}", stdout_of(&rebuilt));
+
+    // A new site that follows a served one (CI's way) computes no keys.
+    let server = serve(&site);
+    let next = site.with_file_name("next");
+    build_snapshot(&input, &next, 4, &["--previous", &server.url]);
+    assert!(next.join("manifest.json").is_file());
+    assert!(!next.join(".vouch-pages").exists());
+}
