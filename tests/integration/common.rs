@@ -360,7 +360,18 @@ pub fn fixture_copy(name: &str) -> (TempDir, PathBuf, PathBuf) {
 
 /// Builds `input` into `site` as snapshot number `n` (its time), with `args`.
 pub fn build_snapshot(input: &Path, site: &Path, n: u32, args: &[&str]) -> Output {
-    let out = vouch()
+    build_snapshot_with(vouch(), input, site, n, args)
+}
+
+/// [`build_snapshot`] by `vouch`, a command set up by the caller.
+pub fn build_snapshot_with(
+    mut vouch: Command,
+    input: &Path,
+    site: &Path,
+    n: u32,
+    args: &[&str],
+) -> Output {
+    let out = vouch
         .env(
             "SOURCE_DATE_EPOCH",
             (1_767_225_600 + n * 86_400).to_string(),

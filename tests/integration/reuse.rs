@@ -210,18 +210,7 @@ fn another_users_records_are_not_trusted() {
         if let Some(c) = cache {
             cmd.env("XDG_CACHE_HOME", c);
         }
-        let out = cmd
-            .env(
-                "SOURCE_DATE_EPOCH",
-                (1_767_225_600 + n * 86_400).to_string(),
-            )
-            .arg("build")
-            .arg(&input)
-            .arg("--out")
-            .arg(&site)
-            .output()
-            .expect("build");
-        assert!(out.status.success());
+        let out = build_snapshot_with(cmd, &input, &site, n, &[]);
         pages_reused(&String::from_utf8_lossy(&out.stderr))
     };
     run(0, None);
