@@ -31,9 +31,9 @@ use sha2::{Digest, Sha256};
 
 use crate::{markdown::Resolved, store::Staging};
 
-/// The record of each page's key, in the site's root. A dot file: GitHub
-/// Pages does not publish it, and it is not part of the snapshot (the
-/// manifest does not list it; `out.rs` knows it as vouch's).
+/// The record of each page's key, in the site's root. Not part of the
+/// snapshot: the manifest does not list it (`out.rs` knows it as vouch's),
+/// and a host may publish it or not; it names only pages and hashes.
 pub const CACHE: &str = ".vouch-pages";
 
 /// The first line of [`CACHE`].
