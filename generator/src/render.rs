@@ -942,17 +942,11 @@ impl<'s> Renderer<'s> {
         // The targets the page's links may lead to: those its audit
         // document names, present or not. (A test report's page also lists
         // its cases, which are not in the context: it has no key.)
-        let mut targets: Vec<String> = Vec::new();
-        if let Some(d) = self.site.audit.document(&entry.path) {
-            for r in &d.references {
-                targets.extend(r.path.clone());
-                if let markdown::Target::Local(t, _) = markdown::classify(&r.target, &d.path) {
-                    targets.push(t);
-                }
-            }
-        }
-        targets.sort_unstable();
-        targets.dedup();
+        // Only a keyed page needs them (not a build without reuse: CI's).
+        let targets = match (reuse, cases) {
+            (Some(_), None) => self.link_targets(&entry.path),
+            _ => Vec::new(),
+        };
         let key = match (reuse, cases) {
             (Some((reuse, _)), None) => Some(reuse.key(
                 &self.artifact_common,
@@ -989,7 +983,7 @@ impl<'s> Renderer<'s> {
         // A link to a target the key does not cover leaves the page keyless.
         let covered = std::cell::Cell::new(true);
         let content = self.content(entry, bytes, complete, &|p| {
-            if targets.binary_search_by(|t| t.as_str().cmp(p)).is_err() {
+            if key.is_some() && targets.binary_search_by(|t| t.as_str().cmp(p)).is_err() {
                 covered.set(false);
             }
             self.resolve(p)
@@ -1014,6 +1008,23 @@ impl<'s> Renderer<'s> {
             key: key.filter(|_| covered.get()),
             reused: None,
         })
+    }
+
+    /// The targets the links of the page of `path` may lead to: those its
+    /// audit document names, present or not, sorted.
+    fn link_targets(&self, path: &str) -> Vec<String> {
+        let mut targets: Vec<String> = Vec::new();
+        if let Some(d) = self.site.audit.document(path) {
+            for r in &d.references {
+                targets.extend(r.path.clone());
+                if let markdown::Target::Local(t, _) = markdown::classify(&r.target, &d.path) {
+                    targets.push(t);
+                }
+            }
+        }
+        targets.sort_unstable();
+        targets.dedup();
+        targets
     }
 
     /// Where a link to `path` (in the evidence folder) leads.
