@@ -432,6 +432,92 @@ fn pages_stay_bounded_for_huge_text_and_many_notes() {
     );
 }
 
+/// A report that cites hundreds of things (a changelog links every pull
+/// request) gets a bounded page: its references table lists at most 200
+/// rows, files first and at most 50 links out; its problems and its pull
+/// requests at most 200 each. Every count stays exact, and audit.json keeps
+/// every reference.
+#[test]
+fn report_pages_stay_bounded_for_many_references() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    std::fs::write(input.join("a.md"), "# A\n").expect("write");
+    let mut log = String::from("# Changelog\n\nSee [a](a.md).\n\n");
+    for i in 0..300 {
+        log.push_str(&format!("- Fixed [item {i}](notes/missing-{i}.md).\n"));
+    }
+    for i in 0..250 {
+        log.push_str(&format!(
+            "- Merged [#{i}](https://github.com/o/r/pull/{i}).\n"
+        ));
+    }
+    std::fs::write(input.join("CHANGELOG.md"), log).expect("write");
+    let mut notes = String::from("# Notes\n\nSee [a](a.md).\n\n");
+    for i in 0..100 {
+        notes.push_str(&format!("- [site {i}](https://example.org/{i})\n"));
+    }
+    std::fs::write(input.join("NOTES.md"), notes).expect("write");
+    let b = build(&input);
+    let m = manifest(&b.site);
+    let audit = audit_json(&b.site);
+    let page =
+        |path: &str| std::fs::read_to_string(b.site.join(artifact_page(&m, path))).expect("page");
+    let rows = |html: &str| {
+        let table = html
+            .split(r#"<table class="audit references""#)
+            .nth(1)
+            .and_then(|t| t.split("</table>").next())
+            .expect("references table");
+        let listed: Vec<String> = table
+            .split("<tr data-reference=\"")
+            .skip(1)
+            .filter_map(|r| r.split('"').next().map(str::to_owned))
+            .collect();
+        (table.to_owned(), listed)
+    };
+
+    let html = page("CHANGELOG.md");
+    let doc = audit_doc(&audit, "CHANGELOG.md");
+    let refs = doc["references"].as_array().expect("references");
+    assert_eq!(refs.len(), 551, "audit.json keeps every reference");
+    let (table, listed) = rows(&html);
+    assert!(table.contains("200 of 551 listed"), "{table:.400}");
+    // Files first, in the order written: the present one, then the first
+    // 199 missing ones; no link out, since files fill the table.
+    assert_eq!(listed.len(), 200);
+    assert_eq!(listed[0], "a.md");
+    assert_eq!(listed[1], "notes/missing-0.md");
+    assert_eq!(listed[199], "notes/missing-198.md");
+    assert!(!listed.iter().any(|t| t.starts_with("https://")));
+    assert!(html.contains("551 references"), "summary counts all");
+    assert!(html.contains("300 problems"), "summary counts all");
+    assert_eq!(html.matches(r#"data-kind="broken-link""#).count(), 200);
+    assert!(html.contains("… and 100 more: <code>vouch check</code> lists every one"));
+    let prs = html
+        .split("Pull requests: ")
+        .nth(1)
+        .and_then(|p| p.split(". ").next())
+        .expect("pull requests");
+    assert_eq!(
+        prs.matches(r#"<a href="https://github.com/o/r/pull/"#)
+            .count(),
+        200
+    );
+    assert!(
+        prs.contains("#199</a> and 50 more (all are in"),
+        "{prs:.300}"
+    );
+    assert!(html.len() < 200 << 10, "page of {} bytes", html.len());
+
+    let html = page("NOTES.md");
+    let (table, listed) = rows(&html);
+    assert!(table.contains("51 of 101 listed"), "{table:.400}");
+    assert_eq!(listed[0], "a.md");
+    assert_eq!(listed[1], "https://example.org/0");
+    assert_eq!(listed[50], "https://example.org/49");
+}
+
 /// At scale, the site-wide pages list the first rows of each table and say
 /// how many more there are; their counts stay exact. 1,010 reports in one
 /// stage, each with a broken link: the problems page and the snapshot page
