@@ -294,19 +294,18 @@ fn url_around(line: &str, at: usize) -> Option<&str> {
 /// Scans one line. `repo` (`https://github.com/o/r`) completes bare run ids
 /// and `PR #N` mentions into URLs.
 pub fn mentions(line: &str, repo: Option<&str>) -> Mentions {
-    let mut m = Mentions::default();
-    // Most lines mention nothing: every pattern below contains one of these
-    // words, or is a 40-hex word. (A quick test first: this runs on every
-    // line of every report.)
-    let hex40 = has_hex_run(line, 40);
-    let lower = line.to_ascii_lowercase();
-    if !hex40
-        && !["run", "pull", "pr", "commit", "sha"]
-            .iter()
-            .any(|w| lower.contains(w))
-    {
-        return m;
+    // Most lines mention nothing, and this runs on every line of every
+    // report: a line that cannot match is passed over without a copy.
+    match may_mention(line) {
+        Some(hex40) => scan(line, repo, hex40),
+        None => Mentions::default(),
     }
+}
+
+/// [`mentions`], for a line [`may_mention`] let through.
+fn scan(line: &str, repo: Option<&str>, hex40: bool) -> Mentions {
+    let mut m = Mentions::default();
+    let lower = line.to_ascii_lowercase();
     // …/actions/runs/N[/job/M]
     for (i, _) in lower.match_indices("/actions/runs/") {
         let after = &line[i + "/actions/runs/".len()..];
@@ -425,6 +424,7 @@ pub fn mentions(line: &str, repo: Option<&str>) -> Mentions {
 }
 
 /// True if `line` holds `n` hex digits in a row.
+#[cfg(test)]
 fn has_hex_run(line: &str, n: usize) -> bool {
     let mut run = 0;
     for b in line.bytes() {
@@ -438,6 +438,51 @@ fn has_hex_run(line: &str, n: usize) -> bool {
         }
     }
     false
+}
+
+/// `None` if [`mentions`] can find nothing in `line`, else whether it holds
+/// 40 hex digits in a row (a bare commit hash). Each pattern there needs
+/// one of these, so a line with none is passed over:
+/// - a run id: six digits in a row;
+/// - "PR #4" and the like: `#` and a digit;
+/// - a hash after "commit" or "sha": seven hex digits in a row, one a digit;
+/// - a bare hash: forty hex digits;
+/// - `/actions/runs/`, `/pull/` or `/commit/`, in any case.
+fn may_mention(line: &str) -> Option<bool> {
+    let (mut digits, mut hex, mut hex_digit) = (0, 0, false);
+    let (mut long_hex, mut hex40, mut any) = (false, false, false);
+    let mut prev = 0u8;
+    for b in line.bytes() {
+        if b.is_ascii_digit() {
+            digits += 1;
+            any |= digits >= 6 || prev == b'#';
+        } else {
+            digits = 0;
+        }
+        if b.is_ascii_hexdigit() {
+            hex += 1;
+            hex_digit |= b.is_ascii_digit();
+            long_hex |= hex >= 7 && hex_digit;
+            hex40 |= hex >= 40;
+        } else {
+            (hex, hex_digit) = (0, false);
+        }
+        prev = b;
+    }
+    any |= long_hex || hex40;
+    if !any {
+        let lower = |i: usize, pat: &str| {
+            line.as_bytes()
+                .get(i..i + pat.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(pat.as_bytes()))
+        };
+        any = line.match_indices('/').any(|(i, _)| {
+            ["/actions/runs/", "/pull/", "/commit/"]
+                .iter()
+                .any(|p| lower(i, p))
+        });
+    }
+    any.then_some(hex40)
 }
 
 /// The line of the first occurrence of `needle` in `text` (1 if absent).
@@ -463,6 +508,17 @@ const BARE_NAMES: &[&str] = &["SHA256SUMS", "SHA512SUMS", "CHECKSUMS", "CODEOWNE
 /// Returns the path and a `:line` suffix. URL paths (`/api/v1/health`),
 /// globs and placeholders are not paths.
 pub fn path_like(word: &str) -> Option<(&str, Option<&str>)> {
+    // Every word of prose comes here. A path has an extension (a dot) or
+    // a folder (a slash), or is one of the bare names.
+    if !word.bytes().any(|b| b == b'.' || b == b'/') && !BARE_NAMES.iter().any(|n| word.contains(n))
+    {
+        return None;
+    }
+    path_like_full(word)
+}
+
+/// [`path_like`], for a word its quick test let through.
+fn path_like_full(word: &str) -> Option<(&str, Option<&str>)> {
     if word.contains(['*', '?', '<', '>', '{', '}', '$']) {
         return None; // globs and placeholders
     }
@@ -525,6 +581,48 @@ fn has_scheme_url(w: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The quick test passes over no word that is a path.
+        #[test]
+        fn path_like_passes_over_only_words_that_are_not_paths(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "docs", "/", ".", "md", "env", "`", "\"", "(", ")", ":", "12", "-", "..",
+                "SHA256SUMS", "CODEOWNERS", "CHECKSUMS", "SHA512SUMS", "x", "*", "https://", ",",
+            ]), 0..8),
+        ) {
+            let word: String = parts.concat();
+            prop_assert_eq!(super::path_like(&word), super::path_like_full(&word), "{}", word);
+        }
+
+        /// The quick test passes over no line the full scan finds
+        /// something in: lines made of the patterns' own pieces.
+        #[test]
+        fn may_mention_passes_over_only_lines_without_mentions(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "run", "Run ID: ", "CI run ", "run #", "workflow run", "run:", "PR", "pr #",
+                "PR#", "pull request #", "**PR**: #", "commit ", "SHA: `", "sha", "/actions/runs/",
+                "/Actions/Runs/", "/job/", "/pull/", "/commit/", "https://github.com/o/r",
+                "github.com/", "#", " ", "`", "1", "12", "123456", "1234567", "abc", "deadbee",
+                "f00d", "a1b2c3d", "0123456789abcdef0123456789abcdef01234567",
+                "abcdefabcdefabcdefabcdefabcdefabcdefabcd", "x", ":", "*", "-", "é",
+            ]), 0..12),
+        ) {
+            let line: String = parts.concat();
+            for repo in [None, Some("https://github.com/o/r")] {
+                let full = super::scan(&line, repo, super::has_hex_run(&line, 40));
+                match super::may_mention(&line) {
+                    None => prop_assert_eq!(&full, &super::Mentions::default(), "{}", line),
+                    Some(hex40) => {
+                        prop_assert_eq!(hex40, super::has_hex_run(&line, 40));
+                        prop_assert_eq!(super::mentions(&line, repo), full);
+                    }
+                }
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
