@@ -83,8 +83,12 @@ pub fn recognise(path: &str, sha256: &str, text: &str) -> Option<Document> {
 pub fn markdown_counts(text: &str) -> Option<(Counts, usize)> {
     let lines: Vec<&str> = text.lines().collect();
     for (i, l) in lines.iter().enumerate() {
+        // Every line of every report comes here: a table row first.
+        if !l.trim_start().starts_with('|') {
+            continue;
+        }
         let lower = l.to_lowercase();
-        if !(l.trim_start().starts_with('|') && lower.contains("pass") && lower.contains("fail")) {
+        if !(lower.contains("pass") && lower.contains("fail")) {
             continue;
         }
         let cells = |row: &str| -> Vec<String> {
@@ -123,7 +127,11 @@ pub fn markdown_counts(text: &str) -> Option<(Counts, usize)> {
             return Some((c, i + 1));
         }
     }
+    // A closing line states a count: a line with no digit is passed over.
     lines.iter().enumerate().rev().find_map(|(i, l)| {
+        if !l.bytes().any(|b| b.is_ascii_digit()) {
+            return None;
+        }
         let plain: String = l
             .chars()
             .filter(|c| !matches!(c, '*' | '_' | '`'))

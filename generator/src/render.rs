@@ -107,6 +107,15 @@ const PRINT_PACK_LIMIT: usize = 4 << 20;
 struct Folder<'s> {
     folders: Vec<&'s str>,
     files: Vec<usize>,
+    /// Its page ([`vouch_audit::folder_page_path`]), named once: every
+    /// page's tree links to a score of folders.
+    page: String,
+}
+
+/// True if `path` lies under `folder` (`a/b/c` under `a/b`, not `a/bc`).
+fn is_within(path: &str, folder: &str) -> bool {
+    path.strip_prefix(folder)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// What an artifact's page shows but its content and what every page
@@ -337,6 +346,9 @@ impl<'s> Renderer<'s> {
         for (i, e) in site.artifacts.iter().enumerate() {
             folders.entry(parent(&e.path)).or_default().files.push(i);
         }
+        for (path, f) in folders.iter_mut().filter(|(p, _)| !p.is_empty()) {
+            f.page = vouch_audit::folder_page_path(path);
+        }
         let mut neighbours = HashMap::new();
         for (_, docs) in timeline::stage_documents(&site.audit) {
             for (i, d) in docs.iter().enumerate() {
@@ -408,6 +420,14 @@ impl<'s> Renderer<'s> {
         }
     }
 
+    /// The page of `folder`, named once in [`Renderer::new`].
+    fn folder_page(&self, folder: &str) -> std::borrow::Cow<'_, str> {
+        match self.folders.get(folder) {
+            Some(f) => f.page.as_str().into(),
+            None => vouch_audit::folder_page_path(folder).into(),
+        }
+    }
+
     /// The breadcrumb of `path` (a file or a folder): each folder above it,
     /// linked to its page, from a page at `prefix` depth.
     fn crumbs(&self, path: &str, prefix: &str) -> Vec<Crumb> {
@@ -417,7 +437,7 @@ impl<'s> Renderer<'s> {
             let folder = &path[..at + i];
             out.push(Crumb {
                 name: path[at..at + i].to_owned(),
-                href: format!("{prefix}{}", vouch_audit::folder_page_path(folder)),
+                href: format!("{prefix}{}", self.folder_page(folder)),
             });
             at += i + 1;
         }
@@ -435,7 +455,7 @@ impl<'s> Renderer<'s> {
 
     fn tree_node(&self, folder: &'s str, home: &str, current: &str, prefix: &str) -> TreeNode<'s> {
         let f = &self.folders[folder];
-        let open = folder.is_empty() || home == folder || home.starts_with(&format!("{folder}/"));
+        let open = folder.is_empty() || home == folder || is_within(home, folder);
         let mut files = Vec::new();
         if home == folder {
             // A folder's files are in path order: find the page's own by
@@ -457,7 +477,7 @@ impl<'s> Renderer<'s> {
             let at = f
                 .folders
                 .iter()
-                .position(|c| home == *c || home.starts_with(&format!("{c}/")))
+                .position(|c| home == *c || is_within(home, c))
                 .unwrap_or(0);
             f.folders[window(f.folders.len(), at, TREE_FOLDERS)]
                 .iter()
@@ -474,7 +494,7 @@ impl<'s> Renderer<'s> {
         let href = if folder.is_empty() {
             format!("{prefix}index.html")
         } else {
-            format!("{prefix}{}", vouch_audit::folder_page_path(folder))
+            format!("{prefix}{}", f.page)
         };
         TreeNode {
             open,
@@ -522,10 +542,12 @@ impl<'s> Renderer<'s> {
         let subfolders: Vec<minijinja::Value> = f
             .folders
             .iter()
-            .map(|&s| context! {
-                name => s.rsplit('/').next().unwrap_or(s),
-                href => vouch_audit::folder_page_path(s).trim_start_matches("folders/").to_owned(),
-                count => self.folders[s].files.len(),
+            .map(|&s| {
+                context! {
+                    name => s.rsplit('/').next().unwrap_or(s),
+                    href => self.folder_page(s).trim_start_matches("folders/").to_owned(),
+                    count => self.folders[s].files.len(),
+                }
             })
             .collect();
         let ctx = context! {
