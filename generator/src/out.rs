@@ -191,21 +191,11 @@ fn vouch_files(out: &Path, m: &Manifest) -> HashSet<String> {
 }
 
 /// The artifact URLs an archived manifest lists (none if it is not JSON of
-/// that shape). Only the names matter here, so the rest of each entry is
-/// skipped rather than parsed and checked as `Manifest::parse` would: with
-/// 20 retained snapshots of 50,000 files that took seconds.
+/// that shape). Read as [`crate::snapshot::Listing`], borrowed and not
+/// checked as `Manifest::parse` would: with 20 retained snapshots of 50,000
+/// files that took seconds.
 fn listed_urls(bytes: &[u8]) -> Vec<String> {
-    #[derive(serde::Deserialize)]
-    struct Listing<'a> {
-        #[serde(borrow)]
-        artifacts: Vec<Listed<'a>>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Listed<'a> {
-        #[serde(borrow)]
-        url: std::borrow::Cow<'a, str>,
-    }
-    serde_json::from_slice::<Listing<'_>>(bytes)
+    crate::snapshot::Listing::parse(bytes)
         .map(|l| {
             l.artifacts
                 .into_iter()

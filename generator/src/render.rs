@@ -7,7 +7,7 @@ use minijinja::{Environment, context};
 use serde::Serialize;
 use vouch_audit::timeline;
 use vouch_core::{
-    ArtifactKind, Manifest,
+    ArtifactKind,
     audit::{ProblemKind, RefState, Severity},
     history::{History, Snapshot},
     human_bytes,
@@ -902,20 +902,20 @@ impl<'s> Renderer<'s> {
     }
 
     /// A retained snapshot's static page, at `snapshots/<id>/index.html`.
-    pub fn snapshot(&self, s: &Snapshot, m: &Manifest) -> Result<String> {
+    pub fn snapshot(&self, s: &Snapshot, m: &crate::snapshot::Listing<'_>) -> Result<String> {
         let artifacts: Vec<minijinja::Value> = m
             .artifacts
             .iter()
             .take(ROWS_LISTED)
             .map(|a| {
                 context! {
-                    path => &a.path,
-                    title => &a.title,
+                    path => &*a.path,
+                    title => &*a.title,
                     file_name => a.path.rsplit('/').next().unwrap_or(&a.path),
                     kind => a.kind.as_str(),
                     size_h => human_bytes(a.size),
-                    sha256 => &a.sha256,
-                    url => &a.url,
+                    sha256 => &*a.sha256,
+                    url => &*a.url,
                 }
             })
             .collect();
