@@ -150,6 +150,88 @@ fn files_added_to_a_vouch_site_are_never_deleted() {
     assert!(manifest(&b.site)["previous"].is_string());
 }
 
+/// The objects only archived snapshots need are vouch's even when
+/// `SHA256SUMS` (which names them) is gone: the foreign-file check then
+/// reads the archived manifests. A file of the user's among them is still
+/// refused, and named alone; an archived manifest that no longer matches
+/// the current manifest's record of it vouches for nothing.
+#[test]
+fn archived_objects_are_vouchs_without_sha256sums() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    let site = tmp.path().join("site");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    // Snapshot n holds a report of its own, and a day later than the last.
+    let build_n = |n: u32| {
+        std::fs::write(input.join("report.md"), format!("# Report {n}\n")).expect("write");
+        vouch()
+            .env(
+                "SOURCE_DATE_EPOCH",
+                (1_767_225_600 + n * 86_400).to_string(),
+            )
+            .arg("build")
+            .arg(&input)
+            .arg("--out")
+            .arg(&site)
+            .output()
+            .expect("build")
+    };
+    for n in 0..3 {
+        let o = build_n(n);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let m = manifest(&site);
+    let current: Vec<&str> = artifacts(&m)
+        .iter()
+        .map(|a| a["url"].as_str().expect("url"))
+        .collect();
+    let archived_only: Vec<String> = std::fs::read_to_string(site.join("SHA256SUMS"))
+        .expect("sums")
+        .lines()
+        .filter_map(|l| l.split_once("  ").map(|(_, p)| p.to_owned()))
+        .filter(|p| p.starts_with("objects/") && !current.contains(&p.as_str()))
+        .collect();
+    assert!(
+        !archived_only.is_empty(),
+        "earlier snapshots keep objects of their own"
+    );
+
+    std::fs::remove_file(site.join("SHA256SUMS")).expect("rm");
+    std::fs::write(site.join("objects/mine.txt"), "mine").expect("write");
+    let o = build_n(3);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("holds 1 file vouch did not write"), "{err}");
+    assert!(err.contains("objects/mine.txt"), "{err}");
+
+    std::fs::remove_file(site.join("objects/mine.txt")).expect("rm");
+    let o = build_n(3);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // An archived manifest edited after the fact accounts for nothing: its
+    // objects are foreign then, and the site is left as it is.
+    std::fs::remove_file(site.join("SHA256SUMS")).expect("rm");
+    let archived = manifest(&site)["generated"]
+        .as_array()
+        .expect("generated")
+        .iter()
+        .filter_map(|g| g["path"].as_str())
+        .filter(|p| p.starts_with("snapshots/") && p.ends_with("/manifest.json"))
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    for a in &archived {
+        let path = site.join(a);
+        let mut bytes = std::fs::read(&path).expect("read");
+        bytes.push(b'\n');
+        std::fs::write(&path, bytes).expect("write");
+    }
+    let before = list_files(&site);
+    let o = build_n(4);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("vouch did not write"), "{}", stderr(&o));
+    assert_eq!(list_files(&site), before);
+}
+
 #[test]
 fn file_names_in_the_refusal_are_escaped_for_the_terminal() {
     let b = build(&fixture("basic"));
