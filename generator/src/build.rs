@@ -320,7 +320,10 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         page_keys: plan.page_keys,
         render_all: plan.render_all,
     };
-    let written = write::write_site(&staging, &site, &assets, &publish)?;
+    // Counted now: the artifacts move into the manifest as it is written.
+    let artifacts = site.artifacts.len();
+    let bytes = site.artifacts.iter().map(|e| e.size).sum();
+    let written = write::write_site(&staging, &mut site, &assets, &publish)?;
     let problems: Vec<Problem> = site
         .audit
         .problems
@@ -329,8 +332,6 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         .cloned()
         .collect();
     let published = !plan.strict || problems.is_empty();
-    let artifacts = site.artifacts.len();
-    let bytes = site.artifacts.iter().map(|e| e.size).sum();
     // The audit trail and the previous snapshot go before the swap, whose
     // last check of --out reads the old site's lists: held together, they
     // were the peak of a rebuild (50,000 reports: 469 MB of heap).
