@@ -93,7 +93,7 @@ pub struct Renderer<'s> {
     /// (indices into `site.artifacts`), in path order.
     folders: BTreeMap<&'s str, Folder<'s>>,
     /// Each report's neighbours within its stage, in timeline order.
-    neighbours: HashMap<String, (Option<String>, Option<String>)>,
+    neighbours: HashMap<&'s str, (Option<&'s str>, Option<&'s str>)>,
     /// What every artifact's page shows of the site ([`Renderer::common`]),
     /// as JSON: the part of each page's key that is the same for all.
     artifact_common: String,
@@ -352,9 +352,9 @@ impl<'s> Renderer<'s> {
         let mut neighbours = HashMap::new();
         for (_, docs) in timeline::stage_documents(&site.audit) {
             for (i, d) in docs.iter().enumerate() {
-                let prev = i.checked_sub(1).map(|j| docs[j].path.clone());
-                let next = docs.get(i + 1).map(|n| n.path.clone());
-                neighbours.insert(d.path.clone(), (prev, next));
+                let prev = i.checked_sub(1).map(|j| docs[j].path.as_str());
+                let next = docs.get(i + 1).map(|n| n.path.as_str());
+                neighbours.insert(d.path.as_str(), (prev, next));
             }
         }
         let mut renderer = Self {
@@ -516,7 +516,7 @@ impl<'s> Renderer<'s> {
     /// The report before (`next` false) or after `path` in its stage.
     fn neighbour(&self, path: &str, next: bool) -> Option<Neighbour<'_>> {
         let (p, n) = self.neighbours.get(path)?;
-        let other = if next { n } else { p }.as_deref()?;
+        let other = if next { *n } else { *p }?;
         let title = self
             .site
             .audit
