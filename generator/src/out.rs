@@ -127,18 +127,18 @@ pub fn ensure_replaceable(out: &Path) -> Result<()> {
             manifest.generator.name
         )));
     }
-    let known = vouch_files(out, &manifest);
+    let mut known = vouch_files(out, &manifest);
     let mut foreign = foreign_files(out, &known)?;
-    drop(known);
     if !foreign.is_empty() {
         // What only an archived snapshot accounts for. Read only now: an
         // intact site's SHA256SUMS already names every archived object, and
         // 20 archived manifests as large as the current one, each hashed
-        // and read, were a tenth of a rebuild.
-        let archived = archived_files(out, &manifest);
-        foreign.retain(|p| !archived.contains(p));
+        // and read, were a tenth of a rebuild. The site is listed again,
+        // so that only regular files are ever vouch's.
+        known.extend(archived_files(out, &manifest));
+        foreign = foreign_files(out, &known)?;
     }
-    drop((manifest, bytes));
+    drop((known, manifest, bytes));
     if !foreign.is_empty() {
         let mut list = foreign
             .iter()

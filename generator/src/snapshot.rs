@@ -564,6 +564,11 @@ impl Previous {
             // Mostly the same objects snapshot after snapshot: no copy of
             // a digest already listed.
             for a in &m.artifacts {
+                // Checked by the chain check; checked again here, cheaply,
+                // because it names a file.
+                if !vouch_core::hash::is_sha256_hex(&a.sha256) {
+                    bail!("snapshot {} lists an object with a malformed digest", s.id);
+                }
                 if !objects.contains_key(&*a.sha256) {
                     objects.insert(a.sha256.to_string(), a.size);
                 }

@@ -205,6 +205,23 @@ fn archived_objects_are_vouchs_without_sha256sums() {
     assert!(err.contains("objects/mine.txt"), "{err}");
 
     std::fs::remove_file(site.join("objects/mine.txt")).expect("rm");
+    // A link where an archived snapshot's object was is not vouch's file,
+    // though an archived manifest names its path.
+    #[cfg(unix)]
+    {
+        let object = site.join(&archived_only[0]);
+        let kept = tmp.path().join("object");
+        std::fs::rename(&object, &kept).expect("mv");
+        std::os::unix::fs::symlink(&kept, &object).expect("symlink");
+        let o = build_n(3);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("holds 1 file vouch did not write"), "{err}");
+        assert!(err.contains(&archived_only[0]), "{err}");
+        assert!(object.is_symlink(), "the link is left as it was");
+        std::fs::remove_file(&object).expect("rm");
+        std::fs::rename(&kept, &object).expect("mv");
+    }
     let o = build_n(3);
     assert!(o.status.success(), "{}", stderr(&o));
 
