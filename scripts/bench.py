@@ -14,7 +14,10 @@ snapshot's archived manifest is as large as the current one.
 Wall time is the median of --runs runs; peak memory is the largest resident set
 of the measured process tree (getrusage RUSAGE_CHILDREN, per fresh subprocess).
 The page cache is warmed first so every contender reads from memory. Nothing
-here asserts: it measures and prints ratios, and the goals beside them."""
+here asserts: it measures and prints ratios, and the goals beside them.
+
+`--corpus DIR` also measures a copy of a real evidence folder the same way
+(one Markdown file in the copy is changed for the rebuild)."""
 
 import argparse
 import gzip, json, os, random, shutil, statistics, subprocess, sys, tempfile
@@ -95,7 +98,26 @@ def du(path):
 def one_scale(vouch, files, runs, tmp, history_scales=()):
     corpus = os.path.join(tmp, f"evidence-{files}")
     size = make_corpus(corpus, files)
-    paths = sorted(os.path.relpath(os.path.join(d, f), corpus) for d, _, fs in os.walk(corpus) for f in fs)
+    return one_corpus(vouch, corpus, size, f"{files}", runs, tmp, files in history_scales)
+
+
+def own_corpus(vouch, src, runs, tmp):
+    """A copy of `src` (a repository's evidence folder, say), measured as
+    the generated corpora are; the copy is what one file is changed in."""
+    name = os.path.basename(os.path.abspath(src).rstrip("/")) or "corpus"
+    corpus = os.path.join(tmp, f"own-{name}")
+    shutil.copytree(src, corpus, symlinks=True)
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(corpus) for f in fs
+               if os.path.isfile(os.path.join(d, f)) and not os.path.islink(os.path.join(d, f)))
+    files = sum(len(fs) for _, _, fs in os.walk(corpus))
+    return one_corpus(vouch, corpus, size, name, runs, tmp, files <= 10_000)
+
+
+def one_corpus(vouch, corpus, size, label, runs, tmp, history):
+    files = label
+    # Regular files only: vouch leaves links out, and so does the reference.
+    paths = sorted(os.path.relpath(os.path.join(d, f), corpus) for d, _, fs in os.walk(corpus) for f in fs
+                   if os.path.isfile(os.path.join(d, f)) and not os.path.islink(os.path.join(d, f)))
     listfile = os.path.join(tmp, f"files-{files}.txt")
     with open(listfile, "w") as f:
         f.write("\0".join(paths))
@@ -112,7 +134,9 @@ def one_scale(vouch, files, runs, tmp, history_scales=()):
     sha = measure(["sh", "-c", f"xargs -0 sha256sum < {listfile}"], runs, cwd=corpus)
     build = measure(lambda: [vouch, "-q", "build", corpus, "--out", site], runs, before=fresh)
     site_bytes = du(site)
-    victim = os.path.join(corpus, paths[len(paths) // 2])
+    # One report changed, as between two merges (else the middle file).
+    reports = [p for p in paths if p.endswith(".md")] or paths
+    victim = os.path.join(corpus, reports[len(reports) // 2])
 
     def touch_one():
         with open(victim, "ab") as f:
@@ -121,7 +145,7 @@ def one_scale(vouch, files, runs, tmp, history_scales=()):
     rebuild = measure([vouch, "-q", "build", corpus, "--out", site], runs, before=touch_one)
     verify = measure([vouch, "-q", "verify", site], runs)
     steady = None
-    if files in history_scales:
+    if history:
         # A site in use keeps `--retain` snapshots (20 by default), each with
         # its archived manifest: build until it does, then time a rebuild.
         while len(os.listdir(os.path.join(site, "snapshots"))) < 19:
@@ -132,8 +156,8 @@ def one_scale(vouch, files, runs, tmp, history_scales=()):
     shutil.rmtree(corpus, ignore_errors=True)
     for n in range(runs + 1):
         shutil.rmtree(os.path.join(tmp, f"site-{files}-{n}"), ignore_errors=True)
-    return {"files": len(paths), "bytes": size, "sha": sha, "build": build, "rebuild": rebuild,
-            "verify": verify, "site": site_bytes, "steady": steady}
+    return {"label": label, "files": len(paths), "bytes": size, "sha": sha, "build": build,
+            "rebuild": rebuild, "verify": verify, "site": site_bytes, "steady": steady}
 
 
 def main():
@@ -144,18 +168,24 @@ def main():
     p.add_argument("--history-scales", default="1000,10000",
                    help="scales at which a rebuild is also timed with 20 snapshots kept "
                         "(the default --retain; 18 more builds each)")
+    p.add_argument("--corpus", action="append", default=[], metavar="DIR",
+                   help="also measure a copy of DIR, a real evidence folder (repeatable); "
+                        "with 10,000 files or fewer, a rebuild with 20 snapshots kept too")
     a = p.parse_args()
     history_scales = {int(s) for s in a.history_scales.split(",") if s}
     vouch = os.path.abspath(a.vouch)
     tmp = tempfile.mkdtemp(prefix="vouch-bench-")
     try:
-        results = [one_scale(vouch, int(s), a.runs, tmp, history_scales) for s in a.scales.split(",")]
+        results = [one_scale(vouch, int(s), a.runs, tmp, history_scales) for s in a.scales.split(",") if s]
+        results += [own_corpus(vouch, c, a.runs, tmp) for c in a.corpus]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"{os.cpu_count()} CPUs; median of {a.runs} runs; warm page cache; reference: sha256sum over the same files")
     print(f"{'files':>7}{'MiB':>7}  {'work':<17}{'wall s':>8}{'× sha256sum':>13}{'peak MiB':>10}")
     for r in results:
+        if r["label"] != str(r["files"]):
+            print(f"{r['label']} (a copy of a real evidence folder):")
         for name in ("sha", "build", "rebuild", "steady", "verify"):
             if r[name] is None:
                 continue

@@ -5,7 +5,8 @@
 # site size beside sha256sum over the same files, measured in the same run;
 # then the browser benchmark (headless Chromium: the viewer against plain
 # fetch + WebCrypto in the same browser, and one large file's throughput).
-# Usage: scripts/bench.sh [--scales 1000,10000,50000] [--runs R]
+# Usage: scripts/bench.sh [--scales 1000,10000,50000] [--runs R] [--corpus DIR]...
+# (--corpus also measures a copy of a real evidence folder the same way.)
 # BENCH_BROWSER=0 leaves the browser benchmark out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
