@@ -614,7 +614,8 @@ impl Previous {
             }
             files.push(page(s, &m)?);
             drop(m);
-            files.push(staging.write_reusing(&s.manifest, &bytes)?);
+            // `archived` checked that the bytes hash to the id.
+            files.push(staging.write_reusing_hashed(&s.manifest, &bytes, &s.id)?);
             if let Some(sig) = &sig {
                 files.push(staging.write_reusing(&s.signature(), sig)?);
             }

@@ -303,7 +303,7 @@ impl Staging {
 
     /// Writes a generated file and returns its manifest entry.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<GeneratedFile> {
-        self.write_file(rel, bytes, false)
+        self.write_file(rel, bytes, false, None)
     }
 
     /// Writes a generated file that `fill` streams out (hashed on the way),
@@ -348,7 +348,19 @@ impl Staging {
     /// [`Staging::write`] for a file that is often unchanged between builds
     /// (an artifact's page): linked from the reused site when identical.
     pub fn write_reusing(&self, rel: &str, bytes: &[u8]) -> Result<GeneratedFile> {
-        self.write_file(rel, bytes, true)
+        self.write_file(rel, bytes, true, None)
+    }
+
+    /// [`Staging::write_reusing`] for bytes whose SHA-256 the caller has
+    /// just checked (a retained snapshot's manifest: its id): not hashed
+    /// again.
+    pub fn write_reusing_hashed(
+        &self,
+        rel: &str,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> Result<GeneratedFile> {
+        self.write_file(rel, bytes, true, Some(sha256))
     }
 
     /// Hard-links `src`, a regular file of `size` bytes just checked, at
@@ -367,7 +379,13 @@ impl Staging {
         Ok(link_checked(src, &path, size))
     }
 
-    fn write_file(&self, rel: &str, bytes: &[u8], reuse: bool) -> Result<GeneratedFile> {
+    fn write_file(
+        &self,
+        rel: &str,
+        bytes: &[u8],
+        reuse: bool,
+        sha256: Option<&str>,
+    ) -> Result<GeneratedFile> {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -379,7 +397,7 @@ impl Staging {
         }
         Ok(GeneratedFile {
             path: rel.to_owned(),
-            sha256: sha256_hex(bytes),
+            sha256: sha256.map_or_else(|| sha256_hex(bytes), str::to_owned),
             size: bytes.len() as u64,
         })
     }
