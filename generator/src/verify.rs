@@ -6,14 +6,13 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet},
-    io::Read,
     path::Path,
 };
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use vouch_core::{
-    Manifest, Sha256Hasher, Summary, Verdict,
+    Manifest, Summary, Verdict,
     history::{History, check_site_history, snapshot_id},
     signature,
 };
@@ -23,28 +22,14 @@ use crate::{
     snapshot::{Previous, Store},
 };
 
-fn hash_reader(mut r: impl Read) -> std::io::Result<(String, u64)> {
-    crate::store::with_read_buffer(|buf| {
-        let mut h = Sha256Hasher::new();
-        loop {
-            match r.read(buf) {
-                Ok(0) => break,
-                Ok(n) => h.update(&buf[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let len = h.len();
-        Ok((h.finish_hex(), len))
-    })
-}
-
 /// Streams `url` through SHA-256; `Err` means missing.
 /// Hashes the bytes at `url`, reading at most one byte more than `size`
 /// (a host that sends an endless body is cut off there).
 fn hash(store: &Store, url: &str, size: u64) -> std::result::Result<(String, u64), String> {
     match store.reader(url, size) {
-        Ok(Some(r)) => hash_reader(r).map_err(|e| e.to_string()),
+        // The reader's own error, as before: the row already names `url`.
+        Ok(Some(mut r)) => crate::store::copy_hashing(&mut r, None, &url, |_| {})
+            .map_err(|e| e.root_cause().to_string()),
         Ok(None) => Err("not found".into()),
         Err(e) => Err(format!("{e:#}")),
     }
