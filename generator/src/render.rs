@@ -421,7 +421,7 @@ impl<'s> Renderer<'s> {
     }
 
     /// The page of `folder`, named once in [`Renderer::new`].
-    fn folder_page(&self, folder: &str) -> std::borrow::Cow<'_, str> {
+    pub fn folder_page(&self, folder: &str) -> std::borrow::Cow<'_, str> {
         match self.folders.get(folder) {
             Some(f) => f.page.as_str().into(),
             None => vouch_audit::folder_page_path(folder).into(),

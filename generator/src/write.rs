@@ -220,7 +220,7 @@ pub fn write_site(
     generated.push(staging.write("problems.html", renderer.problems()?.as_bytes())?);
     generated.push(staging.write("404.html", renderer.not_found()?.as_bytes())?);
     for folder in renderer.folder_paths() {
-        let path = vouch_audit::folder_page_path(folder);
+        let path = renderer.folder_page(folder);
         generated.push(staging.write_reusing(&path, renderer.folder(folder)?.as_bytes())?);
     }
     generated.push(staging.write_streaming("audit.json", |w| site.audit.write_json(w))?);
