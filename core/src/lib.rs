@@ -82,7 +82,9 @@ pub fn human_bytes(n: u64) -> String {
     if 2 * r > scale || (2 * r == scale && q % 2 == 1) {
         q += 1;
     }
-    format!("{}.{} {}", q / 10, q % 10, UNITS[unit])
+    // Printed as u64 (it fits: n / 1024 * 10 + 1): formatting a u128 would
+    // put its formatter in the viewer's wasm.
+    format!("{}.{} {}", (q / 10) as u64, (q % 10) as u64, UNITS[unit])
 }
 
 #[cfg(test)]

@@ -141,6 +141,11 @@ fn range(value: Option<&HeaderValue>, len: u64) -> Option<Result<(u64, u64), ()>
 }
 
 async fn handle(content: &Content, rq: Request<Incoming>) -> Response<Body> {
+    if let (Content::Dir(root), &Method::POST) = (content, rq.method())
+        && rq.uri().path() == BUNDLE_PATH
+    {
+        return bundle(root, rq).await;
+    }
     let head = rq.method() == Method::HEAD;
     if !head && rq.method() != Method::GET {
         return full(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
@@ -242,6 +247,88 @@ async fn handle(content: &Content, rq: Request<Incoming>) -> Response<Body> {
         && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1))
     {
         h.insert(header::CONTENT_RANGE, v);
+    }
+    r
+}
+
+/// Where the on-site viewer asks for many files in one request. One request
+/// per file bounds a browser at about a millisecond each (Chromium's cost,
+/// on 2 cores), so a site of 2,000 files took 2 s to check however fast the
+/// server. The viewer asks only when it is served from this machine.
+const BUNDLE_PATH: &str = "/.vouch/bundle";
+/// How many files one bundle names at most, how large a request may be,
+/// and how large a file (and a whole bundle) it carries; a file over the
+/// limit is marked `-` and the viewer fetches it alone, streamed.
+const BUNDLE_FILES: usize = 1024;
+const BUNDLE_REQUEST: usize = 256 << 10;
+const BUNDLE_FILE: u64 = 4 << 20;
+const BUNDLE_BYTES: usize = 32 << 20;
+
+/// `POST /.vouch/bundle`, a body of site-relative URLs separated by `\n`: their
+/// files' bytes one after another (`application/x-vouch-bundle`), each
+/// file's length in `X-Vouch-Lengths` (comma-separated, `-` for a file not
+/// carried: absent, outside the site, or too large). Each URL resolves
+/// exactly as a GET of it would, so a bundle carries the bytes served at
+/// the URLs.
+async fn bundle(root: &Path, rq: Request<Incoming>) -> Response<Body> {
+    let Ok(body) = http_body_util::Limited::new(rq.into_body(), BUNDLE_REQUEST)
+        .collect()
+        .await
+    else {
+        return full(StatusCode::PAYLOAD_TOO_LARGE, "bundle request too large\n");
+    };
+    let body = body.to_bytes();
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return full(StatusCode::BAD_REQUEST, "bundle request is not UTF-8\n");
+    };
+    if text.split('\n').count() > BUNDLE_FILES {
+        return full(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too many files in one bundle\n",
+        );
+    }
+    let mut out = Vec::new();
+    let mut lengths = Vec::new();
+    for url in text.split('\n') {
+        let start = out.len();
+        let read = match (url.is_empty(), resolve(root, &format!("/{url}"))) {
+            (false, Some(path)) => match tokio::fs::File::open(&path).await {
+                Ok(f) => f.take(BUNDLE_FILE + 1).read_to_end(&mut out).await.is_ok(),
+                Err(_) => false,
+            },
+            _ => false,
+        };
+        let n = out.len() - start;
+        if read && n as u64 <= BUNDLE_FILE && out.len() <= BUNDLE_BYTES {
+            lengths.push(n.to_string());
+        } else {
+            out.truncate(start);
+            lengths.push("-".to_owned());
+        }
+    }
+    let len = out.len();
+    let mut r = Response::new(
+        Full::new(Bytes::from(out))
+            .map_err(|never| match never {})
+            .boxed(),
+    );
+    let h = r.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_TYPE,
+            "application/x-vouch-bundle".to_owned(),
+        ),
+        (header::CONTENT_LENGTH, len.to_string()),
+        (header::CACHE_CONTROL, "no-store".to_owned()),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        (
+            header::HeaderName::from_static("x-vouch-lengths"),
+            lengths.join(","),
+        ),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
     }
     r
 }

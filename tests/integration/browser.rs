@@ -263,6 +263,10 @@ async fn viewer_verifies_then_flags_exactly_the_tampered_artifact() {
     }
     let title = c.title().await.expect("title");
     assert!(!title.contains("pwned"), "evidence script ran: {title}");
+    // Behind `vouch serve` the files came in bundles, not one request each.
+    let (bundles, alone) = requests(c).await;
+    assert!(bundles >= 1, "no bundle was asked for");
+    assert_eq!(alone, 0, "artifacts fetched one by one behind vouch serve");
 
     // 2. Flip one byte of one artifact: exactly it shows mismatch.
     let victim = artifacts(&m)
@@ -344,6 +348,120 @@ async fn viewer_verifies_then_flags_exactly_the_tampered_artifact() {
         .expect("open subpath");
     assert_eq!(final_status(c).await, "verified");
 
+    browser.client.clone().close().await.expect("close");
+}
+
+/// How many bundles the page asked for, and how many objects it fetched
+/// one by one.
+async fn requests(c: &Client) -> (u64, u64) {
+    let r = c
+        .execute(
+            "const n = performance.getEntriesByType('resource').map(e => e.name);
+             return [n.filter(u => u.endsWith('/.vouch/bundle')).length,
+                     n.filter(u => u.includes('/objects/')).length];",
+            vec![],
+        )
+        .await
+        .expect("resource timing");
+    (
+        r[0].as_u64().expect("bundles"),
+        r[1].as_u64().expect("objects"),
+    )
+}
+
+/// A static server that is not `vouch serve`: GET and HEAD of files under
+/// `root`, and 405 for anything else (a bundle), one request per
+/// connection.
+fn plain_server(root: &Path) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    let root = root.to_owned();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                let mut head = String::new();
+                while reader.read_line(&mut head).is_ok_and(|n| n > 2) {
+                    head.clear();
+                }
+                let mut parts = line.split_whitespace();
+                let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+                let path = target
+                    .split('?')
+                    .next()
+                    .unwrap_or("/")
+                    .trim_start_matches('/');
+                let path = if path.is_empty() || path.ends_with('/') {
+                    format!("{path}index.html")
+                } else {
+                    path.to_owned()
+                };
+                let file = (!path.contains(".."))
+                    .then(|| std::fs::read(root.join(&path)).ok())
+                    .flatten();
+                let (status, body) = match (method, file) {
+                    ("GET" | "HEAD", Some(b)) => ("200 OK", b),
+                    ("GET" | "HEAD", None) => ("404 Not Found", Vec::new()),
+                    _ => ("405 Method Not Allowed", Vec::new()),
+                };
+                let kind = if path.ends_with(".html") {
+                    "text/html"
+                } else if path.ends_with(".js") {
+                    "text/javascript"
+                } else if path.ends_with(".wasm") {
+                    "application/wasm"
+                } else if path.ends_with(".css") {
+                    "text/css"
+                } else {
+                    "application/octet-stream"
+                };
+                let mut out = &stream;
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                if method != "HEAD" {
+                    let _ = out.write_all(&body);
+                }
+            });
+        }
+    });
+    url
+}
+
+/// Behind a server that offers no bundles (any host but `vouch serve`),
+/// the viewer fetches every file alone and judges exactly as before.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_bundles_every_file_is_fetched_alone() {
+    let b = build(&fixture("basic"));
+    let m = manifest(&b.site);
+    let n = artifacts(&m).len() as u64;
+    let url = plain_server(&b.site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&url).await.expect("open index");
+    assert_eq!(final_status(c).await, "verified");
+    let (bundles, alone) = requests(c).await;
+    assert!(bundles >= 1, "a bundle is tried on this machine");
+    assert_eq!(alone, n, "then every artifact alone");
+    let victim = artifacts(&m)
+        .iter()
+        .find(|a| a["path"] == "reports/PHASE0.md")
+        .expect("victim");
+    flip_byte(&b.site.join(victim["url"].as_str().expect("url")), 10);
+    c.refresh().await.expect("reload");
+    assert_eq!(final_status(c).await, "failed");
+    assert_eq!(
+        attr(c, r#"[data-artifact="reports/PHASE0.md"]"#, "data-status")
+            .await
+            .as_deref(),
+        Some("mismatch")
+    );
     browser.client.clone().close().await.expect("close");
 }
 

@@ -176,6 +176,14 @@ pub struct Server {
     pub url: String,
 }
 
+impl Server {
+    /// `127.0.0.1:PORT`, for raw connections.
+    pub fn addr(&self) -> String {
+        let url = self.url.trim_start_matches("http://");
+        url.trim_end_matches('/').to_owned()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

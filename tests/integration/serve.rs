@@ -94,11 +94,7 @@ fn serve_keeps_connections_alive_and_is_not_stalled_by_slow_clients() {
     use std::io::Write;
     let b = build(&fixture("basic"));
     let server = serve(&b.site);
-    let addr = server
-        .url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
+    let addr = server.addr();
     // Slow clients: connected, sending half a request, then nothing.
     let stalled: Vec<std::net::TcpStream> = (0..8)
         .map(|_| {
@@ -140,6 +136,87 @@ fn serve_keeps_connections_alive_and_is_not_stalled_by_slow_clients() {
     );
     assert_eq!(body, &index[5..15]);
     drop(stalled);
+}
+
+fn post_bundle(s: &mut std::net::TcpStream, body: &str) -> (String, Vec<u8>) {
+    let len = body.len();
+    let request =
+        format!("POST /.vouch/bundle HTTP/1.1\r\nHost: x\r\nContent-Length: {len}\r\n\r\n{body}");
+    exchange(s, &request)
+}
+
+/// `POST /.vouch/bundle`: the viewer's batched read. Each named file's
+/// bytes, in order, as a GET of its URL would serve them; `-` for one it
+/// does not carry (absent, outside the site, a folder's escape, too large);
+/// nothing is read outside the site.
+#[test]
+fn serve_bundles_files_exactly_as_it_serves_them() {
+    let (_tmp, _input, b) = build_awkward();
+    let server = serve(&b.site);
+    let addr = server.addr();
+    let m = manifest(&b.site);
+    let urls: Vec<String> = artifacts(&m)
+        .iter()
+        .map(|a| a["url"].as_str().expect("url").to_owned())
+        .chain(["index.html", "search/", "assets/"].map(str::to_owned))
+        .collect();
+    // Outside the site, at a site path's parent, and a huge file.
+    std::fs::write(b.site.parent().expect("parent").join("secret.txt"), "no").expect("secret");
+    std::fs::write(b.site.join("big.bin"), vec![7u8; (4 << 20) + 1]).expect("big");
+    let mut asked = urls.clone();
+    asked.extend(
+        [
+            "nope.html",
+            "../secret.txt",
+            "%2e%2e/secret.txt",
+            "big.bin",
+            "",
+        ]
+        .map(str::to_owned),
+    );
+    let body = asked.join("\n");
+    let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+    let (head, bytes) = post_bundle(&mut s, &body);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let lower = head.to_ascii_lowercase();
+    assert!(
+        lower.contains("content-type: application/x-vouch-bundle"),
+        "{head}"
+    );
+    let lengths: Vec<&str> = head
+        .lines()
+        .find_map(|l| l.strip_prefix("x-vouch-lengths: "))
+        .expect("x-vouch-lengths")
+        .trim()
+        .split(',')
+        .collect();
+    assert_eq!(lengths.len(), asked.len());
+    let mut at = 0;
+    for (url, len) in urls.iter().zip(&lengths) {
+        let want = get(&format!("{}{url}", server.url));
+        if want.status == 404 {
+            assert_eq!(*len, "-", "{url}");
+            continue;
+        }
+        let want = want.body;
+        let n: usize = len.parse().unwrap_or_else(|_| panic!("{url}: {len}"));
+        assert_eq!(&bytes[at..at + n], want.as_slice(), "{url}");
+        at += n;
+    }
+    assert_eq!(at, bytes.len(), "nothing else in the bundle");
+    assert_eq!(&lengths[urls.len()..], ["-"; 5], "{head}");
+
+    // A GET is what it was; other methods and paths are refused.
+    let (head, _) = exchange(&mut s, "GET /.vouch/bundle HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 404"), "{head}");
+    let (head, _) = exchange(
+        &mut s,
+        "POST /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+    );
+    assert!(head.starts_with("HTTP/1.1 405"), "{head}");
+    let many = vec!["index.html"; 1025].join("\n");
+    let (head, _) = post_bundle(&mut s, &many);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
 }
 
 /// `vouch check | head` panicked with exit 101 on the closed pipe.

@@ -297,10 +297,8 @@ pub async fn fetch_manifest(root: &str) -> Result<ManifestDoc, ApiError> {
 /// SHA-256 (WebCrypto), which is fastest; larger ones stream through the
 /// wasm hasher in slices, never held in memory whole.
 const WHOLE: u64 = 8 << 20;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+/// Files up to this size are asked for in bundles, where offered.
+const BUNDLED: u64 = 1 << 20;
 
 /// WebCrypto's SHA-256 of `data`, when the browser offers it here. The
 /// digest starts at once, off the main thread; the future only collects it.
@@ -314,7 +312,7 @@ fn webcrypto_sha256(data: &js_sys::Object) -> impl Future<Output = Option<String
         });
     async move {
         let digest = JsFuture::from(promise?).await.ok()?;
-        Some(hex(&Uint8Array::new(&digest).to_vec()))
+        Some(vouch_core::hash::to_hex(&Uint8Array::new(&digest).to_vec()))
     }
 }
 
@@ -326,6 +324,12 @@ pub async fn hash(
     expected: u64,
     mut progress: impl FnMut(u64),
 ) -> Result<Hashed, ApiError> {
+    if expected <= BUNDLED
+        && let Some(h) = bundled(url, expected as u32).await
+    {
+        progress(h.size);
+        return Ok(h);
+    }
     if expected <= WHOLE {
         let buffer = get_buffer(url).await?;
         let size = u64::from(buffer.byte_length());
@@ -398,5 +402,35 @@ pub async fn hash_url(url: &str, mut progress: impl FnMut(u64)) -> Result<Hashed
     Ok(Hashed {
         sha256: hasher.finish_hex(),
         size,
+    })
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The site's loader's (`boot-….js`) bundled read, offered only on a
+    /// page served from this machine: `url`'s file (`size` bytes by the
+    /// manifest) fetched with others in
+    /// one request to `vouch serve`, hashed by WebCrypto, as `"<sha256>
+    /// <size>"`; `null` when no bundle carries it.
+    #[wasm_bindgen(catch, js_name = vouchHash)]
+    fn vouch_hash(url: &str, size: u32) -> Result<js_sys::Promise, wasm_bindgen::JsValue>;
+}
+
+/// Whether the page offers bundled reads ([`vouch_hash`]).
+pub fn bundles_offered() -> bool {
+    js_sys::Reflect::has(&js_sys::global(), &"vouchHash".into()).unwrap_or(false)
+}
+
+/// `url`'s file (`size` bytes, as the manifest says) from a bundle,
+/// hashed; `None` when none carries it.
+async fn bundled(url: &str, size: u32) -> Option<Hashed> {
+    let text = JsFuture::from(vouch_hash(url, size).ok()?)
+        .await
+        .ok()?
+        .as_string()?;
+    let (sha256, size) = text.split_once(' ')?;
+    Some(Hashed {
+        sha256: sha256.to_owned(),
+        size: size.parse().ok()?,
     })
 }

@@ -14,7 +14,9 @@ use crate::api;
 
 /// How many files are fetched and hashed at once: enough to keep an HTTP/2
 /// host (GitHub Pages) busy; an HTTP/1.1 host gets six at a time anyway.
+/// Where bundles are offered (`vouch serve`), enough to fill a bundle.
 const PARALLEL: usize = 16;
+const PARALLEL_BUNDLED: usize = 128;
 
 /// How often, at most, the counts and the progress bar are redrawn while a
 /// verification runs (milliseconds). Publishing each of 100,000 verdicts
@@ -283,7 +285,12 @@ pub fn start(root: &str, files: Files) -> (Rows, Progress) {
         });
         // PARALLEL workers, each taking the next file when its last is done.
         let jobs = RefCell::new(jobs);
-        let mut workers: Vec<_> = (0..PARALLEL)
+        let parallel = if api::bundles_offered() {
+            PARALLEL_BUNDLED
+        } else {
+            PARALLEL
+        };
+        let mut workers: Vec<_> = (0..parallel)
             .map(|_| {
                 Box::pin(async {
                     loop {
