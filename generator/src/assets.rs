@@ -31,21 +31,23 @@ pub struct Assets {
 }
 
 /// Bundled reads for the viewer (`vouchHash`, see `api::bundled`), offered
-/// only on a page served from this machine, where `vouch serve` answers
-/// `POST /.vouch/bundle` (`serve::bundle`). Requests made in one turn of
-/// the event loop go out as one bundle (at most 256 files, 8 MiB); each
-/// file is hashed by WebCrypto and answered as `"<sha256> <size>"`, or
-/// `null` when the bundle does not carry it (the viewer then fetches it
-/// alone). The first server that answers no bundle turns them off. The
+/// only on a page served from a loopback address, where `vouch serve`
+/// answers `POST /.vouch/bundle` (`serve::bundle`). Reads asked for before
+/// the next timer task go out as one bundle (a bundle is sent early at 256
+/// files, 8 MiB or 128 KiB of paths); each file is hashed by WebCrypto and
+/// answered as `"<sha256> <size>"`, or `null` when the bundle does not
+/// carry it (the viewer then fetches it alone). A server that answers no
+/// bundle, or none in 15 s, turns them off: `vouchHash` is removed. The
 /// viewer judges every digest against the manifest itself. Only a file's
 /// pathname is sent, so the server resolves it exactly as a GET of it.
 /// Here, not in the wasm, which has no room to spare (250 KB gzip).
 const BUNDLE_JS: &str = r#"if (["127.0.0.1", "localhost", "[::1]"].includes(location.hostname)) {
-  let queue = [], bytes = 0, off = false;
+  let queue = [], bytes = 0, text = 0, off = false;
   const hex = (d) => Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
   const send = async (batch) => {
     try {
-      const r = await fetch(new URL("/.vouch/bundle", location.href), { method: "POST", body: batch.map((b) => b.path).join("\n"), cache: "no-store" });
+      const r = await fetch(new URL("/.vouch/bundle", location.href), {
+        method: "POST", body: batch.map((b) => b.path).join("\n"), cache: "no-store", signal: AbortSignal.timeout(15000) });
       const lengths = r.headers.get("x-vouch-lengths")?.split(",");
       if (!r.ok || r.headers.get("content-type") !== "application/x-vouch-bundle" || lengths?.length !== batch.length) throw 0;
       const buf = await r.arrayBuffer();
@@ -61,17 +63,20 @@ const BUNDLE_JS: &str = r#"if (["127.0.0.1", "localhost", "[::1]"].includes(loca
       parts.forEach((p, i) => batch[i].done(p && crypto.subtle.digest("SHA-256", p).then((d) => hex(d) + " " + p.length)));
     } catch {
       off = true;
+      delete globalThis.vouchHash;
       batch.forEach((b) => b.done(null));
     }
   };
-  const flush = () => { const b = queue; queue = []; bytes = 0; if (b.length) send(b); };
+  const flush = () => { const b = queue; queue = []; bytes = text = 0; if (b.length) send(b); };
   globalThis.vouchHash = (url, size) => {
     const u = new URL(url, location.href);
     if (off || u.origin !== location.origin) return Promise.resolve(null);
     return new Promise((done) => {
-      if (queue.push({ path: u.pathname.slice(1), done }) === 1) setTimeout(flush, 0);
+      const path = u.pathname.slice(1);
+      if (queue.push({ path, done }) === 1) setTimeout(flush, 0);
       bytes += size;
-      if (queue.length >= 256 || bytes >= 8 << 20) flush();
+      text += path.length + 1;
+      if (queue.length >= 256 || bytes >= 8 << 20 || text >= 128 << 10) flush();
     });
   };
 }

@@ -264,21 +264,31 @@ const BUNDLE_REQUEST: usize = 256 << 10;
 const BUNDLE_FILE: u64 = 4 << 20;
 const BUNDLE_BYTES: usize = 32 << 20;
 
-/// `POST /.vouch/bundle`, a body of site-relative URLs separated by `\n`: their
-/// files' bytes one after another (`application/x-vouch-bundle`), each
-/// file's length in `X-Vouch-Lengths` (comma-separated, `-` for a file not
-/// carried: absent, outside the site, or too large). Each URL resolves
-/// exactly as a GET of it would, so a bundle carries the bytes served at
-/// the URLs.
+/// At most this many bundles are read at once; others wait their turn.
+static BUNDLES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// `POST /.vouch/bundle`, a body of site-relative URLs separated by `\n`:
+/// their files' bytes one after another (`application/x-vouch-bundle`),
+/// each file's length in `X-Vouch-Lengths` (comma-separated, `-` for a file
+/// not carried: absent, outside the site, too large, or an empty line).
+/// Each URL resolves exactly as a GET of it would, so a bundle carries the
+/// bytes served at the URLs. Only the site's own pages may ask: a request
+/// a browser marks as from another site is refused.
 async fn bundle(root: &Path, rq: Request<Incoming>) -> Response<Body> {
+    let from = rq.headers().get("sec-fetch-site");
+    if from.is_some_and(|v| v != "same-origin") {
+        return full(
+            StatusCode::FORBIDDEN,
+            "bundles are for this site's own pages\n",
+        );
+    }
     let Ok(body) = http_body_util::Limited::new(rq.into_body(), BUNDLE_REQUEST)
         .collect()
         .await
     else {
         return full(StatusCode::PAYLOAD_TOO_LARGE, "bundle request too large\n");
     };
-    let body = body.to_bytes();
-    let Ok(text) = std::str::from_utf8(&body) else {
+    let Ok(text) = String::from_utf8(body.to_bytes().to_vec()) else {
         return full(StatusCode::BAD_REQUEST, "bundle request is not UTF-8\n");
     };
     if text.split('\n').count() > BUNDLE_FILES {
@@ -287,25 +297,25 @@ async fn bundle(root: &Path, rq: Request<Incoming>) -> Response<Body> {
             "too many files in one bundle\n",
         );
     }
-    let mut out = Vec::new();
-    let mut lengths = Vec::new();
-    for url in text.split('\n') {
-        let start = out.len();
-        let read = match (url.is_empty(), resolve(root, &format!("/{url}"))) {
-            (false, Some(path)) => match tokio::fs::File::open(&path).await {
-                Ok(f) => f.take(BUNDLE_FILE + 1).read_to_end(&mut out).await.is_ok(),
-                Err(_) => false,
-            },
-            _ => false,
-        };
-        let n = out.len() - start;
-        if read && n as u64 <= BUNDLE_FILE && out.len() <= BUNDLE_BYTES {
-            lengths.push(n.to_string());
-        } else {
-            out.truncate(start);
-            lengths.push("-".to_owned());
-        }
-    }
+    let Ok(_turn) = BUNDLES.acquire().await else {
+        return full(StatusCode::SERVICE_UNAVAILABLE, "not serving bundles\n");
+    };
+    // Opening, resolving and reading block: off the runtime's threads.
+    let root = root.to_owned();
+    let Ok((out, lengths)) = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        let lengths: Vec<String> = text
+            .split('\n')
+            .map(|url| {
+                carry(&root, url, &mut out).map_or_else(|| "-".to_owned(), |n| n.to_string())
+            })
+            .collect();
+        (out, lengths)
+    })
+    .await
+    else {
+        return full(StatusCode::INTERNAL_SERVER_ERROR, "cannot read\n");
+    };
     let len = out.len();
     let mut r = Response::new(
         Full::new(Bytes::from(out))
@@ -331,6 +341,28 @@ async fn bundle(root: &Path, rq: Request<Incoming>) -> Response<Body> {
         }
     }
     r
+}
+
+/// Appends the file at `url` to `out` and returns its length, or `None`
+/// (nothing appended) when the bundle does not carry it.
+fn carry(root: &Path, url: &str, out: &mut Vec<u8>) -> Option<usize> {
+    use std::io::Read;
+    if url.is_empty() {
+        return None;
+    }
+    let mut file = std::fs::File::open(resolve(root, &format!("/{url}"))?).ok()?;
+    let len = file.metadata().ok()?.len();
+    if len > BUNDLE_FILE || out.len() as u64 + len > BUNDLE_BYTES as u64 {
+        return None;
+    }
+    let start = out.len();
+    let read = (&mut file).take(BUNDLE_FILE + 1).read_to_end(out);
+    // Grown since its size was read: not carried either.
+    if read.is_err() || (out.len() - start) as u64 > BUNDLE_FILE || out.len() > BUNDLE_BYTES {
+        out.truncate(start);
+        return None;
+    }
+    Some(out.len() - start)
 }
 
 /// Maps a request target to a file inside `root`, or `None`.

@@ -206,6 +206,13 @@ fn serve_bundles_files_exactly_as_it_serves_them() {
     assert_eq!(at, bytes.len(), "nothing else in the bundle");
     assert_eq!(&lengths[urls.len()..], ["-"; 5], "{head}");
 
+    // A page of another site may not ask (a browser says where it came from).
+    let (head, _) = exchange(
+        &mut s,
+        "POST /.vouch/bundle HTTP/1.1\r\nHost: x\r\nSec-Fetch-Site: cross-site\r\nContent-Length: 10\r\n\r\nindex.html",
+    );
+    assert!(head.starts_with("HTTP/1.1 403"), "{head}");
+
     // A GET is what it was; other methods and paths are refused.
     let (head, _) = exchange(&mut s, "GET /.vouch/bundle HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(head.starts_with("HTTP/1.1 404"), "{head}");

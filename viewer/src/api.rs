@@ -325,6 +325,7 @@ pub async fn hash(
     mut progress: impl FnMut(u64),
 ) -> Result<Hashed, ApiError> {
     if expected <= BUNDLED
+        && bundles_offered()
         && let Some(h) = bundled(url, expected as u32).await
     {
         progress(h.size);
@@ -408,7 +409,7 @@ pub async fn hash_url(url: &str, mut progress: impl FnMut(u64)) -> Result<Hashed
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     /// The site's loader's (`boot-….js`) bundled read, offered only on a
-    /// page served from this machine: `url`'s file (`size` bytes by the
+    /// page served from a loopback address: `url`'s file (`size` bytes by the
     /// manifest) fetched with others in
     /// one request to `vouch serve`, hashed by WebCrypto, as `"<sha256>
     /// <size>"`; `null` when no bundle carries it.
@@ -416,7 +417,9 @@ extern "C" {
     fn vouch_hash(url: &str, size: u32) -> Result<js_sys::Promise, wasm_bindgen::JsValue>;
 }
 
-/// Whether the page offers bundled reads ([`vouch_hash`]).
+/// Whether the page offers bundled reads ([`vouch_hash`]) now: the loader
+/// withdraws them when its server answers none. Never to the independent
+/// verifier, whose loader has none, nor for a picked folder's files.
 pub fn bundles_offered() -> bool {
     js_sys::Reflect::has(&js_sys::global(), &"vouchHash".into()).unwrap_or(false)
 }

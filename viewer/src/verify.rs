@@ -285,15 +285,20 @@ pub fn start(root: &str, files: Files) -> (Rows, Progress) {
         });
         // PARALLEL workers, each taking the next file when its last is done.
         let jobs = RefCell::new(jobs);
+        let jobs = &jobs;
         let parallel = if api::bundles_offered() {
             PARALLEL_BUNDLED
         } else {
             PARALLEL
         };
         let mut workers: Vec<_> = (0..parallel)
-            .map(|_| {
-                Box::pin(async {
+            .map(|w| {
+                Box::pin(async move {
                     loop {
+                        // The extra readers stop once bundles are withdrawn.
+                        if w >= PARALLEL && !api::bundles_offered() {
+                            break;
+                        }
                         let next = jobs.borrow_mut().next();
                         let Some(job) = next else { break };
                         job.await;
