@@ -78,19 +78,24 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     let Ok(mut file) = File::open(path) else {
         return false;
     };
-    let mut buf = vec![0; BUF.min(bytes.len() + 1)];
-    let mut rest = bytes;
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => return rest.is_empty(),
-            Ok(n) => match rest.strip_prefix(&buf[..n]) {
-                Some(r) => rest = r,
-                None => return false,
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return false,
-        }
+    // Most files that differ differ in size: no read at all.
+    if file.metadata().is_ok_and(|m| m.len() != bytes.len() as u64) {
+        return false;
     }
+    with_read_buffer(|buf| {
+        let mut rest = bytes;
+        loop {
+            match file.read(buf) {
+                Ok(0) => return rest.is_empty(),
+                Ok(n) => match rest.strip_prefix(&buf[..n]) {
+                    Some(r) => rest = r,
+                    None => return false,
+                },
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+    })
 }
 
 /// Calls `f` with a [`BUF`]-byte read buffer, this thread's own, kept from
