@@ -510,8 +510,13 @@ const BARE_NAMES: &[&str] = &["SHA256SUMS", "SHA512SUMS", "CHECKSUMS", "CODEOWNE
 pub fn path_like(word: &str) -> Option<(&str, Option<&str>)> {
     // Every word of prose comes here. A path has an extension (a dot) or
     // a folder (a slash), or is one of the bare names.
-    if !word.bytes().any(|b| b == b'.' || b == b'/') && !BARE_NAMES.iter().any(|n| word.contains(n))
-    {
+    // Every bare name has an `S` and at least 9 bytes (`bare_names_all_have_an_s`).
+    let (mut sep, mut s) = (false, false);
+    for b in word.bytes() {
+        sep |= b == b'.' || b == b'/';
+        s |= b == b'S';
+    }
+    if !(sep || s && word.len() >= 9 && BARE_NAMES.iter().any(|n| word.contains(n))) {
         return None;
     }
     path_like_full(word)
@@ -582,6 +587,17 @@ fn has_scheme_url(w: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+
+    /// `path_like`'s quick test skips words without an `S` or shorter
+    /// than 9 bytes.
+    #[test]
+    fn bare_names_all_have_an_s() {
+        assert!(
+            super::BARE_NAMES
+                .iter()
+                .all(|n| n.contains('S') && n.len() >= 9)
+        );
+    }
 
     proptest! {
         /// The quick test passes over no word that is a path.

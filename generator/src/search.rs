@@ -19,7 +19,7 @@
 //!   sit in chunks
 //!   of [`CHUNK`], loaded only for the results shown.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Documents per metadata chunk.
 pub const CHUNK: usize = 50;
@@ -117,7 +117,10 @@ pub struct Weighed {
 
 /// Weighs `d`'s terms (done in parallel, outside any lock).
 pub fn weigh(d: Doc<'_>) -> Weighed {
-    let mut weights: HashMap<String, (u32, u32)> = HashMap::new();
+    // Fx, not SipHash: every word of every document is hashed here, and
+    // nothing here comes from an adversary who could exploit collisions
+    // beyond slowing their own build.
+    let mut weights: FxHashMap<String, (u32, u32)> = FxHashMap::default();
     let mut count = |text: &str, w: u32, heading: u32| {
         for_each_term(text, |t| match weights.get_mut(t) {
             Some(e) => {
@@ -167,7 +170,7 @@ pub struct Builder {
     taken: Vec<bool>,
     /// Documents inserted: a repeat replaces, and is not counted twice.
     inserted: Vec<bool>,
-    postings: HashMap<String, Vec<(u32, u32, u32)>>,
+    postings: FxHashMap<String, Vec<(u32, u32, u32)>>,
 }
 
 impl Builder {
@@ -179,7 +182,7 @@ impl Builder {
             filled: vec![0; chunks],
             taken: vec![false; chunks],
             inserted: vec![false; n],
-            postings: HashMap::new(),
+            postings: FxHashMap::default(),
         }
     }
 
