@@ -30,8 +30,10 @@ base-uri 'none'; form-action 'none'; frame-src 'none'";
 pub const TEXT_LIMIT: usize = vouch_audit::TEXT_LIMIT;
 /// Logs, JSON and other text beyond this are shown only in part: a page is
 /// for reading, and a 50 MB log (or a 1.4 MB OpenAPI export) must not become
-/// a page as large, or larger pretty-printed.
-pub const DISPLAY_LIMIT: usize = 256 << 10;
+/// a page as large, or larger pretty-printed. The raw file is a click away,
+/// and its object is already in the site once: at 256 KiB, eleven test-data
+/// files of 1,728 real crate docs made 2.6 MB of pages.
+pub const DISPLAY_LIMIT: usize = 64 << 10;
 /// Notes of one kind listed on `problems.html`.
 pub const NOTES_LISTED: usize = 200;
 /// Errors or warnings of one kind listed on `problems.html`, and rows of one
@@ -39,16 +41,21 @@ pub const NOTES_LISTED: usize = 200;
 /// the corpus (tens of megabytes at 10,000 reports) and help no reader: the
 /// counts stay exact, and `vouch check` and `audit.json` list every one.
 pub const ROWS_LISTED: usize = 1000;
-/// Rows of a report page's references table, problems and lists of CI
-/// runs, pull requests and commits. A changelog cites a link a line: 981
+/// Rows of a report page's references table and problems (lists of CI
+/// runs, pull requests and commits stop at [`LINK_ROWS`]). A changelog cites a link a line: 981
 /// references made a 765 KB page of a 147 KB file. The counts stay exact,
 /// and `audit.json` and `vouch check` list every one.
 pub const PAGE_ROWS: usize = 200;
 /// Of those, the most rows of a references table that are links out: the
 /// document itself links to them, and a changelog's hundreds of pull
 /// request links are not what an auditor checks there. Links out were 10,300
-/// of the 11,600 rows (3.9 MB) on 2,768 real crate docs at 50.
-pub const EXTERNAL_ROWS: usize = 20;
+/// of the 11,600 rows (3.9 MB) on 2,768 real crate docs at 50, and 4,648
+/// of 5,362 rows (2 MB, 5% of the site) on 1,728 at 20.
+pub const EXTERNAL_ROWS: usize = 5;
+/// Of each list of CI runs, pull requests and commits on a report's page,
+/// the most shown. A changelog's 300 pull requests, each a link the
+/// document itself shows, made 18 KB of a 125 KB page at 200.
+pub const LINK_ROWS: usize = 50;
 /// Rows per table per stage on `timeline.html`: 25 stages of 1,000 rows
 /// in three tables made a 15 MB page.
 pub const TIMELINE_ROWS: usize = 200;
@@ -201,11 +208,12 @@ struct Neighbour<'a> {
 }
 
 /// Files of the current folder the tree lists around the current page, and
-/// subfolders of each open folder around the open one; the folder's page
-/// lists them all. Every page carries its tree, so it must stay small: at
-/// 10,000 reports, 50 files and every folder added 9 KB a page. Sibling
-/// folders are the larger part where there are many (541 crates' folders:
-/// 1.4 KB of a 2.3 KB tree at 12), and the folder's page lists them all.
+/// its first subfolders; the folder's page lists them all. Every page
+/// carries its tree, so it must stay small: at 10,000 reports, 50 files and
+/// every folder added 9 KB a page. Above the current folder the tree shows
+/// only the way down: sibling folders there were the larger part where
+/// there are many (541 crates' folders: 1.4 KB of a 2.3 KB tree at 12; 2.8
+/// MB of 1,728 pages at 6), and each folder's page lists them all.
 const TREE_FILES: usize = 12;
 const TREE_FOLDERS: usize = 6;
 
@@ -447,10 +455,11 @@ impl<'s> Renderer<'s> {
         out
     }
 
-    /// `nav#tree` for the page of `current` (a file or a folder): the root's
-    /// folders, each folder above `current` open, and the files of its own
-    /// folder around it (at most [`TREE_FILES`]); bounded however large the
-    /// evidence is.
+    /// `nav#tree` for the page of `current` (a file or a folder): the way
+    /// down from the root to its own folder, each step open, then that
+    /// folder's first [`TREE_FOLDERS`] subfolders and its files around
+    /// `current` (at most [`TREE_FILES`]); bounded however large the evidence
+    /// is.
     fn tree(&self, current: &str, is_folder: bool, prefix: &str) -> TreeNode<'s> {
         let home = if is_folder { current } else { parent(current) };
         self.tree_node("", home, current, prefix)
@@ -476,14 +485,17 @@ impl<'s> Renderer<'s> {
                 });
             }
         }
-        let children: Vec<TreeNode<'s>> = if open {
-            let at = f
-                .folders
+        let children: Vec<TreeNode<'s>> = if home == folder {
+            f.folders[..f.folders.len().min(TREE_FOLDERS)]
                 .iter()
-                .position(|c| home == *c || is_within(home, c))
-                .unwrap_or(0);
-            f.folders[window(f.folders.len(), at, TREE_FOLDERS)]
+                .map(|c| self.tree_node(c, home, current, prefix))
+                .collect()
+        } else if open {
+            // Above the page's own folder, only the way down to it: the
+            // breadcrumb's folder pages list every sibling.
+            f.folders
                 .iter()
+                .filter(|c| home == **c || is_within(home, c))
                 .map(|c| self.tree_node(c, home, current, prefix))
                 .collect()
         } else {
@@ -871,8 +883,8 @@ impl<'s> Renderer<'s> {
         for list in ["ci_runs", "pull_requests", "commits"] {
             if let Some(items) = v[list].as_array_mut() {
                 let total = items.len();
-                items.truncate(PAGE_ROWS);
-                v[format!("{list}_more")] = total.saturating_sub(PAGE_ROWS).into();
+                items.truncate(LINK_ROWS);
+                v[format!("{list}_more")] = total.saturating_sub(LINK_ROWS).into();
             }
         }
         v["missing_references"] = d
@@ -1473,7 +1485,7 @@ fn run_links(list: minijinja::Value) -> Result<minijinja::Value, minijinja::Erro
         if url.is_true() {
             out.push_str("<a class=\"run\" href=\"");
             escaped(&mut out, &url);
-            out.push_str("\" rel=\"noopener noreferrer\">");
+            out.push_str("\" rel=\"nofollow\">");
             escaped(&mut out, &label);
             out.push_str("</a>");
         } else {
@@ -1537,7 +1549,7 @@ mod tests {
 <span class="status status-{{ s }}" data-status="{{ s }}">{{ s }}</span>{% if text and text != s %} <span class="status-text">{{ text }}</span>{% endif %}
 {%- endmacro %}
 {% macro runs(list) -%}
-{% for r in list %}{% if r.url %}<a class="run" href="{{ r.url }}" rel="noopener noreferrer">{{ r.label }}</a>{% else %}<span class="run">{{ r.label }}</span>{% endif %}{% if not loop.last %}, {% endif %}{% endfor %}
+{% for r in list %}{% if r.url %}<a class="run" href="{{ r.url }}" rel="nofollow">{{ r.label }}</a>{% else %}<span class="run">{{ r.label }}</span>{% endif %}{% if not loop.last %}, {% endif %}{% endfor %}
 {%- endmacro %}
 "#;
         env.add_template("m.html", macros).expect("macros");
