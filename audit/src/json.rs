@@ -438,6 +438,8 @@ const DECISION_KEYS: &[&str] = &[
     "outcome",
     "gate_decision",
 ];
+/// A gate's own state, in a record that names its gate.
+const DECLARED_KEYS: &[&str] = &["status", "result"];
 const APPROVAL_KEYS: &[&str] = &[
     "approvals",
     "approvers",
@@ -481,13 +483,21 @@ fn gate_record(
     ix: &Index,
 ) -> bool {
     let place = layout::place(path);
-    let decision = get_str(obj, DECISION_KEYS);
+    let named = get_str(obj, &["gate", "gate_id", "gate_name"]);
+    // A record that names its gate declares that gate's state with
+    // `status` too (`{"gate": "lint", "status": "pending", "checks": …}`).
+    // In a gate folder without that name, `status` may belong to anything
+    // (a CI run's `"status": "completed"`), so only a decision key counts.
+    let decision_key = DECISION_KEYS
+        .iter()
+        .chain(named.as_ref().map_or(&[][..], |_| DECLARED_KEYS))
+        .find(|k| obj.get(**k).and_then(scalar).is_some());
+    let decision = decision_key.and_then(|k| obj.get(*k)).and_then(scalar);
     let approvals = get_array(obj, APPROVAL_KEYS);
     let verifications = get_array(obj, VERIFICATION_KEYS).filter(|a| {
         a.iter()
             .any(|v| v.as_object().is_some_and(|o| status_key(o).is_some()))
     });
-    let named = get_str(obj, &["gate", "gate_id", "gate_name"]);
     let has_record = decision.is_some() || approvals.is_some() || verifications.is_some();
     if !has_record || (place.gate.is_none() && named.is_none()) {
         return false;
@@ -625,10 +635,7 @@ fn gate_record(
     doc.status_text = status_text.clone();
     // Only a decision is a declared status (a line to point at); otherwise
     // the status is derived from the checks.
-    doc.status_line = decision
-        .as_ref()
-        .and_then(|_| DECISION_KEYS.iter().find(|k| obj.contains_key(**k)))
-        .map(|k| line_of_key(source, k));
+    doc.status_line = decision_key.map(|k| line_of_key(source, k));
     doc.references = refs;
     doc.gates.push(Claim {
         id: Some(id),
@@ -643,6 +650,9 @@ fn gate_record(
     true
 }
 
+/// A record's own status: the first of these keys whose value is a word or
+/// a boolean. `{"name": "lint", "ok": true}` passed; `"passed": 12` is a
+/// count, which [`status_of`] reads with `failed`, not a status.
 fn status_key(o: &Map<String, Value>) -> Option<&Value> {
     [
         "status",
@@ -653,9 +663,12 @@ fn status_key(o: &Map<String, Value>) -> Option<&Value> {
         "passed",
         "approved",
         "decision",
+        "ok",
+        "success",
+        "pass",
     ]
     .iter()
-    .find_map(|k| o.get(*k))
+    .find_map(|k| o.get(*k).filter(|v| v.is_string() || v.is_boolean()))
 }
 
 /// An evidence reference in a record, resolved against the record's folder,
@@ -871,5 +884,42 @@ mod tests {
         );
         assert!(doc(r#"{"name":"x","version":"1"}"#).is_none());
         assert!(doc("[1,2]").is_none());
+    }
+
+    /// A check's `ok`, `success` or `pass` boolean is its status, and a
+    /// `passed` count is a count: forty `{"name": …, "ok": true}` checks read
+    /// as 40 unknown and "40 skipped", and `"passed": 12, "failed": 0` as
+    /// unknown.
+    #[test]
+    fn boolean_verdicts_and_counts_in_checks() {
+        let d = doc(
+            r#"{"generated_at":"2026-11-02","checks":[{"name":"a","ok":true},{"name":"b","success":true},{"name":"c","pass":false}]}"#,
+        )
+        .expect("checks");
+        let statuses: Vec<Status> = d.gates.iter().map(|g| g.status).collect();
+        assert_eq!(statuses, [Status::Pass, Status::Pass, Status::Fail]);
+        assert_eq!(d.status, Status::Fail);
+        assert_eq!(
+            d.counts,
+            Some(Counts {
+                pass: 2,
+                fail: 1,
+                skip: 0
+            })
+        );
+        // Named for a gate, the same list is that gate's verifications.
+        let d = doc(r#"{"gate":"lint","checks":[{"name":"a","ok":true},{"name":"c","ok":false}]}"#)
+            .expect("gate record");
+        let statuses: Vec<Status> = d.checks.iter().map(|c| c.status).collect();
+        assert_eq!(statuses, [Status::Pass, Status::Fail]);
+        assert_eq!((d.status, d.status_line), (Status::Fail, None));
+        // Its own `status` is its declared state, with its line.
+        let d = doc("{\"gate\":\"lint\",\n\"status\":\"pending\",\"checks\":[{\"name\":\"a\",\"ok\":false}]}")
+            .expect("declared gate record");
+        assert_eq!((d.status, d.status_line), (Status::Pending, Some(2)));
+        let d = doc(r#"{"gates":[{"name":"unit","passed":12,"failed":0},{"name":"e2e","passed":3,"failed":1}]}"#)
+            .expect("counted gates");
+        let statuses: Vec<Status> = d.gates.iter().map(|g| g.status).collect();
+        assert_eq!(statuses, [Status::Pass, Status::Fail]);
     }
 }
