@@ -640,10 +640,17 @@ fn gate_record(
     doc.gates.push(Claim {
         id: Some(id),
         name,
-        form: "folder".into(),
+        // A gate folder's records speak together; a record elsewhere that
+        // names its gate (a CI job's export) speaks for itself alone.
+        form: if place.gate.is_some() {
+            "folder"
+        } else {
+            "record"
+        }
+        .into(),
         status,
         status_text,
-        line: 1,
+        line: doc.status_line.unwrap_or(1),
         references: (0..doc.references.len()).collect(),
         ..Claim::default()
     });

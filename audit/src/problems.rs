@@ -224,7 +224,7 @@ fn gates_without_evidence(d: &Document, out: &mut Vec<Problem>) {
             && !g.has_evidence()
             && g.evidence_scope.is_none()
             && !placeholder
-            && !matches!(g.form.as_str(), "folder" | "report" | "summary")
+            && !matches!(g.form.as_str(), "folder" | "record" | "report" | "summary")
         {
             out.push(Problem::new(
                 &d.path,
@@ -342,17 +342,26 @@ fn failing_target<'a>(
 }
 
 /// A gate whose recorded decision passes while its own verifications or
-/// required approvals, in any record of the same gate, do not.
+/// required approvals, in any record of the same gate folder, do not. A
+/// record outside a gate folder (form `record`) is held to its own checks
+/// only: fifty runs of one CI gate in a stage are fifty records, not one.
 fn records(audit: &Audit, out: &mut Vec<Problem>) {
-    let mut gates: std::collections::BTreeMap<(Option<&str>, &str), Vec<&Document>> =
+    type Key<'a> = (Option<&'a str>, &'a str, Option<&'a str>);
+    let mut gates: std::collections::BTreeMap<Key<'_>, Vec<&Document>> =
         std::collections::BTreeMap::new();
     for d in audit
         .documents
         .iter()
         .filter(|d| d.kind == DocKind::GateRecord)
     {
-        if let Some(id) = d.gates.first().and_then(|g| g.id.as_deref()) {
-            gates.entry((d.stage.as_deref(), id)).or_default().push(d);
+        if let Some(g) = d.gates.first()
+            && let Some(id) = g.id.as_deref()
+        {
+            let alone = (g.form == "record").then_some(d.path.as_str());
+            gates
+                .entry((d.stage.as_deref(), id, alone))
+                .or_default()
+                .push(d);
         }
     }
     for docs in gates.values() {
