@@ -498,7 +498,13 @@ fn gate_record(
         a.iter()
             .any(|v| v.as_object().is_some_and(|o| status_key(o).is_some()))
     });
-    let has_record = decision.is_some() || approvals.is_some() || verifications.is_some();
+    // A declared `status` alone does not make a record: `{"gate": …,
+    // "status": "pass", "totals": {"failed": 3}}` is a summary, whose
+    // counts must be read.
+    let decided = DECISION_KEYS
+        .iter()
+        .any(|k| obj.get(*k).and_then(scalar).is_some());
+    let has_record = decided || approvals.is_some() || verifications.is_some();
     if !has_record || (place.gate.is_none() && named.is_none()) {
         return false;
     }
@@ -924,6 +930,11 @@ mod tests {
         let d = doc("{\"gate\":\"lint\",\n\"status\":\"pending\",\"checks\":[{\"name\":\"a\",\"ok\":false}]}")
             .expect("declared gate record");
         assert_eq!((d.status, d.status_line), (Status::Pending, Some(2)));
+        // Without checks, a gate's declared status and its counts are a
+        // summary, and its failed count is read.
+        let d = doc(r#"{"gate":"unit","status":"pass","totals":{"passed":50,"failed":3}}"#)
+            .expect("summary");
+        assert_eq!((d.kind, d.status), (DocKind::GateSummary, Status::Fail));
         let d = doc(r#"{"gates":[{"name":"unit","passed":12,"failed":0},{"name":"e2e","passed":3,"failed":1}]}"#)
             .expect("counted gates");
         let statuses: Vec<Status> = d.gates.iter().map(|g| g.status).collect();
