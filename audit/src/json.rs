@@ -501,9 +501,7 @@ fn gate_record(
     // A declared `status` alone does not make a record: `{"gate": …,
     // "status": "pass", "totals": {"failed": 3}}` is a summary, whose
     // counts must be read.
-    let decided = DECISION_KEYS
-        .iter()
-        .any(|k| obj.get(*k).and_then(scalar).is_some());
+    let decided = decision_key.is_some_and(|k| DECISION_KEYS.contains(k));
     let has_record = decided || approvals.is_some() || verifications.is_some();
     if !has_record || (place.gate.is_none() && named.is_none()) {
         return false;
