@@ -488,11 +488,11 @@ fn gate_record(
     // `status` too (`{"gate": "lint", "status": "pending", "checks": …}`).
     // In a gate folder without that name, `status` may belong to anything
     // (a CI run's `"status": "completed"`), so only a decision key counts.
-    let decision_key = DECISION_KEYS
+    let (decision_key, decision) = DECISION_KEYS
         .iter()
         .chain(named.as_ref().map_or(&[][..], |_| DECLARED_KEYS))
-        .find(|k| obj.get(**k).and_then(scalar).is_some());
-    let decision = decision_key.and_then(|k| obj.get(*k)).and_then(scalar);
+        .find_map(|k| obj.get(*k).and_then(scalar).map(|v| (*k, v)))
+        .unzip();
     let approvals = get_array(obj, APPROVAL_KEYS);
     let verifications = get_array(obj, VERIFICATION_KEYS).filter(|a| {
         a.iter()
@@ -501,7 +501,7 @@ fn gate_record(
     // A declared `status` alone does not make a record: `{"gate": …,
     // "status": "pass", "totals": {"failed": 3}}` is a summary, whose
     // counts must be read.
-    let decided = decision_key.is_some_and(|k| DECISION_KEYS.contains(k));
+    let decided = decision_key.is_some_and(|k| DECISION_KEYS.contains(&k));
     let has_record = decided || approvals.is_some() || verifications.is_some();
     if !has_record || (place.gate.is_none() && named.is_none()) {
         return false;

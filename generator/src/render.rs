@@ -42,9 +42,9 @@ pub const NOTES_LISTED: usize = 200;
 /// counts stay exact, and `vouch check` and `audit.json` list every one.
 pub const ROWS_LISTED: usize = 1000;
 /// Rows of a report page's references table and problems (lists of CI
-/// runs, pull requests and commits stop at [`LINK_ROWS`]). A changelog cites a link a line: 981
-/// references made a 765 KB page of a 147 KB file. The counts stay exact,
-/// and `audit.json` and `vouch check` list every one.
+/// runs, pull requests and commits stop at [`LINK_ROWS`]). A changelog
+/// cites a link a line: 981 references made a 765 KB page of a 147 KB file.
+/// The counts stay exact, and `audit.json` and `vouch check` list every one.
 pub const PAGE_ROWS: usize = 200;
 /// Of those, the most rows of a references table that are links out: the
 /// document itself links to them, and a changelog's hundreds of pull
