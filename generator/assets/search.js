@@ -1,7 +1,7 @@
 // vouch site search. A classic script, not a module, so it runs from
 // file:// as well as on any static host, under the site's CSP. It loads
-// only the index shards a query needs (search/t-<hex>.js for each term,
-// search/d-<n>.js for the results shown), each a script that hands its data
+// only the index shards a query needs (search/meta.js, then
+// search/t-<n>.js for each term, search/d-<n>.js for the results shown), each a script that hands its data
 // to window.vouchSearch. Evidence text is only ever set as text, never as
 // markup.
 (function () {
@@ -71,19 +71,23 @@
     flush();
     return out;
   }
+  // The shard of a term, of meta.shards (a power of two): the 32-bit FNV-1a
+  // hash of the UTF-8 of its first two characters, as search.rs computes it.
   function shard(term) {
-    var key = Array.from(term).slice(0, 2).join("");
-    var bytes = unescape(encodeURIComponent(key)), hex = "";
-    for (var i = 0; i < bytes.length; i++) hex += ("0" + bytes.charCodeAt(i).toString(16)).slice(-2);
-    return hex;
+    var bytes = unescape(encodeURIComponent(Array.from(term).slice(0, 2).join("")));
+    var h = 0x811c9dc5;
+    for (var i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes.charCodeAt(i), 0x01000193);
+    return (h >>> 0) & ((meta && meta.shards ? meta.shards : 1) - 1);
   }
 
   var SHOWN = 20, generation = 0;
   function search(query) {
     var ts = terms(query);
     if (!ts.length) return Promise.resolve(null);
-    var keys = ts.map(shard).filter(function (k, i, a) { return a.indexOf(k) === i; });
-    return Promise.all(keys.map(function (k) { return load("t-" + k); })).then(function () {
+    return load("meta").then(function () {
+      var keys = ts.map(shard).filter(function (k, i, a) { return a.indexOf(k) === i; });
+      return Promise.all(keys.map(function (k) { return load("t-" + k); }));
+    }).then(function () {
       var scores = null;
       ts.forEach(function (t, i) {
         var map = shards[shard(t)] || {}, found = {}, last = i === ts.length - 1;
@@ -126,20 +130,18 @@
       var ranked = Object.keys(scores).map(Number).sort(function (a, b) {
         return scores[b].score - scores[a].score || a - b;
       });
-      return load("meta").then(function () {
-        var size = meta ? meta.chunk : 100;
-        var top = ranked.slice(0, SHOWN);
-        var need = top.map(function (d) { return Math.floor(d / size); })
-          .filter(function (n, i, a) { return a.indexOf(n) === i; });
-        return Promise.all(need.map(function (n) { return load("d-" + n); })).then(function () {
-          return {
-            total: ranked.length,
-            docs: top.map(function (d) {
-              var doc = (chunks[Math.floor(d / size)] || [])[d % size];
-              return doc && { doc: doc, heading: heading(scores[d]) };
-            }).filter(Boolean)
-          };
-        });
+      var size = meta ? meta.chunk : 100;
+      var top = ranked.slice(0, SHOWN);
+      var need = top.map(function (d) { return Math.floor(d / size); })
+        .filter(function (n, i, a) { return a.indexOf(n) === i; });
+      return Promise.all(need.map(function (n) { return load("d-" + n); })).then(function () {
+        return {
+          total: ranked.length,
+          docs: top.map(function (d) {
+            var doc = (chunks[Math.floor(d / size)] || [])[d % size];
+            return doc && { doc: doc, heading: heading(scores[d]) };
+          }).filter(Boolean)
+        };
       });
     });
   }

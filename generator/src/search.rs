@@ -1,7 +1,7 @@
 //! The site's search index: every artifact by its title, path and headings,
 //! and the start of its text, split so that a query loads a small part.
 //!
-//! Written as classic scripts (`search/t-<hex>.js`, `search/d-<n>.js`) that
+//! Written as classic scripts (`search/t-<n>.js`, `search/d-<n>.js`) that
 //! hand their data to `assets/search-*.js`, so the search works from
 //! `file://` (where browsers refuse `fetch` and module scripts) as well as on
 //! any static host, under the site's CSP (`script-src 'self'`).
@@ -9,9 +9,13 @@
 //! - Terms are lowercase runs of letters, or of digits and dots (`2.1`), so
 //!   `STAGE2.1_ACCEPTANCE_PACK.md` yields `stage`, `2.1`, `acceptance`,
 //!   `pack`, `md`.
-//! - A term's postings sit in the shard named by its first two characters;
-//!   each keeps the [`POSTINGS`] heaviest documents (title 8, path 4,
-//!   headings 3, text 1 per mention, at most [`TEXT_INDEXED`] of text).
+//! - A term's postings sit in the shard its first two characters hash to
+//!   ([`shard`]); the number of shards, a power of two written in
+//!   `search/meta.js`, is chosen so that each holds about [`SHARD_BYTES`],
+//!   so a site has a few shard files per [`SHARD_BYTES`] of index, not one
+//!   per pair of letters (2,320 for 13 MB of real docs). Each term keeps
+//!   the [`POSTINGS`] heaviest documents (title 8, path 4, headings 3,
+//!   text 1 per mention, at most [`TEXT_INDEXED`] of text).
 //! - Postings are `[document, weight, headings]`, `headings` a bit set of the
 //!   document's first 16 headings that hold the term; a result links to the
 //!   heading that holds all (else most) of the query's words.
@@ -31,6 +35,10 @@ pub const POSTINGS: usize = 200;
 pub const TEXT_INDEXED: usize = 8 * 1024;
 /// Snippet length, in characters.
 const SNIPPET: usize = 180;
+/// The postings a shard holds, about, in bytes of its file.
+pub const SHARD_BYTES: usize = 16 * 1024;
+/// The most shards an index is split into.
+const MAX_SHARDS: u32 = 4096;
 
 /// The terms of `text`, as the search script splits a query.
 pub fn terms(text: &str) -> Vec<String> {
@@ -83,10 +91,27 @@ fn first_chars(s: &str, n: usize) -> &str {
     s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
 }
 
-/// The shard a term's postings are in: the hex of its first two characters.
-pub fn shard(term: &str) -> String {
-    let key: String = term.chars().take(2).collect();
-    key.bytes().map(|b| format!("{b:02x}")).collect()
+/// The shard, of `shards` (a power of two), that a term's postings are in:
+/// the 32-bit FNV-1a hash of the UTF-8 of its first two characters, masked.
+/// `assets/search.js` computes the same, so any change here is a change
+/// there.
+pub fn shard(term: &str, shards: u32) -> u32 {
+    let end = term.char_indices().nth(2).map_or(term.len(), |(i, _)| i);
+    let hash = term.as_bytes()[..end]
+        .iter()
+        .fold(0x811c_9dc5_u32, |h, &b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+    hash & (shards - 1)
+}
+
+/// How many shards an index of about `bytes` of postings is split into:
+/// the power of two that puts about [`SHARD_BYTES`] in each.
+fn shard_count(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(SHARD_BYTES))
+        .unwrap_or(MAX_SHARDS)
+        .clamp(1, MAX_SHARDS)
+        .next_power_of_two()
 }
 
 /// One searchable document, as the index builder gets it.
@@ -221,11 +246,25 @@ impl Builder {
         let n_docs = docs.len();
         let pending: Vec<usize> = (0..self.taken.len()).filter(|&n| !self.taken[n]).collect();
         let doc_files = pending.into_iter().map(move |n| doc_file(n, &mut docs));
-        let mut shards: std::collections::BTreeMap<String, Vec<Postings>> =
+        let lists: Vec<Postings> = self
+            .postings
+            .drain()
+            .map(|(term, mut list)| {
+                heaviest(&mut list);
+                (term, list)
+            })
+            .collect();
+        // About a term's bytes in its shard: `"term":[` and, per posting,
+        // three numbers and their commas.
+        let bytes: usize = lists.iter().map(|(t, l)| t.len() + 5 + 12 * l.len()).sum();
+        let count = shard_count(bytes);
+        let mut shards: std::collections::BTreeMap<u32, Vec<Postings>> =
             std::collections::BTreeMap::new();
-        for (term, mut list) in self.postings.drain() {
-            heaviest(&mut list);
-            shards.entry(shard(&term)).or_default().push((term, list));
+        for (term, list) in lists {
+            shards
+                .entry(shard(&term, count))
+                .or_default()
+                .push((term, list));
         }
         let term_files = shards.into_iter().map(|(key, mut terms)| {
             terms.sort_by(|a, b| a.0.cmp(&b.0));
@@ -239,8 +278,7 @@ impl Builder {
             (
                 format!("search/t-{key}.js"),
                 format!(
-                    "vouchSearch.terms({},{});\n",
-                    serde_json::json!(key),
+                    "vouchSearch.terms({key},{});\n",
                     serde_json::Value::Object(map)
                 )
                 .into_bytes(),
@@ -248,7 +286,10 @@ impl Builder {
         });
         let meta = (
             "search/meta.js".to_owned(),
-            format!("vouchSearch.meta({{\"docs\":{n_docs},\"chunk\":{CHUNK}}});\n").into_bytes(),
+            format!(
+                "vouchSearch.meta({{\"docs\":{n_docs},\"chunk\":{CHUNK},\"shards\":{count}}});\n"
+            )
+            .into_bytes(),
         );
         doc_files.chain(term_files).chain(std::iter::once(meta))
     }
@@ -379,9 +420,20 @@ mod tests {
             ["stage", "2.1", "acceptance"]
         );
         assert_eq!(terms("v1.0.2, gate #3"), ["v", "1.0.2", "gate", "3"]);
-        assert_eq!(shard("stage"), "7374");
-        assert_eq!(shard("2.1"), "322e");
-        assert_eq!(shard("a"), "61");
+        // FNV-1a of "st", "2.", "a" and "é" (two UTF-8 bytes), as
+        // assets/search.js computes them.
+        assert_eq!(shard("stage", 1 << 31), 0x4B52_2242);
+        assert_eq!(shard("stage", 256), 0x42);
+        assert_eq!(shard("2.1", 256), shard("2.", 256));
+        assert_eq!(shard("a", 1 << 31), 0x640C_292C);
+        assert_eq!(shard("é", 1 << 31), 0x1E9D_E8C1);
+        assert_eq!(shard("été", 1 << 31), shard("ét", 1 << 31));
+        assert_eq!(shard("anything", 1), 0);
+        assert_eq!(shard_count(0), 1);
+        assert_eq!(shard_count(SHARD_BYTES), 1);
+        assert_eq!(shard_count(SHARD_BYTES + 1), 2);
+        assert_eq!(shard_count(100 * SHARD_BYTES), 128);
+        assert_eq!(shard_count(usize::MAX), MAX_SHARDS);
     }
 
     #[test]
@@ -428,13 +480,23 @@ mod tests {
                 .count(),
             6
         );
+        let meta = files
+            .iter()
+            .find(|(p, _)| p == "search/meta.js")
+            .expect("meta");
+        let count = String::from_utf8_lossy(&meta.1)
+            .split("\"shards\":")
+            .nth(1)
+            .and_then(|t| t.split('}').next()?.parse::<u32>().ok())
+            .expect("shard count");
+        let key = shard("evidence", count);
         let shard = files
             .iter()
-            .find(|(p, _)| p == &format!("search/t-{}.js", shard("evidence")))
+            .find(|(p, _)| p == &format!("search/t-{key}.js"))
             .expect("shard");
         let text = String::from_utf8_lossy(&shard.1);
         let json = text
-            .trim_start_matches("vouchSearch.terms(\"6576\",")
+            .trim_start_matches(&format!("vouchSearch.terms({key},"))
             .trim_end_matches(");\n");
         let map: serde_json::Value = serde_json::from_str(json).expect("json");
         let list = map["evidence"].as_array().expect("postings");
@@ -545,7 +607,7 @@ mod tests {
             );
         }
         let mut names: Vec<&str> = vec![
-            "search/t-61.js",
+            "search/t-6.js",
             "search/d-10.js",
             "search/meta.js",
             "search/d-2.js",
@@ -556,7 +618,7 @@ mod tests {
             [
                 "search/d-2.js",
                 "search/d-10.js",
-                "search/t-61.js",
+                "search/t-6.js",
                 "search/meta.js"
             ]
         );

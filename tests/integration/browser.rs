@@ -2025,6 +2025,56 @@ async fn search_finds_a_stage_pack_served_and_from_disk() {
     browser.client.clone().close().await.expect("close");
 }
 
+/// An index large enough to be split into many shards: each report has a
+/// word of its own, the words start with different pairs of letters, so
+/// they hash to different shards, and every one is found, alone and with a
+/// word from another shard. The shard each term is in is computed by the
+/// generator and again by the search script: this fails when they differ.
+#[tokio::test(flavor = "multi_thread")]
+async fn search_finds_words_in_every_shard() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = dir.path().join("evidence");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    let a = |k: usize| char::from(b'a' + (k % 26) as u8);
+    let letters = |i: usize| format!("{}{}{}quill", a(i), a(i / 26 + 7), a(i * 7 + 3));
+    let filler: String = (0..400)
+        .map(|k| format!("{}{}fern ", a(k), a(k / 26)))
+        .collect();
+    for i in 0..40 {
+        std::fs::write(
+            input.join(format!("REPORT_{i:02}.md")),
+            format!(
+                "# Report {i}\n\nThis report mentions {} once.\n\n{filler}\n",
+                letters(i)
+            ),
+        )
+        .expect("write");
+    }
+    let b = build(&input);
+    let meta = std::fs::read_to_string(b.site.join("search/meta.js")).expect("meta");
+    let shards: u32 = meta
+        .split("\"shards\":")
+        .nth(1)
+        .and_then(|t| t.split('}').next()?.parse().ok())
+        .expect("shard count");
+    assert!(shards >= 4, "{meta}");
+    let server = serve(&b.site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&server.url).await.expect("open");
+    for i in (0..40).step_by(3) {
+        let want = format!("REPORT_{i:02}.md");
+        for query in [letters(i), format!("report {}", letters(i))] {
+            let results = search_results(c, &query).await;
+            assert_eq!(
+                results.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+                [want.as_str()],
+                "{query}"
+            );
+        }
+    }
+}
+
 /// A report's page: the verdict shows in the bar above the document. The
 /// folder tree in the browser: opened, it marks the page being read,
 /// and its folder link leads to a folder page that lists that file.
