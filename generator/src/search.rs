@@ -88,6 +88,10 @@ pub fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
 
 /// `s` cut to its first `n` characters.
 fn first_chars(s: &str, n: usize) -> &str {
+    // `n` characters take at least `n` bytes.
+    if s.len() <= n {
+        return s;
+    }
     s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
 }
 
@@ -337,34 +341,44 @@ fn heaviest(list: &mut Vec<(u32, u32, u32)>) {
 
 /// Plain text from rendered HTML: tags dropped, entities for `<>&"'`
 /// decoded, whitespace collapsed; at most `limit` characters.
+///
+/// It copies each word at once, not each character (it runs over every
+/// page's text), and stops once it holds `2 * limit` bytes.
 pub fn plain_text(html: &str, limit: usize) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
+    let cap = limit * 2;
+    let mut out = String::with_capacity(html.len().min(cap) + 4);
     let mut last_space = true;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                if !last_space {
-                    out.push(' ');
-                    last_space = true;
+    let mut rest = html;
+    'all: while out.len() < cap {
+        // Text up to the next tag: each whitespace character is a space,
+        // unless one was just written.
+        let end = rest.find('<').unwrap_or(rest.len());
+        for (i, word) in rest[..end].split(char::is_whitespace).enumerate() {
+            if i > 0 && !last_space {
+                out.push(' ');
+                last_space = true;
+                if out.len() >= cap {
+                    break 'all;
                 }
             }
-            _ if in_tag => {}
-            c if c.is_whitespace() => {
-                if !last_space {
-                    out.push(' ');
-                    last_space = true;
-                }
-            }
-            c => {
-                out.push(c);
+            if !word.is_empty() {
                 last_space = false;
+                if !push_until(&mut out, word, cap) {
+                    break 'all;
+                }
             }
         }
-        if out.len() >= limit * 2 {
+        // The tag, to its `>` (a `<` inside it starts nothing), is a space.
+        let Some(close) = rest
+            .get(end + 1..)
+            .and_then(|t| t.find('>').map(|j| end + 1 + j))
+        else {
             break;
+        };
+        rest = &rest[close + 1..];
+        if !last_space {
+            out.push(' ');
+            last_space = true;
         }
     }
     let out = if out.contains('&') {
@@ -377,6 +391,22 @@ pub fn plain_text(html: &str, limit: usize) -> String {
         out
     };
     first_chars(out.trim(), limit).to_owned()
+}
+
+/// Appends `word` to `out`, or as much of it as brings `out` to `cap` bytes
+/// (whole characters): false when it did.
+fn push_until(out: &mut String, word: &str, cap: usize) -> bool {
+    let room = cap.saturating_sub(out.len());
+    if word.len() < room {
+        out.push_str(word);
+        return true;
+    }
+    let mut end = room;
+    while !word.is_char_boundary(end) {
+        end += 1;
+    }
+    out.push_str(&word[..end]);
+    false
 }
 
 /// The headings of rendered HTML (`<h1 id="…">`…`<h6>`): their plain text
@@ -450,6 +480,75 @@ mod tests {
                 ("Gates".to_owned(), "h-gates".to_owned())
             ]
         );
+    }
+
+    /// The character-at-a-time version [`plain_text`] replaced.
+    fn plain_text_by_chars(html: &str, limit: usize) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        let mut last_space = true;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => {
+                    in_tag = false;
+                    if !last_space {
+                        out.push(' ');
+                        last_space = true;
+                    }
+                }
+                _ if in_tag => {}
+                c if c.is_whitespace() => {
+                    if !last_space {
+                        out.push(' ');
+                        last_space = true;
+                    }
+                }
+                c => {
+                    out.push(c);
+                    last_space = false;
+                }
+            }
+            if out.len() >= limit * 2 {
+                break;
+            }
+        }
+        let out = out
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&");
+        first_chars(out.trim(), limit).to_owned()
+    }
+
+    proptest::proptest! {
+        /// Word at a time or character at a time, the same text, cut at
+        /// the same place: tags, stray `<` and `>`, Unicode whitespace and
+        /// wide characters included.
+        #[test]
+        fn plain_text_is_the_character_at_a_time_text(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "<", ">", "<p>", "</p>", " ", "\n", "\u{a0}", "\u{3000}", "a", "word",
+                    "é", "中文", "&amp;", "&lt;b&gt;", "<a href=\"x>y\">", "<<", ">>", "\t\t",
+                ]),
+                0..60,
+            ),
+            limit in 0usize..40,
+        ) {
+            let html = parts.concat();
+            proptest::prop_assert_eq!(plain_text(&html, limit), plain_text_by_chars(&html, limit));
+        }
+    }
+
+    #[test]
+    fn first_chars_counts_characters() {
+        assert_eq!(first_chars("abc", 3), "abc");
+        assert_eq!(first_chars("abc", 2), "ab");
+        assert_eq!(first_chars("ééé", 2), "éé");
+        assert_eq!(first_chars("ééé", 4), "ééé");
+        assert_eq!(first_chars("", 0), "");
     }
 
     #[test]
