@@ -1,9 +1,9 @@
 // vouch site search. A classic script, not a module, so it runs from
 // file:// as well as on any static host, under the site's CSP. It loads
-// only the index shards a query needs (search/meta.js, then
-// search/t-<n>.js for each term, search/d-<n>.js for the results shown), each a script that hands its data
-// to window.vouchSearch. Evidence text is only ever set as text, never as
-// markup.
+// only the index files a query needs (search/meta.js, then search/t-<n>.js
+// for each term's shard, search/d-<n>.js for the results shown), each a
+// script that hands its data to window.vouchSearch. Evidence text is only
+// ever set as text, never as markup.
 (function () {
   "use strict";
   var input = document.getElementById("search");
