@@ -2073,6 +2073,7 @@ async fn search_finds_words_in_every_shard() {
             );
         }
     }
+    browser.client.clone().close().await.expect("close");
 }
 
 /// A report's page: the verdict shows in the bar above the document. The
