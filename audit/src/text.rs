@@ -2,7 +2,9 @@
 //! (`**Date**: …`), gate and phase labels, stage ids, CI runs, pull
 //! requests, commits, and path-like words.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::LazyLock};
+
+use memchr::memmem::Finder;
 
 /// Where a reference in a report points.
 #[derive(Debug, PartialEq, Eq)]
@@ -302,12 +304,37 @@ pub fn mentions(line: &str, repo: Option<&str>) -> Mentions {
     }
 }
 
+/// The patterns [`scan`] looks for, each with a substring finder built
+/// once: `str::match_indices` builds its searcher anew on every call, and
+/// `scan` runs on every line that may mention something.
+static RUN_URL: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("/actions/runs/"));
+/// "CI run 20696326646", "run #12345678", "Run ID: 20696326646".
+static RUN_WORDS: LazyLock<[Finder<'static>; 5]> =
+    LazyLock::new(|| ["ci run", "run id", "run #", "workflow run", "run:"].map(Finder::new));
+static PULL_URL: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("/pull/"));
+/// "PR #4", "PR#4", "pull request #4", "**PR**: #4".
+static PULL_WORDS: LazyLock<[Finder<'static>; 6]> = LazyLock::new(|| {
+    [
+        "pr #",
+        "pr#",
+        "pull request #",
+        "pr: #",
+        "pr**: #",
+        "pr**:#",
+    ]
+    .map(Finder::new)
+});
+static COMMIT_URL: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("/commit/"));
+/// "commit abc1234", "SHA: `abc1234…`".
+static COMMIT_WORDS: LazyLock<[Finder<'static>; 2]> =
+    LazyLock::new(|| ["commit", "sha"].map(Finder::new));
+
 /// [`mentions`], for a line [`may_mention`] let through.
 fn scan(line: &str, repo: Option<&str>, hex40: bool) -> Mentions {
     let mut m = Mentions::default();
     let lower = line.to_ascii_lowercase();
     // …/actions/runs/N[/job/M]
-    for (i, _) in lower.match_indices("/actions/runs/") {
+    for i in RUN_URL.find_iter(lower.as_bytes()) {
         let after = &line[i + "/actions/runs/".len()..];
         let run = digits_at(after);
         if run.is_empty() {
@@ -330,9 +357,9 @@ fn scan(line: &str, repo: Option<&str>, hex40: bool) -> Mentions {
         m.runs.push((run.to_owned(), job.map(str::to_owned), url));
     }
     // "CI run 20696326646", "run #12345678", "Run ID: 20696326646"
-    for pat in ["ci run", "run id", "run #", "workflow run", "run:"] {
-        for (i, _) in lower.match_indices(pat) {
-            let rest = line[i + pat.len()..].trim_start_matches([' ', '#', ':', '`']);
+    for pat in RUN_WORDS.iter() {
+        for i in pat.find_iter(lower.as_bytes()) {
+            let rest = line[i + pat.needle().len()..].trim_start_matches([' ', '#', ':', '`']);
             let run = digits_at(rest);
             if run.len() >= 6 && !m.runs.iter().any(|r| r.0 == run) {
                 let url = repo.map(|r| format!("{r}/actions/runs/{run}"));
@@ -341,7 +368,7 @@ fn scan(line: &str, repo: Option<&str>, hex40: bool) -> Mentions {
         }
     }
     // …/pull/N
-    for (i, _) in lower.match_indices("/pull/") {
+    for i in PULL_URL.find_iter(lower.as_bytes()) {
         let n = digits_at(&line[i + 6..]);
         if let Ok(num) = n.parse::<u64>()
             && lower[..i].contains("github.com/")
@@ -356,19 +383,12 @@ fn scan(line: &str, repo: Option<&str>, hex40: bool) -> Mentions {
         }
     }
     // "PR #4", "PR#4", "pull request #4", "**PR**: #4"
-    for pat in [
-        "pr #",
-        "pr#",
-        "pull request #",
-        "pr: #",
-        "pr**: #",
-        "pr**:#",
-    ] {
-        for (i, _) in lower.match_indices(pat) {
+    for pat in PULL_WORDS.iter() {
+        for i in pat.find_iter(lower.as_bytes()) {
             if lower[..i].ends_with(|c: char| c.is_ascii_alphanumeric()) {
                 continue;
             }
-            let n = digits_at(&line[i + pat.len()..]);
+            let n = digits_at(&line[i + pat.needle().len()..]);
             if let Ok(num) = n.parse::<u64>()
                 && !m.pulls.iter().any(|p| p.0 == num)
             {
@@ -377,7 +397,7 @@ fn scan(line: &str, repo: Option<&str>, hex40: bool) -> Mentions {
         }
     }
     // …/commit/<sha>
-    for (i, _) in lower.match_indices("/commit/") {
+    for i in COMMIT_URL.find_iter(lower.as_bytes()) {
         let sha = hex_at(&lower[i + 8..]);
         if (7..=40).contains(&sha.len()) {
             let url = url_around(line, i).map(|u| {
@@ -388,12 +408,12 @@ fn scan(line: &str, repo: Option<&str>, hex40: bool) -> Mentions {
         }
     }
     // "commit abc1234", "SHA: `abc1234…`", and bare 40-hex words.
-    for pat in ["commit", "sha"] {
-        for (i, _) in lower.match_indices(pat) {
+    for pat in COMMIT_WORDS.iter() {
+        for i in pat.find_iter(lower.as_bytes()) {
             if lower[..i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '/') {
                 continue;
             }
-            let rest = lower[i + pat.len()..].trim_start_matches(|c: char| {
+            let rest = lower[i + pat.needle().len()..].trim_start_matches(|c: char| {
                 c.is_ascii_alphabetic() && c != 'a' || " :`*=".contains(c)
             });
             let sha = hex_at(rest);
@@ -612,6 +632,33 @@ mod tests {
             prop_assert_eq!(super::path_like(&word), super::path_like_full(&word), "{}", word);
         }
 
+        /// Each prebuilt finder reports what `str::match_indices` reports
+        /// for its pattern (non-overlapping, leftmost first), including
+        /// where occurrences abut or overlap ("/pull/pull/", "pr #pr #").
+        #[test]
+        fn finders_find_what_match_indices_finds(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "/actions/runs/", "/actions", "/runs/", "ci run", "run", " id", " #", "workflow ",
+                ":", "/pull/", "pull", "pr", "pr #", "#", "pull request #", "**", "/commit/",
+                "commit", "sha", "s", "/", " ", "1", "é",
+            ]), 0..12),
+        ) {
+            let lower = parts.concat().to_ascii_lowercase();
+            let finders = [&*super::RUN_URL, &*super::PULL_URL, &*super::COMMIT_URL]
+                .into_iter()
+                .chain(super::RUN_WORDS.iter())
+                .chain(super::PULL_WORDS.iter())
+                .chain(super::COMMIT_WORDS.iter());
+            for f in finders {
+                let Ok(pat) = std::str::from_utf8(f.needle()) else {
+                    return Err(proptest::test_runner::TestCaseError::fail("pattern not UTF-8"));
+                };
+                let want: Vec<usize> = lower.match_indices(pat).map(|(i, _)| i).collect();
+                let got: Vec<usize> = f.find_iter(lower.as_bytes()).collect();
+                prop_assert_eq!(got, want, "{:?} in {:?}", pat, lower);
+            }
+        }
+
         /// The quick test passes over no line the full scan finds
         /// something in: lines made of the patterns' own pieces.
         #[test]
@@ -792,6 +839,49 @@ mod tests {
         );
         let m = mentions("Nothing to see in this line of prose.", None);
         assert!(m.runs.is_empty() && m.pulls.is_empty() && m.commits.is_empty());
+    }
+
+    /// Each phrasing `scan` knows, alone on a line, is found (a pattern
+    /// dropped from its list fails here).
+    #[test]
+    fn every_phrasing_of_a_run_a_pull_request_and_a_commit() {
+        let runs = [
+            "CI run 20696326646",
+            "Run ID: 20696326646",
+            "run #20696326646",
+            "Workflow run 20696326646",
+            "Run: 20696326646",
+            "see https://github.com/o/r/actions/runs/20696326646",
+        ];
+        let pulls = [
+            "PR #4",
+            "PR#4",
+            "pull request #4",
+            "PR: #4",
+            "**PR**: #4",
+            "**PR**:#4",
+            "https://github.com/o/r/pull/4",
+        ];
+        let commits = [
+            "commit a45d0909",
+            "SHA: `a45d0909`",
+            "https://github.com/o/r/commit/a45d0909",
+        ];
+        for (kind, lines, want) in [
+            ("run", &runs[..], "20696326646"),
+            ("pull", &pulls[..], "4"),
+            ("commit", &commits[..], "a45d0909"),
+        ] {
+            for line in lines {
+                let m = mentions(line, None);
+                let found: Vec<String> = match kind {
+                    "run" => m.runs.iter().map(|r| r.0.clone()).collect(),
+                    "pull" => m.pulls.iter().map(|p| p.0.to_string()).collect(),
+                    _ => m.commits.iter().map(|c| c.0.clone()).collect(),
+                };
+                assert_eq!(found, [want], "{line}: {m:?}");
+            }
+        }
     }
 
     #[test]
