@@ -204,6 +204,10 @@ async fn viewer_verifies_then_flags_exactly_the_tampered_artifact() {
     // 1. Intact: every artifact verified, in the browser.
     c.goto(&server.url).await.expect("open index");
     assert_eq!(final_status(c).await, "verified");
+    assert_eq!(
+        shown_snapshot_id(c).await,
+        sha256sum(&b.site.join("manifest.json"))
+    );
     // Every file the manifest lists is counted: the artifacts and the
     // generated files (pages, viewer, audit trail, history).
     let generated = m["generated"].as_array().expect("generated").len();
@@ -615,6 +619,18 @@ async fn settled(c: &Client, css: &str, attr_name: &str, pending: &[&str]) -> St
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The snapshot id the viewer shows: it computes it from the manifest's
+/// bytes, and it must be their SHA-256 (`sha256sum`), as `vouch verify`
+/// and `history.json` have it.
+async fn shown_snapshot_id(c: &Client) -> String {
+    c.find(Locator::Css("#snapshot-id"))
+        .await
+        .expect("#snapshot-id")
+        .text()
+        .await
+        .expect("text")
 }
 
 async fn signature_status(c: &Client) -> String {
@@ -1544,6 +1560,10 @@ async fn a_manifest_read_in_slices_finds_failures_at_its_end() {
             .await
             .as_deref(),
         Some("700")
+    );
+    assert_eq!(
+        shown_snapshot_id(c).await,
+        sha256sum(&b.site.join("manifest.json"))
     );
     c.find(Locator::Css("#problems-only"))
         .await
