@@ -3,7 +3,11 @@
 viewer against the plainest JavaScript in the same browser and run (fetch
 every file of the manifest 8 at a time and hash it with WebCrypto), on a
 1,000-file site and on a site of one large file, behind a plain static
-server (Python's) and behind `vouch serve`.
+server (Python's) and behind `vouch serve`. The baseline bypasses the HTTP
+cache (`cache: 'no-store'`) as the viewer must: with the cache, its second
+and third runs read many files from it (Python's server sends
+Last-Modified, which makes them fresh for a while) and measured less work
+than a check of what the server serves now.
 
 The viewer's time is from navigation start to `#verification-summary`
 leaving `running`/`checking` (polled every 20 ms through WebDriver, so it
@@ -24,7 +28,7 @@ let next = 0, bytes = 0;
 async function worker() {
   while (next < urls.length) {
     const u = urls[next++];
-    const b = await (await fetch(u)).arrayBuffer();
+    const b = await (await fetch(u, {cache: 'no-store'})).arrayBuffer();
     bytes += b.byteLength;
     await crypto.subtle.digest('SHA-256', b);
   }

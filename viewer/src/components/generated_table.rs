@@ -5,7 +5,7 @@
 //! list is paged like the artifact list.
 
 use super::{
-    artifact_table::failure_detail,
+    artifact_table::{failure_detail, row_key},
     fmt_bytes,
     pager::{Pager, page_of},
 };
@@ -45,14 +45,19 @@ pub fn GeneratedTable(
     let shown = page_of(order, page);
     let item = move |i: usize| {
         let (path, size) = rows.with_generated(i, |g| (g.path.clone(), g.size));
+        let key = row_key(rows, i, tick);
+        let detail = {
+            let key = key.clone();
+            move || failure_detail(rows, i, &key)
+        };
         let st = move || {
-            tick.track();
+            key.get();
             rows.with_status(i, |s| s.as_str())
         };
-        let detail = failure_detail(rows, i, tick);
+        let (st1, st2) = (st.clone(), st.clone());
         view! {
-            <li data-generated=path.clone() data-status=st>
-                <span class=move || format!("badge badge-{}", st())>{st}</span>
+            <li data-generated=path.clone() data-status=st1>
+                <span class=move || format!("badge badge-{}", st2())>{st}</span>
                 " "
                 <a href=format!("{root}{path}")><code>{path.clone()}</code></a>
                 " " <span class="muted">{fmt_bytes(size)}</span>
