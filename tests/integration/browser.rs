@@ -740,12 +740,7 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
         .as_str()
         .expect("id")
         .to_owned();
-    c.find(Locator::Css("#diff-from"))
-        .await
-        .expect("select")
-        .select_by_value(&oldest)
-        .await
-        .expect("select oldest");
+    choose(c, "#diff-from", &oldest).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let n = c
         .find_all(Locator::Css("#snapshot-diff [data-change]"))
@@ -846,17 +841,14 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
     browser.client.clone().close().await.expect("close");
 }
 
-/// The audit trail in the browser: a report's cited evidence is re-hashed
-/// and a tampered citation flagged; between two snapshots, the gates whose
-/// declared status changed are listed.
-#[tokio::test(flavor = "multi_thread")]
-async fn cited_evidence_is_verified_live_and_status_changes_are_diffed() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let input = tmp.path().join("evidence");
+/// The audit fixture built into `dir/site` twice: as it is, then with the
+/// acceptance pack's restore drill gate declared passed. Returns the
+/// evidence folder (as last built) and the site.
+fn audit_site_gate_passed(dir: &Path) -> (PathBuf, PathBuf) {
+    let input = dir.join("evidence");
     copy_dir(&fixture("audit"), &input);
-    let site = tmp.path().join("site");
+    let site = dir.join("site");
     build_snapshot(&input, &site, 0, &[]);
-    // Snapshot 2: the restore drill gate is now declared passed.
     let pack = input.join("docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md");
     let text = std::fs::read_to_string(&pack).expect("pack");
     std::fs::write(
@@ -865,6 +857,97 @@ async fn cited_evidence_is_verified_live_and_status_changes_are_diffed() {
     )
     .expect("write");
     build_snapshot(&input, &site, 1, &[]);
+    (input, site)
+}
+
+/// Chooses `value` in the `<select>` at `css`.
+async fn choose(c: &Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .expect("select")
+        .select_by_value(value)
+        .await
+        .expect("choose");
+}
+
+/// The audit trails the page fetched (paths under the site), and whether
+/// the browser's resource list is complete (it keeps 250 entries).
+async fn audits_fetched(c: &Client) -> (Vec<String>, bool) {
+    let r = c
+        .execute(
+            "const n = performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);
+             return [n.filter(p => p.endsWith('/audit.json')), n.length < 250];",
+            vec![],
+        )
+        .await
+        .expect("resource timing");
+    let list = r[0]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|v| v.as_str().expect("path").trim_start_matches('/').to_owned())
+        .collect();
+    (list, r[1].as_bool().expect("complete"))
+}
+
+/// The history panel fetches the audit trails of the two snapshots it
+/// compares, when they are chosen, not of every snapshot the site keeps.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_diff_fetches_only_the_audit_trails_it_compares() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (input, site) = audit_site_gate_passed(tmp.path());
+    // The third snapshot declares what the second did.
+    build_snapshot(&input, &site, 2, &[]);
+    let history: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("h"))
+            .expect("json");
+    let id = |i: usize| {
+        history["snapshots"][i]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let (previous, oldest) = (id(0), id(1));
+
+    let server = serve(&site);
+    let browser = launch().await;
+    let c = &browser.client;
+    c.goto(&server.url).await.expect("open");
+    // The default: the previous snapshot against this one, no change.
+    assert_eq!(settled(c, "#status-diff", "data-changes", &[]).await, "0");
+    let (fetched, complete) = audits_fetched(c).await;
+    assert!(complete, "the resource list overflowed");
+    assert!(
+        fetched.contains(&"audit.json".to_owned())
+            && fetched.contains(&format!("snapshots/{previous}/audit.json")),
+        "{fetched:?}"
+    );
+    assert!(
+        !fetched.iter().any(|p| p.contains(&oldest)),
+        "the oldest snapshot's audit trail was fetched unasked: {fetched:?}"
+    );
+    // From the oldest: its trail is fetched now, and the gate it had
+    // pending is passed since.
+    choose(c, "#diff-from", &oldest).await;
+    assert_eq!(
+        settled(c, "#status-diff", "data-changes", &["0"]).await,
+        "1"
+    );
+    let (fetched, _) = audits_fetched(c).await;
+    assert!(
+        fetched.contains(&format!("snapshots/{oldest}/audit.json")),
+        "{fetched:?}"
+    );
+    browser.client.clone().close().await.expect("close");
+}
+
+/// The audit trail in the browser: a report's cited evidence is re-hashed
+/// and a tampered citation flagged; between two snapshots, the gates whose
+/// declared status changed are listed.
+#[tokio::test(flavor = "multi_thread")]
+async fn cited_evidence_is_verified_live_and_status_changes_are_diffed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (_, site) = audit_site_gate_passed(tmp.path());
     assert!(
         site.join("snapshots")
             .read_dir()

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use vouch_core::{
-    audit::{AuditView, status_changes},
+    audit::status_changes,
     diff::diff,
     history::{ChainProblem, History, check_site_history},
     monitor::{self, Rollback, Seen},
@@ -24,8 +24,8 @@ struct Loaded {
     page: String,
     doc: Option<ManifestDoc>,
     sig: Option<String>,
-    /// Its audit trail, checked against its manifest (`Err` says why not).
-    audit: Result<Option<AuditView>, String>,
+    /// Where its audit trail is (fetched only when a diff compares it).
+    audit: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -52,11 +52,8 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
         .ok()
         .flatten();
     let source = current.manifest.source.clone().unwrap_or_default();
-    let current_audit = api::fetch_audit(&root, "audit.json", &current.manifest)
-        .await
-        .map_err(|e| e.to_string());
     let mut snapshots = vec![Loaded {
-        audit: current_audit,
+        audit: "audit.json".into(),
         id: current.id.clone(),
         built_at: current.manifest.built_at.clone(),
         commit: source.commit,
@@ -85,23 +82,13 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
             }
             None => None,
         };
-        let audit = match &doc {
-            Some(d) => api::fetch_audit(
-                &root,
-                &format!("snapshots/{}/audit.json", s.id),
-                &d.manifest,
-            )
-            .await
-            .map_err(|e| e.to_string()),
-            None => Ok(None),
-        };
         // What history.json says of a snapshot is shown only from its own
         // (hash-checked) manifest, never from history.json alone.
         let own = doc
             .as_ref()
             .map(|d| d.manifest.source.clone().unwrap_or_default());
         snapshots.push(Loaded {
-            audit,
+            audit: format!("snapshots/{}/audit.json", s.id),
             id: s.id.clone(),
             built_at: doc
                 .as_ref()
@@ -284,22 +271,47 @@ pub fn HistoryPanel(
         let (a, b) = (find(&from.get())?, find(&to.get())?);
         Some(diff(&a.manifest, &b.manifest))
     };
-    // Gates and declared statuses that changed, from the two audit trails.
-    let status_diff = move || {
-        let c = chain.get()?;
-        let find = |id: &str| {
-            c.snapshots
-                .iter()
-                .find(|s| s.id == id)
-                .map(|s| s.audit.clone())
-        };
-        let (a, b) = (find(&from.get())?, find(&to.get())?);
-        Some(match (a, b) {
-            (Ok(Some(a)), Ok(Some(b))) => Ok(status_changes(&a, &b)),
-            (Err(e), _) | (_, Err(e)) => Err(e),
-            _ => Err("one of these snapshots has no audit trail".to_owned()),
-        })
-    };
+    // Gates and declared statuses that changed, from the two audit trails,
+    // each checked against its manifest. Fetched for the two snapshots
+    // compared, when they are chosen: a site keeps up to 20, and each
+    // trail is as large as its evidence's analysis.
+    let status_diff = ArcRwSignal::new(None);
+    {
+        let root = root.clone();
+        let status_diff = status_diff.clone();
+        Effect::new(move |_| {
+            let (f, t) = (from.get(), to.get());
+            status_diff.set(None);
+            let Some(c) = chain.get() else { return };
+            let find = |id: &str| {
+                c.snapshots
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map(|s| (s.audit.clone(), s.doc.clone()))
+            };
+            let (Some(a), Some(b)) = (find(&f), find(&t)) else {
+                return;
+            };
+            let (root, status_diff) = (root.clone(), status_diff.clone());
+            leptos::task::spawn_local(async move {
+                let audit = async |(path, doc): (String, Option<ManifestDoc>)| match doc {
+                    Some(d) => api::fetch_audit(&root, &path, &d.manifest)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    None => Ok(None),
+                };
+                let r = match (audit(a).await, audit(b).await) {
+                    (Ok(Some(a)), Ok(Some(b))) => Ok(status_changes(&a, &b)),
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                    _ => Err("one of these snapshots has no audit trail".to_owned()),
+                };
+                // Unless another pair was chosen meanwhile.
+                if from.get_untracked() == f && to.get_untracked() == t {
+                    status_diff.set(Some(r));
+                }
+            });
+        });
+    }
     // Opened as `index.html#snapshots`: the panel did not exist when the
     // browser looked for the fragment, so go there now.
     Effect::new(move |_| {
@@ -357,7 +369,7 @@ pub fn HistoryPanel(
                     }
                 })}
                 <h3>"Gates and statuses that changed"</h3>
-                {move || status_diff().map(|r| match r {
+                {move || status_diff.get().map(|r| match r {
                     Err(e) => view! { <p id="status-diff" class="note" data-changes="unknown">{e}</p> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p id="status-diff" class="note" data-changes="0">"No declared status changed."</p> }.into_any(),
                     Ok(list) => {
