@@ -130,52 +130,109 @@ pub struct Hashed {
 
 /// How long a request may go without response headers before it is
 /// abandoned and tried again.
-const HEADERS_TIMEOUT_MS: u32 = 15_000;
+const HEADERS_TIMEOUT_MS: f64 = 15_000.0;
 const TRIES: u32 = 3;
+/// How often the [`Watchdog`] looks for stalled requests.
+const WATCH_EVERY_MS: u32 = 1_000;
+
+/// A request waiting for its response headers, as the [`Watchdog`] sees it.
+struct Waiting {
+    since: f64,
+    controller: web_sys::AbortController,
+    /// Set when the watchdog aborted the request for stalling.
+    stalled: std::cell::Cell<bool>,
+}
+
+/// One timer for every request in flight, not one each: it aborts those
+/// that have waited [`HEADERS_TIMEOUT_MS`] for headers. (A timer per
+/// request cost a fifth of the main thread's work per file.) It stops when
+/// nothing waits.
+#[derive(Default)]
+struct Watchdog {
+    waiting: Vec<std::rc::Weak<Waiting>>,
+    timer: Option<gloo_timers::callback::Interval>,
+}
+
+thread_local! {
+    static WATCHDOG: std::cell::RefCell<Watchdog> = std::cell::RefCell::new(Watchdog::default());
+}
+
+impl Watchdog {
+    fn watch(w: &std::rc::Rc<Waiting>) {
+        WATCHDOG.with(|d| {
+            let mut d = d.borrow_mut();
+            d.waiting.push(std::rc::Rc::downgrade(w));
+            if d.timer.is_none() {
+                d.timer = Some(gloo_timers::callback::Interval::new(
+                    WATCH_EVERY_MS,
+                    Self::look,
+                ));
+            }
+        });
+    }
+
+    fn look() {
+        let now = js_sys::Date::now();
+        let stop = WATCHDOG.with(|d| {
+            let mut d = d.borrow_mut();
+            d.waiting.retain(|w| {
+                let Some(w) = w.upgrade() else {
+                    return false;
+                };
+                if now - w.since < HEADERS_TIMEOUT_MS {
+                    return true;
+                }
+                w.stalled.set(true);
+                w.controller.abort();
+                false
+            });
+            d.waiting.is_empty().then(|| d.timer.take())
+        });
+        // Dropped outside the borrow: dropping cancels the timer.
+        drop(stop);
+    }
+}
 
 /// GET `url`, bypassing the HTTP cache: verification must see what the
 /// server serves now, not what it served last time. A request that stalls
 /// (no response headers in 15 s) is aborted and retried, so no verdict can
 /// hang forever on a host that drops a request.
 async fn get(url: &str) -> Result<Response, ApiError> {
-    use futures::future::{Either, select};
+    let network = |message: String| ApiError::Network {
+        url: url.to_owned(),
+        message,
+    };
     for _ in 0..TRIES {
-        let controller = web_sys::AbortController::new().ok();
-        let signal = controller.as_ref().map(web_sys::AbortController::signal);
-        let send = Request::get(url)
-            .cache(RequestCache::NoStore)
-            .abort_signal(signal.as_ref())
-            .send();
-        let timeout = gloo_timers::future::TimeoutFuture::new(HEADERS_TIMEOUT_MS);
-        futures::pin_mut!(send);
-        match select(send, timeout).await {
-            Either::Left((Ok(resp), _)) if resp.ok() => return Ok(resp),
-            Either::Left((Ok(resp), _)) => {
+        let controller = web_sys::AbortController::new().map_err(|e| network(format!("{e:?}")))?;
+        // One `Request`, built here: gloo-net's builder makes two, and
+        // parses the URL, for every file.
+        let init = web_sys::RequestInit::new();
+        init.set_cache(RequestCache::NoStore);
+        init.set_signal(Some(&controller.signal()));
+        let request = web_sys::Request::new_with_str_and_init(url, &init)
+            .map_err(|e| network(format!("{e:?}")))?;
+        let waiting = std::rc::Rc::new(Waiting {
+            since: js_sys::Date::now(),
+            controller,
+            stalled: std::cell::Cell::new(false),
+        });
+        Watchdog::watch(&waiting);
+        match Request::from(request).send().await {
+            Ok(resp) if resp.ok() => return Ok(resp),
+            Ok(resp) => {
                 return Err(ApiError::Status {
                     url: url.to_owned(),
                     status: resp.status(),
                 });
             }
-            Either::Left((Err(e), _)) => {
-                return Err(ApiError::Network {
-                    url: url.to_owned(),
-                    message: e.to_string(),
-                });
-            }
-            Either::Right(_) => {
-                if let Some(c) = controller {
-                    c.abort();
-                }
-            }
+            Err(_) if waiting.stalled.get() => {}
+            Err(e) => return Err(network(e.to_string())),
         }
     }
-    Err(ApiError::Network {
-        url: url.to_owned(),
-        message: format!(
-            "no response in {} s, {TRIES} tries",
-            HEADERS_TIMEOUT_MS / 1000
-        ),
-    })
+    Err(network(format!(
+        "no response in {} s, {TRIES} tries",
+        HEADERS_TIMEOUT_MS / 1000.0
+    )))
 }
 
 /// A manifest as fetched: its bytes (what signatures and snapshot ids are
