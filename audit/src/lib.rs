@@ -315,7 +315,10 @@ pub fn finish(
         pins::settle(d);
     }
     merge_whole_stages(&mut documents);
-    documents.sort_by(|a, b| a.path.cmp(&b.path));
+    // A file has at most one document, so no two paths are equal: an
+    // unstable sort orders them the same, in place (a stable one takes a
+    // buffer of up to half the documents, 15 MB at 50,000 reports).
+    documents.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     let mut audit = Audit {
         schema_version: AUDIT_SCHEMA,
         documents,
@@ -337,11 +340,16 @@ pub fn finish(
             || !drift.iter().any(|d| d.path == p.path && d.line == p.line)
     });
     problems.extend(drift);
-    problems.sort_by(|a, b| {
+    // The key is every field, so equal problems are identical and an
+    // unstable sort (in place, no buffer) gives the same order.
+    problems.sort_unstable_by(|a, b| {
         (a.severity, &a.path, a.line, a.kind, &a.message)
             .cmp(&(b.severity, &b.path, b.line, b.kind, &b.message))
     });
     problems.dedup();
+    // Held to the end of the build: grown by doubling, the list would keep
+    // up to as much again unused.
+    problems.shrink_to_fit();
     audit.problems = problems;
     audit.summary = summarise(&audit);
     audit
