@@ -28,6 +28,34 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // Killing chromedriver leaves the Chromium it started running when
+        // the session was not closed (a test that failed, or ended without
+        // `close`): end every process of this profile.
+        kill_profile(self._profile.path());
+    }
+}
+
+/// Kills the processes started with `--user-data-dir=<profile>` (Linux).
+fn kill_profile(profile: &std::path::Path) {
+    let arg = format!("--user-data-dir={}", profile.display());
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for p in procs.flatten() {
+        let is_pid = p
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+        let ours = is_pid
+            && std::fs::read(p.path().join("cmdline"))
+                .is_ok_and(|c| c.split(|&b| b == 0).any(|a| a == arg.as_bytes()));
+        if ours {
+            let _ = Command::new("kill")
+                .arg("-9")
+                .arg(p.file_name())
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 
