@@ -148,6 +148,9 @@ pub fn print_page_path(path: &str) -> String {
     named_page("print", path)
 }
 
+/// The most characters of a path a page's name keeps.
+const SLUG_CHARS: usize = 48;
+
 fn named_page(dir: &str, path: &str) -> String {
     let mut slug = String::new();
     for c in path.chars() {
@@ -157,8 +160,23 @@ fn named_page(dir: &str, path: &str) -> String {
             slug.push('-');
         }
     }
-    let slug: String = slug.trim_matches('-').chars().take(80).collect();
-    let slug = slug.trim_end_matches('-');
+    // The end of a path tells files apart (`…/phase-2/acceptance-pack.md`);
+    // its start is what they share. Keep the end, cut at a word: a page's
+    // name is written in every link to it (tree, lists, search), and deep
+    // paths' 80-character names were a tenth of a site.
+    let slug = slug.trim_matches('-');
+    let slug = match slug.char_indices().nth_back(SLUG_CHARS - 1) {
+        Some((0, _)) | None => slug,
+        Some((at, _)) => {
+            let tail = &slug[at..];
+            match tail.find('-') {
+                Some(word) if !slug[..at].ends_with('-') && word + 1 < tail.len() => {
+                    &tail[word + 1..]
+                }
+                _ => tail.trim_start_matches('-'),
+            }
+        }
+    };
     let id = &vouch_core::sha256_hex(path.as_bytes())[..10];
     if slug.is_empty() {
         format!("{dir}/{id}.html")
@@ -180,6 +198,35 @@ mod tests {
         assert_eq!(page_path("A.md").to_lowercase(), page_path("A.md"));
         assert!(page_path("✅✅").starts_with("pages/"));
         assert!(vouch_core::url::is_site_relative(&page_path("x #?%/ü.md")));
+    }
+
+    #[test]
+    fn deep_paths_keep_their_end() {
+        let p = page_path("docs/releases/2026/q3/evidence/phase-2/ci/acceptance-pack.md");
+        assert_eq!(
+            p.strip_prefix("pages/")
+                .and_then(|p| p.rsplit_once('-'))
+                .map(|(s, _)| s),
+            Some("2026-q3-evidence-phase-2-ci-acceptance-pack-md"),
+            "{p}"
+        );
+        // Cut inside a word: the partial word goes.
+        let p = page_path("abcdefghijklmnopqrstuvwxyz/0123456789abcdef/ghijklmnopqrstuvwxyz/ab.md");
+        assert!(
+            p.starts_with("pages/0123456789abcdef-ghijklmnopqrstuvwxyz-ab-md-"),
+            "{p}"
+        );
+        // A name longer than the limit keeps its last characters.
+        let long = "x".repeat(100);
+        let p = page_path(&long);
+        assert!(
+            p.starts_with(&format!("pages/{}-", "x".repeat(SLUG_CHARS))),
+            "{p}"
+        );
+        assert_eq!(
+            page_path("short.md").len(),
+            "pages/short-md-".len() + 10 + ".html".len()
+        );
     }
 
     #[test]

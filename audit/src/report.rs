@@ -13,7 +13,7 @@
 //! A document's status comes from every signal it gives: header fields,
 //! status headings, sign-off sections, verdict lines ("**READY FOR MERGE**").
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use pulldown_cmark::{Event, HeadingLevel, Tag, TagEnd};
 use vouch_core::audit::{
@@ -1230,6 +1230,22 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                 });
             }
         }
+    }
+    // A link to a CI run, pull request or commit is recorded once, as that
+    // citation (with its line), not again as a link out: in a changelog
+    // these were 6,155 of 9,668 links out and 0.75 MB of a 2.1 MB audit.json.
+    if !line_mentions.is_empty() {
+        let cited: HashSet<&str> = line_mentions
+            .iter()
+            .flat_map(|(_, m)| {
+                let runs = m.runs.iter().filter_map(|(_, _, u)| u.as_deref());
+                let pulls = m.pulls.iter().filter_map(|(_, u)| u.as_deref());
+                let commits = m.commits.iter().filter_map(|(_, u)| u.as_deref());
+                runs.chain(pulls).chain(commits)
+            })
+            .collect();
+        doc.references
+            .retain(|r| r.state != RefState::External || !cited.contains(r.target.as_str()));
     }
 
     // 7. Tables: rows that are gates or phases, results rows (checks), and
