@@ -26,6 +26,8 @@ pub struct Assets {
     pub icon: String,
     /// The search script: classic, so it runs from `file://` too.
     pub search: String,
+    /// The hashing worker the loader starts for large files.
+    pub worker: String,
     #[serde(skip)]
     pub files: Vec<(String, Vec<u8>)>,
 }
@@ -82,6 +84,114 @@ const BUNDLE_JS: &str = r#"if (["127.0.0.1", "localhost", "[::1]"].includes(loca
 }
 "#;
 
+/// Streamed hashing (`vouchHashStream`, see `api::hash_url`) of a file too
+/// large to read whole. The page reads the body and hands each chunk
+/// (transferred, not copied) to a module worker running the viewer's own
+/// wasm hasher (`hashUpdate`, `hashFinish`), so reading and hashing overlap;
+/// at most 8 MiB wait in the worker, so memory stays bounded however large
+/// the file, and progress comes as the worker hashes. Where no worker starts
+/// (no worker URL, as in the independent verifier; an old browser), the
+/// page's own wasm hashes one file at a time, yielding every 30 ms. Resolves
+/// to the hex digest; rejects if the read or the worker fails part-way.
+/// Here, not in the wasm, which has no room to spare. `{update}`, `{finish}`
+/// and `{worker}` are filled in by each loader.
+pub const STREAM_JS: &str = r#"{
+  const update = {update}, finish = {finish}, url = {worker};
+  let start = null, line = Promise.resolve();
+  const worker = () => start ??= new Promise((ok) => {
+    let w;
+    try { w = new Worker(url, { type: "module" }); } catch { return ok(null); }
+    const files = new Map();
+    let next = 0;
+    const fail = () => { ok(null); w.terminate(); start = Promise.resolve(null); files.forEach((f) => f(null)); files.clear(); };
+    w.onerror = fail;
+    w.onmessage = ({ data: [id, v] }) => id === "ready" ? (globalThis.vouchHashWorker = "ready", ok({ w, files, id: () => next++ })) : id === "failed" ? fail() : files.get(id)?.(v);
+    setTimeout(() => ok(null), 15000);
+  });
+  const here = (stream, progress) => {
+    const run = line.then(async () => {
+      const reader = stream.getReader();
+      let t = performance.now();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return finish();
+          for (let at = 0; at < value.byteLength; at += 1 << 20) {
+            const part = value.subarray(at, at + (1 << 20));
+            update(part);
+            progress(part.byteLength);
+            if (performance.now() - t > 30) { await new Promise((r) => setTimeout(r)); t = performance.now(); }
+          }
+        }
+      } catch (e) { finish(); throw e; }
+    });
+    line = run.catch(() => {});
+    return run;
+  };
+  globalThis.vouchHashStream = async (stream, progress) => {
+    const h = url && await worker();
+    if (!h) return here(stream, progress);
+    const id = h.id();
+    let waiting = 0, wake = () => {}, failed = false, end;
+    const digest = new Promise((ok, no) => { end = [ok, no]; });
+    digest.catch(() => {});
+    h.files.set(id, (v) => {
+      if (v === null) { failed = true; end[1](new Error("the hashing worker stopped")); }
+      else if (typeof v === "number") { waiting -= v; progress(v); }
+      else { h.files.delete(id); end[0](v); }
+      wake();
+    });
+    const reader = stream.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const chunk = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice();
+        waiting += chunk.byteLength;
+        h.w.postMessage([id, chunk], [chunk.buffer]);
+        while (waiting > 8 << 20 && !failed) await new Promise((w) => { wake = w; });
+        if (failed) break;
+      }
+    } catch (e) {
+      h.files.delete(id);
+      throw e;
+    }
+    if (!failed) h.w.postMessage([id, null]);
+    return digest;
+  };
+}
+"#;
+
+/// The hashing worker (see [`STREAM_JS`]): `{js}` and `{wasm}` are the
+/// viewer's module and wasm, whose `StreamHasher` it uses.
+/// One file at a time: the page's messages come in order, each file's
+/// chunks then its end (a chunk of `null`), and files hashed at once take
+/// turns by the queue below.
+const WORKER_JS: &str = r#"// vouch hashing worker: the SHA-256 of what a page streams to it
+import init, { hashUpdate, hashFinish } from "./{js}";
+const ready = init({ module_or_path: new URL("{wasm}", import.meta.url) });
+ready.then(() => postMessage(["ready"]), () => postMessage(["failed"]));
+const queued = new Map();
+let current = null;
+const take = ([id, chunk]) => {
+  if (chunk) { hashUpdate(chunk); postMessage([id, chunk.byteLength]); }
+  else { postMessage([id, hashFinish()]); current = null; }
+};
+onmessage = async ({ data }) => {
+  await ready;
+  const [id] = data;
+  if (current === null) current = id;
+  if (id !== current) { (queued.get(id) ?? queued.set(id, []).get(id)).push(data); return; }
+  take(data);
+  while (current === null && queued.size) {
+    const [next, list] = queued.entries().next().value;
+    queued.delete(next);
+    current = next;
+    for (const m of list) take(m);
+  }
+};
+"#;
+
 fn hashed(stem: &str, ext: &str, bytes: &[u8]) -> String {
     format!("{stem}-{}.{ext}", &sha256_hex(bytes)[..16])
 }
@@ -93,12 +203,22 @@ impl Assets {
         let css = hashed("style", "css", STYLE_CSS);
         let icon = hashed("icon", "svg", ICON_SVG);
         let search = hashed("search", "js", SEARCH_JS);
+        let worker_src = WORKER_JS.replace("{js}", &js).replace("{wasm}", &wasm);
+        let worker = hashed("hash-worker", "js", worker_src.as_bytes());
         // A module script, so no inline script is needed anywhere and the
         // pages' Content-Security-Policy can forbid it.
+        let stream = STREAM_JS
+            .replace("{update}", "hashUpdate")
+            .replace("{finish}", "hashFinish")
+            .replace(
+                "{worker}",
+                &format!("new URL(\"{worker}\", import.meta.url)"),
+            );
         let boot_src = format!(
             "// vouch viewer loader\n\
-             import init from \"./{js}\";\n\
+             import init, {{ hashUpdate, hashFinish }} from \"./{js}\";\n\
              {BUNDLE_JS}\
+             {stream}\
              init({{ module_or_path: new URL(\"{wasm}\", import.meta.url) }})\n  \
              .catch((e) => console.error(\"vouch viewer failed to start:\", e));\n"
         );
@@ -110,6 +230,7 @@ impl Assets {
             (icon.clone(), ICON_SVG.to_vec()),
             (search.clone(), SEARCH_JS.to_vec()),
             (boot.clone(), boot_src.into_bytes()),
+            (worker.clone(), worker_src.into_bytes()),
         ];
         Self {
             css,
@@ -118,6 +239,7 @@ impl Assets {
             wasm,
             icon,
             search,
+            worker,
             files,
         }
     }

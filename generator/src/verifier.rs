@@ -53,7 +53,12 @@ fn classic(assets: &Assets) -> Classic {
           for (var i = 0; i < b.length; i++) bytes[i] = b.charCodeAt(i);\n  \
           wasm_bindgen({ module_or_path: bytes }).catch(function (e) {\n    \
             console.error(\"vouch verifier failed to start:\", e);\n  });\n})();\n"
-        .to_owned();
+        .to_owned()
+        // Large files stream through the page's own wasm: no worker here.
+        + &crate::assets::STREAM_JS
+            .replace("{update}", "(d) => wasm_bindgen.hashUpdate(d)")
+            .replace("{finish}", "() => wasm_bindgen.hashFinish()")
+            .replace("{worker}", "null");
     let (glue, wasm, boot) = (
         hashed("viewer-classic", CLASSIC_JS),
         hashed("viewer-wasm", wasm_js.as_bytes()),

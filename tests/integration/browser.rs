@@ -544,6 +544,35 @@ async fn large_artifact_hashes_in_chunks_without_freezing_the_page() {
         !partial.is_empty(),
         "never saw partial progress while the 256 MiB artifact was hashed"
     );
+    // It was hashed in the loader's worker, off the page's thread.
+    let worker = c
+        .execute("return globalThis.vouchHashWorker || null", vec![])
+        .await
+        .expect("execute");
+    assert_eq!(worker.as_str(), Some("ready"));
+
+    // One byte changed, far into the file: the worker's digest differs.
+    let m = manifest(&b.site);
+    let object = artifact_entry(&m, "huge.log")["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    flip_byte(&b.site.join(object), 200 << 20);
+    // The site's own viewer, then the independent verifier, which has no
+    // worker: the page's own wasm hashes it, with the same verdict.
+    let (verifier, verify_url) = serve_verifier(&server.url);
+    let _verifier = Killed(verifier);
+    for url in [&server.url, &verify_url] {
+        c.goto(url).await.expect("open");
+        assert_eq!(final_status(c).await, "failed", "{url}");
+        assert_eq!(
+            attr(c, r#"[data-artifact="huge.log"]"#, "data-status")
+                .await
+                .as_deref(),
+            Some("mismatch"),
+            "{url}"
+        );
+    }
     browser.client.clone().close().await.expect("close");
 }
 

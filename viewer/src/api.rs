@@ -11,7 +11,7 @@ use js_sys::Uint8Array;
 use vouch_core::{Manifest, ManifestError, Sha256Hasher};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult, RequestCache};
+use web_sys::RequestCache;
 
 /// The root of a site read from a folder the reader picked.
 pub const FOLDER_ROOT: &str = "folder:/";
@@ -98,12 +98,6 @@ const ENTRIES_PER_LOOK: usize = 500;
 /// Bytes of a manifest copied into the wasm, or hashed, between two looks
 /// at the clock.
 const COPY_SLICE: u32 = 1 << 20;
-
-/// Bytes hashed per slice: a browser may hand over one huge chunk, and each
-/// slice is a unit of work between two looks at the clock ([`Slices`]).
-/// The wasm hasher does 70–100 MiB/s on a slow machine, so a slice is
-/// 10–15 ms of work.
-const SLICE: u32 = 1 << 20;
 
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum ApiError {
@@ -383,7 +377,7 @@ fn webcrypto_sha256(data: &js_sys::Object) -> impl Future<Output = Option<String
 pub async fn hash(
     url: &str,
     expected: u64,
-    mut progress: impl FnMut(u64),
+    mut progress: impl FnMut(u64) + 'static,
 ) -> Result<Hashed, ApiError> {
     if expected <= BUNDLED
         && bundles_offered()
@@ -412,55 +406,46 @@ pub async fn hash(
 }
 
 /// Streams `url`'s body through SHA-256 without holding it in memory,
-/// calling `progress(delta)` as bytes are hashed.
-pub async fn hash_url(url: &str, mut progress: impl FnMut(u64)) -> Result<Hashed, ApiError> {
-    let body = match folder_file(url) {
-        Some(Some(f)) => Some(f.stream()),
-        Some(None) => {
-            return Err(ApiError::Status {
-                url: url.to_owned(),
-                status: 404,
-            });
-        }
-        None => get(url).await?.body(),
-    };
+/// calling `progress(delta)` as bytes are hashed: the loader's
+/// `vouchHashStream` reads it here and hashes it in its worker, so reading
+/// and hashing overlap (on one thread a 200 MiB file took the sum of both),
+/// or, where no worker runs, with this wasm's [`hash_update`].
+pub async fn hash_url(url: &str, progress: impl FnMut(u64) + 'static) -> Result<Hashed, ApiError> {
     let read_err = |e: wasm_bindgen::JsValue| ApiError::Read {
         url: url.to_owned(),
         message: format!("{e:?}"),
     };
-    let mut hasher = Sha256Hasher::new();
-    if let Some(body) = body {
-        let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-        let mut buf = Vec::new();
-        let mut slices = Slices::new();
-        loop {
-            let result: ReadableStreamReadResult = JsFuture::from(reader.read())
-                .await
-                .map_err(read_err)?
-                .unchecked_into();
-            if result.get_done().unwrap_or(true) {
-                break;
-            }
-            let chunk: Uint8Array = result.get_value().unchecked_into();
-            let len = chunk.length();
-            let mut start = 0;
-            while start < len {
-                let end = len.min(start + SLICE);
-                let part = chunk.subarray(start, end);
-                buf.resize(part.length() as usize, 0);
-                part.copy_to(&mut buf);
-                hasher.update(&buf);
-                progress(buf.len() as u64);
-                start = end;
-                slices.breathe().await;
-            }
-        }
-    }
-    let size = hasher.len();
+    let Some(body) = body(url).await? else {
+        return Ok(Hashed {
+            sha256: Sha256Hasher::new().finish_hex(),
+            size: 0,
+        });
+    };
+    let size = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let counted = size.clone();
+    let mut progress = progress;
+    let on_hashed = wasm_bindgen::closure::Closure::<dyn FnMut(f64)>::new(move |n: f64| {
+        counted.set(counted.get() + n as u64);
+        progress(n as u64);
+    });
+    let promise = vouch_hash_stream(&body, on_hashed.as_ref().unchecked_ref()).map_err(read_err)?;
+    let digest = JsFuture::from(promise).await.map_err(read_err)?;
     Ok(Hashed {
-        sha256: hasher.finish_hex(),
-        size,
+        sha256: digest.as_string().unwrap_or_default(),
+        size: size.get(),
     })
+}
+
+/// `url`'s body: fetched, or read from the picked folder.
+async fn body(url: &str) -> Result<Option<web_sys::ReadableStream>, ApiError> {
+    match folder_file(url) {
+        Some(Some(f)) => Ok(Some(f.stream())),
+        Some(None) => Err(ApiError::Status {
+            url: url.to_owned(),
+            status: 404,
+        }),
+        None => Ok(get(url).await?.body()),
+    }
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -472,6 +457,32 @@ extern "C" {
     /// <size>"`; `null` when no bundle carries it.
     #[wasm_bindgen(catch, js_name = vouchHash)]
     fn vouch_hash(url: &str, size: u32) -> Result<js_sys::Promise, wasm_bindgen::JsValue>;
+
+    /// The loader's streamed hashing in a worker: the digest of `stream`,
+    /// `progress(bytes)` as it goes; `null` when no worker can run here.
+    #[wasm_bindgen(catch, js_name = vouchHashStream)]
+    fn vouch_hash_stream(
+        stream: &web_sys::ReadableStream,
+        progress: &js_sys::Function,
+    ) -> Result<js_sys::Promise, wasm_bindgen::JsValue>;
+}
+
+thread_local! {
+    /// The hashing worker's one file at a time ([`hash_update`]).
+    static STREAMED: std::cell::RefCell<Sha256Hasher> = std::cell::RefCell::new(Sha256Hasher::new());
+}
+
+/// In the loader's hashing worker (`hash-worker-….js`, which runs this
+/// wasm too): the next part of the file it is hashing.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = hashUpdate)]
+pub fn hash_update(data: &[u8]) {
+    STREAMED.with_borrow_mut(|h| h.update(data));
+}
+
+/// The file's SHA-256, in hex; the worker is ready for the next.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = hashFinish)]
+pub fn hash_finish() -> String {
+    STREAMED.with_borrow_mut(|h| std::mem::replace(h, Sha256Hasher::new()).finish_hex())
 }
 
 /// Whether the page offers bundled reads ([`vouch_hash`]) now: the loader

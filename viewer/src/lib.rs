@@ -61,6 +61,10 @@ extern "C" {
 #[wasm_bindgen(start)]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| console_error(&info.to_string())));
+    // In the hashing worker there is no page: only `StreamHasher` is used.
+    if web_sys::window().is_none() {
+        return;
+    }
     let doc = document();
     pages::problems::install();
     let Some(mount) = doc.get_element_by_id("vouch-viewer") else {

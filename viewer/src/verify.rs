@@ -242,9 +242,10 @@ pub fn start(root: &str, files: Files) -> (Rows, Progress) {
                     return;
                 };
                 set(RowStatus::Hashing(0));
-                let hashed = api::hash(&url, size, |delta| {
-                    batch.borrow_mut().bytes += delta;
-                    flush(&batch, false);
+                let counted = batch.clone();
+                let hashed = api::hash(&url, size, move |delta| {
+                    counted.borrow_mut().bytes += delta;
+                    flush(&counted, false);
                     rows.status.update_value(|v| {
                         if let RowStatus::Hashing(n) = &mut v[row] {
                             *n += delta;
