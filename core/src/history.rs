@@ -142,10 +142,9 @@ impl History {
         Ok(h)
     }
 
+    /// As the generator writes it: a snapshot a line ([`crate::to_json_lines`]).
     pub fn to_json_pretty(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
-        s.push('\n');
-        s
+        crate::to_json_lines(self)
     }
 }
 

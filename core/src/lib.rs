@@ -11,6 +11,7 @@ pub mod diff;
 pub mod hash;
 pub mod history;
 pub mod kind;
+pub mod lines;
 pub mod manifest;
 pub mod monitor;
 pub mod signature;
@@ -20,6 +21,7 @@ pub mod verdict;
 
 pub use hash::{Sha256Hasher, sha256_hex};
 pub use kind::ArtifactKind;
+pub use lines::to_json_lines;
 pub use manifest::{Artifact, Generator, MANIFEST_SCHEMA, Manifest, ManifestError, ManifestReader};
 pub use verdict::{Summary, Verdict};
 

@@ -143,11 +143,10 @@ impl Manifest {
         self.artifacts.iter().map(|a| a.size).sum()
     }
 
-    /// Serialises as the generator writes it: pretty, with a final newline.
+    /// Serialises as the generator writes it: an entry a line
+    /// ([`crate::to_json_lines`]), with a final newline.
     pub fn to_json_pretty(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
-        s.push('\n');
-        s
+        crate::to_json_lines(self)
     }
 }
 
@@ -685,7 +684,7 @@ mod tests {
             Err(ManifestError::Schema { found: 2 })
         );
         // Positions are the document's, not the slice's.
-        let text = good.replacen("\"size\": 5", "\"size\": -5", 1);
+        let text = good.replacen("\"size\":5", "\"size\":-5", 1);
         let line = text
             .lines()
             .position(|l| l.contains("-5"))

@@ -397,9 +397,7 @@ pub fn intoto_statement(
             source,
         },
     };
-    let mut s = serde_json::to_string_pretty(&statement).unwrap_or_default();
-    s.push('\n');
-    s
+    vouch_core::to_json_lines(&statement)
 }
 
 /// The predicate type of vouch's in-toto statements.
@@ -502,7 +500,7 @@ mod tests {
                     "source": source,
                 },
             });
-            let want = serde_json::to_string_pretty(&reference).expect("json") + "\n";
+            let want = vouch_core::to_json_lines(&reference);
             assert_eq!(
                 super::intoto_statement(arts, "2026-11-30T00:00:00Z", previous, source),
                 want
