@@ -754,6 +754,10 @@ let wasm_bindgen = (function(exports) {
                 const ret = vouchHash(getStringFromWasm0(arg0, arg1), arg2 >>> 0);
                 return ret;
             }, arguments); },
+            __wbg_vouchYield_6894391aea418af8: function() { return handleError(function () {
+                const ret = vouchYield();
+                return ret;
+            }, arguments); },
             __wbindgen_generic_0000000000000001: function(arg0, arg1) {
                 // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 1031, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
                 const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h40a7b3091017dec5);

@@ -48,7 +48,7 @@ fn SitePage(ctx: PageContext) -> impl IntoView {
         let result = api::fetch_manifest(&root).await.map_err(|e| e.to_string());
         // Parsing a large manifest is many short tasks; building the page
         // is another.
-        gloo_timers::future::TimeoutFuture::new(0).await;
+        crate::api::yield_now().await;
         loaded.set(Some(result));
     });
     move || match loaded.get() {
