@@ -98,7 +98,7 @@ const BUNDLE_JS: &str = r#"if (["127.0.0.1", "localhost", "[::1]"].includes(loca
 /// Here, not in the wasm, which has no room to spare. `{update}`, `{finish}`
 /// and `{worker}` are filled in by each loader.
 pub const STREAM_JS: &str = r#"{
-  globalThis.vouchYield = () => new Promise((resolve) => {
+  const yieldNow = globalThis.vouchYield = () => new Promise((resolve) => {
     const c = new MessageChannel();
     c.port1.onmessage = () => { c.port1.close(); resolve(); };
     c.port2.postMessage(0);
@@ -127,7 +127,7 @@ pub const STREAM_JS: &str = r#"{
             const part = value.subarray(at, at + (1 << 20));
             update(part);
             progress(part.byteLength);
-            if (performance.now() - t > 30) { await new Promise((r) => setTimeout(r)); t = performance.now(); }
+            if (performance.now() - t > 30) { await yieldNow(); t = performance.now(); }
           }
         }
       } catch (e) { finish(); throw e; }
@@ -170,7 +170,7 @@ pub const STREAM_JS: &str = r#"{
 "#;
 
 /// The hashing worker (see [`STREAM_JS`]): `{js}` and `{wasm}` are the
-/// viewer's module and wasm, whose `StreamHasher` it uses.
+/// viewer's module and wasm, whose `hashUpdate` and `hashFinish` it uses.
 /// One file at a time: the page's messages come in order, each file's
 /// chunks then its end (a chunk of `null`), and files hashed at once take
 /// turns by the queue below.

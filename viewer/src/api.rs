@@ -471,12 +471,13 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = vouchHash)]
     fn vouch_hash(url: &str, size: u32) -> Result<js_sys::Promise, wasm_bindgen::JsValue>;
 
-    /// The loader's streamed hashing in a worker: the digest of `stream`,
-    /// `progress(bytes)` as it goes; `null` when no worker can run here.
     /// The loader's yield: a promise that resolves in a new task.
     #[wasm_bindgen(catch, js_name = vouchYield)]
     fn vouch_yield() -> Result<js_sys::Promise, wasm_bindgen::JsValue>;
 
+    /// The loader's streamed hashing: the digest of `stream`, in its worker
+    /// or, where none runs, with this wasm's [`hash_update`];
+    /// `progress(bytes)` as it goes.
     #[wasm_bindgen(catch, js_name = vouchHashStream)]
     fn vouch_hash_stream(
         stream: &web_sys::ReadableStream,

@@ -61,7 +61,8 @@ extern "C" {
 #[wasm_bindgen(start)]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| console_error(&info.to_string())));
-    // In the hashing worker there is no page: only `StreamHasher` is used.
+    // In the hashing worker there is no page: only `hashUpdate` and
+    // `hashFinish` are used.
     if web_sys::window().is_none() {
         return;
     }
