@@ -1092,14 +1092,47 @@ async fn cited_evidence_is_verified_live_and_status_changes_are_diffed() {
         "mismatch"
     );
 
-    // A rewritten audit.json is not believed.
-    let audit = site.join("audit.json");
-    let text = std::fs::read_to_string(&audit).expect("audit");
-    std::fs::write(&audit, text.replacen("\"missing\"", "\"present\"", 1)).expect("write");
+    // The list comes from the page, not from the whole audit.json.
+    let fetched = c
+        .execute(
+            "return performance.getEntriesByType('resource').map((e) => e.name)",
+            vec![],
+        )
+        .await
+        .expect("execute");
+    let fetched = fetched.as_array().expect("names");
+    assert!(
+        fetched
+            .iter()
+            .any(|n| n.as_str().is_some_and(|n| n.ends_with("/manifest.json"))),
+        "{fetched:?}"
+    );
+    assert!(
+        !fetched
+            .iter()
+            .any(|n| n.as_str().is_some_and(|n| n.ends_with("/audit.json"))),
+        "a report's page fetched audit.json: {fetched:?}"
+    );
+
+    // The cited report restored, then the page's list edited to hide it:
+    // the page no longer matches the manifest, so the claim is not believed.
+    flip_byte(&site.join(phase0["url"].as_str().expect("url")), 3);
     c.refresh().await.expect("reload");
     assert_eq!(
         settled(c, "#claim-evidence", "data-status", &["checking"]).await,
-        "unavailable"
+        "intact"
+    );
+    let html = site.join(pack["page"].as_str().expect("page"));
+    let text = std::fs::read_to_string(&html).expect("page");
+    assert!(
+        text.contains("data-vouch-cited="),
+        "the page lists what it cites"
+    );
+    std::fs::write(&html, text.replacen("data-vouch-cited=", "data-x=", 1)).expect("write");
+    c.refresh().await.expect("reload");
+    assert_eq!(
+        settled(c, "#claim-evidence", "data-status", &["checking"]).await,
+        "tampered"
     );
 }
 

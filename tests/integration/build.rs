@@ -936,4 +936,41 @@ fn pages_are_document_first_and_carry_reading_aids() {
     let phase = page_of("docs/evidence/STAGE1.0_PHASE0_REPORT.md");
     assert!(phase.contains(r#"id="cited-by""#));
     assert!(phase.contains(r#"data-cited-by="docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md""#));
+    // The pack's page lists, for the viewer's `#claim-evidence`, each file
+    // it cites that is present, once, with every way it wrote it, in the
+    // order first cited: what audit.json records, without fetching it.
+    let listed = pack
+        .split(r#"data-vouch-cited=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("data-vouch-cited")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let listed: Vec<Vec<String>> = serde_json::from_str(&listed).expect("a JSON list");
+    let audit = audit_json(&b.site);
+    let mut expected: Vec<Vec<String>> = Vec::new();
+    for r in audit_doc(&audit, "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md")["references"]
+        .as_array()
+        .expect("references")
+    {
+        let (Some(path), "present") = (r["path"].as_str(), r["state"].as_str().unwrap_or(""))
+        else {
+            continue;
+        };
+        let target = r["target"].as_str().expect("target").to_owned();
+        match expected.iter_mut().find(|e| e[0] == path) {
+            Some(e) if !e[1..].contains(&target) => e.push(target),
+            Some(_) => {}
+            None => expected.push(vec![path.to_owned(), target]),
+        }
+    }
+    assert_eq!(listed, expected);
+    assert_eq!(
+        listed.len(),
+        5,
+        "two phase reports, gate summary, runbook, ADR"
+    );
 }

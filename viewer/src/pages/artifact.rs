@@ -22,7 +22,7 @@ pub fn ArtifactPage(root: String, manifest: Arc<Manifest>, path: String) -> impl
     // The page being read is checked too: an edited rendered page must not
     // sit under a green banner.
     let page = &manifest.artifacts[index].page;
-    let generated = manifest
+    let generated: Vec<usize> = manifest
         .generated
         .iter()
         .position(|g| &g.path == page)
@@ -31,7 +31,7 @@ pub fn ArtifactPage(root: String, manifest: Arc<Manifest>, path: String) -> impl
     let files = verify::Files {
         manifest: manifest.clone(),
         artifacts: vec![index],
-        generated,
+        generated: generated.clone(),
     };
     let (rows, progress) = verify::start(&root, files);
     // The verdict also goes in the report's summary bar (`#bar-verdict`),
@@ -60,7 +60,7 @@ pub fn ArtifactPage(root: String, manifest: Arc<Manifest>, path: String) -> impl
                 tick=progress.tick
             />
             <GeneratedTable root=root.clone() rows=rows tick=progress.tick />
-            <ClaimEvidence root=root.clone() manifest=manifest path=path />
+            <ClaimEvidence root=root.clone() manifest=manifest page=generated />
         </section>
     }
     .into_any()
