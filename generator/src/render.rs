@@ -701,7 +701,6 @@ impl<'s> Renderer<'s> {
             .context("rendering index.html")
     }
 
-    /// The page of the artifact at `path`, from a page at `prefix` depth.
     /// The evidence files `path`'s document cites, each with every way it
     /// wrote it, in the order first cited, as JSON (`[[path, as written,
     /// …], …]`) for the page's `data-vouch-cited`: the viewer's
@@ -735,6 +734,7 @@ impl<'s> Renderer<'s> {
         (!cited.is_empty()).then(|| serde_json::to_string(&cited).unwrap_or_default())
     }
 
+    /// The page of the artifact at `path`, from a page at `prefix` depth.
     fn page_of(&self, path: &str, prefix: &str) -> Option<String> {
         self.site
             .index
