@@ -25,6 +25,14 @@ pub use lines::to_json_lines;
 pub use manifest::{Artifact, Generator, MANIFEST_SCHEMA, Manifest, ManifestError, ManifestReader};
 pub use verdict::{Summary, Verdict};
 
+/// The most a metadata file (`history.json`, a signature, `audit.json`) may
+/// be, for `vouch build`, `vouch verify` and the viewer alike: a host that
+/// sends more (an endless body, a gzip bomb) is refused, and an audit trail
+/// larger (at 50,000 reports one is over 100 MB) is not fetched to compare
+/// two snapshots' statuses. The per-file lists have a larger limit of
+/// their own.
+pub const DOC_LIMIT: u64 = 64 << 20;
+
 /// `pairs` sorted by key, keeping the first of each key. The viewer sorts
 /// through this one routine (and no `BTreeMap`): each sort instantiated is
 /// several kilobytes of wasm.

@@ -28,10 +28,7 @@ pub enum Store {
     Http { base: String, agent: ureq::Agent },
 }
 
-/// The most a metadata file (`manifest.json`, `history.json`, an archived
-/// manifest, a signature, `SHA256SUMS`, `audit.json`) may be. A host that
-/// sends more (an endless body, a gzip bomb) is refused.
-pub const DOC_LIMIT: u64 = 64 << 20;
+pub use vouch_core::DOC_LIMIT;
 /// The most a file that lists every file of a site may be: `manifest.json`
 /// (current or archived) and `SHA256SUMS`. They grow with the site, the
 /// manifest by about 500 bytes a file (its artifact entry and its page's),

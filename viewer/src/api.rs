@@ -338,6 +338,17 @@ pub async fn fetch_audit(
         return Ok(None);
     };
     let url = format!("{root}{path}");
+    // Not fetched past the limit `vouch build` holds its own status diff
+    // to: at 50,000 reports one trail is over 100 MB.
+    if recorded.size > vouch_core::DOC_LIMIT {
+        return Err(ApiError::Invalid {
+            url,
+            message: format!(
+                "larger than {} MiB; not compared (nor by vouch build)",
+                vouch_core::DOC_LIMIT >> 20
+            ),
+        });
+    }
     let Some(bytes) = fetch_optional(&url).await? else {
         return Err(ApiError::Status { url, status: 404 });
     };
