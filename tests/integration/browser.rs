@@ -999,9 +999,7 @@ async fn status_diff_fetches_only_the_audit_trails_it_compares() {
     // A trail the manifest records as larger than 64 MiB is not fetched
     // (`vouch build` does not read one for its status diff either): at
     // 50,000 reports each is over 100 MB.
-    let path = site.join("manifest.json");
-    let mut m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).expect("manifest")).expect("json");
+    let mut m = manifest(&site);
     let audit = m["generated"]
         .as_array_mut()
         .expect("generated")
@@ -1009,7 +1007,11 @@ async fn status_diff_fetches_only_the_audit_trails_it_compares() {
         .find(|g| g["path"] == "audit.json")
         .expect("audit.json");
     audit["size"] = ((64u64 << 20) + 1).into();
-    std::fs::write(&path, serde_json::to_vec(&m).expect("json")).expect("write");
+    std::fs::write(
+        site.join("manifest.json"),
+        serde_json::to_vec(&m).expect("json"),
+    )
+    .expect("write");
     c.goto(&format!("{}index.html", server.url))
         .await
         .expect("open");
