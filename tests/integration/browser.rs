@@ -1154,6 +1154,25 @@ async fn cited_evidence_is_verified_live_and_status_changes_are_diffed() {
         settled(c, "#claim-evidence", "data-status", &["checking"]).await,
         "tampered"
     );
+
+    // A list garbled past reading is no way out of the check either: the
+    // page is still verified, and fails.
+    let garbled = text.replacen(r#"data-vouch-cited="[["#, r#"data-vouch-cited="[[1,"#, 1);
+    assert_ne!(garbled, text);
+    std::fs::write(&html, garbled).expect("write");
+    c.refresh().await.expect("reload");
+    assert_eq!(
+        settled(c, "#claim-evidence", "data-status", &["checking"]).await,
+        "tampered"
+    );
+    let note = c
+        .find(Locator::Css("#claim-evidence p.note"))
+        .await
+        .expect("note")
+        .text()
+        .await
+        .expect("text");
+    assert!(note.contains("could not be read"), "{note}");
 }
 
 /// The dashboard after the browser checked the evidence: a gate whose cited

@@ -18,29 +18,19 @@ pub fn ClaimEvidence(root: String, manifest: Arc<Manifest>, page: Vec<usize>) ->
     let list = document()
         .body()
         .and_then(|b| b.get_attribute("data-vouch-cited"))
-        .map(|json| serde_json::from_str::<Vec<Vec<String>>>(&json));
+        .map(|json| cited(&json));
+    // A list that cannot be read is still checked with the page: an edited
+    // page says `tampered`, not merely `unavailable`.
+    let unreadable = matches!(list, Some(None));
     let (mut targets, mut artifacts) = (Vec::new(), Vec::new());
-    match list {
-        Some(Err(e)) => {
-            return view! {
-                <section id="claim-evidence" class="claim-evidence claim-unavailable" data-status="unavailable">
-                    <p class="chain-alarm">{format!("The list of cited files on this page could not be read: {e}")}</p>
-                </section>
-            }
-            .into_any();
+    for c in list.flatten().unwrap_or_default() {
+        let Some((path, written)) = c.split_first() else {
+            continue;
+        };
+        if let Some(i) = manifest.artifacts.iter().position(|a| &a.path == path) {
+            targets.push(written.to_vec());
+            artifacts.push(i);
         }
-        Some(Ok(list)) => {
-            for c in list {
-                let Some((path, written)) = c.split_first() else {
-                    continue;
-                };
-                if let Some(i) = manifest.artifacts.iter().position(|a| &a.path == path) {
-                    targets.push(written.to_vec());
-                    artifacts.push(i);
-                }
-            }
-        }
-        None => {}
     }
     let cites = !targets.is_empty();
     let files = Files {
@@ -55,6 +45,8 @@ pub fn ClaimEvidence(root: String, manifest: Arc<Manifest>, page: Vec<usize>) ->
             "tampered"
         } else if s.done() < s.total {
             "checking"
+        } else if unreadable {
+            "unavailable"
         } else if cites {
             "intact"
         } else {
@@ -85,6 +77,9 @@ pub fn ClaimEvidence(root: String, manifest: Arc<Manifest>, page: Vec<usize>) ->
             </table>
         }
         .into_any()
+    } else if unreadable {
+        view! { <p class="note">"The list of files this report cites could not be read."</p> }
+            .into_any()
     } else {
         view! { <p class="note">"This report cites no file in the evidence."</p> }.into_any()
     };
@@ -98,4 +93,15 @@ pub fn ClaimEvidence(root: String, manifest: Arc<Manifest>, page: Vec<usize>) ->
         </section>
     }
     .into_any()
+}
+
+/// `[[path, as written, …], …]`, read by the browser's own JSON parser;
+/// `None` unless it is a list of lists of strings.
+fn cited(json: &str) -> Option<Vec<Vec<String>>> {
+    let lists = |v: &wasm_bindgen::JsValue| {
+        js_sys::Array::is_array(v).then(|| js_sys::Array::from(v).to_vec().into_iter())
+    };
+    lists(&js_sys::JSON::parse(json).ok()?)?
+        .map(|c| lists(&c)?.map(|s| s.as_string()).collect())
+        .collect()
 }
