@@ -13,13 +13,34 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Manifest, hash::is_sha256_hex, sha256_hex, url::is_site_relative};
+use crate::{Manifest, ManifestError, hash::is_sha256_hex, sha256_hex, url::is_site_relative};
 
 pub const HISTORY_SCHEMA: u32 = 1;
 
 /// The snapshot id of `manifest.json` bytes.
 pub fn snapshot_id(manifest_bytes: &[u8]) -> String {
     sha256_hex(manifest_bytes)
+}
+
+/// An archived manifest as the chain check reads it: the SHA-256 of its
+/// bytes and its header ([`Manifest::parse_header`]). Nothing else of it is
+/// needed, so a reader holding twenty 24 MB manifests (the viewer) can keep
+/// this and let the bytes go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Archived {
+    /// [`snapshot_id`] of the bytes.
+    pub id: String,
+    pub header: Result<Manifest, ManifestError>,
+}
+
+impl Archived {
+    /// From the manifest's bytes, in one go.
+    pub fn read(bytes: &[u8]) -> Self {
+        Self {
+            id: snapshot_id(bytes),
+            header: Manifest::parse_header(bytes),
+        }
+    }
 }
 
 /// Where a snapshot came from, when CI said (`GITHUB_SHA`, `GITHUB_RUN_ID`,
@@ -190,7 +211,7 @@ pub fn check_site_history(
     current_id: &str,
     current: &Manifest,
     history_bytes: Option<&[u8]>,
-    archived: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+    archived: &mut dyn FnMut(&str) -> Option<Archived>,
 ) -> (Option<History>, Vec<ChainProblem>) {
     let Some(bytes) = history_bytes else {
         let problems = match &current.previous {
@@ -211,7 +232,7 @@ pub fn check_site_history(
     }
     match History::parse(bytes) {
         Ok(h) => {
-            problems.extend(check_chain(current_id, current, &h, archived));
+            problems.extend(check_archived(current_id, current, &h, archived));
             (Some(h), problems)
         }
         Err(e) => {
@@ -239,6 +260,19 @@ pub fn check_chain(
     history: &History,
     archived: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
 ) -> Vec<ChainProblem> {
+    check_archived(current_id, current, history, &mut |u| {
+        archived(u).map(|b| Archived::read(&b))
+    })
+}
+
+/// [`check_chain`], given each archived manifest already read
+/// ([`Archived`]), by a reader that hashes and reads it as it arrives.
+pub fn check_archived(
+    current_id: &str,
+    current: &Manifest,
+    history: &History,
+    archived: &mut dyn FnMut(&str) -> Option<Archived>,
+) -> Vec<ChainProblem> {
     let mut problems = Vec::new();
     let mut after = current_id.to_owned();
     let mut expected = current.previous.clone();
@@ -255,7 +289,7 @@ pub fn check_chain(
             }),
             Some(_) => {}
         }
-        let Some(bytes) = archived(&s.manifest) else {
+        let Some(Archived { id: actual, header }) = archived(&s.manifest) else {
             problems.push(ChainProblem::Missing {
                 id: s.id.clone(),
                 manifest: s.manifest.clone(),
@@ -264,7 +298,6 @@ pub fn check_chain(
             after = s.id.clone();
             continue;
         };
-        let actual = snapshot_id(&bytes);
         if actual != s.id {
             problems.push(ChainProblem::Rewritten {
                 id: s.id.clone(),
@@ -272,7 +305,7 @@ pub fn check_chain(
             });
         }
         // Only the header's fields are compared: the entries are not read.
-        match Manifest::parse_header(&bytes) {
+        match header {
             Ok(m) => {
                 let source = m.source.unwrap_or_default();
                 for (differs, what) in [
@@ -481,5 +514,27 @@ mod tests {
                 .count(),
             4
         );
+    }
+
+    /// A reader that keeps no manifest hands the check what it read of each
+    /// (`Archived`): the same verdicts as from the bytes.
+    #[test]
+    fn archived_headers_give_the_verdicts_the_bytes_give() {
+        let (snaps, mut files) = chain();
+        let current = Manifest::parse(&snaps[4].0).expect("current");
+        let h = history_of(&snaps[..4]);
+        let middle = snaps[2].1.clone();
+        files.insert(archive_path(&middle), b"{\"rewritten\": true}".to_vec());
+        let read: HashMap<String, Archived> = files
+            .iter()
+            .map(|(k, b)| (k.clone(), Archived::read(b)))
+            .collect();
+        let a = &read[&archive_path(&snaps[1].1)];
+        assert_eq!(a.id, snaps[1].1);
+        assert_eq!(a.header, Manifest::parse_header(&snaps[1].0));
+        let from_bytes = check_chain(&snaps[4].1, &current, &h, &mut |u| files.get(u).cloned());
+        let from_read = check_archived(&snaps[4].1, &current, &h, &mut |u| read.get(u).cloned());
+        assert!(!from_read.is_empty());
+        assert_eq!(from_read, from_bytes);
     }
 }

@@ -103,9 +103,7 @@ impl Manifest {
     /// reader that needs no entry: the history check, which reads every
     /// retained snapshot's manifest (20 of 24 MB each at 50,000 files).
     pub fn parse_header(bytes: &[u8]) -> Result<Self, ManifestError> {
-        let mut reader = ManifestReader::new(bytes);
-        reader.skip_entries = true;
-        Self::read_all(reader)
+        Self::read_all(ManifestReader::header_only(bytes))
     }
 
     fn read_all(mut reader: ManifestReader<'_>) -> Result<Self, ManifestError> {
@@ -279,6 +277,10 @@ pub struct ManifestReader<'a> {
 
 impl<'a> ManifestReader<'a> {
     pub fn new(bytes: &'a [u8]) -> Self {
+        Self::with(bytes, false)
+    }
+
+    fn with(bytes: &'a [u8], skip_entries: bool) -> Self {
         Self {
             bytes,
             pos: 0,
@@ -289,8 +291,14 @@ impl<'a> ManifestReader<'a> {
             entry_error: None,
             seen_artifacts: HashSet::new(),
             seen_generated: HashSet::new(),
-            skip_entries: false,
+            skip_entries,
         }
+    }
+
+    /// A reader of the top-level fields alone, as [`Manifest::parse_header`]
+    /// reads them: each list entry is skipped as JSON.
+    pub fn header_only(bytes: &'a [u8]) -> Self {
+        Self::with(bytes, true)
     }
 
     /// How far the reader has got, in bytes.

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use vouch_core::{
     Manifest, Summary, Verdict,
-    history::{History, check_site_history, snapshot_id},
+    history::{Archived, History, check_site_history, snapshot_id},
     signature,
 };
 
@@ -169,7 +169,7 @@ pub fn run(args: &Options) -> Result<bool> {
                         Err(e) => read_err = Some(e),
                     }
                 }
-                b
+                b.as_deref().map(Archived::read)
             }
             Err(e) => {
                 read_err = Some(e);

@@ -762,18 +762,19 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
         .await
         .expect("rows");
     assert_eq!(rows.len(), 3);
+    // Earlier snapshots' signatures are checked on their manifests fetched
+    // again, after the chain.
     for r in rows {
+        let id = r.attr("data-snapshot").await.expect("attr").expect("id");
+        let row = format!(r#"#snapshot-history [data-snapshot="{id}"]"#);
         assert_eq!(
-            r.attr("data-signature").await.expect("attr").as_deref(),
-            Some("valid")
+            settled(c, &row, "data-signature", &["checking"]).await,
+            "valid"
         );
     }
 
     // The diff between the last two snapshots.
-    let changes = c
-        .find_all(Locator::Css("#snapshot-diff [data-change]"))
-        .await
-        .expect("diff");
+    let changes = diff_changes(c, 2).await;
     let mut seen = Vec::new();
     for ch in changes {
         seen.push((
@@ -798,14 +799,9 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
         .expect("id")
         .to_owned();
     choose(c, "#diff-from", &oldest).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let n = c
-        .find_all(Locator::Css("#snapshot-diff [data-change]"))
-        .await
-        .expect("diff")
-        .len();
     assert_eq!(
-        n, 2,
+        diff_changes(c, 2).await.len(),
+        2,
         "ci.log changed and PHASE2.md added since the oldest too"
     );
 
@@ -887,9 +883,36 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
     c.refresh().await.expect("reload");
     assert_eq!(signature_status(c).await, "invalid");
     std::fs::write(&manifest_path, &original).expect("restore");
+    c.refresh().await.expect("reload");
+    assert_eq!(
+        settled(c, "#chain-status", "data-status", &["checking"]).await,
+        "intact"
+    );
+    let middle_id = history["snapshots"][0]["id"].as_str().expect("id");
     let middle = site.join(history["snapshots"][0]["manifest"].as_str().expect("m"));
     let text = std::fs::read_to_string(&middle).expect("read");
     std::fs::write(&middle, text.replacen("\"vouch\"", "\"vouch \"", 1)).expect("write");
+    // Rewritten after the page checked the chain: the panel keeps no
+    // earlier manifest, and one it opens again for a diff must still hash
+    // to its id.
+    choose(c, "#diff-from", &oldest).await;
+    assert_eq!(diff_changes(c, 2).await.len(), 2);
+    choose(c, "#diff-from", middle_id).await;
+    let started = Instant::now();
+    while attr(c, "#status-diff", "data-changes").await.as_deref() != Some("unknown")
+        && started.elapsed() < TIMEOUT
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let why = c
+        .find(Locator::Css("#status-diff"))
+        .await
+        .expect("#status-diff")
+        .text()
+        .await
+        .expect("text");
+    assert!(why.contains("was rewritten"), "{why}");
+    assert!(diff_changes(c, 0).await.is_empty(), "no file list from it");
     c.refresh().await.expect("reload");
     assert_eq!(
         settled(c, "#chain-status", "data-status", &["checking"]).await,
@@ -915,6 +938,23 @@ fn audit_site_gate_passed(dir: &Path) -> (PathBuf, PathBuf) {
     .expect("write");
     build_snapshot(&input, &site, 1, &[]);
     (input, site)
+}
+
+/// The rows of the history panel's file diff, once there are `n` (it
+/// opens the two manifests it compares first); what there are after
+/// [`TIMEOUT`].
+async fn diff_changes(c: &Client, n: usize) -> Vec<fantoccini::elements::Element> {
+    let started = Instant::now();
+    loop {
+        let rows = c
+            .find_all(Locator::Css("#snapshot-diff [data-change]"))
+            .await
+            .expect("diff");
+        if rows.len() == n || started.elapsed() > TIMEOUT {
+            return rows;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Chooses `value` in the `<select>` at `css`.

@@ -275,6 +275,18 @@ pub async fn fetch_manifest_at(root: &str, path: &str) -> Result<ManifestDoc, Ap
     manifest_doc(&get_buffer(&url).await?).await
 }
 
+/// A retained snapshot's archived manifest, which must still hash to its
+/// id: for time travel, and for the history panel's diff.
+pub async fn fetch_snapshot(root: &str, id: &str) -> Result<ManifestDoc, String> {
+    match fetch_manifest_at(root, &vouch_core::history::archive_path(id)).await {
+        Ok(doc) if doc.id != id => Err(format!(
+            "snapshot {id} was rewritten: its archived manifest now hashes to {}",
+            doc.id
+        )),
+        other => other.map_err(|e| e.to_string()),
+    }
+}
+
 /// Copies, parses and validates a manifest's bytes, and computes its
 /// snapshot id, in tasks of at most about [`TASK_MS`] each.
 async fn manifest_doc(buffer: &js_sys::ArrayBuffer) -> Result<ManifestDoc, ApiError> {
@@ -294,36 +306,54 @@ async fn manifest_doc(buffer: &js_sys::ArrayBuffer) -> Result<ManifestDoc, ApiEr
     parse_manifest(Arc::new(bytes), slices).await
 }
 
-/// A manifest's bytes, already in the wasm (an archived snapshot's, which
-/// the history check also reads), parsed and validated in short tasks.
-pub async fn manifest_from_bytes(bytes: Arc<Vec<u8>>) -> Result<ManifestDoc, ApiError> {
-    parse_manifest(bytes, Slices::new()).await
+/// An archived manifest's bytes, hashed and their header read in short
+/// tasks, for the chain check ([`vouch_core::history::Archived`]): its
+/// entries are skipped, and the bytes need not be kept.
+pub async fn read_archived(bytes: &[u8]) -> vouch_core::history::Archived {
+    let mut slices = Slices::new();
+    let id = digest_in(bytes, &mut slices).await;
+    let header = read(vouch_core::ManifestReader::header_only(bytes), &mut slices).await;
+    vouch_core::history::Archived { id, header }
 }
 
 async fn parse_manifest(bytes: Arc<Vec<u8>>, mut slices: Slices) -> Result<ManifestDoc, ApiError> {
-    // The snapshot id (`history::snapshot_id`) is the manifest's SHA-256,
-    // taken here a slice at a time by the wasm hasher. Not by WebCrypto:
-    // it copies its input on the main thread first, which for 100,000
-    // files' 52 MB manifest was one task of 100 ms.
+    let id = digest_in(&bytes, &mut slices).await;
+    let manifest = read(vouch_core::ManifestReader::new(&bytes), &mut slices).await?;
+    Ok(ManifestDoc {
+        id,
+        bytes,
+        manifest: Arc::new(manifest),
+    })
+}
+
+/// The SHA-256 of `bytes` in short tasks, as [`digest_in`].
+pub async fn digest(bytes: &[u8]) -> String {
+    digest_in(bytes, &mut Slices::new()).await
+}
+
+/// The snapshot id (`history::snapshot_id`): the manifest's SHA-256, taken
+/// a slice at a time by the wasm hasher. Not by WebCrypto: it copies its
+/// input on the main thread first, which for 100,000 files' 52 MB manifest
+/// was one task of 100 ms.
+async fn digest_in(bytes: &[u8], slices: &mut Slices) -> String {
     let mut hasher = Sha256Hasher::new();
     for part in bytes.chunks(COPY_SLICE as usize) {
         hasher.update(part);
         slices.breathe().await;
     }
-    let manifest = {
-        let mut reader = vouch_core::ManifestReader::new(&bytes);
-        loop {
-            if let Some(m) = reader.step(ENTRIES_PER_LOOK)? {
-                break m;
-            }
-            slices.breathe().await;
+    hasher.finish_hex()
+}
+
+async fn read(
+    mut reader: vouch_core::ManifestReader<'_>,
+    slices: &mut Slices,
+) -> Result<Manifest, ManifestError> {
+    loop {
+        if let Some(m) = reader.step(ENTRIES_PER_LOOK)? {
+            return Ok(m);
         }
-    };
-    Ok(ManifestDoc {
-        id: hasher.finish_hex(),
-        bytes,
-        manifest: Arc::new(manifest),
-    })
+        slices.breathe().await;
+    }
 }
 
 /// Fetches the audit trail at `path` under `root` and checks its bytes

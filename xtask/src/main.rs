@@ -177,9 +177,11 @@ const BINARYEN: &str = "132";
 /// Its passes. Inlining is off: it makes the raw wasm smaller but the gzip,
 /// which is what readers download, larger (268 KB → 260 KB gzip with these
 /// flags; 283 KB with plain `-Oz`). Shrink level 1 after `-O2` saves another
-/// 0.7 KB; `-Os`, `-Oz`, `-O3` and `--converge` did no better.
+/// 0.7 KB; `-Os`, `-Oz`, `-O3` and `--converge` did no better. The
+/// target-features section is for tools, not browsers.
 const WASM_OPT_ARGS: &[&str] = &[
     "-O2",
+    "--strip-target-features",
     "--shrink-level",
     "1",
     "--always-inline-max-function-size",

@@ -1,31 +1,57 @@
-use std::sync::Arc;
-
 use leptos::prelude::*;
 use vouch_core::{
     audit::status_changes,
     diff::diff,
-    history::{ChainProblem, History, check_site_history},
+    history::{Archived, ChainProblem, History, check_site_history},
     monitor::{self, Rollback, Seen},
 };
 
-use super::signature::{SigState, checked, judge, now, outcome_for};
+use super::signature::{SigState, Signed, checked, judge, now, outcome_for};
 use crate::{
     api::{self, ManifestDoc},
     trust,
 };
 
 /// One snapshot the viewer loaded: the current one or a retained one.
+/// Of a retained one only what the table shows is kept: at 50,000 files
+/// each manifest is 24 MB, and a site keeps up to 20. The two a diff
+/// compares are fetched again, whole ([`open`]).
 #[derive(Clone, Debug, PartialEq)]
 struct Loaded {
     id: String,
     built_at: String,
     commit: Option<String>,
     run_url: Option<String>,
-    page: String,
-    doc: Option<ManifestDoc>,
+    /// The SHA-256 of its manifest's bytes, when they were fetched and
+    /// their header read.
+    read: Option<String>,
+    rollback_of: Option<String>,
     sig: Option<String>,
-    /// Where its audit trail is (fetched only when a diff compares it).
-    audit: String,
+}
+
+impl Loaded {
+    /// A snapshot as its manifest (read, and hashing to `read`) describes it.
+    fn from(read: &str, m: &vouch_core::Manifest, sig: Option<String>) -> Self {
+        let source = m.source.clone().unwrap_or_default();
+        Self {
+            id: read.to_owned(),
+            built_at: m.built_at.clone(),
+            commit: source.commit,
+            run_url: source.run_url,
+            read: Some(read.to_owned()),
+            rollback_of: m.rollback_of.clone(),
+            sig,
+        }
+    }
+}
+
+/// Where a snapshot's `file` is, relative to the site root: the current
+/// one's at the root, a retained one's under `snapshots/<id>/`.
+fn at(id: &str, current: bool, file: &str) -> String {
+    match current {
+        true => file.to_owned(),
+        false => format!("snapshots/{id}/{file}"),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -51,19 +77,10 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
         .await
         .ok()
         .flatten();
-    let source = current.manifest.source.clone().unwrap_or_default();
-    let mut snapshots = vec![Loaded {
-        audit: "audit.json".into(),
-        id: current.id.clone(),
-        built_at: current.manifest.built_at.clone(),
-        commit: source.commit,
-        run_url: source.run_url,
-        page: "index.html".into(),
-        doc: Some(current.clone()),
-        sig: current_sig,
-    }];
-    // Retained snapshots are few (the site's retain count): a list will do.
-    let mut bytes: Vec<(String, Arc<Vec<u8>>)> = Vec::new();
+    let mut snapshots = vec![Loaded::from(&current.id, &current.manifest, current_sig)];
+    // One retained manifest is held at a time, while it is hashed and its
+    // header read; its signature is checked on bytes fetched again.
+    let mut archived: Vec<(String, Archived)> = Vec::new();
     for s in parsed.iter().flat_map(|h| &h.snapshots) {
         let b = api::fetch_optional(&format!("{root}{}", s.manifest))
             .await
@@ -73,38 +90,37 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
             .await
             .ok()
             .flatten();
-        // Kept even when they do not parse: the chain check says why.
-        let doc = match b {
-            Some(b) => {
-                let b = Arc::new(b);
-                bytes.push((s.manifest.clone(), b.clone()));
-                api::manifest_from_bytes(b).await.ok()
-            }
-            None => None,
-        };
         // What history.json says of a snapshot is shown only from its own
         // (hash-checked) manifest, never from history.json alone.
-        let own = doc
-            .as_ref()
-            .map(|d| d.manifest.source.clone().unwrap_or_default());
-        snapshots.push(Loaded {
-            audit: format!("snapshots/{}/audit.json", s.id),
+        let mut row = Loaded {
             id: s.id.clone(),
-            built_at: doc
-                .as_ref()
-                .map_or_else(|| s.built_at.clone(), |d| d.manifest.built_at.clone()),
-            commit: own.as_ref().and_then(|o| o.commit.clone()),
-            run_url: own.and_then(|o| o.run_url),
-            page: format!("snapshots/{}/index.html", s.id),
-            doc,
-            sig,
-        });
+            built_at: s.built_at.clone(),
+            commit: None,
+            run_url: None,
+            read: None,
+            rollback_of: None,
+            sig: None,
+        };
+        // Kept even when they do not parse: the chain check says why.
+        if let Some(b) = b {
+            let a = api::read_archived(&b).await;
+            if let Ok(m) = &a.header {
+                row = Loaded::from(&a.id, m, None);
+                row.id = s.id.clone();
+            }
+            archived.push((s.manifest.clone(), a));
+        }
+        row.sig = sig;
+        snapshots.push(row);
     }
     let (history, problems) = check_site_history(
         &current.id,
         &current.manifest,
         history_bytes.as_deref(),
-        &mut |u| bytes.iter().find(|(k, _)| k == u).map(|(_, b)| b.to_vec()),
+        &mut |u| {
+            let i = archived.iter().position(|(k, _)| k == u)?;
+            Some(archived.swap_remove(i).1)
+        },
     );
     Chain {
         snapshots,
@@ -112,6 +128,16 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
         has_history: history_bytes.is_some(),
         history,
     }
+}
+
+/// The snapshot `s` in full, for a diff: the current one as the page holds
+/// it; a retained one fetched again, which must still hash to the id its
+/// chain was checked under.
+async fn open(root: &str, id: &str, current: &ManifestDoc) -> Result<ManifestDoc, String> {
+    if id == current.id {
+        return Ok(current.clone());
+    }
+    api::fetch_snapshot(root, id).await
 }
 
 /// `#chain-status`, the snapshot history with each signature's state under
@@ -124,9 +150,9 @@ pub fn HistoryPanel(
     /// Where `#chain-status` is published for the page's summary.
     #[prop(optional)]
     report: Option<RwSignal<&'static str>>,
-    /// The current signature's verdict (the monitor trusts only a valid one).
-    #[prop(optional)]
-    signature: Option<RwSignal<SigState>>,
+    /// The current signature's verdict, by the signature panel: this
+    /// snapshot's row shows it, and the monitor trusts only a valid one.
+    signature: RwSignal<SigState>,
 ) -> impl IntoView {
     let chain: RwSignal<Option<Chain>> = RwSignal::new(None);
     let rollback: RwSignal<Option<Rollback>> = RwSignal::new(None);
@@ -137,7 +163,7 @@ pub fn HistoryPanel(
     let (from, set_from) = signal(String::new());
     let (to, set_to) = signal(current.id.clone());
     {
-        let root = root.clone();
+        let (root, current) = (root.clone(), current.clone());
         leptos::task::spawn_local(async move {
             let c = load(root, current).await;
             if let Some(prev) = c.snapshots.get(1) {
@@ -151,22 +177,21 @@ pub fn HistoryPanel(
     {
         let root = root.clone();
         Effect::new(move |_| {
-            let (Some(c), Some(sig)) = (chain.get(), signature.map(|s| s.get())) else {
+            let SigState::Valid { key_id } = signature.get() else {
                 return;
             };
-            let SigState::Valid { key_id } = sig else {
-                return;
-            };
-            if !c.problems.is_empty() {
-                return;
-            }
             let seen = trust::seen(&root, &key_id);
-            match monitor::judge(
-                seen.as_ref(),
-                &current_seen.id,
-                &current_seen.built_at,
-                c.history.as_ref(),
-            ) {
+            let judged = chain.with(|c| {
+                let c = c.as_ref().filter(|c| c.problems.is_empty())?;
+                Some(monitor::judge(
+                    seen.as_ref(),
+                    &current_seen.id,
+                    &current_seen.built_at,
+                    c.history.as_ref(),
+                ))
+            });
+            let Some(judged) = judged else { return };
+            match judged {
                 Some(r) => rollback.set(Some(r)),
                 None => {
                     if monitor::is_newer(seen.as_ref(), &current_seen) {
@@ -176,18 +201,20 @@ pub fn HistoryPanel(
             }
         });
     }
-    let status = move || match chain.get() {
-        None => "checking",
-        Some(c) if !c.problems.is_empty() => "broken",
-        Some(_) if rollback.get().is_some() => "rolled-back",
-        Some(c) if c.has_history => "intact",
-        Some(_) => "none",
+    let status = move || {
+        chain.with(|c| match c {
+            None => "checking",
+            Some(c) if !c.problems.is_empty() => "broken",
+            Some(_) if rollback.get().is_some() => "rolled-back",
+            Some(c) if c.has_history => "intact",
+            Some(_) => "none",
+        })
     };
     if let Some(report) = report {
         Effect::new(move |_| report.set(status()));
     }
     let banner = move || {
-        chain.get().map(|c| {
+        chain.with(|c| c.as_ref().map(|c| {
             if let Some(r) = rollback.get() {
                 view! {
                     <p class="chain-alarm">"THIS SITE HAS BEEN ROLLED BACK"</p>
@@ -207,34 +234,39 @@ pub fn HistoryPanel(
                 }
                 .into_any()
             }
-        })
+        }))
     };
     let rows = {
         let root = root.clone();
         move || {
             let root = root.clone();
-            chain.get().map(|c| {
+            chain.with(|c| c.as_ref().map(|c| {
                 c.snapshots
-                    .into_iter()
+                    .iter()
                     .enumerate()
                     .map(|(i, s)| {
-                        let (doc, sig_file) = (s.doc.clone(), s.sig.clone());
-                        let done = doc.as_ref().map(|d| {
-                            let sig_file = sig_file.clone();
-                            checked(d.bytes.clone(), Signal::derive(move || sig_file.clone()), pinned.into())
+                        let (read, sig_file) = (s.read.clone(), s.sig.clone());
+                        // Earlier snapshots' signatures are checked on their
+                        // manifests fetched again; this one's is the signature
+                        // panel's own check.
+                        let done = read.clone().filter(|_| i > 0).map(|id| {
+                            let url = format!("{root}{}", at(&id, false, "manifest.json"));
+                            checked(Signed::At { url, id }, Signal::derive(move || sig_file.clone()), pinned.into())
                         });
-                        let sig = Memo::new(move |_| match (&doc, done) {
+                        let sig_file = s.sig.clone();
+                        let sig = Memo::new(move |_| match (i, &read, done) {
+                            (0, ..) => signature.get(),
                             // Earlier snapshots are judged without expiry: they
                             // are history, not what the site serves now.
-                            (Some(d), Some(done)) => judge(&d.id, Ok(sig_file.as_deref()), pinned.get().as_deref(), None, now(), |key, text| outcome_for(done, key, text)),
+                            (_, Some(id), Some(done)) => judge(id, Ok(sig_file.as_deref()), pinned.get().as_deref(), None, now(), |key, text| outcome_for(done, key, text)),
                             _ => SigState::Invalid { key_id: String::new(), why: "missing".into() },
                         });
                         view! {
                             <tr data-snapshot=s.id.clone() data-signature=move || sig.with(SigState::as_str)>
                                 <td>
-                                    <a href=format!("{root}{}", s.page)><code>{s.id[..16].to_owned()} "…"</code></a>
+                                    <a href=format!("{root}{}", at(&s.id, i == 0, "index.html"))><code>{s.id[..16].to_owned()} "…"</code></a>
                                     {(i == 0).then_some(" (this snapshot)")}
-                                    {s.doc.as_ref().and_then(|d| d.manifest.rollback_of.clone()).map(|to| {
+                                    {s.rollback_of.clone().map(|to| {
                                         let short: String = to.chars().take(12).collect();
                                         view! { " " <span class="rollback-tag" data-rollback-of=to>"rollback to " <code>{short} "…"</code></span> }
                                     })}
@@ -249,65 +281,61 @@ pub fn HistoryPanel(
                         }
                     })
                     .collect_view()
-            })
+            }))
         }
     };
-    let options = move || {
-        chain.get().map(|c| {
-            c.snapshots
-                .iter()
-                .map(|s| (s.id.clone(), format!("{} · {}…", s.built_at, &s.id[..12])))
-                .collect::<Vec<_>>()
-        })
-    };
-    let changes = move || {
-        let c = chain.get()?;
-        let find = |id: &str| {
-            c.snapshots
-                .iter()
-                .find(|s| s.id == id)
-                .and_then(|s| s.doc.clone())
-        };
-        let (a, b) = (find(&from.get())?, find(&to.get())?);
-        Some(diff(&a.manifest, &b.manifest))
-    };
-    // Gates and declared statuses that changed, from the two audit trails,
-    // each checked against its manifest. Fetched for the two snapshots
-    // compared, when they are chosen: a site keeps up to 20, and each
-    // trail is as large as its evidence's analysis.
-    let status_diff = ArcRwSignal::new(None);
+    // What changed between the two snapshots chosen: the files, from their
+    // manifests (a retained one fetched again, whole), then the gates and
+    // declared statuses, from their audit trails, each checked against its
+    // manifest. Only these two are held: a site keeps up to 20, and each
+    // is as large as its evidence.
+    // Both lists at once: (the files, unless a manifest could not be
+    // opened; the statuses, or why not).
+    let diffs = ArcRwSignal::new(None);
     {
         let root = root.clone();
-        let status_diff = status_diff.clone();
+        let diffs = diffs.clone();
         Effect::new(move |_| {
             let (f, t) = (from.get(), to.get());
-            status_diff.set(None);
-            let Some(c) = chain.get() else { return };
-            let find = |id: &str| {
-                c.snapshots
-                    .iter()
-                    .find(|s| s.id == id)
-                    .map(|s| (s.audit.clone(), s.doc.clone()))
+            diffs.set(None);
+            let known = |id: &str| {
+                chain.with(|c| {
+                    c.as_ref()
+                        .is_some_and(|c| c.snapshots.iter().any(|s| s.id == id))
+                })
             };
-            let (Some(a), Some(b)) = (find(&f), find(&t)) else {
+            if !known(&f) || !known(&t) {
                 return;
-            };
-            let (root, status_diff) = (root.clone(), status_diff.clone());
+            }
+            let (root, current, diffs) = (root.clone(), current.clone(), diffs.clone());
             leptos::task::spawn_local(async move {
-                let audit = async |(path, doc): (String, Option<ManifestDoc>)| match doc {
-                    Some(d) => api::fetch_audit(&root, &path, &d.manifest)
-                        .await
-                        .map_err(|e| e.to_string()),
-                    None => Ok(None),
+                let docs = match open(&root, &f, &current).await {
+                    Ok(x) => open(&root, &t, &current).await.map(|y| (x, y)),
+                    Err(e) => Err(e),
                 };
-                let r = match (audit(a).await, audit(b).await) {
-                    (Ok(Some(a)), Ok(Some(b))) => Ok(status_changes(&a, &b)),
-                    (Err(e), _) | (_, Err(e)) => Err(e),
-                    _ => Err("one of these snapshots has no audit trail".to_owned()),
+                let r = match docs {
+                    Ok((x, y)) => {
+                        let audit = async |d: &ManifestDoc| {
+                            api::fetch_audit(
+                                &root,
+                                &at(&d.id, d.id == current.id, "audit.json"),
+                                &d.manifest,
+                            )
+                            .await
+                            .map_err(|e| e.to_string())
+                        };
+                        let statuses = match (audit(&x).await, audit(&y).await) {
+                            (Ok(Some(a)), Ok(Some(b))) => Ok(status_changes(&a, &b)),
+                            (Err(e), _) | (_, Err(e)) => Err(e),
+                            _ => Err("one of these snapshots has no audit trail".to_owned()),
+                        };
+                        (Some(diff(&x.manifest, &y.manifest)), statuses)
+                    }
+                    Err(e) => (None, Err(e)),
                 };
                 // Unless another pair was chosen meanwhile.
                 if from.get_untracked() == f && to.get_untracked() == t {
-                    status_diff.set(Some(r));
+                    diffs.set(Some(r));
                 }
             });
         });
@@ -333,23 +361,9 @@ pub fn HistoryPanel(
             </table>
             <div id="snapshot-diff">
                 <h3>"What changed"</h3>
-                <label>"From "
-                    <select id="diff-from" on:change=move |ev| set_from.set(event_target_value(&ev))>
-                        {move || options().unwrap_or_default().into_iter().map(|(id, label)| {
-                            let selected = id == from.get();
-                            view! { <option value=id selected=selected>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                </label>
-                <label>" to "
-                    <select id="diff-to" on:change=move |ev| set_to.set(event_target_value(&ev))>
-                        {move || options().unwrap_or_default().into_iter().map(|(id, label)| {
-                            let selected = id == to.get();
-                            view! { <option value=id selected=selected>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                </label>
-                {move || changes().map(|list| {
+                {chooser("From ", "diff-from", chain, from, set_from)}
+                {chooser(" to ", "diff-to", chain, to, set_to)}
+                {let diffs = diffs.clone(); move || diffs.get().and_then(|(list, _)| list).map(|list| {
                     let count = |k: &str| list.iter().filter(|c| c.kind.as_str() == k).count().to_string();
                     let (added, removed, changed) = (count("added"), count("removed"), count("changed"));
                     view! {
@@ -369,7 +383,7 @@ pub fn HistoryPanel(
                     }
                 })}
                 <h3>"Gates and statuses that changed"</h3>
-                {move || status_diff.get().map(|r| match r {
+                {move || diffs.get().map(|(_, r)| match r {
                     Err(e) => view! { <p id="status-diff" class="note" data-changes="unknown">{e}</p> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p id="status-diff" class="note" data-changes="0">"No declared status changed."</p> }.into_any(),
                     Ok(list) => {
@@ -400,5 +414,25 @@ pub fn HistoryPanel(
                 })}
             </div>
         </section>
+    }
+}
+
+/// One end of the diff: a choice of the snapshots loaded.
+fn chooser(
+    text: &'static str,
+    id: &'static str,
+    chain: RwSignal<Option<Chain>>,
+    chosen: ReadSignal<String>,
+    choose: WriteSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label>{text}
+            <select id=id on:change=move |ev| choose.set(event_target_value(&ev))>
+                {move || chain.with(|c| c.as_ref().map(|c| c.snapshots.iter().map(|s| {
+                    let selected = s.id == chosen.get();
+                    view! { <option value=s.id.clone() selected=selected>{format!("{} · {}…", s.built_at, &s.id[..12])}</option> }
+                }).collect_view()))}
+            </select>
+        </label>
     }
 }

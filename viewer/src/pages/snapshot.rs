@@ -12,18 +12,10 @@ use crate::{
 #[component]
 pub fn SnapshotPage(root: String, id: String) -> impl IntoView {
     let loaded: RwSignal<Option<Result<ManifestDoc, String>>> = RwSignal::new(None);
-    let path = vouch_core::history::archive_path(&id);
     {
         let (root, id) = (root.clone(), id.clone());
         leptos::task::spawn_local(async move {
-            let result = match api::fetch_manifest_at(&root, &path).await {
-                Ok(doc) if doc.id != id => Err(format!(
-                    "snapshot {id} was rewritten: its archived manifest now hashes to {}",
-                    doc.id
-                )),
-                other => other.map_err(|e| e.to_string()),
-            };
-            loaded.set(Some(result));
+            loaded.set(Some(api::fetch_snapshot(&root, &id).await));
         });
     }
     move || match loaded.get() {
