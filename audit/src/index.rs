@@ -7,7 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 /// One evidence file as the index knows it.
 #[derive(Clone, Debug)]
 pub struct Entry {
-    pub sha256: String,
+    /// Shared with every reference that resolves to the file.
+    pub sha256: std::sync::Arc<str>,
     /// Its page, relative to the site root.
     pub page: String,
 }
@@ -43,7 +44,7 @@ impl Index {
             ix.files.insert(
                 path.to_owned(),
                 Entry {
-                    sha256: sha.to_owned(),
+                    sha256: sha.into(),
                     page: page_path(path),
                 },
             );
@@ -84,7 +85,12 @@ impl Index {
     }
 
     pub fn sha256(&self, path: &str) -> Option<&str> {
-        self.files.get(path).map(|e| e.sha256.as_str())
+        self.files.get(path).map(|e| &*e.sha256)
+    }
+
+    /// [`Index::sha256`], shared: a reference holds the index's own copy.
+    pub fn digest(&self, path: &str) -> Option<std::sync::Arc<str>> {
+        self.files.get(path).map(|e| e.sha256.clone())
     }
 
     pub fn is_folder(&self, path: &str) -> bool {

@@ -714,7 +714,7 @@ pub(crate) fn evidence_ref(target: &str, doc_path: &str, ix: &Index) -> Referenc
             match found {
                 Some(p) => Reference {
                     state: RefState::Present,
-                    sha256: ix.sha256(&p).map(str::to_owned),
+                    sha256: ix.digest(&p),
                     path: Some(p),
                     ..base
                 },

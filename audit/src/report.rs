@@ -2173,7 +2173,7 @@ fn resolved(target: &str, line: usize, via: RefVia, path: Option<String>, ix: &I
             target,
             line,
             state: RefState::Present,
-            sha256: ix.sha256(&p).map(str::to_owned),
+            sha256: ix.digest(&p),
             path: Some(p),
             via,
             ..Reference::default()

@@ -127,11 +127,11 @@ pub fn finish(
         .collect();
     let index_of = |p: &str| files.binary_search_by(|(f, _)| (*f).cmp(p)).ok();
     // References were resolved while the files were still being hashed;
-    // their digests are known now.
+    // their digests are known now, each held once, by the index.
     for d in &mut documents {
         for r in &mut d.references {
             if let Some(p) = r.path.as_deref() {
-                r.sha256 = index_of(p).map(|i| files[i].1.to_owned());
+                r.sha256 = site.index.digest(p);
             }
         }
     }

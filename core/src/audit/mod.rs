@@ -260,7 +260,6 @@ impl Document {
         for r in &mut self.references {
             text(&mut r.target);
             opt(&mut r.path);
-            opt(&mut r.sha256);
             opt(&mut r.lines);
             opt(&mut r.pinned);
         }
@@ -404,9 +403,11 @@ pub struct Reference {
     /// The evidence path it resolves to, when `present`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// The artifact's SHA-256, when `present` (a file, not a folder).
+    /// The artifact's SHA-256, when `present` (a file, not a folder):
+    /// shared by every reference to that file (a quarter of a million
+    /// references at 50,000 reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
+    pub sha256: Option<std::sync::Arc<str>>,
     /// A `:12` or `:12-20` suffix: the lines cited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lines: Option<String>,
