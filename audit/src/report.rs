@@ -499,7 +499,8 @@ fn is_empty_evidence(s: &str) -> bool {
 /// Placeholder evidence, as teams leave it: `[TO_BE_UPDATED]`, "TBD",
 /// "Linked after PR creation", `(URL)`, `…/actions/runs/[id]`.
 pub fn placeholder(s: &str) -> Option<String> {
-    let lower = s.to_lowercase();
+    /// The needles, in the order they are tried: the first that occurs
+    /// names the placeholder.
     const NEEDLES: &[&str] = &[
         "to_be_updated",
         "to be updated",
@@ -536,15 +537,48 @@ pub fn placeholder(s: &str) -> Option<String> {
         "#tbd",
         "#xxx",
     ];
-    if let Some(n) = NEEDLES.iter().find(|n| lower.contains(**n)) {
-        return Some((*n).to_owned());
-    }
-    let words: Vec<&str> = lower
+    /// One pass over the text for every needle (called for each gate's
+    /// evidence and each link target: hundreds of thousands of times at
+    /// scale), not a search set up per needle.
+    static FINDER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(NEEDLES)
+                .ok()
+        });
+    let first = |found: Option<usize>| found.map(|i| NEEDLES[i].to_owned());
+    // The needles are ASCII, so on ASCII text an ASCII-case-insensitive
+    // match is a match in the lower-cased text.
+    let lower = match (&*FINDER, s.is_ascii()) {
+        (Some(finder), true) => {
+            if let Some(n) = first(
+                finder
+                    .find_overlapping_iter(s)
+                    .map(|m| m.pattern().as_usize())
+                    .min(),
+            ) {
+                return Some(n);
+            }
+            std::borrow::Cow::Borrowed(s)
+        }
+        _ => {
+            let lower = s.to_lowercase();
+            if let Some(n) = first(NEEDLES.iter().position(|n| lower.contains(*n))) {
+                return Some(n);
+            }
+            std::borrow::Cow::Owned(lower)
+        }
+    };
+    // A lone word: "TBD", "todo", "pending".
+    let mut words = lower
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    match words.as_slice() {
-        [w] if matches!(*w, "tbd" | "todo" | "tbc" | "xxx" | "pending") => Some((*w).to_owned()),
+        .filter(|w| !w.is_empty());
+    match (words.next(), words.next()) {
+        (Some(w), None) => ["tbd", "todo", "tbc", "xxx", "pending"]
+            .into_iter()
+            .find(|t| w.eq_ignore_ascii_case(t))
+            .map(str::to_owned),
         _ => None,
     }
 }
@@ -2352,5 +2386,30 @@ mod tests {
         );
         assert_eq!(placeholder("TBD").as_deref(), Some("tbd"));
         assert_eq!(placeholder("CI run 12345"), None);
+    }
+
+    /// One pass finds what a search per needle found: the first needle of
+    /// the list that occurs (not the leftmost match), in any case, in
+    /// ASCII text or not; and a lone word.
+    #[test]
+    fn placeholders_are_found_as_each_needle_would_find_them() {
+        // "placeholder" comes before "[insert" in the list, though later in the text.
+        assert_eq!(
+            placeholder("[Insert link] PlaceHolder").as_deref(),
+            Some("placeholder")
+        );
+        assert_eq!(
+            placeholder("Linked After PR creation").as_deref(),
+            Some("linked after")
+        );
+        assert_eq!(
+            placeholder("Évidence: to be linked").as_deref(),
+            Some("to be linked")
+        );
+        assert_eq!(placeholder("Évidence: lien"), None);
+        assert_eq!(placeholder(" **Pending** ").as_deref(), Some("pending"));
+        assert_eq!(placeholder("ToDo").as_deref(), Some("todo"));
+        assert_eq!(placeholder("TODO: add"), None);
+        assert_eq!(placeholder("ÉTAPE"), None);
     }
 }
