@@ -1063,10 +1063,6 @@ impl<'s> Renderer<'s> {
                     .map(str::to_owned),
             }),
         };
-        let base = context! {
-            ..self.common("../", "artifact"),
-            ..minijinja::Value::from_serialize(&page)
-        };
         // The targets the page's links may lead to: those its audit
         // document names, present or not. (A test report's page also lists
         // its cases, which are not in the context: it has no key.)
@@ -1116,8 +1112,10 @@ impl<'s> Renderer<'s> {
             }
             self.resolve(p)
         });
+        // Built only for a page rendered: a page reused needs its key alone.
         let ctx = context! {
-            ..base,
+            ..self.common("../", "artifact"),
+            ..minijinja::Value::from_serialize(&page),
             ..context! {
                 content_kind => content.kind,
                 html => &content.html,

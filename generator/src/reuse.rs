@@ -17,7 +17,8 @@
 //! pays nothing; `vouch verify --rebuild` neither. The published bytes
 //! never depend on keys.
 //!
-//! The program is named by the SHA-256 of its own executable, so a page
+//! The program is named by the SHA-256 of its own executable (remembered
+//! for that file as it is, [`remembered`]), so a page
 //! rendered by any other build of vouch is never taken for one this build
 //! would render. A page with a link to a target its audit document does not
 //! name (the targets a key covers) gets no key and is always rendered.
@@ -50,7 +51,10 @@ const PAGE_LIMIT: u64 = 16 << 20;
 
 /// The SHA-256 of this program's executable, once per run; `None` when it
 /// cannot be read (then no page is reused). On Linux the running image
-/// itself, even if the file was replaced since it started.
+/// itself, even if the file was replaced since it started. Remembered in
+/// [`secret_dir`] for the file it was computed from ([`remembered`]): the
+/// executable is larger than many evidence folders, and hashing it was a
+/// tenth of building 1,000 files.
 fn program() -> Option<&'static str> {
     static PROGRAM: OnceLock<Option<String>> = OnceLock::new();
     PROGRAM
@@ -60,12 +64,73 @@ fn program() -> Option<&'static str> {
             } else {
                 std::env::current_exe().ok()?
             };
-            let mut file = std::fs::File::open(&exe).ok()?;
-            let (sha256, _) =
-                crate::store::copy_hashing(&mut file, None, &exe.display(), |_| {}).ok()?;
-            Some(sha256)
+            match secret_dir() {
+                Some(dir) => remembered(&exe, &dir.join(PROGRAM_FILE)),
+                None => sha256_of(&exe),
+            }
         })
         .as_deref()
+}
+
+/// The file in [`secret_dir`] that remembers [`program`]'s digest.
+const PROGRAM_FILE: &str = "program.sha256";
+
+fn sha256_of(path: &std::path::Path) -> Option<String> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let (sha256, _) = crate::store::copy_hashing(&mut file, None, &path.display(), |_| {}).ok()?;
+    Some(sha256)
+}
+
+/// `path`'s SHA-256, taken from `record` when it was written for this very
+/// file as it is now: the same device, inode, size, modification time and
+/// status-change time (which no user can set back: any change to the file
+/// or its metadata moves it). Otherwise computed, and recorded when the
+/// file did not change while it was read. A record this cannot read or
+/// write costs only the hashing.
+fn remembered(path: &std::path::Path, record: &std::path::Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let stamp = |m: std::fs::Metadata| {
+            format!(
+                "{} {} {} {}.{:09} {}.{:09}",
+                m.dev(),
+                m.ino(),
+                m.len(),
+                m.mtime(),
+                m.mtime_nsec(),
+                m.ctime(),
+                m.ctime_nsec()
+            )
+        };
+        let before = stamp(std::fs::metadata(path).ok()?);
+        if let Ok(text) = std::fs::read_to_string(record)
+            && let Some((was, sha256)) = text.trim_end().rsplit_once(' ')
+            && was == before
+            && unhex(sha256).is_some()
+        {
+            return Some(sha256.to_owned());
+        }
+        let sha256 = sha256_of(path)?;
+        if std::fs::metadata(path).ok().map(stamp).as_ref() == Some(&before)
+            && let Some(dir) = record.parent()
+            && std::fs::create_dir_all(dir).is_ok()
+            && let Ok(tmp) = tempfile::NamedTempFile::new_in(dir)
+            && tmp
+                .as_file()
+                .write_all(format!("{before} {sha256}\n").as_bytes())
+                .is_ok()
+        {
+            // Whole or not at all: another build may read it meanwhile.
+            let _ = tmp.persist(record);
+        }
+        Some(sha256)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = record;
+        sha256_of(path)
+    }
 }
 
 /// Where this user's secret for [`CACHE`] records is kept:
@@ -531,6 +596,34 @@ mod tests {
         let page = format!("<p>a</p>{CONTENT_START}<h1>T</h1>{CONTENT_END}<p>b</p>");
         assert_eq!(shown_html(&page), Some("<h1>T</h1>"));
         assert_eq!(shown_html("<p>none</p>"), None);
+    }
+
+    /// The digest is read back only for the same file, unchanged.
+    #[cfg(unix)]
+    #[test]
+    fn a_remembered_digest_is_for_that_file_as_it_is() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let exe = dir.path().join("exe");
+        let record = dir.path().join("cache/program.sha256");
+        std::fs::write(&exe, b"one").expect("write");
+        let one = vouch_core::hash::sha256_hex(b"one");
+        assert_eq!(remembered(&exe, &record).as_deref(), Some(one.as_str()));
+        let text = std::fs::read_to_string(&record).expect("recorded");
+        assert!(text.trim_end().ends_with(&one), "{text}");
+        // Read back, not computed again: a record naming another digest
+        // for the same stamp is believed…
+        let other = "0".repeat(64);
+        std::fs::write(&record, text.replace(&one, &other)).expect("write");
+        assert_eq!(remembered(&exe, &record).as_deref(), Some(other.as_str()));
+        // …but not once the file changed, even to the same size (after
+        // a tick of the kernel's coarse file clock).
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::fs::write(&exe, b"two").expect("write");
+        let two = vouch_core::hash::sha256_hex(b"two");
+        assert_eq!(remembered(&exe, &record).as_deref(), Some(two.as_str()));
+        // Nor a record that is not one.
+        std::fs::write(&record, "junk").expect("write");
+        assert_eq!(remembered(&exe, &record).as_deref(), Some(two.as_str()));
     }
 
     #[test]
