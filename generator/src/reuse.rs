@@ -85,9 +85,24 @@ fn sha256_of(path: &std::path::Path) -> Option<String> {
 /// file as it is now: the same device, inode, size, modification time and
 /// status-change time (which no user can set back: any change to the file
 /// or its metadata moves it). Otherwise computed, and recorded when the
-/// file did not change while it was read. A record this cannot read or
-/// write costs only the hashing.
+/// file did not change while it was read and last changed at least
+/// [`SETTLED`] ago: on a filesystem with coarse timestamps a file rewritten
+/// within the same tick keeps its stamp (Git's "racy" index entries), so
+/// a stamp is trusted only once its tick has passed. A record this cannot
+/// read or write costs only the hashing.
 fn remembered(path: &std::path::Path, record: &std::path::Path) -> Option<String> {
+    remembered_after(path, record, SETTLED)
+}
+
+/// How long ago a file must have last changed for its stamp to be
+/// recorded: more than any filesystem's timestamp tick (FAT's is 2 s).
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn remembered_after(
+    path: &std::path::Path,
+    record: &std::path::Path,
+    settled: std::time::Duration,
+) -> Option<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -112,7 +127,17 @@ fn remembered(path: &std::path::Path, record: &std::path::Path) -> Option<String
             return Some(sha256.to_owned());
         }
         let sha256 = sha256_of(path)?;
-        if std::fs::metadata(path).ok().map(stamp).as_ref() == Some(&before)
+        let after = std::fs::metadata(path).ok()?;
+        let changed = std::time::UNIX_EPOCH
+            + std::time::Duration::new(
+                u64::try_from(after.ctime()).unwrap_or(0),
+                u32::try_from(after.ctime_nsec()).unwrap_or(0),
+            );
+        let settles = std::time::SystemTime::now()
+            .duration_since(changed)
+            .is_ok_and(|ago| ago >= settled);
+        if settles
+            && stamp(after) == before
             && let Some(dir) = record.parent()
             && std::fs::create_dir_all(dir).is_ok()
             && let Ok(tmp) = tempfile::NamedTempFile::new_in(dir)
@@ -128,7 +153,7 @@ fn remembered(path: &std::path::Path, record: &std::path::Path) -> Option<String
     }
     #[cfg(not(unix))]
     {
-        let _ = record;
+        let _ = (record, settled);
         sha256_of(path)
     }
 }
@@ -607,6 +632,13 @@ mod tests {
         let record = dir.path().join("cache/program.sha256");
         std::fs::write(&exe, b"one").expect("write");
         let one = vouch_core::hash::sha256_hex(b"one");
+        // A file that changed just now is hashed, not recorded: its stamp
+        // may not have settled.
+        assert_eq!(remembered(&exe, &record).as_deref(), Some(one.as_str()));
+        assert!(!record.exists());
+        let remembered = |exe: &std::path::Path, record: &std::path::Path| {
+            remembered_after(exe, record, std::time::Duration::ZERO)
+        };
         assert_eq!(remembered(&exe, &record).as_deref(), Some(one.as_str()));
         let text = std::fs::read_to_string(&record).expect("recorded");
         assert!(text.trim_end().ends_with(&one), "{text}");
