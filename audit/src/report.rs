@@ -540,36 +540,28 @@ pub fn placeholder(s: &str) -> Option<String> {
     /// One pass over the text for every needle (called for each gate's
     /// evidence and each link target: hundreds of thousands of times at
     /// scale), not a search set up per needle.
-    static FINDER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
         std::sync::LazyLock::new(|| {
             aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
                 .build(NEEDLES)
-                .ok()
+                .expect("a few short needles are within aho-corasick's limits")
         });
-    let first = |found: Option<usize>| found.map(|i| NEEDLES[i].to_owned());
     // The needles are ASCII, so on ASCII text an ASCII-case-insensitive
-    // match is a match in the lower-cased text.
-    let lower = match (&*FINDER, s.is_ascii()) {
-        (Some(finder), true) => {
-            if let Some(n) = first(
-                finder
-                    .find_overlapping_iter(s)
-                    .map(|m| m.pattern().as_usize())
-                    .min(),
-            ) {
-                return Some(n);
-            }
-            std::borrow::Cow::Borrowed(s)
-        }
-        _ => {
-            let lower = s.to_lowercase();
-            if let Some(n) = first(NEEDLES.iter().position(|n| lower.contains(*n))) {
-                return Some(n);
-            }
-            std::borrow::Cow::Owned(lower)
-        }
+    // match is a match in the lower-cased text; other text is lower-cased
+    // first (Unicode case rules can turn a character into ASCII).
+    let lower = if s.is_ascii() {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.to_lowercase())
     };
+    if let Some(i) = FINDER
+        .find_overlapping_iter(&*lower)
+        .map(|m| m.pattern().as_usize())
+        .min()
+    {
+        return Some(NEEDLES[i].to_owned());
+    }
     // A lone word: "TBD", "todo", "pending".
     let mut words = lower
         .split(|c: char| !c.is_alphanumeric())
