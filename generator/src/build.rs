@@ -300,7 +300,7 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         plan.rules,
         &|e| {
             staging
-                .read_object_prefix(&e.sha256, vouch_audit::TEXT_LIMIT as u64 + 1)
+                .read_object_prefix(&e.sha256, e.size, vouch_audit::TEXT_LIMIT as u64 + 1)
                 .ok()
         },
     );

@@ -113,7 +113,7 @@ pub fn write_site(
             } else if limit == 0 {
                 (Vec::new(), None)
             } else {
-                (staging.read_object_prefix(&e.sha256, limit)?, None)
+                (staging.read_object_prefix(&e.sha256, e.size, limit)?, None)
             };
             let complete = (bytes.len() as u64) == e.size;
             // A page a print pack gathers is rendered: the pack needs all
