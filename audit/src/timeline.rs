@@ -319,22 +319,23 @@ type Gate<'c, 'a> = (GateKey<'a>, Status, &'c [GateClaim<'a>]);
 
 impl<'a> GateCells<'a> {
     fn new(audit: &'a Audit) -> Self {
-        let mut claims: Vec<GateClaim<'a>> = audit
-            .documents
-            .iter()
-            .flat_map(|d| {
-                d.gates.iter().map(move |g| {
-                    let name = match &g.id {
-                        Some(id) => GateName::Id(id),
-                        None => GateName::Named {
-                            path: &d.path,
-                            name: &g.name,
-                        },
-                    };
-                    ((d.stage.as_deref(), name), d, g)
-                })
+        // Sized first: collected from `flat_map` (which gives no size), the
+        // list grew by doubling, copying every claim into fresh pages each
+        // time (the index and the timeline each build it).
+        let mut claims: Vec<GateClaim<'a>> =
+            Vec::with_capacity(audit.documents.iter().map(|d| d.gates.len()).sum());
+        claims.extend(audit.documents.iter().flat_map(|d| {
+            d.gates.iter().map(move |g| {
+                let name = match &g.id {
+                    Some(id) => GateName::Id(id),
+                    None => GateName::Named {
+                        path: &d.path,
+                        name: &g.name,
+                    },
+                };
+                ((d.stage.as_deref(), name), d, g)
             })
-            .collect();
+        }));
         // Stable: claims that tie stay in document order.
         claims.sort_by(|(k, d, g), (l, e, h)| {
             (k, kind_rank(d.kind), &d.path, g.line).cmp(&(l, kind_rank(e.kind), &e.path, h.line))
