@@ -23,7 +23,11 @@
 //! would render. A page with a link to a target its audit document does not
 //! name (the targets a key covers) gets no key and is always rendered.
 
-use std::{io::Write, path::PathBuf, sync::OnceLock};
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    sync::OnceLock,
+};
 
 use vouch_core::manifest::GeneratedFile;
 
@@ -322,6 +326,10 @@ pub struct Reuse {
     take: bool,
     /// In page order.
     recorded: Vec<Recorded>,
+    /// Each folder of the previous site pages were taken from, resolved
+    /// (`None`: not inside it). Resolving every page's path instead cost a
+    /// `readlink` and a `stat` per folder of it, per page.
+    folders: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 impl Reuse {
@@ -344,6 +352,7 @@ impl Reuse {
             root,
             take,
             recorded,
+            folders: std::sync::Mutex::default(),
         })
     }
 
@@ -372,11 +381,9 @@ impl Reuse {
         if r.key != *key {
             return Ok(None);
         }
-        // Inside the previous site, whatever links its folders hold.
-        let Some(src) = std::fs::canonicalize(root.join(page))
-            .ok()
-            .filter(|p| p.starts_with(root))
-        else {
+        // Inside the previous site, whatever links its folders hold: the
+        // folder resolved (once), the file itself no link.
+        let Some(src) = self.inside(root, page) else {
             return Ok(None);
         };
         let Ok(meta) = std::fs::symlink_metadata(&src) else {
@@ -421,6 +428,27 @@ impl Reuse {
         }))
     }
 
+    /// `page` in the previous site at `root` (resolved), by its folder
+    /// resolved: `None` when that folder is not inside `root`, or `page`
+    /// names no file in one.
+    fn inside(&self, root: &Path, page: &str) -> Option<PathBuf> {
+        let at = root.join(page);
+        let (folder, name) = (at.parent()?, at.file_name()?);
+        if name == ".." || name == "." {
+            return None;
+        }
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        let resolved = folders
+            .entry(folder.to_path_buf())
+            .or_insert_with(|| {
+                std::fs::canonicalize(folder)
+                    .ok()
+                    .filter(|f| f.starts_with(root))
+            })
+            .as_ref()?;
+        Some(resolved.join(name))
+    }
+
     /// Writes [`CACHE`]: for each record, the page (`page_of` names it), its
     /// key, its SHA-256, its content's kind and their MAC, a line each in
     /// page order.
@@ -450,15 +478,19 @@ impl Reuse {
 
 /// At most `limit` bytes of the regular file at `path`; `None` if it is
 /// not one, or is larger.
-fn read_bounded(path: &std::path::Path, limit: u64) -> Option<Vec<u8>> {
-    let file = std::fs::File::open(path).ok()?;
+fn read_bounded(path: &Path, limit: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
     let meta = file.metadata().ok()?;
     if !meta.is_file() || meta.len() > limit {
         return None;
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
-    std::io::Read::read_to_end(&mut std::io::Read::take(file, limit + 1), &mut bytes).ok()?;
-    (bytes.len() as u64 <= limit).then_some(bytes)
+    // In one read of the size measured (reading to the end reads a page
+    // 8 KiB at a time), then one that must find the end: a file that grew
+    // meanwhile is not the one measured.
+    let mut bytes = vec![0; usize::try_from(meta.len()).ok()?];
+    file.read_exact(&mut bytes).ok()?;
+    (file.read(&mut [0; 1]).ok()? == 0).then_some(bytes)
 }
 
 /// [`CACHE`] is read only up to this (about 250 bytes a page).
@@ -560,6 +592,7 @@ mod tests {
             root: None,
             take: true,
             recorded: Vec::new(),
+            folders: std::sync::Mutex::default(),
         }
     }
 

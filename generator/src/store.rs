@@ -75,17 +75,10 @@ fn link_checked(src: &Path, dst: &Path, size: u64) -> bool {
     }
 }
 
-/// Whether the file at `path` holds exactly `bytes`, read a buffer at a
-/// time (an archived manifest of a large site is tens of MB; reading it
-/// whole to compare would double it in memory).
-fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
-    let Ok(mut file) = File::open(path) else {
-        return false;
-    };
-    // Most files that differ differ in size: no read at all.
-    if file.metadata().is_ok_and(|m| m.len() != bytes.len() as u64) {
-        return false;
-    }
+/// Whether what is left to read of `file` is exactly `bytes`, read a
+/// buffer at a time (an archived manifest of a large site is tens of MB;
+/// reading it whole to compare would double it in memory).
+fn same_bytes(file: &mut File, bytes: &[u8]) -> bool {
     with_read_buffer(|buf| {
         let mut rest = bytes;
         loop {
@@ -187,7 +180,8 @@ impl Staging {
             Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {}
             _ => return false,
         }
-        if !same_bytes(&src, bytes) {
+        // Its size was just measured: compared without another `stat`.
+        if !File::open(&src).is_ok_and(|mut f| same_bytes(&mut f, bytes)) {
             return false;
         }
         link_checked(&src, &self.dir.join(rel), bytes.len() as u64)
@@ -271,11 +265,9 @@ impl Staging {
     /// a link if the reused site holds the same bytes, else one write.
     fn place(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
         let object = self.objects_dir().join(sha256);
-        // Without a site to link from, `create_new` below finds an
-        // existing object: no `stat` first.
-        if self.reuse.is_some() && object.exists()
-            || self.link_identical(&crate::model::object_url(sha256), bytes)
-        {
+        // No `stat` first: linking onto an existing object fails, and
+        // `create_new` below then finds it.
+        if self.link_identical(&crate::model::object_url(sha256), bytes) {
             return Ok(());
         }
         let mut file = match std::fs::OpenOptions::new()
@@ -303,16 +295,31 @@ impl Staging {
 
     /// Up to `limit` bytes from the start of a stored object.
     /// The first `limit` bytes of the stored object `sha256`, of `size`
-    /// bytes: read in one go (two system calls), where a buffer left to
-    /// grow reads a 4 KB file in eight.
+    /// bytes: the size measured read in one go (reading to the end reads
+    /// 8 KiB at a time, and a 4 KB file in eight calls, its buffer grown from
+    /// 32 bytes), then whatever follows it up to `limit`: usually one call
+    /// that finds the end.
     pub fn read_object_prefix(&self, sha256: &str, size: u64, limit: u64) -> Result<Vec<u8>> {
         let path = self.objects_dir().join(sha256);
-        let f = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-        let mut buf = Vec::with_capacity(size.min(limit) as usize);
-        f.take(limit)
-            .read_to_end(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        Ok(buf)
+        let read = || -> std::io::Result<Vec<u8>> {
+            let mut f = File::open(&path)?;
+            let mut buf = vec![0; size.min(limit) as usize];
+            let mut got = 0;
+            while got < buf.len() {
+                match f.read(&mut buf[got..]) {
+                    Ok(0) => break,
+                    Ok(n) => got += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            buf.truncate(got);
+            if (got as u64) < limit && got as u64 == size {
+                f.take(limit - got as u64).read_to_end(&mut buf)?;
+            }
+            Ok(buf)
+        };
+        read().with_context(|| format!("cannot read {}", path.display()))
     }
 
     /// A stored test report read once, whole: its first `limit` bytes (for
@@ -396,16 +403,13 @@ impl Staging {
         self.write_file(rel, bytes, true, Some(sha256))
     }
 
-    /// Hard-links `src`, a regular file of `size` bytes just checked, at
-    /// `rel`. False when it cannot (another file system, say), and the
-    /// caller copies it.
+    /// Hard-links `src`, a regular file of `size` bytes, at `rel`: what was
+    /// linked is then checked to be one (a link is made to a symbolic link
+    /// itself, never followed). False when it cannot (not such a file;
+    /// another file system, say), and the caller copies it.
     pub fn link_from(&self, src: &Path, rel: &str, size: u64) -> Result<bool> {
         let path = self.dir.join(rel);
         self.make_parent(&path)?;
-        match std::fs::symlink_metadata(src) {
-            Ok(m) if m.is_file() && m.len() == size => {}
-            _ => return Ok(false),
-        }
         Ok(link_checked(src, &path, size))
     }
 
@@ -565,6 +569,9 @@ mod tests {
 
     #[test]
     fn same_bytes_compares_whole_files() {
+        let same_bytes = |path: &Path, bytes: &[u8]| {
+            File::open(path).is_ok_and(|mut f| super::same_bytes(&mut f, bytes))
+        };
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("f");
         let big: Vec<u8> = (0..(3 * BUF + 17)).map(|i| (i % 251) as u8).collect();

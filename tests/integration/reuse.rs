@@ -227,6 +227,55 @@ fn another_users_records_are_not_trusted() {
     assert_eq!(mode & 0o777, 0o600, "the secret is the user's alone");
 }
 
+/// A page is taken only from inside the previous site: not through a
+/// folder of it that is a link to elsewhere, nor when the page itself is a
+/// link, even to the same bytes. (A site replaced in place that holds such
+/// links is refused whole; a previous site named by `--previous` is read.)
+#[test]
+fn pages_behind_links_are_not_taken() {
+    let (tmp, input, site) = fixture_copy("audit");
+    let run = |out: &Path, n: u32, args: &[&str]| {
+        let out = build_snapshot(&input, out, n, args);
+        pages_reused(&String::from_utf8_lossy(&out.stderr))
+    };
+    run(&site, 0, &[]);
+    let all = run(&site, 1, &[]);
+    assert!(all > 1, "{all}");
+    let from = |prev: &Path, n: u32| {
+        let prev = prev.to_str().expect("path");
+        run(
+            &tmp.path().join(format!("out-{n}")),
+            n,
+            &["--previous", prev],
+        )
+    };
+
+    let linked_folder = tmp.path().join("linked-folder");
+    copy_dir(&site, &linked_folder);
+    let moved = tmp.path().join("elsewhere");
+    std::fs::rename(linked_folder.join("pages"), &moved).expect("move");
+    std::os::unix::fs::symlink(&moved, linked_folder.join("pages")).expect("symlink");
+    assert_eq!(
+        from(&linked_folder, 2),
+        0,
+        "pages through a folder that is a link"
+    );
+
+    let linked_pages = tmp.path().join("linked-pages");
+    copy_dir(&site, &linked_pages);
+    let copies = tmp.path().join("copies");
+    std::fs::create_dir(&copies).expect("mkdir");
+    for page in std::fs::read_dir(linked_pages.join("pages")).expect("pages") {
+        let page = page.expect("page").path();
+        let copy = copies.join(page.file_name().expect("name"));
+        std::fs::rename(&page, &copy).expect("move");
+        std::os::unix::fs::symlink(&copy, &page).expect("symlink");
+    }
+    assert_eq!(from(&linked_pages, 3), 0, "pages that are links");
+
+    assert_eq!(from(&site, 4), all, "the same site without the links");
+}
+
 /// A Markdown page marks the text it shows (a reused page gives it to the
 /// search index).
 #[test]
