@@ -433,10 +433,8 @@ impl Reuse {
     /// names no file in one.
     fn inside(&self, root: &Path, page: &str) -> Option<PathBuf> {
         let at = root.join(page);
+        // No name for a path that ends in `..`.
         let (folder, name) = (at.parent()?, at.file_name()?);
-        if name == ".." || name == "." {
-            return None;
-        }
         let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
         let resolved = folders
             .entry(folder.to_path_buf())
@@ -654,6 +652,37 @@ mod tests {
         let page = format!("<p>a</p>{CONTENT_START}<h1>T</h1>{CONTENT_END}<p>b</p>");
         assert_eq!(shown_html(&page), Some("<h1>T</h1>"));
         assert_eq!(shown_html("<p>none</p>"), None);
+    }
+
+    /// A page is found in a folder that resolves inside the previous site,
+    /// never above it.
+    #[cfg(unix)]
+    #[test]
+    fn a_page_is_inside_the_previous_site_or_nowhere() {
+        static SECRET: Digest32 = [7; 32];
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = std::fs::canonicalize(dir.path())
+            .expect("root")
+            .join("site");
+        std::fs::create_dir_all(root.join("pages")).expect("mkdir");
+        std::fs::create_dir(dir.path().join("outside")).expect("mkdir");
+        std::os::unix::fs::symlink(dir.path().join("outside"), root.join("away")).expect("link");
+        let r = reuse(&SECRET);
+        assert_eq!(
+            r.inside(&root, "pages/a.html"),
+            Some(root.join("pages/a.html"))
+        );
+        assert_eq!(r.inside(&root, "pages/.."), None);
+        assert_eq!(
+            r.inside(&root, "away/a.html"),
+            None,
+            "a folder that links out"
+        );
+        assert_eq!(
+            r.inside(&root, "../site/pages/a.html"),
+            Some(root.join("pages/a.html"))
+        );
+        assert_eq!(r.inside(&root, "../a.html"), None, "above the site");
     }
 
     /// The digest is read back only for the same file, unchanged.

@@ -293,7 +293,6 @@ impl Staging {
         let _ = std::fs::remove_file(self.objects_dir().join(sha256));
     }
 
-    /// Up to `limit` bytes from the start of a stored object.
     /// The first `limit` bytes of the stored object `sha256`, of `size`
     /// bytes: the size measured read in one go (reading to the end reads
     /// 8 KiB at a time, and a 4 KB file in eight calls, its buffer grown from
