@@ -211,69 +211,72 @@ pub fn latest_date(docs: &[&Document]) -> Option<String> {
 /// (see [`pick`]) and counting them all: the rows are built only for what
 /// is listed, so a stage of 10,000 gates costs 200 rows, not 10,000.
 pub fn stages(audit: &Audit, rows: usize) -> Vec<Stage> {
+    each_stage(audit, rows).collect()
+}
+
+/// [`stages`], one at a time: a page can be rendered stage by stage, so
+/// that no more than one stage's rows are held at once.
+pub fn each_stage(audit: &Audit, rows: usize) -> impl Iterator<Item = Stage> + '_ {
     let mut tallies: BTreeMap<Option<&str>, Tally> = BTreeMap::new();
     for ((stage, _), status, _) in GateCells::new(audit).iter() {
         tallies.entry(stage).or_default().add(status);
     }
-    stage_documents(audit)
-        .into_iter()
-        .map(|(id, docs)| {
-            let row = |(d, c): (&Document, &Claim)| Row {
-                name: c.name.clone(),
-                id: c.id.clone(),
-                status: c.status.as_str(),
-                status_text: c.status_text.clone().unwrap_or_default(),
-                path: d.path.clone(),
-                line: c.line,
-                date: d.date.clone(),
-                ci_runs: c.ci_runs.clone(),
-                pull_requests: c.pull_requests.clone(),
-                evidence: c.evidence.len() + c.references.len(),
-            };
-            let claims = |of: fn(&Document) -> &[Claim]| -> Vec<(&Document, &Claim)> {
-                docs.iter()
-                    .flat_map(|d| of(d).iter().map(move |c| (*d, c)))
-                    .collect()
-            };
-            let listed = |all: Vec<(&Document, &Claim)>| -> (Vec<Row>, usize) {
-                let keep = pick(all.len(), rows, |i| all[i].1.status == Status::Pass);
-                (keep.into_iter().map(|i| row(all[i])).collect(), all.len())
-            };
-            let (gates, gates_count) = listed(claims(|d| &d.gates));
-            let (phases, phases_count) = listed(claims(|d| &d.phases));
-            let tally = tallies.get(&id).cloned().unwrap_or_default();
-            let (status, status_text, status_reason, lead) = lead_status(&docs);
-            Stage {
-                id: id.map(str::to_owned),
-                status: status.as_str(),
-                status_text,
-                status_reason,
-                lead,
-                latest_date: latest_date(&docs),
-                documents: pick(docs.len(), rows, |i| docs[i].status == Status::Pass)
-                    .into_iter()
-                    .map(|i| docs[i])
-                    .map(|d| DocRow {
-                        path: d.path.clone(),
-                        title: d.title.clone().unwrap_or_else(|| d.path.clone()),
-                        kind: d.kind.as_str(),
-                        kind_label: d.kind.label(),
-                        date: d.date.clone(),
-                        status: d.status.as_str(),
-                        status_text: d.status_text.clone().unwrap_or_default(),
-                        status_reason: d.status_reason.clone(),
-                        phase: d.phase.clone(),
-                    })
-                    .collect(),
-                phases,
-                gates,
-                documents_count: docs.len(),
-                phases_count,
-                gates_count,
-                tally,
-            }
-        })
-        .collect()
+    stage_documents(audit).into_iter().map(move |(id, docs)| {
+        let row = |(d, c): (&Document, &Claim)| Row {
+            name: c.name.clone(),
+            id: c.id.clone(),
+            status: c.status.as_str(),
+            status_text: c.status_text.clone().unwrap_or_default(),
+            path: d.path.clone(),
+            line: c.line,
+            date: d.date.clone(),
+            ci_runs: c.ci_runs.clone(),
+            pull_requests: c.pull_requests.clone(),
+            evidence: c.evidence.len() + c.references.len(),
+        };
+        let claims = |of: fn(&Document) -> &[Claim]| -> Vec<(&Document, &Claim)> {
+            docs.iter()
+                .flat_map(|d| of(d).iter().map(move |c| (*d, c)))
+                .collect()
+        };
+        let listed = |all: Vec<(&Document, &Claim)>| -> (Vec<Row>, usize) {
+            let keep = pick(all.len(), rows, |i| all[i].1.status == Status::Pass);
+            (keep.into_iter().map(|i| row(all[i])).collect(), all.len())
+        };
+        let (gates, gates_count) = listed(claims(|d| &d.gates));
+        let (phases, phases_count) = listed(claims(|d| &d.phases));
+        let tally = tallies.get(&id).cloned().unwrap_or_default();
+        let (status, status_text, status_reason, lead) = lead_status(&docs);
+        Stage {
+            id: id.map(str::to_owned),
+            status: status.as_str(),
+            status_text,
+            status_reason,
+            lead,
+            latest_date: latest_date(&docs),
+            documents: pick(docs.len(), rows, |i| docs[i].status == Status::Pass)
+                .into_iter()
+                .map(|i| docs[i])
+                .map(|d| DocRow {
+                    path: d.path.clone(),
+                    title: d.title.clone().unwrap_or_else(|| d.path.clone()),
+                    kind: d.kind.as_str(),
+                    kind_label: d.kind.label(),
+                    date: d.date.clone(),
+                    status: d.status.as_str(),
+                    status_text: d.status_text.clone().unwrap_or_default(),
+                    status_reason: d.status_reason.clone(),
+                    phase: d.phase.clone(),
+                })
+                .collect(),
+            phases,
+            gates,
+            documents_count: docs.len(),
+            phases_count,
+            gates_count,
+            tally,
+        }
+    })
 }
 
 /// A gate's name in the matrix: its id, or (without one) the document and
