@@ -347,6 +347,7 @@ pub fn finish(
             .cmp(&(b.severity, &b.path, b.line, b.kind, &b.message))
     });
     problems.dedup();
+    vouch_core::audit::share_paths(&mut problems);
     // Held to the end of the build: grown by doubling, the list would keep
     // up to as much again unused.
     problems.shrink_to_fit();

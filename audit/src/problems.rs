@@ -41,7 +41,7 @@ pub fn templated(target: &str) -> bool {
 /// Finds the problems of `audit` (which must hold every document).
 /// Stale evidence is judged only when `max_age` is given, against `as_of`.
 pub fn find(audit: &Audit, as_of: Option<Date>, max_age: Option<u32>) -> Vec<Problem> {
-    let mut out = Vec::new();
+    let mut out = Found::default();
     let by_path: HashMap<&str, &Document> = audit
         .documents
         .iter()
@@ -53,19 +53,14 @@ pub fn find(audit: &Audit, as_of: Option<Date>, max_age: Option<u32>) -> Vec<Pro
         gates_without_evidence(d, &mut out);
         cited_failures(d, &by_path, &mut out);
         for n in &d.notes {
-            out.push(Problem::new(
-                &d.path,
-                1,
-                ProblemKind::DocumentNote,
-                n.clone(),
-            ));
+            out.add(&d.path, 1, ProblemKind::DocumentNote, n.clone());
         }
         if let (Some(now), Some(max), Some(date)) = (as_of, max_age, d.date.as_deref())
             && let Some(dd) = find_date(date)
         {
             let age = now.days() - dd.days();
             if age > i64::from(max) {
-                out.push(Problem::new(
+                out.add(
                     &d.path,
                     d.date_line.unwrap_or(1).max(1),
                     ProblemKind::Stale,
@@ -73,14 +68,38 @@ pub fn find(audit: &Audit, as_of: Option<Date>, max_age: Option<u32>) -> Vec<Pro
                         "evidence dated {date} is {age} days old (--max-age {max}); declared as {}",
                         quoted(d.date_text.as_deref().unwrap_or(date))
                     ),
-                ));
+                );
             }
         }
     }
-    out
+    out.list
 }
 
-fn references(d: &Document, out: &mut Vec<Problem>) {
+/// The problems found so far. A file's problems are found together, so
+/// each shares its path with the one before when it can: an allocation per
+/// file, not per problem (a 50,000-report folder had 216,000 broken links).
+#[derive(Default)]
+struct Found {
+    list: Vec<Problem>,
+}
+
+impl Found {
+    fn add(&mut self, path: &str, line: usize, kind: ProblemKind, message: String) {
+        let p = match self.list.last() {
+            Some(last) if *last.path == *path => {
+                Problem::at(last.path.clone(), line, kind, message)
+            }
+            _ => Problem::new(path, line, kind, message),
+        };
+        self.list.push(p);
+    }
+
+    fn push(&mut self, p: Problem) {
+        self.list.push(p);
+    }
+}
+
+fn references(d: &Document, out: &mut Found) {
     for r in &d.references {
         if let Some(want) = &r.pinned {
             pin(d, r, want, out);
@@ -131,17 +150,17 @@ fn references(d: &Document, out: &mut Vec<Problem>) {
                 ),
             ),
         };
-        out.push(Problem::new(&d.path, r.line, kind, message));
+        out.add(&d.path, r.line, kind, message);
     }
 }
 
 /// A hash pin that does not hold: the file differs (a contradiction), or
 /// is not there (missing evidence).
-fn pin(d: &Document, r: &Reference, want: &str, out: &mut Vec<Problem>) {
+fn pin(d: &Document, r: &Reference, want: &str, out: &mut Found) {
     let short = |h: &str| format!("{}…", &h[..h.len().min(16)]);
     match (r.state, r.sha256.as_deref()) {
         (RefState::Present, Some(got)) if got.eq_ignore_ascii_case(want) => {}
-        (RefState::Present, got) => out.push(Problem::new(
+        (RefState::Present, got) => out.add(
             &d.path,
             r.line,
             ProblemKind::Contradiction,
@@ -154,9 +173,9 @@ fn pin(d: &Document, r: &Reference, want: &str, out: &mut Vec<Problem>) {
                 ),
                 None => format!("pins {} but that is a folder", quoted(&r.target)),
             },
-        )),
+        ),
         (RefState::Missing | RefState::OutsideRoot, _) if !templated(&r.target) => {
-            out.push(Problem::new(
+            out.add(
                 &d.path,
                 r.line,
                 ProblemKind::MissingEvidence,
@@ -165,7 +184,7 @@ fn pin(d: &Document, r: &Reference, want: &str, out: &mut Vec<Problem>) {
                     quoted(&r.target),
                     short(want)
                 ),
-            ));
+            );
         }
         _ => {}
     }
@@ -211,7 +230,7 @@ pub fn claimed_coverage(texts: &[&str]) -> Option<f64> {
     found.filter(|v| (0.0..=100.0).contains(v))
 }
 
-fn gates_without_evidence(d: &Document, out: &mut Vec<Problem>) {
+fn gates_without_evidence(d: &Document, out: &mut Found) {
     if d.kind.is_data() {
         return; // a record is its own evidence
     }
@@ -226,7 +245,7 @@ fn gates_without_evidence(d: &Document, out: &mut Vec<Problem>) {
             && !placeholder
             && !matches!(g.form.as_str(), "folder" | "record" | "report" | "summary")
         {
-            out.push(Problem::new(
+            out.add(
                 &d.path,
                 g.line,
                 ProblemKind::GateWithoutEvidence,
@@ -235,14 +254,14 @@ fn gates_without_evidence(d: &Document, out: &mut Vec<Problem>) {
                     quoted(&g.name),
                     quoted(g.status_text.as_deref().unwrap_or(""))
                 ),
-            ));
+            );
         }
     }
 }
 
 /// A passed claim citing a document that shows failure (a failing JSON
 /// export, a report that declares failure); once per claim and file.
-fn cited_failures(d: &Document, by_path: &HashMap<&str, &Document>, out: &mut Vec<Problem>) {
+fn cited_failures(d: &Document, by_path: &HashMap<&str, &Document>, out: &mut Found) {
     let mut reported = HashSet::new();
     let claims: Vec<&Claim> = d.gates.iter().chain(&d.phases).collect();
     for (i, r) in d.references.iter().enumerate() {
@@ -272,7 +291,7 @@ fn cited_failures(d: &Document, by_path: &HashMap<&str, &Document>, out: &mut Ve
         if !reported.insert((who.clone(), r.path.clone())) {
             continue;
         }
-        out.push(Problem::new(
+        out.add(
             &d.path,
             r.line,
             ProblemKind::Contradiction,
@@ -283,7 +302,7 @@ fn cited_failures(d: &Document, by_path: &HashMap<&str, &Document>, out: &mut Ve
                 quoted(&r.target),
                 target.status_text.as_deref().unwrap_or("fail")
             ),
-        ));
+        );
     }
 }
 
@@ -345,7 +364,7 @@ fn failing_target<'a>(
 /// required approvals, in any record of the same gate folder, do not. A
 /// record outside a gate folder (form `record`) is held to its own checks
 /// only: fifty runs of one CI gate in a stage are fifty records, not one.
-fn records(audit: &Audit, out: &mut Vec<Problem>) {
+fn records(audit: &Audit, out: &mut Found) {
     type Key<'a> = (Option<&'a str>, &'a str, Option<&'a str>);
     let mut gates: std::collections::BTreeMap<Key<'_>, Vec<&Document>> =
         std::collections::BTreeMap::new();
@@ -374,7 +393,7 @@ fn records(audit: &Audit, out: &mut Vec<Problem>) {
                 .flat_map(|r| r.checks.iter().map(move |c| (r, c)))
                 .filter(|(_, c)| c.status != Status::Pass)
             {
-                out.push(Problem::new(
+                out.add(
                     &d.path,
                     d.status_line.unwrap_or(1),
                     ProblemKind::Contradiction,
@@ -386,7 +405,7 @@ fn records(audit: &Audit, out: &mut Vec<Problem>) {
                         c.detail,
                         from.path.rsplit('/').next().unwrap_or(&from.path)
                     ),
-                ));
+                );
             }
         }
     }
@@ -395,6 +414,36 @@ fn records(audit: &Audit, out: &mut Vec<Problem>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file's problems hold its path once: each shares the allocation of
+    /// the one before it, and another file's problems do not.
+    #[test]
+    fn a_files_problems_share_its_path() {
+        let doc = |path: &str, links: usize| Document {
+            path: path.into(),
+            references: (0..links)
+                .map(|i| Reference {
+                    target: format!("gone-{i}.md"),
+                    line: i + 1,
+                    state: RefState::Missing,
+                    role: vouch_core::audit::RefRole::Link,
+                    ..Reference::default()
+                })
+                .collect(),
+            ..Document::default()
+        };
+        let audit = Audit {
+            documents: vec![doc("a.md", 3), doc("b.md", 1)],
+            ..Audit::default()
+        };
+        let found = find(&audit, None, None);
+        let paths: Vec<&str> = found.iter().map(|p| &*p.path).collect();
+        assert_eq!(paths, ["a.md", "a.md", "a.md", "b.md"]);
+        assert!(found.iter().all(|p| p.kind == ProblemKind::BrokenLink));
+        assert!(std::sync::Arc::ptr_eq(&found[0].path, &found[1].path));
+        assert!(std::sync::Arc::ptr_eq(&found[1].path, &found[2].path));
+        assert!(!std::sync::Arc::ptr_eq(&found[2].path, &found[3].path));
+    }
 
     #[test]
     fn coverage_stated_in_claims() {

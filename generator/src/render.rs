@@ -335,7 +335,7 @@ impl<'s> Renderer<'s> {
         let mut problems_of: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, p) in site.audit.problems.iter().enumerate() {
             if p.severity.is_problem() {
-                problems_of.entry(p.path.as_str()).or_default().push(i);
+                problems_of.entry(&*p.path).or_default().push(i);
             }
         }
         let mut cited_by: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
@@ -820,7 +820,7 @@ impl<'s> Renderer<'s> {
                             line => p.line, message => &p.message,
                         };
                         match files.last_mut() {
-                            Some((path, list)) if *path == p.path => list.push(item),
+                            Some((path, list)) if **path == *p.path => list.push(item),
                             _ => files.push((&p.path, vec![item])),
                         }
                     }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use problems::{Problem, ProblemKind, Severity};
+pub use problems::{Problem, ProblemKind, Severity, share_paths};
 pub use status::Status;
 
 /// The `schema_version` of `audit.json` this crate writes and reads.
@@ -602,7 +602,7 @@ impl Audit {
     pub fn problems_by_path(&self) -> BTreeMap<&str, Vec<&Problem>> {
         let mut m: BTreeMap<&str, Vec<&Problem>> = BTreeMap::new();
         for p in &self.problems {
-            m.entry(p.path.as_str()).or_default().push(p);
+            m.entry(&*p.path).or_default().push(p);
         }
         m
     }
