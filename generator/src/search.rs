@@ -131,8 +131,14 @@ pub struct Doc<'a> {
     pub text: String,
 }
 
-/// A term and its documents, `(id, weight, headings)`, heaviest first.
-type Postings = (String, Vec<(u32, u32, u32)>);
+/// A term's documents, `(id, weight, headings)`. Most terms are in one
+/// document (run ids, dates, file names: 140,000 of 140,300 at 50,000
+/// reports), and their one posting is held inline, not in a list of its
+/// own (48 bytes each).
+type List = smallvec::SmallVec<[(u32, u32, u32); 1]>;
+
+/// A term and its documents, heaviest first.
+type Postings = (Box<str>, List);
 
 /// A document's weighted terms (each with the set of its first
 /// [`ANCHORS`] headings that hold it, as bits) and its metadata, ready to
@@ -199,7 +205,7 @@ pub struct Builder {
     taken: Vec<bool>,
     /// Documents inserted: a repeat replaces, and is not counted twice.
     inserted: Vec<bool>,
-    postings: FxHashMap<String, Vec<(u32, u32, u32)>>,
+    postings: FxHashMap<Box<str>, List>,
 }
 
 impl Builder {
@@ -223,7 +229,7 @@ impl Builder {
     /// than held to the end (30 MB at 50,000 documents).
     pub fn insert(&mut self, id: usize, w: Weighed) -> Option<(String, Vec<u8>)> {
         for (t, (weight, heading)) in w.terms {
-            let list = self.postings.entry(t).or_default();
+            let list = self.postings.entry(t.into_boxed_str()).or_default();
             list.push((id as u32, weight, heading));
             if list.len() >= 2 * POSTINGS {
                 heaviest(list);
@@ -282,7 +288,7 @@ impl Builder {
                 .into_iter()
                 .map(|(t, l)| {
                     let flat: Vec<u32> = l.into_iter().flat_map(|(d, w, h)| [d, w, h]).collect();
-                    (t, serde_json::json!(flat))
+                    (t.into_string(), serde_json::json!(flat))
                 })
                 .collect();
             (
@@ -340,7 +346,7 @@ pub fn listing_order(path: &str) -> (bool, usize) {
 /// Cuts a term's list to its [`POSTINGS`] heaviest documents (ties: the
 /// lower id), heaviest first. A total order, so cutting early and cutting
 /// once at the end keep the same documents.
-fn heaviest(list: &mut Vec<(u32, u32, u32)>) {
+fn heaviest(list: &mut List) {
     list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     list.truncate(POSTINGS);
 }
@@ -768,6 +774,6 @@ mod tests {
         want.truncate(POSTINGS);
         let mut got = b.postings.remove("word").expect("postings");
         heaviest(&mut got);
-        assert_eq!(got, want);
+        assert_eq!(got.as_slice(), want.as_slice());
     }
 }
