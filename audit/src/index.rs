@@ -3,6 +3,9 @@
 //! extractor resolves references with it; the renderer rewrites links with it.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use smallvec::SmallVec;
 
 /// One evidence file as the index knows it.
 #[derive(Clone, Debug)]
@@ -16,10 +19,11 @@ pub struct Entry {
 /// What exists in the evidence folder.
 #[derive(Debug, Default)]
 pub struct Index {
-    files: HashMap<String, Entry>,
+    files: HashMap<Arc<str>, Entry>,
     folders: BTreeSet<String>,
-    /// File name → paths with that name.
-    names: HashMap<String, Vec<String>>,
+    /// File name → paths with that name (the keys of `files`, shared; most
+    /// names have one path, held inline).
+    names: HashMap<Box<str>, SmallVec<[Arc<str>; 1]>>,
     /// Where the evidence folder sits in its repository (`docs/evidence`),
     /// when known, else its own name (`evidence`): reports often cite
     /// evidence by its repository path.
@@ -37,12 +41,13 @@ impl Index {
                 ix.folders.insert(p.to_owned());
             }
             let name = path.rsplit('/').next().unwrap_or(path);
+            let shared: Arc<str> = path.into();
             ix.names
-                .entry(name.to_owned())
+                .entry(name.into())
                 .or_default()
-                .push(path.to_owned());
+                .push(shared.clone());
             ix.files.insert(
-                path.to_owned(),
+                shared,
                 Entry {
                     sha256: sha.into(),
                     page: page_path(path),
@@ -104,7 +109,7 @@ impl Index {
 
     /// The one file with this name, if exactly one exists.
     pub fn unique_by_name(&self, name: &str) -> Option<&str> {
-        match self.names.get(name).map(Vec::as_slice) {
+        match self.names.get(name).map(|paths| paths.as_slice()) {
             Some([one]) => Some(one),
             _ => None,
         }
@@ -126,7 +131,7 @@ impl Index {
             .get(name)?
             .iter()
             .max_by_key(|p| (shared(p), std::cmp::Reverse(p.len())))
-            .map(String::as_str)
+            .map(|p| &**p)
     }
 
     pub fn folders(&self) -> impl Iterator<Item = &str> {
