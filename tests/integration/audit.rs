@@ -455,3 +455,41 @@ fn strict_build_refuses_on_problems_and_leaves_the_site() {
         before
     );
 }
+
+/// Each report's page lists its own errors and warnings, in the audit
+/// trail's order, and no other file's. The acceptance pack's are not
+/// together in that order (its error comes first, its warnings after other
+/// files' errors), so the page must gather them by path.
+#[test]
+fn a_page_lists_its_own_problems() {
+    let b = build(&fixture("audit"));
+    let m = manifest(&b.site);
+    let lines_on = |path: &str| -> Vec<String> {
+        let page = crate::common::artifact_page(&m, path);
+        let html = std::fs::read_to_string(b.site.join(page)).expect("page");
+        let list = html
+            .split(r#"<ul class="problems">"#)
+            .nth(1)
+            .and_then(|s| s.split("</ul>").next())
+            .unwrap_or_default();
+        list.split("<li ")
+            .skip(1)
+            .map(|li| {
+                li.split_once(">line ")
+                    .and_then(|(_, rest)| rest.split_once(':'))
+                    .map_or("?", |(n, _)| n)
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        lines_on("docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md"),
+        ["30", "35", "36"]
+    );
+    assert_eq!(
+        lines_on("docs/evidence/STAGE1.0_PHASE1_REPORT.md"),
+        ["11", "19"]
+    );
+    assert_eq!(lines_on("docs/evidence/STAGE1.0_PHASE0_REPORT.md"), ["10"]);
+    assert!(lines_on("docs/evidence/branch_protection_settings.json").is_empty());
+}
