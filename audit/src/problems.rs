@@ -243,7 +243,7 @@ fn gates_without_evidence(d: &Document, out: &mut Found) {
             && !g.has_evidence()
             && g.evidence_scope.is_none()
             && !placeholder
-            && !matches!(g.form.as_str(), "folder" | "record" | "report" | "summary")
+            && !matches!(&*g.form, "folder" | "record" | "report" | "summary")
         {
             out.add(
                 &d.path,

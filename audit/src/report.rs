@@ -2315,7 +2315,7 @@ mod tests {
         let got: Vec<(String, Status, &str)> = d
             .gates
             .iter()
-            .map(|g| (g.id.clone().unwrap_or_default(), g.status, g.form.as_str()))
+            .map(|g| (g.id.clone().unwrap_or_default(), g.status, &*g.form))
             .collect();
         assert_eq!(
             got,

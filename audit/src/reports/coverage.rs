@@ -274,7 +274,7 @@ fn document(path: &str, format: Format, cov: Coverage) -> Document {
     let mut doc = Document {
         kind: DocKind::CoverageReport,
         title: Some(format!("Coverage: {name} ({})", format.name())),
-        coverage: Some(cov),
+        coverage: Some(Box::new(cov)),
         status_line: Some(1),
         ..Document::default()
     };
