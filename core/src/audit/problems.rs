@@ -156,8 +156,10 @@ impl ProblemKind {
 pub struct Problem {
     #[serde(default)]
     pub severity: Severity,
-    /// Shared by the problems of one file once they are sorted
-    /// ([`share_paths`]): a 50,000-report folder has 256,000 problems.
+    /// Shared by the problems of one file: the audit crate hands each new
+    /// problem the path of the one before when it is the same, and
+    /// [`share_paths`] joins the rest once they are sorted (a 50,000-report
+    /// folder has 256,000 problems).
     pub path: std::sync::Arc<str>,
     /// 1-based (1 when the problem concerns the whole file).
     pub line: usize,
