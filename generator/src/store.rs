@@ -359,17 +359,28 @@ impl Staging {
         self.make_parent(&path)?;
         let file =
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        let mut out = HashingWriter {
-            inner: std::io::BufWriter::with_capacity(BUF, file),
-            hasher: Sha256Hasher::new(),
-        };
+        // Buffered before the hash, not after it: serialisers write a few
+        // bytes at a time, and hashing each piece as it came cost a third of
+        // writing `audit.json` (114 MB at 50,000 reports).
+        let mut out = std::io::BufWriter::with_capacity(
+            BUF,
+            HashingWriter {
+                inner: file,
+                hasher: Sha256Hasher::new(),
+            },
+        );
         fill(&mut out)
-            .and_then(|()| out.inner.flush())
+            .and_then(|()| out.flush())
             .with_context(|| format!("cannot write {}", path.display()))?;
+        let hasher = out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", path.display()))?
+            .hasher;
         Ok(GeneratedFile {
             path: rel.to_owned(),
-            size: out.hasher.len(),
-            sha256: out.hasher.finish_hex(),
+            size: hasher.len(),
+            sha256: hasher.finish_hex(),
         })
     }
 

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use vouch_core::{
     Artifact, MANIFEST_SCHEMA, Manifest,
     history::{History, Source, snapshot_id},
+    manifest::GeneratedFile,
 };
 
 use crate::{
@@ -204,29 +205,44 @@ pub fn write_site(
         Some(p) => p.next_history(publish.retain),
         None => History::empty(publish.retain),
     };
-    generated.push(
-        staging.write(
-            "index.html",
-            renderer
-                .index(&history, publish.rollback_of.as_deref())?
-                .as_bytes(),
-        )?,
-    );
-    for n in 2..=renderer.list_pages() {
-        let path = crate::render::list_page_path(n);
-        generated.push(staging.write(&path, renderer.artifact_list(n)?.as_bytes())?);
-    }
-    generated.push(staging.write("timeline.html", renderer.timeline()?.as_bytes())?);
-    generated.push(staging.write("problems.html", renderer.problems()?.as_bytes())?);
-    generated.push(staging.write("404.html", renderer.not_found()?.as_bytes())?);
-    for folder in renderer.folder_paths() {
-        let path = renderer.folder_page(folder);
-        generated.push(staging.write_reusing(&path, renderer.folder(folder)?.as_bytes())?);
-    }
-    generated.push(staging.write_streaming("audit.json", |w| site.audit.write_json(w))?);
+    // `audit.json` is written beside the pages about the whole folder: it
+    // needs only the audit trail, and serialising it is a single thread's
+    // work (a third of a second at 10,000 reports). The pages stay one after
+    // the other: made side by side, the index and the timeline raised a
+    // 50,000-report build's peak by 15 MB.
+    let shared: &Site = site;
+    let pages_of_site = || -> Result<Vec<GeneratedFile>> {
+        let mut files = vec![
+            staging.write(
+                "index.html",
+                renderer
+                    .index(&history, publish.rollback_of.as_deref())?
+                    .as_bytes(),
+            )?,
+        ];
+        for n in 2..=renderer.list_pages() {
+            let path = crate::render::list_page_path(n);
+            files.push(staging.write(&path, renderer.artifact_list(n)?.as_bytes())?);
+        }
+        files.push(staging.write_streaming("timeline.html", |w| renderer.write_timeline(w))?);
+        files.push(staging.write("problems.html", renderer.problems()?.as_bytes())?);
+        files.push(staging.write("404.html", renderer.not_found()?.as_bytes())?);
+        for folder in renderer.folder_paths() {
+            let path = renderer.folder_page(folder);
+            files.push(staging.write_reusing(&path, renderer.folder(folder)?.as_bytes())?);
+        }
+        Ok(files)
+    };
+    let (pages_of_site, audit) = rayon::join(pages_of_site, || {
+        staging.write_streaming("audit.json", |w| shared.audit.write_json(w))
+    });
+    generated.extend(pages_of_site?);
+    generated.push(audit?);
 
     // The snapshot chain: earlier retained snapshots, archived, with the
-    // objects they need, and a page each.
+    // objects they need, and a page each. After the pages above, not beside
+    // them: it reads the previous snapshot's lists (held beside them, they
+    // raised a 50,000-report rebuild's peak by 20 MB).
     let retained = match publish.previous {
         Some(p) => {
             let carried = p.carry(&history, staging, |s, m| {
