@@ -50,7 +50,7 @@ struct Raw {
     #[serde(default)]
     ignore: Vec<String>,
     max_age: Option<u32>,
-    title: Option<String>,
+    title: Option<toml::Spanned<String>>,
     #[serde(default)]
     coverage: CoverageMin,
     #[serde(default)]
@@ -108,6 +108,14 @@ impl HashRule {
     }
 }
 
+/// The first character of `s` that HTML cannot carry as text: a control
+/// character other than a tab or a line break (a NUL, an escape, U+0080 to
+/// U+009F). A site's title must have none (it is in every page's `<title>`).
+pub fn unprintable(s: &str) -> Option<char> {
+    s.chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
 /// The parsed configuration.
 #[derive(Debug, Default, Clone)]
 pub struct Config {
@@ -122,15 +130,22 @@ pub struct Config {
 
 impl Config {
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let raw: Raw = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| {
-                text[..s.start.min(text.len())].matches('\n').count() + 1
-            });
-            ConfigError::Syntax {
-                line,
-                message: e.message().to_owned(),
-            }
+        let line_at = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
+        let raw: Raw = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            line: e.span().map_or(1, |s| line_at(s.start)),
+            message: e.message().to_owned(),
         })?;
+        if let Some(t) = &raw.title
+            && let Some(c) = unprintable(t.get_ref())
+        {
+            return Err(ConfigError::Syntax {
+                line: line_at(t.span().start),
+                message: format!(
+                    "title holds the control character U+{:04X}, which a page cannot show",
+                    c as u32
+                ),
+            });
+        }
         let mut b = GlobSetBuilder::new();
         for p in &raw.ignore {
             let glob = Glob::new(p).map_err(|e| ConfigError::Pattern {
@@ -183,7 +198,7 @@ impl Config {
             ignore: (!raw.ignore.is_empty()).then_some(ignore),
             ignore_patterns: raw.ignore,
             max_age: raw.max_age,
-            title: raw.title,
+            title: raw.title.map(toml::Spanned::into_inner),
             coverage: raw.coverage,
             fresh,
             hash: raw.drift.hash,
@@ -230,6 +245,24 @@ mod tests {
         assert!(e.to_string().contains("percentage"), "{e}");
         let e = Config::parse("[[drift.fresh]]\nglob = \"*.json\"\n").expect_err("no days");
         assert!(e.to_string().starts_with("vouch.toml:"), "{e}");
+    }
+
+    #[test]
+    fn a_title_a_page_cannot_show_is_refused_at_its_line() {
+        for (title, code) in [
+            ("a\\u0000b", "U+0000"),
+            ("\\u001b[31mred", "U+001B"),
+            ("x\\u0085", "U+0085"),
+        ] {
+            let text = format!("max_age = 3\n\ntitle = \"{title}\"\n");
+            let e = Config::parse(&text).expect_err("control character");
+            let e = e.to_string();
+            assert!(e.starts_with("vouch.toml:3: title holds"), "{e}");
+            assert!(e.contains(code), "{e}");
+        }
+        // Tabs, line breaks and any printable character are kept as written.
+        let c = Config::parse("title = \"Ünïcode\\tand \\\"quotes\\\" <b>\"\n").expect("printable");
+        assert_eq!(c.title.as_deref(), Some("Ünïcode\tand \"quotes\" <b>"));
     }
 
     #[test]

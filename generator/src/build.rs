@@ -123,6 +123,18 @@ pub fn run(args: &Options) -> Result<bool> {
             previous
         }
     };
+    // Refused as in vouch.toml (`config::unprintable`); the value is not
+    // echoed, so that it cannot act on the terminal either.
+    if let Some(c) = args
+        .title
+        .as_deref()
+        .and_then(vouch_audit::config::unprintable)
+    {
+        bail!(
+            "--title holds the control character U+{:04X}, which a page cannot show",
+            c as u32
+        );
+    }
     let signer = sign::signing_key(args.sign.as_deref())?;
     if args.expires_in.is_some() && signer.is_none() {
         bail!(

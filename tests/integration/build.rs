@@ -819,6 +819,60 @@ fn title_names_the_site_and_rebuilds_identically() {
     assert_eq!(manifest(&other)["title"], "Flag");
 }
 
+/// A title no page can show (a NUL, an escape; HTML's escaping leaves them
+/// as they are) is refused with exit 2, at its line in vouch.toml, or as
+/// `--title`'s value, and the site already built is left as it was.
+#[test]
+fn a_title_with_control_characters_is_refused_and_nothing_is_touched() {
+    let (tmp, input, site) = fixture_copy("basic");
+    build_snapshot(&input, &site, 0, &[]);
+    let before = list_files(&site);
+    let index = std::fs::read(site.join("index.html")).expect("index");
+    let rebuild = |args: &[&str]| {
+        vouch()
+            .arg("build")
+            .arg(&input)
+            .arg("--out")
+            .arg(&site)
+            .args(args)
+            .output()
+            .expect("build")
+    };
+    std::fs::write(
+        input.join("vouch.toml"),
+        "max_age = 30\ntitle = \"Release\\u0000evidence\"\n",
+    )
+    .expect("write");
+    let out = rebuild(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("vouch.toml:2: title holds the control character U+0000"),
+        "{err}"
+    );
+
+    std::fs::write(input.join("vouch.toml"), "title = \"Release evidence\"\n").expect("write");
+    let out = rebuild(&["--title", "Release \u{1b}[2Jevidence"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--title") && err.contains("U+001B"), "{err}");
+
+    assert_eq!(list_files(&site), before);
+    assert_eq!(
+        std::fs::read(site.join("index.html")).expect("index"),
+        index
+    );
+    let names: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("ls")
+        .map(|e| e.expect("e").file_name().into_string().expect("utf-8"))
+        .collect();
+    assert_eq!(
+        names.len(),
+        2,
+        "no staging folder is left behind: {names:?}"
+    );
+}
+
 /// `vouch verify SITE --rebuild INPUT`.
 fn verify_rebuild(site: &std::path::Path, input: &std::path::Path) -> std::process::Output {
     vouch()
