@@ -50,6 +50,11 @@ fn limit_for(rel: &str) -> u64 {
 /// `…/repo/`); a redirect to another origin is never followed.
 const MAX_REDIRECTS: u32 = 5;
 
+/// Requests a check of a site by URL keeps in flight (`vouch verify URL`),
+/// and the connections kept open for them. One per core left a far host's
+/// round trips end to end: 2,094 files 20 ms away took 22 s.
+pub const FETCHES_IN_FLIGHT: usize = 16;
+
 /// How long a host may take to connect, to answer, or between two reads of
 /// a body before it is given up: 30 s, or `VOUCH_HTTP_TIMEOUT` seconds.
 pub fn http_timeout() -> Duration {
@@ -89,6 +94,8 @@ impl Store {
                 .timeout_connect(Some(t))
                 .timeout_recv_response(Some(t))
                 .timeout_per_read(Some(t))
+                .max_idle_connections(FETCHES_IN_FLIGHT)
+                .max_idle_connections_per_host(FETCHES_IN_FLIGHT)
                 .user_agent(concat!("vouch/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .into();

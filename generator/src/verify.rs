@@ -298,19 +298,32 @@ pub fn run(args: &Options) -> Result<bool> {
                 size: retained_sizes.get(s.as_str()).copied().unwrap_or(0),
             }),
     );
-    let results: Vec<(Verdict, String)> = checks
-        .par_iter()
-        .map(|c| match hash(&store, &c.url, c.size) {
-            Ok((sha, size)) => {
-                let v = Verdict::judge(c.sha256, c.size, &sha, size);
-                (
-                    v,
-                    format!("expected sha256 {}, got {sha} ({size} bytes)", c.sha256),
-                )
-            }
-            Err(why) => (Verdict::Missing, why),
-        })
-        .collect();
+    let check_all = || -> Vec<(Verdict, String)> {
+        checks
+            .par_iter()
+            .map(|c| match hash(&store, &c.url, c.size) {
+                Ok((sha, size)) => {
+                    let v = Verdict::judge(c.sha256, c.size, &sha, size);
+                    (
+                        v,
+                        format!("expected sha256 {}, got {sha} ({size} bytes)", c.sha256),
+                    )
+                }
+                Err(why) => (Verdict::Missing, why),
+            })
+            .collect()
+    };
+    // A folder is read a file per core; a host is asked for several at once,
+    // since each request mostly waits on the network.
+    let results = match &store {
+        Store::Dir(_) => check_all(),
+        Store::Http { .. } => rayon::ThreadPoolBuilder::new()
+            .num_threads(crate::snapshot::FETCHES_IN_FLIGHT)
+            .thread_name(|i| format!("vouch-fetch-{i}"))
+            .build()
+            .context("cannot start the threads that fetch the site")?
+            .install(check_all),
+    };
     let mut artifacts = Summary::new(manifest.artifacts.len());
     let mut others = Summary::new(checks.len() - manifest.artifacts.len());
     for (c, (verdict, detail)) in checks.iter().zip(&results) {

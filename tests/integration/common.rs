@@ -459,3 +459,42 @@ pub fn assert_minisign_accepts(site: &Path, pubkey: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A host that misbehaves on purpose (or measures its client), on
+/// 127.0.0.1: each request is answered by `respond(path, stream)` on a
+/// thread of its own.
+pub struct HostileHost {
+    pub url: String,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+pub fn hostile_host(
+    respond: impl Fn(&str, &mut std::net::TcpStream) + Send + Sync + 'static,
+) -> HostileHost {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    let respond = std::sync::Arc::new(respond);
+    let thread = std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let respond = respond.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut request = String::new();
+                if reader.read_line(&mut request).is_err() {
+                    return;
+                }
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                respond(&path, &mut stream);
+            });
+        }
+    });
+    HostileHost {
+        url,
+        _thread: thread,
+    }
+}

@@ -347,45 +347,6 @@ fn sha256sums_with_a_line_removed_is_caught() {
     assert!(out.contains("signature SHA256SUMS.minisig"), "{out}");
 }
 
-/// A host that misbehaves on purpose, on 127.0.0.1: each request is
-/// answered by `respond(path, stream)`.
-struct HostileHost {
-    url: String,
-    _thread: std::thread::JoinHandle<()>,
-}
-
-fn hostile_host(
-    respond: impl Fn(&str, &mut std::net::TcpStream) + Send + Sync + 'static,
-) -> HostileHost {
-    use std::io::{BufRead, BufReader};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/", listener.local_addr().expect("addr"));
-    let respond = std::sync::Arc::new(respond);
-    let thread = std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let respond = respond.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                let mut request = String::new();
-                if reader.read_line(&mut request).is_err() {
-                    return;
-                }
-                let mut line = String::new();
-                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                    line.clear();
-                }
-                let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                respond(&path, &mut stream);
-            });
-        }
-    });
-    HostileHost {
-        url,
-        _thread: thread,
-    }
-}
-
 fn headers(stream: &mut std::net::TcpStream, status: &str, extra: &str) {
     use std::io::Write;
     let _ = write!(
