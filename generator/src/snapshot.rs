@@ -14,6 +14,7 @@ use std::{
 use std::borrow::Cow;
 
 use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
 use vouch_core::{
     Manifest,
     history::{self, History, Snapshot, check_chain, snapshot_id},
@@ -50,8 +51,9 @@ fn limit_for(rel: &str) -> u64 {
 /// `…/repo/`); a redirect to another origin is never followed.
 const MAX_REDIRECTS: u32 = 5;
 
-/// Requests a check of a site by URL keeps in flight (`vouch verify URL`),
-/// and the connections kept open for them. One per core left a far host's
+/// Requests kept in flight to a host (`vouch verify URL`, and objects
+/// carried by `build --previous URL`), and the connections kept open for
+/// them (`Store::in_flight`). One per core left a far host's
 /// round trips end to end: 2,094 files 20 ms away took 22 s.
 pub const FETCHES_IN_FLIGHT: usize = 16;
 
@@ -235,6 +237,22 @@ impl Store {
                 }
                 bail!("{first}: more than {MAX_REDIRECTS} redirects; not followed")
             }
+        }
+    }
+
+    /// Runs `work`, whose parallel iterators read from this store, on
+    /// threads suited to it: a file per core from a folder, and
+    /// `FETCHES_IN_FLIGHT` at once from a host, since each request mostly
+    /// waits on the network.
+    pub fn in_flight<R: Send>(&self, work: impl FnOnce() -> R + Send) -> Result<R> {
+        match self {
+            Self::Dir(_) => Ok(work()),
+            Self::Http { .. } => Ok(rayon::ThreadPoolBuilder::new()
+                .num_threads(FETCHES_IN_FLIGHT)
+                .thread_name(|i| format!("vouch-fetch-{i}"))
+                .build()
+                .context("cannot start the threads that fetch from the host")?
+                .install(work)),
         }
     }
 
@@ -624,9 +642,11 @@ impl Previous {
                 files.push(staging.write_reusing(&s.signature(), sig)?);
             }
         }
-        for (sha, size) in &objects {
-            self.store.carry_object(sha, *size, staging)?;
-        }
+        self.store.in_flight(|| {
+            objects
+                .par_iter()
+                .try_for_each(|(sha, size)| self.store.carry_object(sha, *size, staging))
+        })??;
         Ok(Carried {
             files,
             objects: objects.into_keys().collect(),

@@ -313,17 +313,7 @@ pub fn run(args: &Options) -> Result<bool> {
             })
             .collect()
     };
-    // A folder is read a file per core; a host is asked for several at once,
-    // since each request mostly waits on the network.
-    let results = match &store {
-        Store::Dir(_) => check_all(),
-        Store::Http { .. } => rayon::ThreadPoolBuilder::new()
-            .num_threads(crate::snapshot::FETCHES_IN_FLIGHT)
-            .thread_name(|i| format!("vouch-fetch-{i}"))
-            .build()
-            .context("cannot start the threads that fetch the site")?
-            .install(check_all),
-    };
+    let results = store.in_flight(check_all)?;
     let mut artifacts = Summary::new(manifest.artifacts.len());
     let mut others = Summary::new(checks.len() - manifest.artifacts.len());
     for (c, (verdict, detail)) in checks.iter().zip(&results) {

@@ -873,6 +873,38 @@ fn a_title_with_control_characters_is_refused_and_nothing_is_touched() {
     );
 }
 
+/// `build --previous URL` fetches the objects its retained snapshots need
+/// from the host several at a time (each is a round trip to it), and the
+/// site it makes holds them all.
+#[test]
+fn objects_carried_from_a_host_are_fetched_several_at_once() {
+    let (tmp, input, site) = fixture_copy("basic");
+    build_snapshot(&input, &site, 0, &[]);
+    let before: Vec<String> = artifacts(&manifest(&site))
+        .iter()
+        .map(|a| a["sha256"].as_str().expect("sha256").to_owned())
+        .collect();
+    // Every file changes, so every earlier object is carried from the host.
+    for f in list_files(&input) {
+        let mut bytes = std::fs::read(input.join(&f)).expect("read");
+        bytes.extend_from_slice(b"\n");
+        std::fs::write(input.join(&f), bytes).expect("write");
+    }
+    let host = counting_host(&site, |rel| rel.starts_with("objects/"));
+    let next = tmp.path().join("next");
+    build_snapshot(&input, &next, 1, &["--previous", &host.url]);
+    let most = host.most_in_flight();
+    assert!(most >= 4, "at most {most} objects were fetched at once");
+    for sha in &before {
+        assert!(
+            next.join("objects").join(sha).is_file(),
+            "{sha} not carried"
+        );
+    }
+    let verify = vouch().arg("verify").arg(&next).output().expect("verify");
+    assert!(verify.status.success(), "{}", stdout_of(&verify));
+}
+
 /// `vouch verify SITE --rebuild INPUT`.
 fn verify_rebuild(site: &std::path::Path, input: &std::path::Path) -> std::process::Output {
     vouch()

@@ -498,3 +498,68 @@ pub fn hostile_host(
         _thread: thread,
     }
 }
+
+/// A static host for `site` that counts the requests it holds at once: it
+/// holds each request `hold` picks until four are held (or a second passes),
+/// so a client that keeps four or more in flight shows it.
+pub struct CountingHost {
+    pub url: String,
+    /// (requests held now, the most held at once)
+    state: std::sync::Arc<(std::sync::Mutex<(usize, usize)>, std::sync::Condvar)>,
+    _host: HostileHost,
+}
+
+impl CountingHost {
+    pub fn most_in_flight(&self) -> usize {
+        self.state.0.lock().expect("lock").1
+    }
+}
+
+pub fn counting_host(site: &Path, hold: fn(&str) -> bool) -> CountingHost {
+    use std::io::Write;
+    let state = std::sync::Arc::new((std::sync::Mutex::new((0, 0)), std::sync::Condvar::new()));
+    let root = site.to_path_buf();
+    let held = state.clone();
+    let host = hostile_host(move |path, stream| {
+        let rel = path
+            .trim_start_matches('/')
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("");
+        let (lock, cv) = &*held;
+        if hold(rel) {
+            let mut s = lock.lock().expect("lock");
+            s.0 += 1;
+            s.1 = s.1.max(s.0);
+            cv.notify_all();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+            while s.0 < 4 {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                s = cv.wait_timeout(s, left).expect("wait").0;
+            }
+        }
+        let _ = match std::fs::read(root.join(rel)) {
+            Ok(body) if !rel.is_empty() => write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .and_then(|()| stream.write_all(&body)),
+            _ => write!(
+                stream,
+                "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+            ),
+        };
+        if hold(rel) {
+            lock.lock().expect("lock").0 -= 1;
+        }
+    });
+    CountingHost {
+        url: host.url.clone(),
+        state,
+        _host: host,
+    }
+}

@@ -138,54 +138,13 @@ fn verifies_over_http() {
 
 /// A site checked by URL is asked for several files at once, not one per
 /// core: a far host's round trips would otherwise add up (2,094 files 20 ms
-/// away took 22 s). The host holds each request until four are waiting (or
-/// a second passes), and counts how many it held at most.
+/// away took 22 s).
 #[test]
 fn a_site_by_url_is_fetched_several_files_at_once() {
-    use std::sync::{Arc, Condvar, Mutex};
     let b = build(&fixture("basic"));
-    let root = b.site.clone();
-    // (requests in flight, the most seen)
-    let state = Arc::new((Mutex::new((0usize, 0usize)), Condvar::new()));
-    let seen = state.clone();
-    let host = hostile_host(move |path, stream| {
-        use std::io::Write;
-        let (lock, cv) = &*state;
-        {
-            let mut s = lock.lock().expect("lock");
-            s.0 += 1;
-            s.1 = s.1.max(s.0);
-            cv.notify_all();
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
-            while s.0 < 4 {
-                let left = deadline.saturating_duration_since(std::time::Instant::now());
-                if left.is_zero() {
-                    break;
-                }
-                s = cv.wait_timeout(s, left).expect("wait").0;
-            }
-        }
-        let rel = path
-            .trim_start_matches('/')
-            .split(['?', '#'])
-            .next()
-            .unwrap_or("");
-        let _ = match std::fs::read(root.join(rel)) {
-            Ok(body) if !rel.is_empty() => write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-                body.len()
-            )
-            .and_then(|()| stream.write_all(&body)),
-            _ => write!(
-                stream,
-                "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-            ),
-        };
-        lock.lock().expect("lock").0 -= 1;
-    });
+    let host = counting_host(&b.site, |_| true);
     let out = verify(&host.url);
     assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
-    let most = seen.0.lock().expect("lock").1;
+    let most = host.most_in_flight();
     assert!(most >= 4, "at most {most} requests were in flight at once");
 }
