@@ -5,6 +5,7 @@
 //! may leave the site (see `vouch_core::url`).
 
 use std::{
+    cell::RefCell,
     collections::{BTreeMap, BTreeSet},
     path::Path,
 };
@@ -81,6 +82,18 @@ pub fn run(args: &Options) -> Result<bool> {
     let quiet = args.quiet;
     let key = args.pubkey.as_deref().map(trusted_key).transpose()?;
     let store = open(&args.site)?;
+    // Every file read whole on the way (signatures, history, lists,
+    // archived manifests), with its digest and size: the byte check below
+    // judges those bytes, and fetches none of them again.
+    let seen: RefCell<BTreeMap<String, (String, u64)>> = RefCell::default();
+    let read = |rel: &str| -> Result<Option<Vec<u8>>> {
+        let bytes = store.read(rel)?;
+        if let Some(b) = &bytes {
+            let digest = (vouch_core::hash::sha256_hex(b), b.len() as u64);
+            seen.borrow_mut().insert(rel.to_owned(), digest);
+        }
+        Ok(bytes)
+    };
     let Some(bytes) = store.read("manifest.json")? else {
         bail!("no manifest.json at {}: not a vouch site", store.describe());
     };
@@ -100,9 +113,7 @@ pub fn run(args: &Options) -> Result<bool> {
     let mut notes: Vec<String> = Vec::new();
 
     // 1. The signature, against the key the auditor trusts.
-    let sig = store
-        .read("manifest.json.minisig")?
-        .map(|b| String::from_utf8_lossy(&b).into_owned());
+    let sig = read("manifest.json.minisig")?.map(|b| String::from_utf8_lossy(&b).into_owned());
     match (&key, &sig) {
         (Some(_), None) => problems.push("unsigned  manifest.json has no manifest.json.minisig, but --pubkey was given".into()),
         (Some(k), Some(s)) => match signature::verify(k, s, &bytes) {
@@ -136,7 +147,7 @@ pub fn run(args: &Options) -> Result<bool> {
     }
 
     // 2. The snapshot chain (the check the viewer runs too).
-    let history_bytes = store.read("history.json")?;
+    let history_bytes = read("history.json")?;
     let mut retained = BTreeSet::new();
     let mut retained_sizes: BTreeMap<String, u64> = BTreeMap::new();
     let mut read_err = None;
@@ -148,7 +159,7 @@ pub fn run(args: &Options) -> Result<bool> {
         &id,
         &manifest,
         history_bytes.as_deref(),
-        &mut |rel| match store.read(rel) {
+        &mut |rel| match read(rel) {
             Ok(b) => {
                 if let Some(m) = b.as_deref().and_then(|b| Manifest::parse(b).ok()) {
                     for a in m.artifacts {
@@ -157,7 +168,7 @@ pub fn run(args: &Options) -> Result<bool> {
                     }
                 }
                 if let (Some(k), Some(bytes)) = (&key, &b) {
-                    match store.read(&format!("{rel}.minisig")) {
+                    match read(&format!("{rel}.minisig")) {
                         Ok(sig) => {
                             let checked = sig.map(|sig| {
                                 signature::verify(k, &String::from_utf8_lossy(&sig), bytes)
@@ -221,8 +232,8 @@ pub fn run(args: &Options) -> Result<bool> {
     // 3. SHA256SUMS must say what the manifest says, so that the recipe
     // without vouch (`minisign -Vm SHA256SUMS && sha256sum -c SHA256SUMS`)
     // checks the same files.
-    if let Some(sums) = store.read("SHA256SUMS")? {
-        let signed = store.read("manifest.json.minisig")?.is_some();
+    if let Some(sums) = read("SHA256SUMS")? {
+        let signed = sig.is_some();
         let mut expected: BTreeSet<(String, String)> =
             crate::write::sha256sums(&manifest, &retained)
                 .lines()
@@ -248,7 +259,7 @@ pub fn run(args: &Options) -> Result<bool> {
                 "sums      SHA256SUMS lists {path} with sha256 {hex}, which manifest.json does not"
             ));
         }
-        match (&key, store.read("SHA256SUMS.minisig")?) {
+        match (&key, read("SHA256SUMS.minisig")?) {
             (Some(k), Some(s)) => {
                 if let Err(e) = signature::verify(k, &String::from_utf8_lossy(&s), &sums) {
                     problems.push(format!("signature SHA256SUMS.minisig: {e}"));
@@ -298,18 +309,25 @@ pub fn run(args: &Options) -> Result<bool> {
                 size: retained_sizes.get(s.as_str()).copied().unwrap_or(0),
             }),
     );
+    let seen = seen.into_inner();
     let check_all = || -> Vec<(Verdict, String)> {
         checks
             .par_iter()
-            .map(|c| match hash(&store, &c.url, c.size) {
-                Ok((sha, size)) => {
-                    let v = Verdict::judge(c.sha256, c.size, &sha, size);
-                    (
-                        v,
-                        format!("expected sha256 {}, got {sha} ({size} bytes)", c.sha256),
-                    )
+            .map(|c| {
+                match seen
+                    .get(&c.url)
+                    .cloned()
+                    .map_or_else(|| hash(&store, &c.url, c.size), Ok)
+                {
+                    Ok((sha, size)) => {
+                        let v = Verdict::judge(c.sha256, c.size, &sha, size);
+                        (
+                            v,
+                            format!("expected sha256 {}, got {sha} ({size} bytes)", c.sha256),
+                        )
+                    }
+                    Err(why) => (Verdict::Missing, why),
                 }
-                Err(why) => (Verdict::Missing, why),
             })
             .collect()
     };

@@ -444,6 +444,16 @@ pub fn three_snapshots(dir: &Path, args: &[&str]) -> (PathBuf, PathBuf) {
     (input, site)
 }
 
+/// [`three_snapshots`], each signed by a fresh key pair made in
+/// `dir/keys`; returns that folder (`vouch.key`, `vouch.pub`), the input
+/// and the site.
+pub fn three_signed_snapshots(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let keys = keygen(&dir.join("keys"));
+    let key = keys.join("vouch.key");
+    let (input, site) = three_snapshots(dir, &["--sign", key.to_str().expect("utf8")]);
+    (keys, input, site)
+}
+
 /// Asserts that the real `minisign` accepts `site`'s manifest.json under
 /// the public key file `pubkey`.
 pub fn assert_minisign_accepts(site: &Path, pubkey: &Path) {
@@ -499,19 +509,26 @@ pub fn hostile_host(
     }
 }
 
-/// A static host for `site` that counts the requests it holds at once: it
-/// holds each request `hold` picks until four are held (or a second passes),
-/// so a client that keeps four or more in flight shows it.
+/// A static host for `site` that counts the requests for each path, and
+/// the requests it holds at once: it holds each request `hold` picks until
+/// four are held (or a second passes), so a client that keeps four or more
+/// in flight shows it.
 pub struct CountingHost {
     pub url: String,
     /// (requests held now, the most held at once)
     state: std::sync::Arc<(std::sync::Mutex<(usize, usize)>, std::sync::Condvar)>,
+    requests: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, usize>>>,
     _host: HostileHost,
 }
 
 impl CountingHost {
     pub fn most_in_flight(&self) -> usize {
         self.state.0.lock().expect("lock").1
+    }
+
+    /// How many times each path was asked for.
+    pub fn requests(&self) -> std::collections::BTreeMap<String, usize> {
+        self.requests.lock().expect("lock").clone()
     }
 }
 
@@ -520,12 +537,19 @@ pub fn counting_host(site: &Path, hold: fn(&str) -> bool) -> CountingHost {
     let state = std::sync::Arc::new((std::sync::Mutex::new((0, 0)), std::sync::Condvar::new()));
     let root = site.to_path_buf();
     let held = state.clone();
+    let requests = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::new()));
+    let asked = requests.clone();
     let host = hostile_host(move |path, stream| {
         let rel = path
             .trim_start_matches('/')
             .split(['?', '#'])
             .next()
             .unwrap_or("");
+        *asked
+            .lock()
+            .expect("lock")
+            .entry(rel.to_owned())
+            .or_default() += 1;
         let (lock, cv) = &*held;
         if hold(rel) {
             let mut s = lock.lock().expect("lock");
@@ -560,6 +584,7 @@ pub fn counting_host(site: &Path, hold: fn(&str) -> bool) -> CountingHost {
     CountingHost {
         url: host.url.clone(),
         state,
+        requests,
         _host: host,
     }
 }

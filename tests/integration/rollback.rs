@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{keygen, list_files, manifest, sha256sum, three_snapshots, vouch};
+use crate::common::{list_files, manifest, sha256sum, three_signed_snapshots, vouch};
 
 fn rollback(site: &Path, id: &str, key: &Path) -> std::process::Output {
     vouch()
@@ -48,9 +48,8 @@ fn evidence(m: &Value) -> Vec<(String, String, u64)> {
 #[test]
 fn rollback_round_trips_and_keeps_the_chain() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let keys = keygen(&tmp.path().join("keys"));
+    let (keys, _input, site) = three_signed_snapshots(tmp.path());
     let key = keys.join("vouch.key");
-    let (_input, site) = three_snapshots(tmp.path(), &["--sign", key.to_str().expect("utf8")]);
     let head = sha256sum(&site.join("manifest.json"));
     let h = history(&site);
     let oldest = h["snapshots"][1]["id"].as_str().expect("id").to_owned();
@@ -162,9 +161,8 @@ fn rollback_round_trips_and_keeps_the_chain() {
 #[test]
 fn a_damaged_snapshot_is_not_rolled_back() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let keys = keygen(&tmp.path().join("keys"));
+    let (keys, _input, site) = three_signed_snapshots(tmp.path());
     let key = keys.join("vouch.key");
-    let (_input, site) = three_snapshots(tmp.path(), &["--sign", key.to_str().expect("utf8")]);
     let oldest = history(&site)["snapshots"][1]["id"]
         .as_str()
         .expect("id")

@@ -148,3 +148,36 @@ fn a_site_by_url_is_fetched_several_files_at_once() {
     let most = host.most_in_flight();
     assert!(most >= 4, "at most {most} requests were in flight at once");
 }
+
+/// `vouch verify URL --pubkey` asks for each file once: a signature, the
+/// history, SHA256SUMS and each retained snapshot's manifest and signature
+/// are read whole for their checks, and their bytes are what the byte check
+/// judges (they used to be fetched again; at 50,000 files each manifest is
+/// 25 MB).
+#[test]
+fn a_site_by_url_is_fetched_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (keys, _input, site) = three_signed_snapshots(tmp.path());
+    let host = counting_host(&site, |_| false);
+    let pubkey = keys.join("vouch.pub");
+    let out = vouch()
+        .args(["verify", &host.url, "--pubkey"])
+        .arg(&pubkey)
+        .output()
+        .expect("verify");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
+    let asked = host.requests();
+    let twice: Vec<_> = asked.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "asked for more than once: {twice:?}");
+    // The check still covered them: every file the manifest lists was asked for.
+    let m = manifest(&site);
+    for g in m["generated"].as_array().expect("generated") {
+        let path = g["path"].as_str().expect("path");
+        assert_eq!(asked.get(path), Some(&1), "{path}");
+    }
+    assert!(
+        asked
+            .keys()
+            .any(|p| p.starts_with("snapshots/") && p.ends_with("manifest.json.minisig"))
+    );
+}
