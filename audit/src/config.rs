@@ -108,12 +108,19 @@ impl HashRule {
     }
 }
 
-/// The first character of `s` that HTML cannot carry as text: a control
-/// character other than a tab or a line break (a NUL, an escape, U+0080 to
-/// U+009F). A site's title must have none (it is in every page's `<title>`).
-pub fn unprintable(s: &str) -> Option<char> {
-    s.chars()
-        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+/// Why a site's title (`--title`, `title` in vouch.toml) cannot be shown:
+/// it holds a character HTML cannot carry as text, a control character
+/// other than a tab or a line break (a NUL, an escape, U+0080 to U+009F).
+/// The title is in every page's `<title>`. The text names the character
+/// only by its code point, so that it cannot act on a terminal either.
+pub fn unprintable_title(title: &str) -> Option<String> {
+    let c = title
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))?;
+    Some(format!(
+        "holds the control character U+{:04X}, which a page cannot show",
+        c as u32
+    ))
 }
 
 /// The parsed configuration.
@@ -136,14 +143,11 @@ impl Config {
             message: e.message().to_owned(),
         })?;
         if let Some(t) = &raw.title
-            && let Some(c) = unprintable(t.get_ref())
+            && let Some(why) = unprintable_title(t.get_ref())
         {
             return Err(ConfigError::Syntax {
                 line: line_at(t.span().start),
-                message: format!(
-                    "title holds the control character U+{:04X}, which a page cannot show",
-                    c as u32
-                ),
+                message: format!("title {why}"),
             });
         }
         let mut b = GlobSetBuilder::new();

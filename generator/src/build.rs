@@ -99,6 +99,14 @@ pub fn run(args: &Options) -> Result<bool> {
     if args.retain == 0 {
         bail!("--retain must be at least 1 (the new snapshot itself)");
     }
+    // Refused as in vouch.toml, before anything is fetched or written.
+    if let Some(why) = args
+        .title
+        .as_deref()
+        .and_then(vouch_audit::config::unprintable_title)
+    {
+        bail!("--title {why}");
+    }
     let out = out::resolve(&args.out)?;
     // Held until the new site is in place: a second build into the same
     // folder waits, then chains onto this one's snapshot.
@@ -123,18 +131,6 @@ pub fn run(args: &Options) -> Result<bool> {
             previous
         }
     };
-    // Refused as in vouch.toml (`config::unprintable`); the value is not
-    // echoed, so that it cannot act on the terminal either.
-    if let Some(c) = args
-        .title
-        .as_deref()
-        .and_then(vouch_audit::config::unprintable)
-    {
-        bail!(
-            "--title holds the control character U+{:04X}, which a page cannot show",
-            c as u32
-        );
-    }
     let signer = sign::signing_key(args.sign.as_deref())?;
     if args.expires_in.is_some() && signer.is_none() {
         bail!(
