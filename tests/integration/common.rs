@@ -509,6 +509,16 @@ pub fn hostile_host(
     }
 }
 
+/// Writes a response's status line and headers (`extra`: each ending in
+/// `\r\n`), closing the connection after it.
+pub fn headers(stream: &mut std::net::TcpStream, status: &str, extra: &str) {
+    use std::io::Write;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nConnection: close\r\n{extra}\r\n"
+    );
+}
+
 /// A static host for `site` that counts the requests for each path, and
 /// the requests it holds at once: it holds each request `hold` picks until
 /// four are held (or a second passes), so a client that keeps four or more
@@ -565,18 +575,17 @@ pub fn counting_host(site: &Path, hold: fn(&str) -> bool) -> CountingHost {
                 s = cv.wait_timeout(s, left).expect("wait").0;
             }
         }
-        let _ = match std::fs::read(root.join(rel)) {
-            Ok(body) if !rel.is_empty() => write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-                body.len()
-            )
-            .and_then(|()| stream.write_all(&body)),
-            _ => write!(
-                stream,
-                "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-            ),
-        };
+        match std::fs::read(root.join(rel)) {
+            Ok(body) if !rel.is_empty() => {
+                headers(
+                    stream,
+                    "200 OK",
+                    &format!("Content-Length: {}\r\n", body.len()),
+                );
+                let _ = stream.write_all(&body);
+            }
+            _ => headers(stream, "404 Not Found", "Content-Length: 0\r\n"),
+        }
         if hold(rel) {
             lock.lock().expect("lock").0 -= 1;
         }

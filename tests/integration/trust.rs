@@ -347,14 +347,6 @@ fn sha256sums_with_a_line_removed_is_caught() {
     assert!(out.contains("signature SHA256SUMS.minisig"), "{out}");
 }
 
-fn headers(stream: &mut std::net::TcpStream, status: &str, extra: &str) {
-    use std::io::Write;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status}\r\nConnection: close\r\n{extra}\r\n"
-    );
-}
-
 /// `vouch verify URL` under a 2 GB address-space limit (a host that made it
 /// grow past that would crash it), with a 2 s idle timeout; returns the
 /// exit code, stdout and stderr, and how long it took.
