@@ -202,6 +202,13 @@ pub enum ChainProblem {
     },
     #[error("history.json does not hash to what manifest.json records for it ({actual})")]
     HistoryRewritten { actual: String },
+    /// `history.json` is there but cannot be read as a snapshot history.
+    #[error("{0}")]
+    History(HistoryError),
+    /// The manifest names a previous snapshot, and the site has no
+    /// `history.json`.
+    #[error("history.json is missing, but manifest.json names {previous} as the previous snapshot")]
+    HistoryMissing { previous: String },
 }
 
 /// Checks the chain as a reader finds it: `history.json`'s bytes (when the
@@ -215,9 +222,8 @@ pub fn check_site_history(
 ) -> (Option<History>, Vec<ChainProblem>) {
     let Some(bytes) = history_bytes else {
         let problems = match &current.previous {
-            Some(_) => vec![ChainProblem::Missing {
-                id: "history.json".into(),
-                manifest: "history.json".into(),
+            Some(previous) => vec![ChainProblem::HistoryMissing {
+                previous: previous.clone(),
             }],
             None => vec![],
         };
@@ -236,10 +242,7 @@ pub fn check_site_history(
             (Some(h), problems)
         }
         Err(e) => {
-            problems.push(ChainProblem::Unreadable {
-                id: "history.json".into(),
-                reason: e.to_string(),
-            });
+            problems.push(ChainProblem::History(e));
             (None, problems)
         }
     }
@@ -428,6 +431,39 @@ mod tests {
             ),
             "{problems:?}"
         );
+    }
+
+    /// A broken or absent `history.json` is named as what it is, not as a
+    /// snapshot whose manifest is bad.
+    #[test]
+    fn a_history_that_cannot_be_read_or_is_gone_is_named_as_such() {
+        let (snaps, _) = chain();
+        let (cur_bytes, cur_id) = &snaps[4];
+        let current = Manifest::parse(cur_bytes).expect("current");
+        let messages = |bytes: Option<&[u8]>| -> Vec<String> {
+            let (h, problems) = check_site_history(cur_id, &current, bytes, &mut |_| None);
+            assert!(h.is_none());
+            problems.iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(
+            messages(Some(b"{\"broken\":")),
+            ["history.json is not valid: EOF while parsing a value at line 1 column 10"]
+        );
+        assert_eq!(
+            messages(Some(br#"{"schema_version":99,"retain":20,"snapshots":[]}"#)),
+            ["history.json: unknown schema_version 99"]
+        );
+        assert_eq!(
+            messages(None),
+            [format!(
+                "history.json is missing, but manifest.json names {} as the previous snapshot",
+                snaps[3].1
+            )]
+        );
+        // The first snapshot of a history needs none.
+        let first = Manifest::parse(&snaps[0].0).expect("first");
+        let (_, problems) = check_site_history(&snaps[0].1, &first, None, &mut |_| None);
+        assert_eq!(problems, vec![]);
     }
 
     #[test]

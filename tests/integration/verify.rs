@@ -181,3 +181,38 @@ fn a_site_by_url_is_fetched_once() {
             .any(|p| p.starts_with("snapshots/") && p.ends_with("manifest.json.minisig"))
     );
 }
+
+/// A broken or deleted `history.json` is named as what it is: not as a
+/// snapshot "history.json" whose manifest is invalid.
+#[test]
+fn a_broken_or_missing_history_is_named_as_such() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (_input, site) = three_snapshots(tmp.path(), &[]);
+    let previous = manifest(&site)["previous"]
+        .as_str()
+        .expect("previous")
+        .to_owned();
+    let history = site.join("history.json");
+    std::fs::write(&history, b"{\"broken\":").expect("write");
+    let out = verify(site.to_str().expect("utf8"));
+    let text = stdout_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.lines().any(|l| l
+            == "chain     history.json is not valid: EOF while parsing a value at line 1 column 10"),
+        "{text}"
+    );
+    assert!(!text.contains("not a valid manifest"), "{text}");
+    std::fs::remove_file(&history).expect("rm");
+    let out = verify(site.to_str().expect("utf8"));
+    let text = stdout_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.lines().any(|l| l
+            == format!(
+                "chain     history.json is missing, but manifest.json names {previous} as the previous snapshot"
+            )),
+        "{text}"
+    );
+    assert!(!text.contains("snapshot history.json"), "{text}");
+}
