@@ -68,18 +68,23 @@ def make_corpus(root, files, seed=7):
     return total
 
 
-def measure(cmd, runs, cwd=None, before=None):
+def measure(cmd, runs, cwd=None, before=None, stages=None):
     """Median wall seconds and peak RSS (MiB) of running `cmd` `runs` times.
-    `cmd` may be a function returning the command, read after `before`."""
+    `cmd` may be a function returning the command, read after `before`.
+    With `stages` (a list), the command is a `vouch build` given
+    `--timings`, and `stages` receives each run's stage seconds by name."""
     walls, peaks = [], []
     for _ in range(runs):
         if before:
             before()
-        cmd_now = cmd() if callable(cmd) else cmd
+        cmd_now = list(cmd() if callable(cmd) else cmd)
+        if stages is not None:
+            cmd_now.append("--timings")
         script = (
             "import resource,subprocess,sys,time;"
-            "t=time.monotonic();r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
+            "t=time.monotonic();r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);"
             "w=time.monotonic()-t;"
+            "sys.stderr.buffer.write(r.stderr);"
             "print(w,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,r.returncode)"
         )
         out = subprocess.run([sys.executable, "-c", script, *cmd_now], cwd=cwd, capture_output=True, text=True, check=True)
@@ -88,7 +93,27 @@ def measure(cmd, runs, cwd=None, before=None):
             sys.exit(f"{' '.join(cmd_now)} exited {rc}")
         walls.append(float(wall))
         peaks.append(int(rss_kib) / 1024)
+        if stages is not None:
+            stages.append(timings(out.stderr))
     return statistics.median(walls), max(peaks)
+
+
+def timings(stderr):
+    """The stage seconds `vouch build --timings` printed, by stage name."""
+    found, inside = {}, False
+    for line in stderr.splitlines():
+        if line == "timings:":
+            inside = True
+        elif inside and line.startswith("  ") and " s" in line:
+            name, _, rest = line.strip().partition("  ")
+            found[name] = float(rest.strip().split(" s")[0])
+    return found
+
+
+def stage_medians(runs):
+    """Each stage's median over `runs` (as `timings` read them)."""
+    names = [n for n in (runs[0] if runs else {}) if n != "total"]
+    return [(n, statistics.median(r.get(n, 0.0) for r in runs)) for n in names]
 
 
 def du(path):
@@ -132,7 +157,9 @@ def one_corpus(vouch, corpus, size, label, runs, tmp, history):
         site = next(sites)
 
     sha = measure(["sh", "-c", f"xargs -0 sha256sum < {listfile}"], runs, cwd=corpus)
-    build = measure(lambda: [vouch, "-q", "build", corpus, "--out", site], runs, before=fresh)
+    build_stages, rebuild_stages = [], []
+    build = measure(lambda: [vouch, "-q", "build", corpus, "--out", site], runs, before=fresh,
+                    stages=build_stages)
     site_bytes = du(site)
     # One report changed, as between two merges (else the middle file).
     reports = [p for p in paths if p.endswith(".md")] or paths
@@ -142,7 +169,8 @@ def one_corpus(vouch, corpus, size, label, runs, tmp, history):
         with open(victim, "ab") as f:
             f.write(b"\nOne more line.\n")
 
-    rebuild = measure([vouch, "-q", "build", corpus, "--out", site], runs, before=touch_one)
+    rebuild = measure([vouch, "-q", "build", corpus, "--out", site], runs, before=touch_one,
+                      stages=rebuild_stages)
     verify = measure([vouch, "-q", "verify", site], runs)
     steady = None
     if history:
@@ -157,7 +185,8 @@ def one_corpus(vouch, corpus, size, label, runs, tmp, history):
     for n in range(runs + 1):
         shutil.rmtree(os.path.join(tmp, f"site-{files}-{n}"), ignore_errors=True)
     return {"label": label, "files": len(paths), "bytes": size, "sha": sha, "build": build,
-            "rebuild": rebuild, "verify": verify, "site": site_bytes, "steady": steady}
+            "rebuild": rebuild, "verify": verify, "site": site_bytes, "steady": steady,
+            "stages": {"build": stage_medians(build_stages), "rebuild": stage_medians(rebuild_stages)}}
 
 
 def main():
@@ -193,6 +222,10 @@ def main():
             label = {"sha": "sha256sum", "steady": "rebuild, 20 kept"}.get(name, name)
             print(f"{r['files']:>7}{r['bytes'] / 2**20:>7.0f}  {label:<17}{wall:>8.2f}{wall / r['sha'][0]:>13.2f}{peak:>10.0f}")
         print(f"{'':>16}site {r['site'] / 2**20:.1f} MiB = {r['site'] / r['bytes']:.2f}× the input")
+        for work, stages in r["stages"].items():
+            if stages:
+                parts = ", ".join(f"{n} {s:.2f}" for n, s in stages)
+                print(f"{'':>16}{work} by stage (s, median; `vouch build --timings`): {parts}")
     viewer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "generator", "assets", "viewer")
     sizes = {}
     for f in ("vouch_viewer_bg.wasm", "vouch_viewer.js"):

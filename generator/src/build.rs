@@ -21,6 +21,7 @@ use crate::{
     snapshot::{self, Previous, Store},
     store::Staging,
     term::Verbosity,
+    timings::Timings,
     write::{self, Publish},
 };
 
@@ -49,6 +50,8 @@ pub struct Options {
     /// `--render-all`: render every page, even those unchanged since the
     /// previous snapshot.
     pub render_all: bool,
+    /// `--timings`: print each stage's time and the peak memory.
+    pub timings: bool,
 }
 
 /// Everything a build needs, decided before it starts.
@@ -89,6 +92,8 @@ pub struct Outcome {
     pub bytes: u64,
     /// Artifact pages taken unchanged from the previous snapshot.
     pub pages_reused: usize,
+    /// What the build left out, and why (printed as warnings, not with `-q`).
+    pub warnings: Vec<String>,
 }
 
 /// Runs a build from the command line. `Ok(false)` when `--strict` refused.
@@ -96,6 +101,7 @@ pub fn run(args: &Options) -> Result<bool> {
     let verbosity = args.verbosity;
     let quiet = verbosity == Verbosity::Quiet;
     let started = Instant::now();
+    let timings = Timings::new();
     if args.retain == 0 {
         bail!("--retain must be at least 1 (the new snapshot itself)");
     }
@@ -141,6 +147,7 @@ pub fn run(args: &Options) -> Result<bool> {
     if let (Some(signer), Some(previous)) = (&signer, &previous) {
         sign::check_previous(previous, signer, &args.trust_previous_keys)?;
     }
+    timings.end("previous site");
     let built_at = build_time()?;
     let expires_at = match args.expires_in {
         Some(days) => {
@@ -174,7 +181,12 @@ pub fn run(args: &Options) -> Result<bool> {
     };
     let signed = plan.signer.as_ref().map(KeySigner::key_id);
     let input = plan.input.clone();
-    let o = execute(plan)?;
+    let o = execute(plan, &timings)?;
+    if !quiet {
+        for w in &o.warnings {
+            eprintln!("warning: {}", crate::term::safe(w));
+        }
+    }
     report_problems(&o.problems, verbosity, &input);
     let n = o.problems.len();
     if !o.published {
@@ -183,6 +195,9 @@ pub fn run(args: &Options) -> Result<bool> {
             analyse::count_phrase(&o.problems),
             args.out.display()
         );
+        if args.timings {
+            eprintln!("{}", timings.report());
+        }
         return Ok(false);
     }
     eprintln!(
@@ -211,6 +226,9 @@ pub fn run(args: &Options) -> Result<bool> {
             None => ", unsigned".into(),
         }
     );
+    if args.timings {
+        eprintln!("{}", timings.report());
+    }
     Ok(true)
 }
 
@@ -263,8 +281,9 @@ fn report_problems(problems: &[Problem], verbosity: Verbosity, input: &Path) {
     }
 }
 
-/// The stages, in order: load, extract, render and write, then commit.
-pub fn execute(plan: Plan) -> Result<Outcome> {
+/// The stages, in order: load, extract, render and write, then commit,
+/// each ended on `timings`.
+pub fn execute(plan: Plan, timings: &Timings) -> Result<Outcome> {
     let input = std::fs::canonicalize(&plan.input)
         .with_context(|| format!("evidence folder {} not found", plan.input.display()))?;
     if !input.is_dir() {
@@ -291,6 +310,7 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
     }
     let exclude = [out.clone(), staging.path().to_path_buf()];
     let loaded = load::load(&input, &exclude, Some(&staging), plan.show_progress)?;
+    timings.end("load");
     let config = analyse::config(loaded.config.as_deref())?;
     let mut site = loaded.site;
     site.built_at = plan.built_at.clone();
@@ -312,6 +332,7 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
                 .ok()
         },
     );
+    timings.end("audit");
     let assets = Assets::new();
     let public_key = match &plan.signer {
         Some(s) => Some(s.public_key_file()?),
@@ -331,7 +352,7 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
     // Counted now: the artifacts move into the manifest as it is written.
     let artifacts = site.artifacts.len();
     let bytes = site.artifacts.iter().map(|e| e.size).sum();
-    let written = write::write_site(&staging, &mut site, &assets, &publish)?;
+    let written = write::write_site(&staging, &mut site, &assets, &publish, timings)?;
     let problems: Vec<Problem> = site
         .audit
         .problems
@@ -349,6 +370,7 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
     if published {
         staging.commit(out)?;
     }
+    timings.end("swap");
     Ok(Outcome {
         published,
         snapshot_id: written.snapshot_id,
@@ -356,6 +378,7 @@ pub fn execute(plan: Plan) -> Result<Outcome> {
         artifacts,
         bytes,
         pages_reused: written.pages_reused,
+        warnings: written.warnings,
     })
 }
 

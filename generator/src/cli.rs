@@ -192,6 +192,11 @@ pub struct BuildArgs {
     /// this vouch) is unchanged; the site is the same either way.
     #[arg(long)]
     pub render_all: bool,
+    /// Print how long each stage took (the previous site, load, audit,
+    /// pages, site pages, snapshots, manifest, swap) and the peak memory,
+    /// after the result line.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -266,6 +271,7 @@ pub fn main() -> ExitCode {
             title: a.title,
             rollback_of: None,
             render_all: a.render_all,
+            timings: a.timings,
         })
         .map(pass_fail),
         Command::Verify(a) => verify::run(&verify::Options {

@@ -29,6 +29,7 @@ pub mod sign;
 pub mod snapshot;
 pub mod store;
 pub mod term;
+pub mod timings;
 pub mod verifier;
 pub mod verify;
 pub mod write;

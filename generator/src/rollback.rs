@@ -136,5 +136,6 @@ pub fn run(o: &Options) -> Result<bool> {
         title: manifest.title.clone(),
         rollback_of: Some(id),
         render_all: false,
+        timings: false,
     })
 }

@@ -474,7 +474,7 @@ fn rebuild(
         page_keys: false,
         render_all: true,
     };
-    let outcome = build::execute(plan);
+    let outcome = build::execute(plan, &crate::timings::Timings::new());
     let result = (|| {
         let outcome = outcome?;
         if outcome.snapshot_id == id {

@@ -20,6 +20,7 @@ use crate::{
     sign::KeySigner,
     snapshot::Previous,
     store::Staging,
+    timings::Timings,
 };
 
 /// What a build publishes besides the evidence: its place in the snapshot
@@ -48,6 +49,8 @@ pub struct Written {
     pub snapshot_id: String,
     /// Artifact pages taken unchanged from the previous snapshot.
     pub pages_reused: usize,
+    /// What the build left out, and why (`warning: ` lines, not with `-q`).
+    pub warnings: Vec<String>,
 }
 
 /// Writes everything but the current objects (which `load` already stored):
@@ -59,6 +62,7 @@ pub fn write_site(
     site: &mut Site,
     assets: &Assets,
     publish: &Publish<'_>,
+    timings: &Timings,
 ) -> Result<Written> {
     let renderer = Renderer::new(
         &*site,
@@ -201,6 +205,7 @@ pub fn write_site(
         let html = renderer.print_pack(pack, cited, &shown)?;
         generated.push(staging.write_reusing(&path, html.as_bytes())?);
     }
+    timings.end("pages");
     let history = match publish.previous {
         Some(p) => p.next_history(publish.retain),
         None => History::empty(publish.retain),
@@ -238,11 +243,13 @@ pub fn write_site(
     });
     generated.extend(pages_of_site?);
     generated.push(audit?);
+    timings.end("site pages");
 
     // The snapshot chain: earlier retained snapshots, archived, with the
     // objects they need, and a page each. After the pages above, not beside
     // them: it reads the previous snapshot's lists (held beside them, they
     // raised a 50,000-report rebuild's peak by 20 MB).
+    let mut warnings = Vec::new();
     let retained = match publish.previous {
         Some(p) => {
             let carried = p.carry(&history, staging, |s, m| {
@@ -250,10 +257,12 @@ pub fn write_site(
                 staging.write(&page, renderer.snapshot(s, m)?.as_bytes())
             })?;
             generated.extend(carried.files);
+            warnings = carried.warnings;
             carried.objects
         }
         None => BTreeSet::new(),
     };
+    timings.end("snapshots");
     drop(renderer);
     // The pages and the audit trail are written: the documents, the path
     // index and the renderer's maps go before the manifest and its lists
@@ -344,9 +353,11 @@ pub fn write_site(
     }
     // GitHub Pages' Jekyll would hide nothing of ours, but skip it anyway.
     staging.write(".nojekyll", b"")?;
+    timings.end("manifest");
     Ok(Written {
         snapshot_id,
         pages_reused: reused.into_inner(),
+        warnings,
     })
 }
 

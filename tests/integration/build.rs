@@ -793,6 +793,94 @@ fn a_carried_audit_trail_is_the_one_its_manifest_recorded() {
     assert!(verify.status.success(), "{}", stdout_of(&verify));
 }
 
+/// An audit trail that cannot be read is left out with a warning, which
+/// `-q` (only errors and the result line) does not print.
+#[test]
+fn a_carried_audit_trail_left_out_is_a_warning_that_q_keeps_quiet() {
+    let (_tmp, input, site) = fixture_copy("basic");
+    let unreadable = |site: &Path| {
+        // A folder where the file was: opened, it cannot be read.
+        let audit = site.join("audit.json");
+        std::fs::remove_file(&audit).expect("rm");
+        std::fs::create_dir(&audit).expect("mkdir");
+    };
+    let warned = |out: &std::process::Output| {
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with("warning: ") && l.contains("status diff against snapshot"))
+            .count()
+    };
+    build_snapshot(&input, &site, 0, &[]);
+    unreadable(&site);
+    std::fs::write(input.join("reports/run.txt"), "run 1\n").expect("write");
+    let out = build_snapshot(&input, &site, 1, &[]);
+    assert_eq!(warned(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+
+    unreadable(&site);
+    std::fs::write(input.join("reports/run.txt"), "run 2\n").expect("write");
+    let mut quiet = vouch();
+    quiet.arg("-q");
+    let out = build_snapshot_with(quiet, &input, &site, 2, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(warned(&out), 0, "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(stderr.contains("Built "), "{stderr}");
+}
+
+/// `--timings` prints each stage's time after the result line, then the
+/// total and (on Linux) the peak memory; without it, nothing of them.
+#[test]
+fn timings_name_each_stage_after_the_result_line() {
+    let (_tmp, input, site) = fixture_copy("basic");
+    let out = build_snapshot(&input, &site, 0, &[]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("timings:"));
+    let out = build_snapshot(&input, &site, 1, &["-q", "--timings"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (before, after) = stderr.split_once("timings:\n").expect("timings");
+    assert!(before.contains("\nSnapshot "), "{stderr}");
+    let rows: Vec<(&str, &str)> = after
+        .lines()
+        .map(|l| {
+            let l = l.trim();
+            match l.split_once("  ") {
+                Some((name, rest)) => (name, rest.trim()),
+                None => (l, ""),
+            }
+        })
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|(n, _)| *n).collect();
+    let stages = [
+        "previous site",
+        "load",
+        "audit",
+        "pages",
+        "site pages",
+        "snapshots",
+        "manifest",
+        "swap",
+        "total",
+    ];
+    assert_eq!(&names[..stages.len()], stages, "{stderr}");
+    let secs = |rest: &str| -> f64 {
+        rest.split(" s")
+            .next()
+            .expect("s")
+            .trim()
+            .parse()
+            .expect("seconds")
+    };
+    let sum: f64 = rows[..stages.len() - 1].iter().map(|(_, r)| secs(r)).sum();
+    let total = secs(rows[stages.len() - 1].1);
+    assert!(sum <= total + 0.01 * stages.len() as f64, "{stderr}");
+    if cfg!(target_os = "linux") {
+        let peak = names.get(stages.len()).expect("peak memory");
+        assert!(
+            peak.starts_with("peak memory ") && peak.ends_with("MiB"),
+            "{stderr}"
+        );
+    }
+}
+
 /// `--title` (else `title` in vouch.toml) names the site on every page and
 /// is signed in the manifest, so `verify --rebuild` reproduces the site.
 #[test]

@@ -1,0 +1,130 @@
+//! `vouch build --timings`: how long each stage of a build took, and the
+//! most memory the build held, so a slow or large build shows where its
+//! time and memory went.
+
+use std::{
+    fmt::Write as _,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+/// The stages of one build, each timed from where the one before it ended.
+pub struct Timings {
+    started: Instant,
+    stages: Mutex<(Instant, Vec<(&'static str, Duration)>)>,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Timings {
+    pub fn new() -> Self {
+        let now = Instant::now();
+        Self {
+            started: now,
+            stages: Mutex::new((now, Vec::new())),
+        }
+    }
+
+    /// Ends the stage `name`, begun where the last one ended (or at
+    /// [`Timings::new`]).
+    pub fn end(&self, name: &'static str) {
+        let mut s = self.stages.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let took = now - s.0;
+        s.0 = now;
+        s.1.push((name, took));
+    }
+
+    /// The stages in the order they ran, with their durations.
+    pub fn stages(&self) -> Vec<(&'static str, Duration)> {
+        self.stages
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .1
+            .clone()
+    }
+
+    /// The block `--timings` prints: a line per stage, the total, and the
+    /// peak memory where the system tells it.
+    pub fn report(&self) -> String {
+        let stages = self.stages();
+        let total = self.started.elapsed();
+        let width = stages
+            .iter()
+            .map(|(n, _)| n.len())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        let mut out = String::from("timings:\n");
+        for (name, took) in &stages {
+            let share = 100.0 * took.as_secs_f64() / total.as_secs_f64().max(f64::EPSILON);
+            let _ = writeln!(
+                out,
+                "  {name:<width$}  {:>8.2} s  {share:>3.0}%",
+                took.as_secs_f64()
+            );
+        }
+        let _ = write!(out, "  {:<width$}  {:>8.2} s", "total", total.as_secs_f64());
+        if let Some(peak) = peak_memory() {
+            let _ = write!(out, "\n  peak memory {}", vouch_core::human_bytes(peak));
+        }
+        out
+    }
+}
+
+/// The most memory this process has held resident so far (Linux's
+/// `VmHWM`); `None` where the system does not say.
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_are_timed_in_order_and_add_up_to_at_most_the_total() {
+        let t = Timings::new();
+        std::thread::sleep(Duration::from_millis(20));
+        t.end("load");
+        t.end("audit");
+        std::thread::sleep(Duration::from_millis(10));
+        t.end("pages");
+        let stages = t.stages();
+        let names: Vec<_> = stages.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["load", "audit", "pages"]);
+        assert!(stages[0].1 >= Duration::from_millis(20), "{stages:?}");
+        assert!(stages[1].1 < Duration::from_millis(20), "{stages:?}");
+        assert!(stages[2].1 >= Duration::from_millis(10), "{stages:?}");
+        let report = t.report();
+        let lines: Vec<_> = report.lines().collect();
+        assert_eq!(lines[0], "timings:");
+        assert!(lines[1].trim_start().starts_with("load "), "{report}");
+        assert!(lines[4].trim_start().starts_with("total "), "{report}");
+        let sum: f64 = stages.iter().map(|(_, d)| d.as_secs_f64()).sum();
+        assert!(sum <= t.started.elapsed().as_secs_f64());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn peak_memory_is_read_on_linux() {
+        let before = peak_memory().expect("VmHWM");
+        let held = vec![1u8; 64 << 20];
+        std::hint::black_box(&held);
+        let after = peak_memory().expect("VmHWM");
+        assert!(after >= before + (60 << 20), "{before} -> {after}");
+    }
+}
