@@ -386,6 +386,14 @@ impl Previous {
         let signature = store.read(&first.signature())?;
         let mut older = history.clone();
         older.snapshots.remove(0);
+        // Not all of that snapshot's own history is known: the build being
+        // replayed may have dropped its oldest entry. What is left is whole
+        // as far as it goes, and is judged as a full history of its length,
+        // not as one cut short (which failed every replay once retention
+        // had dropped a snapshot).
+        if older.snapshots.last().is_some_and(|s| s.previous.is_some()) {
+            older.retain = older.retain.min(older.snapshots.len() + 1);
+        }
         Self::from_parts(store, &first.manifest, bytes, manifest, signature, older)
     }
 
@@ -567,6 +575,15 @@ impl Previous {
         h.snapshots.push(self.head.clone());
         h.snapshots.extend(self.history.snapshots.iter().cloned());
         h.snapshots.truncate(retain.saturating_sub(1));
+        // Once a smaller `--retain` has dropped the oldest snapshots, a
+        // larger one cannot bring them back: the history promises what it
+        // holds, and grows by one snapshot a build up to `retain`. Recorded
+        // at once, the larger number read as snapshots cut from the history
+        // (`ChainProblem::Dropped`): `vouch verify` and the viewer raised
+        // the alarm, and the next build refused the site.
+        if h.snapshots.last().is_some_and(|s| s.previous.is_some()) {
+            h.retain = h.retain.min(h.snapshots.len() + 1);
+        }
         h
     }
 

@@ -827,6 +827,52 @@ fn a_carried_audit_trail_left_out_is_a_warning_that_q_keeps_quiet() {
     assert!(stderr.contains("Built "), "{stderr}");
 }
 
+/// Raising `--retain` after a smaller one dropped old snapshots is no cut
+/// history: the site verifies, the next build extends it, and the history
+/// grows by one snapshot a build up to the new number. (It was recorded at
+/// once: `verify` reported "snapshots were dropped", and the next build
+/// refused the site.) `verify --rebuild` replays each build, also once
+/// retention has dropped a snapshot.
+#[test]
+fn raising_retain_after_snapshots_were_dropped_keeps_the_chain_intact() {
+    let (_tmp, input, site) = fixture_copy("basic");
+    let history = |site: &Path| -> (u64, usize) {
+        let h: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("history"))
+                .expect("json");
+        (
+            h["retain"].as_u64().expect("retain"),
+            h["snapshots"].as_array().expect("snapshots").len(),
+        )
+    };
+    let verified = |site: &Path| {
+        let out = vouch().arg("verify").arg(site).output().expect("verify");
+        assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
+    };
+    for n in 0..4 {
+        std::fs::write(input.join("reports/run.txt"), format!("run {n}\n")).expect("write");
+        build_snapshot(&input, &site, n, &["--retain", "3"]);
+    }
+    assert_eq!(history(&site), (3, 2));
+    // Retention dropped a snapshot: the replay still finds the chain whole
+    // (it failed on any site past its --retain).
+    let replayed = verify_rebuild(&site, &input);
+    assert!(replayed.status.success(), "{}", stdout_of(&replayed));
+    for (n, want) in [(4, (4, 3)), (5, (5, 4)), (6, (6, 5))] {
+        std::fs::write(input.join("reports/run.txt"), format!("run {n}\n")).expect("write");
+        build_snapshot(&input, &site, n, &[]);
+        assert_eq!(history(&site), want, "build {n}");
+        verified(&site);
+        let replayed = verify_rebuild(&site, &input);
+        assert!(replayed.status.success(), "{}", stdout_of(&replayed));
+    }
+    // Lowered again, it drops at once, as before.
+    std::fs::write(input.join("reports/run.txt"), "run 7\n").expect("write");
+    build_snapshot(&input, &site, 7, &["--retain", "2"]);
+    assert_eq!(history(&site), (2, 1));
+    verified(&site);
+}
+
 /// `--timings` prints each stage's time after the result line, then the
 /// total and (on Linux) the peak memory; without it, nothing of them.
 #[test]
