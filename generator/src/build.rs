@@ -1,9 +1,6 @@
 //! `vouch build`: the four stages, in order, over one model.
 
-use std::{
-    path::{Path, PathBuf},
-    time::Instant,
-};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
@@ -100,7 +97,6 @@ pub struct Outcome {
 pub fn run(args: &Options) -> Result<bool> {
     let verbosity = args.verbosity;
     let quiet = verbosity == Verbosity::Quiet;
-    let started = Instant::now();
     let timings = Timings::new();
     if args.retain == 0 {
         bail!("--retain must be at least 1 (the new snapshot itself)");
@@ -137,6 +133,7 @@ pub fn run(args: &Options) -> Result<bool> {
             previous
         }
     };
+    timings.end("previous site");
     let signer = sign::signing_key(args.sign.as_deref())?;
     if args.expires_in.is_some() && signer.is_none() {
         bail!(
@@ -147,7 +144,9 @@ pub fn run(args: &Options) -> Result<bool> {
     if let (Some(signer), Some(previous)) = (&signer, &previous) {
         sign::check_previous(previous, signer, &args.trust_previous_keys)?;
     }
-    timings.end("previous site");
+    if signer.is_some() {
+        timings.end("signing key");
+    }
     let built_at = build_time()?;
     let expires_at = match args.expires_in {
         Some(days) => {
@@ -206,7 +205,7 @@ pub fn run(args: &Options) -> Result<bool> {
         if o.artifacts == 1 { "" } else { "s" },
         vouch_core::human_bytes(o.bytes),
         args.out.display(),
-        started.elapsed().as_secs_f64(),
+        timings.elapsed().as_secs_f64(),
         match o.pages_reused {
             0 => String::new(),
             1 => " (1 page unchanged, not rendered again)".into(),

@@ -388,12 +388,9 @@ impl Previous {
         older.snapshots.remove(0);
         // Not all of that snapshot's own history is known: the build being
         // replayed may have dropped its oldest entry. What is left is whole
-        // as far as it goes, and is judged as a full history of its length,
-        // not as one cut short (which failed every replay once retention
-        // had dropped a snapshot).
-        if older.snapshots.last().is_some_and(|s| s.previous.is_some()) {
-            older.retain = older.retain.min(older.snapshots.len() + 1);
-        }
+        // as far as it goes (judged as one cut short, it failed every replay
+        // once retention had dropped a snapshot).
+        full_once_trimmed(&mut older);
         Self::from_parts(store, &first.manifest, bytes, manifest, signature, older)
     }
 
@@ -576,14 +573,11 @@ impl Previous {
         h.snapshots.extend(self.history.snapshots.iter().cloned());
         h.snapshots.truncate(retain.saturating_sub(1));
         // Once a smaller `--retain` has dropped the oldest snapshots, a
-        // larger one cannot bring them back: the history promises what it
-        // holds, and grows by one snapshot a build up to `retain`. Recorded
-        // at once, the larger number read as snapshots cut from the history
-        // (`ChainProblem::Dropped`): `vouch verify` and the viewer raised
-        // the alarm, and the next build refused the site.
-        if h.snapshots.last().is_some_and(|s| s.previous.is_some()) {
-            h.retain = h.retain.min(h.snapshots.len() + 1);
-        }
+        // larger one cannot bring them back: the history grows by one
+        // snapshot a build up to `retain`. Recorded at once, the larger
+        // number read as snapshots cut from the history: `vouch verify` and
+        // the viewer raised the alarm, and the next build refused the site.
+        full_once_trimmed(&mut h);
         h
     }
 
@@ -771,6 +765,20 @@ pub struct Carried {
     pub objects: BTreeSet<String>,
     /// What was left out, and why, for the build to print (not with `-q`).
     pub warnings: Vec<String>,
+}
+
+/// Once retention has dropped a snapshot (the oldest entry names a
+/// previous one), a history promises only what it holds: its `retain` is at
+/// most its entries and the head, so the chain check does not take it for
+/// one with entries cut out (`ChainProblem::Dropped`).
+fn full_once_trimmed(history: &mut History) {
+    if history
+        .snapshots
+        .last()
+        .is_some_and(|s| s.previous.is_some())
+    {
+        history.retain = history.retain.min(history.snapshots.len() + 1);
+    }
 }
 
 /// The source of this build, from GitHub Actions' environment.

@@ -39,6 +39,11 @@ impl Timings {
         s.1.push((name, took));
     }
 
+    /// The time since [`Timings::new`].
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
     /// The stages in the order they ran, with their durations.
     pub fn stages(&self) -> Vec<(&'static str, Duration)> {
         self.stages
@@ -52,7 +57,7 @@ impl Timings {
     /// peak memory where the system tells it.
     pub fn report(&self) -> String {
         let stages = self.stages();
-        let total = self.started.elapsed();
+        let total = self.elapsed();
         let width = stages
             .iter()
             .map(|(n, _)| n.len())

@@ -925,6 +925,25 @@ fn timings_name_each_stage_after_the_result_line() {
             "{stderr}"
         );
     }
+    // With --sign, reading the key is a stage of its own.
+    let keys = keygen(&site.with_file_name("keys"));
+    let key = keys.join("vouch.key");
+    let args = [
+        "--timings",
+        "--sign",
+        key.to_str().expect("utf8"),
+        "--trust-previous-key",
+        "unsigned",
+    ];
+    let out = build_snapshot(&input, &site, 2, &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let after = stderr.split_once("timings:\n").expect("timings").1;
+    let names: Vec<&str> = after
+        .lines()
+        .map(|l| l.trim().split("  ").next().unwrap_or(""))
+        .take(3)
+        .collect();
+    assert_eq!(names, ["previous site", "signing key", "load"], "{stderr}");
 }
 
 /// `--title` (else `title` in vouch.toml) names the site on every page and
