@@ -791,9 +791,7 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
         ]
     );
     // From the oldest snapshot instead.
-    let history: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("h"))
-            .expect("json");
+    let history = history_json(&site);
     let oldest = history["snapshots"][1]["id"]
         .as_str()
         .expect("id")
@@ -995,9 +993,7 @@ async fn status_diff_fetches_only_the_audit_trails_it_compares() {
     let (input, site) = audit_site_gate_passed(tmp.path());
     // The third snapshot declares what the second did.
     build_snapshot(&input, &site, 2, &[]);
-    let history: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("h"))
-            .expect("json");
+    let history = history_json(&site);
     let id = |i: usize| {
         history["snapshots"][i]["id"]
             .as_str()
@@ -1540,9 +1536,7 @@ async fn a_rollback_head_shows_as_one_in_the_viewer() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (key, public) = keygen_in(&tmp.path().join("keys"));
     let (_input, site) = crate::common::three_snapshots(tmp.path(), &["--sign", &key]);
-    let h: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("history"))
-            .expect("json");
+    let h = history_json(&site);
     let oldest = h["snapshots"][1]["id"].as_str().expect("id").to_owned();
     let out = vouch()
         .args(["rollback", &oldest, "--sign", &key, "--out"])

@@ -734,9 +734,7 @@ fn only_the_newest_earlier_audit_trails_are_carried() {
         std::fs::write(input.join("reports/run.txt"), format!("run {n}\n")).expect("write");
         build_snapshot(&input, &site, n, &[]);
     }
-    let history: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("history"))
-            .expect("json");
+    let history = history_json(&site);
     let ids: Vec<&str> = history["snapshots"]
         .as_array()
         .expect("snapshots")
@@ -762,9 +760,7 @@ fn only_the_newest_earlier_audit_trails_are_carried() {
 fn a_carried_audit_trail_is_the_one_its_manifest_recorded() {
     let (_tmp, input, site) = fixture_copy("basic");
     let newest = |site: &Path| -> String {
-        let h: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("history"))
-                .expect("json");
+        let h = history_json(site);
         h["snapshots"][0]["id"].as_str().expect("id").to_owned()
     };
     build_snapshot(&input, &site, 0, &[]);
@@ -837,9 +833,7 @@ fn a_carried_audit_trail_left_out_is_a_warning_that_q_keeps_quiet() {
 fn raising_retain_after_snapshots_were_dropped_keeps_the_chain_intact() {
     let (_tmp, input, site) = fixture_copy("basic");
     let history = |site: &Path| -> (u64, usize) {
-        let h: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("history"))
-                .expect("json");
+        let h = history_json(site);
         (
             h["retain"].as_u64().expect("retain"),
             h["snapshots"].as_array().expect("snapshots").len(),

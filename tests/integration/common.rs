@@ -405,6 +405,12 @@ pub fn audit_json(site: &Path) -> serde_json::Value {
         .expect("audit.json is JSON")
 }
 
+/// A built site's `history.json`.
+pub fn history_json(site: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("history.json"))
+        .expect("history.json is JSON")
+}
+
 /// One document of an `audit.json`, by path.
 pub fn audit_doc<'a>(audit: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
     audit["documents"]

@@ -374,9 +374,7 @@ fn concurrent_builds_into_one_out_keep_every_snapshot() {
     assert!(ids.contains(&last), "{ids:?} vs {last}");
     let middle = ids.iter().find(|id| **id != last).expect("two ids");
     assert_eq!(manifest(&site)["previous"].as_str(), Some(middle.as_str()));
-    let history: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("history"))
-            .expect("json");
+    let history = history_json(&site);
     let chain: Vec<&str> = history["snapshots"]
         .as_array()
         .expect("snapshots")

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{list_files, manifest, sha256sum, three_signed_snapshots, vouch};
+use crate::common::{history_json, list_files, manifest, sha256sum, three_signed_snapshots, vouch};
 
 fn rollback(site: &Path, id: &str, key: &Path) -> std::process::Output {
     vouch()
@@ -22,11 +22,6 @@ fn rollback(site: &Path, id: &str, key: &Path) -> std::process::Output {
         .arg(key)
         .output()
         .expect("rollback")
-}
-
-fn history(site: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("history"))
-        .expect("json")
 }
 
 /// (path, sha256, size) of each artifact.
@@ -51,7 +46,7 @@ fn rollback_round_trips_and_keeps_the_chain() {
     let (keys, _input, site) = three_signed_snapshots(tmp.path());
     let key = keys.join("vouch.key");
     let head = sha256sum(&site.join("manifest.json"));
-    let h = history(&site);
+    let h = history_json(&site);
     let oldest = h["snapshots"][1]["id"].as_str().expect("id").to_owned();
     let archived: Value = serde_json::from_slice(
         &std::fs::read(site.join(format!("snapshots/{oldest}/manifest.json"))).expect("archived"),
@@ -103,7 +98,7 @@ fn rollback_round_trips_and_keeps_the_chain() {
         );
     }
     // The chain keeps every snapshot: the replaced head first.
-    let h = history(&site);
+    let h = history_json(&site);
     let ids: Vec<&str> = h["snapshots"]
         .as_array()
         .expect("snapshots")
@@ -150,7 +145,7 @@ fn rollback_round_trips_and_keeps_the_chain() {
     let out =
         crate::common::build_snapshot(&_input, &site, 11, &["--sign", key.to_str().expect("utf8")]);
     assert!(out.status.success());
-    let h = history(&site);
+    let h = history_json(&site);
     assert_eq!(h["snapshots"][0]["rollback_of"], oldest.as_str());
     let index = std::fs::read_to_string(site.join("index.html")).expect("index");
     assert!(index.contains(&format!(
@@ -163,7 +158,7 @@ fn a_damaged_snapshot_is_not_rolled_back() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (keys, _input, site) = three_signed_snapshots(tmp.path());
     let key = keys.join("vouch.key");
-    let oldest = history(&site)["snapshots"][1]["id"]
+    let oldest = history_json(&site)["snapshots"][1]["id"]
         .as_str()
         .expect("id")
         .to_owned();

@@ -277,9 +277,7 @@ fn chain_detects_a_rewritten_or_removed_middle_snapshot() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (_input, site) = five_snapshots(tmp.path());
     assert_eq!(verify_site(&site, &[]).status.code(), Some(0));
-    let history: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("history"))
-            .expect("json");
+    let history = history_json(&site);
     let snaps = history["snapshots"].as_array().expect("snapshots");
     assert_eq!(snaps.len(), 4, "four earlier snapshots, newest first");
     assert!(snaps[0]["built_at"].as_str() > snaps[3]["built_at"].as_str());
@@ -383,9 +381,7 @@ fn storage_is_deduplicated_and_retention_applies() {
     // Retention: keep 5; older objects and archives go.
     std::fs::write(input.join("logs/ci.log"), "run 20\n").expect("write");
     build_snapshot(&input, &site, 20, &["--retain", "5"]);
-    let h: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("h"))
-            .expect("json");
+    let h = history_json(&site);
     assert_eq!(h["snapshots"].as_array().expect("a").len(), 4);
     assert_eq!(
         std::fs::read_dir(site.join("snapshots"))

@@ -243,9 +243,7 @@ fn verify_checks_every_retained_snapshot_signature() {
     );
 
     // Re-sign the oldest retained snapshot with another key (same bytes).
-    let history: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("h"))
-            .expect("json");
+    let history = history_json(&site);
     let archived = history["snapshots"][1]["manifest"]
         .as_str()
         .expect("manifest")
@@ -698,9 +696,7 @@ fn previous_snapshots_are_fetched_once_and_republished_as_checked() {
     let next = tmp.path().join("next");
     std::fs::write(input.join("logs/ci.log"), "run 3\n").expect("write");
     build_snapshot(&input, &next, 3, &["--previous", &host.url]);
-    let history: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.join("history.json")).expect("h"))
-            .expect("json");
+    let history = history_json(&site);
     let counts = counts.lock().expect("lock");
     for s in history["snapshots"].as_array().expect("snapshots") {
         let archived = format!("/{}", s["manifest"].as_str().expect("manifest"));
