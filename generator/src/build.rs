@@ -91,6 +91,8 @@ pub struct Outcome {
     pub pages_reused: usize,
     /// What the build left out, and why (printed as warnings, not with `-q`).
     pub warnings: Vec<String>,
+    /// The site's size on disk, in bytes (signatures aside).
+    pub site_bytes: u64,
 }
 
 /// Runs a build from the command line. `Ok(false)` when `--strict` refused.
@@ -226,7 +228,12 @@ pub fn run(args: &Options) -> Result<bool> {
         }
     );
     if args.timings {
-        eprintln!("{}", timings.report());
+        eprintln!(
+            "{}\n  site size {} ({} bytes)",
+            timings.report(),
+            vouch_core::human_bytes(o.site_bytes),
+            o.site_bytes
+        );
     }
     Ok(true)
 }
@@ -370,6 +377,8 @@ pub fn execute(plan: Plan, timings: &Timings) -> Result<Outcome> {
         staging.commit(out)?;
     }
     timings.end("swap");
+    let mut warnings = written.warnings;
+    warnings.extend(too_large_for_pages(written.site_bytes));
     Ok(Outcome {
         published,
         snapshot_id: written.snapshot_id,
@@ -377,7 +386,25 @@ pub fn execute(plan: Plan, timings: &Timings) -> Result<Outcome> {
         artifacts,
         bytes,
         pages_reused: written.pages_reused,
-        warnings: written.warnings,
+        warnings,
+        site_bytes: written.site_bytes,
+    })
+}
+
+/// The largest site GitHub Pages publishes: "Published GitHub Pages sites
+/// may be no larger than 1 GB" (its deploy action warns past that, then
+/// may fail).
+pub const GITHUB_PAGES_LIMIT: u64 = 1_000_000_000;
+
+/// A warning for a site larger than [`GITHUB_PAGES_LIMIT`], found at build
+/// time rather than when its deploy fails.
+fn too_large_for_pages(site_bytes: u64) -> Option<String> {
+    (site_bytes > GITHUB_PAGES_LIMIT).then(|| {
+        format!(
+            "the site is {} ({site_bytes} bytes), over the 1 GB GitHub Pages publishes; \
+             a deploy there may fail (a smaller --retain keeps fewer old objects)",
+            vouch_core::human_bytes(site_bytes)
+        )
     })
 }
 
@@ -396,4 +423,23 @@ pub fn build_time() -> Result<String> {
             .unwrap_or_else(|_| OffsetDateTime::now_utc()),
     };
     t.format(&Rfc3339).context("formatting the build time")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Past GitHub Pages' limit, and only past it, the build warns, with
+    /// the size in bytes as well as in words.
+    #[test]
+    fn a_site_over_the_pages_limit_is_warned_of() {
+        assert_eq!(too_large_for_pages(GITHUB_PAGES_LIMIT), None);
+        assert_eq!(too_large_for_pages(3 << 20), None);
+        let w = too_large_for_pages(GITHUB_PAGES_LIMIT + 1).expect("warning");
+        assert!(
+            w.starts_with("the site is 953.7 MiB (1000000001 bytes), over the 1 GB"),
+            "{w}"
+        );
+        assert!(w.contains("--retain"), "{w}");
+    }
 }

@@ -4,7 +4,7 @@
 //! trims it.
 
 use std::{
-    collections::{BTreeMap, BTreeSet, HashMap},
+    collections::{BTreeMap, HashMap},
     fs::File,
     io::Read,
     path::{Path, PathBuf},
@@ -664,7 +664,7 @@ impl Previous {
         })??;
         Ok(Carried {
             files,
-            objects: objects.into_keys().collect(),
+            objects,
             warnings,
         })
     }
@@ -759,10 +759,10 @@ impl<'a> Listing<'a> {
 }
 
 /// What [`Previous::carry`] wrote, and the objects the retained snapshots
-/// need (for `SHA256SUMS`).
+/// need (for `SHA256SUMS`), with their sizes.
 pub struct Carried {
     pub files: Vec<GeneratedFile>,
-    pub objects: BTreeSet<String>,
+    pub objects: BTreeMap<String, u64>,
     /// What was left out, and why, for the build to print (not with `-q`).
     pub warnings: Vec<String>,
 }

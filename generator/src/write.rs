@@ -2,7 +2,7 @@
 //! `manifest.json`, its signature and `SHA256SUMS`, written into the staging
 //! folder ([`crate::store::Staging`]), which the build then swaps into place.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -51,6 +51,8 @@ pub struct Written {
     pub pages_reused: usize,
     /// What the build left out, and why (`warning: ` lines, not with `-q`).
     pub warnings: Vec<String>,
+    /// The whole site's size on disk, in bytes (signatures aside).
+    pub site_bytes: u64,
 }
 
 /// Writes everything but the current objects (which `load` already stored):
@@ -260,7 +262,7 @@ pub fn write_site(
             warnings = carried.warnings;
             carried.objects
         }
-        None => BTreeSet::new(),
+        None => BTreeMap::new(),
     };
     timings.end("snapshots");
     drop(renderer);
@@ -339,12 +341,22 @@ pub fn write_site(
     // with standard tools (a line deleted from an unsigned SHA256SUMS would
     // hide a tampered file). Signatures are not listed: they verify
     // themselves, and a site may be re-signed.
+    // What the site comes to on disk: every object once, every generated
+    // file, and what is written below (the signatures are a few hundred
+    // bytes, and not counted).
+    let mut site_bytes = {
+        let mut objects: HashMap<&str, u64> = retained.iter().map(|(s, n)| (&**s, *n)).collect();
+        objects.extend(manifest.artifacts.iter().map(|a| (&*a.sha256, a.size)));
+        objects.values().sum::<u64>() + manifest.generated.iter().map(|g| g.size).sum::<u64>()
+    };
+    let retained: BTreeSet<String> = retained.into_keys().collect();
     let mut sums = sha256sums(&manifest, &retained);
     sums.push_str(&vouch_core::hash::sum_line(
         &manifest_file.sha256,
         &manifest_file.path,
     ));
     staging.write("SHA256SUMS", sums.as_bytes())?;
+    site_bytes += manifest_file.size + sums.len() as u64;
     if let Some(signer) = publish.signer {
         staging.write(
             "SHA256SUMS.minisig",
@@ -358,6 +370,7 @@ pub fn write_site(
         snapshot_id,
         pages_reused: reused.into_inner(),
         warnings,
+        site_bytes,
     })
 }
 

@@ -920,15 +920,8 @@ fn timings_name_each_stage_after_the_result_line() {
         );
     }
     // With --sign, reading the key is a stage of its own.
-    let keys = keygen(&site.with_file_name("keys"));
-    let key = keys.join("vouch.key");
-    let args = [
-        "--timings",
-        "--sign",
-        key.to_str().expect("utf8"),
-        "--trust-previous-key",
-        "unsigned",
-    ];
+    let key = keygen(&site.with_file_name("keys")).join("vouch.key");
+    let args = signed_with_timings(&key);
     let out = build_snapshot(&input, &site, 2, &args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let after = stderr.split_once("timings:\n").expect("timings").1;
@@ -938,6 +931,58 @@ fn timings_name_each_stage_after_the_result_line() {
         .take(3)
         .collect();
     assert_eq!(names, ["previous site", "signing key", "load"], "{stderr}");
+}
+
+/// `--timings`, signing with `key` a site whose earlier snapshots are unsigned.
+fn signed_with_timings(key: &Path) -> [&str; 5] {
+    [
+        "--timings",
+        "--sign",
+        key.to_str().expect("utf8"),
+        "--trust-previous-key",
+        "unsigned",
+    ]
+}
+
+/// The site size `--timings` prints is what the site holds on disk: each
+/// object once however many files share it, the objects only a retained
+/// snapshot needs, and every generated file (signatures and vouch's own
+/// page-key record aside).
+#[test]
+fn timings_give_the_site_size_on_disk() {
+    let (_tmp, input, site) = fixture_copy("basic");
+    build_snapshot(&input, &site, 0, &[]);
+    // A copy shares an object; the changed report leaves its old object
+    // to the retained snapshot alone.
+    std::fs::copy(
+        input.join("reports/PHASE0.md"),
+        input.join("reports/COPY.md"),
+    )
+    .expect("copy");
+    std::fs::write(
+        input.join("reports/PHASE1.md"),
+        "# Phase 1\n\nStatus: PASS\n",
+    )
+    .expect("write");
+    let key = keygen(&site.with_file_name("keys")).join("vouch.key");
+    let args = signed_with_timings(&key);
+    let out = build_snapshot(&input, &site, 1, &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("site size "))
+        .expect("site size");
+    let bytes: u64 = line
+        .split_once(" (")
+        .and_then(|(_, b)| b.strip_suffix(" bytes)"))
+        .and_then(|b| b.parse().ok())
+        .expect("bytes");
+    let on_disk: u64 = list_files(&site)
+        .iter()
+        .filter(|f| !f.ends_with(".minisig") && *f != ".vouch-pages")
+        .map(|f| std::fs::metadata(site.join(f)).expect("metadata").len())
+        .sum();
+    assert_eq!(bytes, on_disk, "{stderr}");
 }
 
 /// `--title` (else `title` in vouch.toml) names the site on every page and
