@@ -391,18 +391,20 @@ pub fn execute(plan: Plan, timings: &Timings) -> Result<Outcome> {
     })
 }
 
-/// The largest site GitHub Pages publishes: "Published GitHub Pages sites
-/// may be no larger than 1 GB" (its deploy action warns past that, then
-/// may fail).
+/// GitHub Pages' documented limit: "Published GitHub Pages sites may be no
+/// larger than 1 GB". Its deploy action holds the uploaded artifact (the
+/// site, tarred and compressed) to it, and warns, then may fail, past it.
 pub const GITHUB_PAGES_LIMIT: u64 = 1_000_000_000;
 
-/// A warning for a site larger than [`GITHUB_PAGES_LIMIT`], found at build
-/// time rather than when its deploy fails.
+/// A warning for a site larger on disk than [`GITHUB_PAGES_LIMIT`], at
+/// build time rather than when its deploy fails. How well it compresses
+/// is not known here, so this says "may".
 fn too_large_for_pages(site_bytes: u64) -> Option<String> {
     (site_bytes > GITHUB_PAGES_LIMIT).then(|| {
         format!(
-            "the site is {} ({site_bytes} bytes), over the 1 GB GitHub Pages publishes; \
-             a deploy there may fail (a smaller --retain keeps fewer old objects)",
+            "the site is {} ({site_bytes} bytes), over GitHub Pages' documented 1 GB limit; \
+             its deploy there may fail, depending on how well the upload compresses \
+             (a smaller --retain keeps fewer old objects)",
             vouch_core::human_bytes(site_bytes)
         )
     })
@@ -437,7 +439,9 @@ mod tests {
         assert_eq!(too_large_for_pages(3 << 20), None);
         let w = too_large_for_pages(GITHUB_PAGES_LIMIT + 1).expect("warning");
         assert!(
-            w.starts_with("the site is 953.7 MiB (1000000001 bytes), over the 1 GB"),
+            w.starts_with(
+                "the site is 953.7 MiB (1000000001 bytes), over GitHub Pages' documented 1 GB"
+            ),
             "{w}"
         );
         assert!(w.contains("--retain"), "{w}");
