@@ -120,6 +120,21 @@ def du(path):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
 
 
+def site_parts(site):
+    """Where a site's bytes are: each top-level folder, then `audit.json`
+    and the other top-level files together, largest first."""
+    parts = {}
+    for name in os.listdir(site):
+        path = os.path.join(site, name)
+        if os.path.isdir(path):
+            parts[name] = du(path)
+        elif name in ("audit.json", "manifest.json"):
+            parts[name] = os.path.getsize(path)
+        else:
+            parts["other files"] = parts.get("other files", 0) + os.path.getsize(path)
+    return sorted(parts.items(), key=lambda kv: -kv[1])
+
+
 def one_scale(vouch, files, runs, tmp, history_scales=()):
     corpus = os.path.join(tmp, f"evidence-{files}")
     size = make_corpus(corpus, files)
@@ -161,6 +176,7 @@ def one_corpus(vouch, corpus, size, label, runs, tmp, history):
     build = measure(lambda: [vouch, "-q", "build", corpus, "--out", site], runs, before=fresh,
                     stages=build_stages)
     site_bytes = du(site)
+    parts = site_parts(site)
     # One report changed, as between two merges (else the middle file).
     reports = [p for p in paths if p.endswith(".md")] or paths
     victim = os.path.join(corpus, reports[len(reports) // 2])
@@ -185,7 +201,7 @@ def one_corpus(vouch, corpus, size, label, runs, tmp, history):
     for n in range(runs + 1):
         shutil.rmtree(os.path.join(tmp, f"site-{files}-{n}"), ignore_errors=True)
     return {"label": label, "files": len(paths), "bytes": size, "sha": sha, "build": build,
-            "rebuild": rebuild, "verify": verify, "site": site_bytes, "steady": steady,
+            "rebuild": rebuild, "verify": verify, "site": site_bytes, "parts": parts, "steady": steady,
             "stages": {"build": stage_medians(build_stages), "rebuild": stage_medians(rebuild_stages)}}
 
 
@@ -222,6 +238,8 @@ def main():
             label = {"sha": "sha256sum", "steady": "rebuild, 20 kept"}.get(name, name)
             print(f"{r['files']:>7}{r['bytes'] / 2**20:>7.0f}  {label:<17}{wall:>8.2f}{wall / r['sha'][0]:>13.2f}{peak:>10.0f}")
         print(f"{'':>16}site {r['site'] / 2**20:.1f} MiB = {r['site'] / r['bytes']:.2f}× the input")
+        print(f"{'':>16}site by part (× the input): "
+              + ", ".join(f"{n} {b / r['bytes']:.2f}" for n, b in r["parts"]))
         for work, stages in r["stages"].items():
             if stages:
                 parts = ", ".join(f"{n} {s:.2f}" for n, s in stages)
