@@ -20,7 +20,7 @@ here asserts: it measures and prints ratios, and the goals beside them.
 (one Markdown file in the copy is changed for the rebuild)."""
 
 import argparse
-import gzip, json, os, random, shutil, statistics, subprocess, sys, tempfile
+import gzip, json, os, random, re, shutil, statistics, subprocess, sys, tempfile
 
 STATUSES = ["PASS", "PASS", "PASS", "Passed", "✅ Complete", "PENDING", "FAIL", "Accepted"]
 GATES = ["unit tests", "integration tests", "security scan", "licence check", "performance budget", "docs review"]
@@ -104,9 +104,10 @@ def timings(stderr):
     for line in stderr.splitlines():
         if line == "timings:":
             inside = True
-        elif inside and line.startswith("  ") and " s" in line:
-            name, _, rest = line.strip().partition("  ")
-            found[name] = float(rest.strip().split(" s")[0])
+        elif inside and (m := re.fullmatch(r"  (\S.*?)  +([0-9.]+) s +[0-9]+%", line)):
+            found[m.group(1)] = float(m.group(2))
+        elif inside and (m := re.fullmatch(r"  total +([0-9.]+) s", line)):
+            found["total"] = float(m.group(1))
     return found
 
 

@@ -2,7 +2,7 @@
 //! `manifest.json`, its signature and `SHA256SUMS`, written into the staging
 //! folder ([`crate::store::Staging`]), which the build then swaps into place.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -336,11 +336,6 @@ pub fn write_site(
         )?;
     }
     drop(manifest_bytes);
-    // SHA256SUMS covers the manifest too, and is signed itself: `minisign
-    // -Vm SHA256SUMS && sha256sum -c SHA256SUMS` is then a complete check
-    // with standard tools (a line deleted from an unsigned SHA256SUMS would
-    // hide a tampered file). Signatures are not listed: they verify
-    // themselves, and a site may be re-signed.
     // What the site comes to on disk: every object once, every generated
     // file, and what is written below (the signatures are a few hundred
     // bytes, and not counted).
@@ -349,8 +344,12 @@ pub fn write_site(
         objects.extend(manifest.artifacts.iter().map(|a| (&*a.sha256, a.size)));
         objects.values().sum::<u64>() + manifest.generated.iter().map(|g| g.size).sum::<u64>()
     };
-    let retained: BTreeSet<String> = retained.into_keys().collect();
-    let mut sums = sha256sums(&manifest, &retained);
+    // SHA256SUMS covers the manifest too, and is signed itself: `minisign
+    // -Vm SHA256SUMS && sha256sum -c SHA256SUMS` is then a complete check
+    // with standard tools (a line deleted from an unsigned SHA256SUMS would
+    // hide a tampered file). Signatures are not listed: they verify
+    // themselves, and a site may be re-signed.
+    let mut sums = sha256sums(&manifest, retained.keys());
     sums.push_str(&vouch_core::hash::sum_line(
         &manifest_file.sha256,
         &manifest_file.path,
@@ -477,13 +476,16 @@ fn search_doc<'a>(site: &'a Site, e: &'a Entry, c: &crate::render::Content) -> s
 /// objects earlier retained snapshots need, then every generated file, so
 /// `sha256sum -c SHA256SUMS` in the site root checks the whole site with no
 /// vouch installed.
-pub fn sha256sums(m: &Manifest, retained: &BTreeSet<String>) -> String {
+pub fn sha256sums<'a>(m: &Manifest, retained: impl IntoIterator<Item = &'a String>) -> String {
     let mut out = String::new();
     for a in &m.artifacts {
         out.push_str(&vouch_core::hash::sum_line(&a.sha256, &a.url));
     }
     let current: HashSet<&str> = m.artifacts.iter().map(|a| a.sha256.as_str()).collect();
-    for sha in retained.iter().filter(|s| !current.contains(s.as_str())) {
+    for sha in retained
+        .into_iter()
+        .filter(|s| !current.contains(s.as_str()))
+    {
         out.push_str(&vouch_core::hash::sum_line(
             sha,
             &crate::model::object_url(sha),
