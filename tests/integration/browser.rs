@@ -762,8 +762,9 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
         .await
         .expect("rows");
     assert_eq!(rows.len(), 3);
-    // Earlier snapshots' signatures are checked on their manifests fetched
-    // again, after the chain.
+    // Earlier snapshots' signatures are checked on the manifests the chain
+    // check read: none is fetched again for it.
+    let mut ids = Vec::new();
     for r in rows {
         let id = r.attr("data-snapshot").await.expect("attr").expect("id");
         let row = format!(r#"#snapshot-history [data-snapshot="{id}"]"#);
@@ -771,7 +772,23 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
             settled(c, &row, "data-signature", &["checking"]).await,
             "valid"
         );
+        ids.push(id);
     }
+    let history = history_json(&site);
+    let (previous, oldest) = (
+        history["snapshots"][0]["manifest"]
+            .as_str()
+            .expect("m")
+            .to_owned(),
+        history["snapshots"][1]["manifest"]
+            .as_str()
+            .expect("m")
+            .to_owned(),
+    );
+    assert_eq!(fetched(c, &oldest).await, 1, "{oldest}: read once");
+    // The previous one is also the diff's default `from`, opened whole.
+    assert!(fetched(c, &previous).await <= 2, "{previous}");
+    assert_eq!(fetched(c, "manifest.json.minisig").await, 1);
 
     // The diff between the last two snapshots.
     let changes = diff_changes(c, 2).await;
@@ -791,7 +808,6 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
         ]
     );
     // From the oldest snapshot instead.
-    let history = history_json(&site);
     let oldest = history["snapshots"][1]["id"]
         .as_str()
         .expect("id")
@@ -837,6 +853,15 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
         .expect("click");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(signature_status(c).await, "untrusted-key");
+    // The history is read again, its signatures checked under the new pin.
+    for id in &ids {
+        let row = format!(r#"#snapshot-history [data-snapshot="{id}"]"#);
+        assert_eq!(
+            settled(c, &row, "data-signature", &["checking"]).await,
+            "untrusted-key",
+            "{id}"
+        );
+    }
     c.find(Locator::Css("#forget-key"))
         .await
         .expect("button")
@@ -963,6 +988,21 @@ async fn choose(c: &Client, css: &str, value: &str) {
         .select_by_value(value)
         .await
         .expect("choose");
+}
+
+/// How many times the page (at the site's root) fetched `path`, relative
+/// to it.
+async fn fetched(c: &Client, path: &str) -> usize {
+    let n = c
+        .execute(
+            "const want = new URL(arguments[0], location.href).pathname;
+             return performance.getEntriesByType('resource')
+               .filter(e => new URL(e.name).pathname === want).length;",
+            vec![path.into()],
+        )
+        .await
+        .expect("resource timing");
+    n.as_u64().expect("count") as usize
 }
 
 /// The audit trails the page fetched (paths under the site), and whether

@@ -6,7 +6,7 @@ use vouch_core::{
     monitor::{self, Rollback, Seen},
 };
 
-use super::signature::{SigState, Signed, checked, judge, now, outcome_for};
+use super::signature::{Outcome, SigState, check_in_slices, judge, now};
 use crate::{
     api::{self, ManifestDoc},
     trust,
@@ -16,7 +16,7 @@ use crate::{
 /// Of a retained one only what the table shows is kept: at 50,000 files
 /// each manifest is 24 MB, and a site keeps up to 20. The two a diff
 /// compares are fetched again, whole ([`open`]).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 struct Loaded {
     id: String,
     built_at: String,
@@ -26,12 +26,16 @@ struct Loaded {
     /// their header read.
     read: Option<String>,
     rollback_of: Option<String>,
+    /// Its signature file (a retained snapshot's; the current one's is the
+    /// signature panel's).
     sig: Option<String>,
+    /// The check of `sig` under the chain's `key`, on the bytes read.
+    done: Option<Outcome>,
 }
 
 impl Loaded {
     /// A snapshot as its manifest (read, and hashing to `read`) describes it.
-    fn from(read: &str, m: &vouch_core::Manifest, sig: Option<String>) -> Self {
+    fn from(read: &str, m: &vouch_core::Manifest) -> Self {
         let source = m.source.clone().unwrap_or_default();
         Self {
             id: read.to_owned(),
@@ -40,7 +44,8 @@ impl Loaded {
             run_url: source.run_url,
             read: Some(read.to_owned()),
             rollback_of: m.rollback_of.clone(),
-            sig,
+            sig: None,
+            done: None,
         }
     }
 }
@@ -54,15 +59,22 @@ fn at(id: &str, current: bool, file: &str) -> String {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 struct Chain {
+    /// The key pinned when it was read, which its signatures were checked
+    /// under.
+    key: Option<String>,
     snapshots: Vec<Loaded>,
     problems: Vec<ChainProblem>,
     has_history: bool,
     history: Option<History>,
 }
 
-async fn load(root: String, current: ManifestDoc) -> Chain {
+/// The chain. Each retained manifest is fetched once, and its signature
+/// checked under `key` (the key pinned now) on the bytes read here: a site
+/// keeps up to 20, of 24 MB each at 50,000 files, too many to hold for a
+/// check later. Pinning another key reads them again.
+async fn load(root: String, current: ManifestDoc, key: Option<String>) -> Chain {
     // history.json is believed only once it hashes to what the (signed)
     // manifest records, and its chain checks out: the same check as
     // `vouch verify` (`check_site_history`).
@@ -73,13 +85,9 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
     let parsed = history_bytes
         .as_deref()
         .and_then(|b| History::parse(b).ok());
-    let current_sig = api::fetch_text(&format!("{root}manifest.json.minisig"))
-        .await
-        .ok()
-        .flatten();
-    let mut snapshots = vec![Loaded::from(&current.id, &current.manifest, current_sig)];
-    // One retained manifest is held at a time, while it is hashed and its
-    // header read; its signature is checked on bytes fetched again.
+    let mut snapshots = vec![Loaded::from(&current.id, &current.manifest)];
+    // One retained manifest is held at a time, while it is hashed, its
+    // header read and its signature checked.
     let mut archived: Vec<(String, Archived)> = Vec::new();
     for s in parsed.iter().flat_map(|h| &h.snapshots) {
         let b = api::fetch_optional(&format!("{root}{}", s.manifest))
@@ -100,13 +108,17 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
             read: None,
             rollback_of: None,
             sig: None,
+            done: None,
         };
         // Kept even when they do not parse: the chain check says why.
         if let Some(b) = b {
             let a = api::read_archived(&b).await;
             if let Ok(m) = &a.header {
-                row = Loaded::from(&a.id, m, None);
+                row = Loaded::from(&a.id, m);
                 row.id = s.id.clone();
+                if let (Some(k), Some(t)) = (&key, &sig) {
+                    row.done = Some(check_in_slices(k, t, &b).await);
+                }
             }
             archived.push((s.manifest.clone(), a));
         }
@@ -123,6 +135,7 @@ async fn load(root: String, current: ManifestDoc) -> Chain {
         },
     );
     Chain {
+        key,
         snapshots,
         problems,
         has_history: history_bytes.is_some(),
@@ -162,14 +175,32 @@ pub fn HistoryPanel(
     };
     let (from, set_from) = signal(String::new());
     let (to, set_to) = signal(current.id.clone());
+    // Read at once, and again when another key is pinned.
     {
         let (root, current) = (root.clone(), current.clone());
-        leptos::task::spawn_local(async move {
-            let c = load(root, current).await;
-            if let Some(prev) = c.snapshots.get(1) {
-                set_from.set(prev.id.clone());
+        Effect::new(move |_| {
+            let key = pinned.get();
+            let stale =
+                chain.with_untracked(|c| c.as_ref().is_none_or(|c| key.is_some() && c.key != key));
+            if !stale {
+                return;
             }
-            chain.set(Some(c));
+            let (root, current) = (root.clone(), current.clone());
+            leptos::task::spawn_local(async move {
+                let c = load(root, current, key.clone()).await;
+                // A newer pin reads them again.
+                if pinned.get_untracked() != key {
+                    return;
+                }
+                if let Some(prev) = c
+                    .snapshots
+                    .get(1)
+                    .filter(|_| from.get_untracked().is_empty())
+                {
+                    set_from.set(prev.id.clone());
+                }
+                chain.set(Some(c));
+            });
         });
     }
     // The monitor: per site and pinned key, the newest snapshot verified
@@ -245,20 +276,18 @@ pub fn HistoryPanel(
                     .iter()
                     .enumerate()
                     .map(|(i, s)| {
-                        let (read, sig_file) = (s.read.clone(), s.sig.clone());
-                        // Earlier snapshots' signatures are checked on their
-                        // manifests fetched again; this one's is the signature
+                        let (read, sig_file, pre) = (s.read.clone(), s.sig.clone(), s.done.clone());
+                        let checked_under = c.key.clone();
+                        // Earlier snapshots' signatures were checked as their
+                        // manifests were read; this one's is the signature
                         // panel's own check.
-                        let done = read.clone().filter(|_| i > 0).map(|id| {
-                            let url = format!("{root}{}", at(&id, false, "manifest.json"));
-                            checked(Signed::At { url, id }, Signal::derive(move || sig_file.clone()), pinned.into())
-                        });
-                        let sig_file = s.sig.clone();
-                        let sig = Memo::new(move |_| match (i, &read, done) {
-                            (0, ..) => signature.get(),
+                        let sig = Memo::new(move |_| match (i, &read) {
+                            (0, _) => signature.get(),
                             // Earlier snapshots are judged without expiry: they
                             // are history, not what the site serves now.
-                            (_, Some(id), Some(done)) => judge(id, Ok(sig_file.as_deref()), pinned.get().as_deref(), None, now(), |key, text| outcome_for(done, key, text)),
+                            (_, Some(id)) => judge(id, Ok(sig_file.as_deref()), pinned.get().as_deref(), None, now(), |key, _| {
+                                pre.clone().filter(|_| checked_under.as_deref() == Some(key))
+                            }),
                             _ => SigState::Invalid { key_id: String::new(), why: "missing".into() },
                         });
                         view! {

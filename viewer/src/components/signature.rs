@@ -62,7 +62,7 @@ pub type Outcome = Result<signature::Verified, SignatureError>;
 /// Checks `sig_text` over `bytes` under `key` in short tasks: minisign
 /// hashes the whole manifest (BLAKE2b), and a 50 MB one takes longer than a
 /// frame. The same check as [`signature::verify`], fed in slices.
-async fn check_in_slices(key: &str, sig_text: &str, bytes: &[u8]) -> Outcome {
+pub(crate) async fn check_in_slices(key: &str, sig_text: &str, bytes: &[u8]) -> Outcome {
     let check = signature::Check::new(key, sig_text)?;
     let mut stream = check.stream()?;
     let mut slices = api::Slices::new();
@@ -73,25 +73,12 @@ async fn check_in_slices(key: &str, sig_text: &str, bytes: &[u8]) -> Outcome {
     stream.finish()
 }
 
-/// The bytes a signature covers: held by the page, or fetched again when
-/// the check runs, and checked against the snapshot id they must hash to
-/// (a retained snapshot's manifest, which the history panel does not keep:
-/// a site keeps up to 20, of 24 MB each at 50,000 files).
-#[derive(Clone)]
-pub enum Signed {
-    Held(std::sync::Arc<Vec<u8>>),
-    At { url: String, id: String },
-}
-
-thread_local! {
-    /// Set while a manifest is fetched again for its signature.
-    static FETCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// The check of `bytes`' signature under the pinned key, run again when
-/// either changes: (key, signature, outcome), `None` until the first ends.
+/// The check of the signature over `bytes` (the manifest the page holds)
+/// under the pinned key, run again when either changes: (key, signature,
+/// outcome), `None` until the first ends. Retained snapshots' signatures
+/// are checked by the history panel, on the manifests it reads.
 pub fn checked(
-    bytes: Signed,
+    bytes: std::sync::Arc<Vec<u8>>,
     sig: Signal<Option<String>>,
     pinned: Signal<Option<String>>,
 ) -> RwSignal<Option<(String, String, Outcome)>> {
@@ -102,30 +89,7 @@ pub fn checked(
         };
         let bytes = bytes.clone();
         leptos::task::spawn_local(async move {
-            let fetched = matches!(bytes, Signed::At { .. });
-            let held = match bytes {
-                Signed::Held(b) => Some(b),
-                Signed::At { url, id } => {
-                    // One at a time: twenty at once would be 480 MB.
-                    while FETCHING.get() {
-                        gloo_timers::future::TimeoutFuture::new(50).await;
-                    }
-                    FETCHING.set(true);
-                    match api::fetch_optional(&url).await {
-                        Ok(Some(b)) if api::digest(&b).await == id => Some(std::sync::Arc::new(b)),
-                        _ => None,
-                    }
-                }
-            };
-            let outcome = match held {
-                Some(b) => check_in_slices(&key, &text, &b).await,
-                None => Err(SignatureError::BadSignature(
-                    "the manifest could not be fetched again as it was".into(),
-                )),
-            };
-            if fetched {
-                FETCHING.set(false);
-            }
+            let outcome = check_in_slices(&key, &text, &bytes).await;
             // A newer pin may have started a newer check meanwhile.
             if pinned.get_untracked().as_deref() == Some(key.as_str()) {
                 done.set(Some((key, text, outcome)));
@@ -247,7 +211,7 @@ pub fn SignaturePanel(
         });
     }
     let done = checked(
-        Signed::Held(bytes),
+        bytes,
         Signal::derive(move || sig.get().and_then(Result::ok).flatten()),
         pinned.into(),
     );
