@@ -485,6 +485,16 @@ async fn without_bundles_every_file_is_fetched_alone() {
         .iter()
         .find(|a| a["path"] == "reports/PHASE0.md")
         .expect("victim");
+    // A report's page: its claims share the page's own check, so the page
+    // is fetched to be hashed once, not once more for them.
+    let page = format!("{url}{}", victim["page"].as_str().expect("page"));
+    c.goto(&page).await.expect("open report");
+    assert_ne!(
+        settled(c, "#claim-evidence", "data-status", &["checking"]).await,
+        "tampered"
+    );
+    assert_eq!(fetched(c, &page).await, 1, "{page}");
+    c.goto(&url).await.expect("open index");
     flip_byte(&b.site.join(victim["url"].as_str().expect("url")), 10);
     c.refresh().await.expect("reload");
     assert_eq!(final_status(c).await, "failed");
@@ -990,8 +1000,8 @@ async fn choose(c: &Client, css: &str, value: &str) {
         .expect("choose");
 }
 
-/// How many times the page (at the site's root) fetched `path`, relative
-/// to it.
+/// How many times the page fetched `path` (relative to the page's address,
+/// or absolute).
 async fn fetched(c: &Client, path: &str) -> usize {
     let n = c
         .execute(
@@ -1218,6 +1228,16 @@ async fn cited_evidence_is_verified_live_and_status_changes_are_diffed() {
         settled(c, "#claim-evidence", "data-status", &["checking"]).await,
         "intact"
     );
+    // The report's own file altered: the claims shown are no longer the
+    // published report's.
+    let own = site.join(pack["url"].as_str().expect("url"));
+    flip_byte(&own, 3);
+    c.refresh().await.expect("reload");
+    assert_eq!(
+        settled(c, "#claim-evidence", "data-status", &["checking"]).await,
+        "tampered"
+    );
+    flip_byte(&own, 3);
     let html = site.join(pack["page"].as_str().expect("page"));
     let text = std::fs::read_to_string(&html).expect("page");
     assert!(

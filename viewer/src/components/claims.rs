@@ -4,16 +4,23 @@
 use leptos::prelude::*;
 use std::sync::Arc;
 
-use vouch_core::Manifest;
+use vouch_core::{Manifest, Summary};
 
 use crate::verify::{self, Files, RowStatus};
 
-/// `page`: the page being read, in `manifest.generated` (none or one).
+/// `page`: the counts of the page's own check (its report's file, and the
+/// page itself when the manifest lists it), which the claims share rather
+/// than fetch and hash the page again. The claims stand on both: a report
+/// whose file no longer matches is not the one published either.
 #[component]
-pub fn ClaimEvidence(root: String, manifest: Arc<Manifest>, page: Vec<usize>) -> impl IntoView {
+pub fn ClaimEvidence(
+    root: String,
+    manifest: Arc<Manifest>,
+    page: RwSignal<Summary>,
+) -> impl IntoView {
     // The page lists what its report cites (`data-vouch-cited` on <body>:
     // `[[path, as written, …], …]`), so checking one report does not fetch
-    // the whole audit.json. The page itself is verified with them: an
+    // the whole audit.json. The claims stand or fall with the page too: an
     // edited or deleted list fails the page's hash, and so the claim.
     let list = document()
         .body()
@@ -36,14 +43,14 @@ pub fn ClaimEvidence(root: String, manifest: Arc<Manifest>, page: Vec<usize>) ->
     let files = Files {
         manifest,
         artifacts,
-        generated: page,
+        generated: Vec::new(),
     };
     let (rows, progress) = verify::start(&root, files);
     let overall = move || {
-        let s = progress.summary.get();
-        if s.failed + s.missing > 0 {
+        let (s, p) = (progress.summary.get(), page.get());
+        if s.failed + s.missing + p.failed + p.missing > 0 {
             "tampered"
-        } else if s.done() < s.total {
+        } else if s.done() < s.total || p.done() < p.total {
             "checking"
         } else if unreadable {
             "unavailable"

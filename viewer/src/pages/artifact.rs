@@ -31,7 +31,7 @@ pub fn ArtifactPage(root: String, manifest: Arc<Manifest>, path: String) -> impl
     let files = verify::Files {
         manifest: manifest.clone(),
         artifacts: vec![index],
-        generated: generated.clone(),
+        generated,
     };
     let (rows, progress) = verify::start(&root, files);
     // The verdict also goes in the report's summary bar (`#bar-verdict`),
@@ -60,7 +60,7 @@ pub fn ArtifactPage(root: String, manifest: Arc<Manifest>, path: String) -> impl
                 tick=progress.tick
             />
             <GeneratedTable root=root.clone() rows=rows tick=progress.tick />
-            <ClaimEvidence root=root.clone() manifest=manifest page=generated />
+            <ClaimEvidence root=root.clone() manifest=manifest page=progress.summary />
         </section>
     }
     .into_any()
