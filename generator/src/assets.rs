@@ -94,7 +94,8 @@ const BUNDLE_JS: &str = r#"if (["127.0.0.1", "localhost", "[::1]"].includes(loca
 /// page's own wasm hashes one file at a time, yielding every 30 ms. Resolves
 /// to the hex digest; rejects if the read or the worker fails part-way.
 /// Also `vouchYield` (see `api::yield_now`): a new task without the 4 ms
-/// that nested `setTimeout(0)` costs.
+/// that nested `setTimeout(0)` costs; and `vouchDigest` (see
+/// `api::webcrypto_sha256`): WebCrypto's SHA-256 as hex.
 /// Here, not in the wasm, which has no room to spare. `{update}`, `{finish}`
 /// and `{worker}` are filled in by each loader.
 pub const STREAM_JS: &str = r#"{
@@ -103,6 +104,8 @@ pub const STREAM_JS: &str = r#"{
     c.port1.onmessage = () => { c.port1.close(); resolve(); };
     c.port2.postMessage(0);
   });
+  globalThis.vouchDigest = (d) => crypto.subtle.digest("SHA-256", d)
+    .then((h) => Array.from(new Uint8Array(h), (b) => b.toString(16).padStart(2, "0")).join(""));
   const update = {update}, finish = {finish}, url = {worker};
   let start = null, line = Promise.resolve();
   const worker = () => start ??= new Promise((ok) => {

@@ -17,12 +17,13 @@ use web_sys::RequestCache;
 pub const FOLDER_ROOT: &str = "folder:/";
 
 thread_local! {
-    static FOLDER: std::cell::RefCell<std::collections::HashMap<String, web_sys::File>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    /// A JS `Map`, not a `HashMap`: one less map type in the wasm.
+    static FOLDER: std::cell::RefCell<js_sys::Map> = std::cell::RefCell::new(js_sys::Map::new());
 }
 
-/// Uses `files` (site-relative path → file) for URLs under [`FOLDER_ROOT`].
-pub fn set_folder(files: std::collections::HashMap<String, web_sys::File>) {
+/// Uses `files` (site-relative path → `File`) for URLs under
+/// [`FOLDER_ROOT`].
+pub fn set_folder(files: js_sys::Map) {
     FOLDER.with(|f| *f.borrow_mut() = files);
 }
 
@@ -35,7 +36,7 @@ fn folder_file(url: &str) -> Option<Option<web_sys::File>> {
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_else(|| rel.to_owned());
-    Some(FOLDER.with(|f| f.borrow().get(&rel).cloned()))
+    Some(FOLDER.with(|f| f.borrow().get(&rel.into()).dyn_into().ok()))
 }
 
 /// The body at `url`, as the browser holds it: over HTTP (`Status` 404
@@ -238,7 +239,7 @@ async fn get(url: &str) -> Result<Response, ApiError> {
     }
     Err(network(format!(
         "no response in {} s, {TRIES} tries",
-        HEADERS_TIMEOUT_MS / 1000.0
+        HEADERS_TIMEOUT_MS as u32 / 1000
     )))
 }
 
@@ -409,20 +410,12 @@ const WHOLE: u64 = 8 << 20;
 /// Files up to this size are asked for in bundles, where offered.
 const BUNDLED: u64 = 1 << 20;
 
-/// WebCrypto's SHA-256 of `data`, when the browser offers it here. The
-/// digest starts at once, off the main thread; the future only collects it.
+/// WebCrypto's SHA-256 of `data`, when the browser offers it here (the
+/// loader's `vouchDigest`). The digest starts at once, off the main thread;
+/// the future only collects it.
 fn webcrypto_sha256(data: &js_sys::Object) -> impl Future<Output = Option<String>> + use<> {
-    let promise = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .and_then(|c| {
-            c.subtle()
-                .digest_with_str_and_buffer_source("SHA-256", data)
-                .ok()
-        });
-    async move {
-        let digest = JsFuture::from(promise?).await.ok()?;
-        Some(vouch_core::hash::to_hex(&Uint8Array::new(&digest).to_vec()))
-    }
+    let promise = vouch_digest(data).ok();
+    async move { JsFuture::from(promise?).await.ok()?.as_string() }
 }
 
 /// Hashes `url`, expected to be `expected` bytes long: whole by WebCrypto
@@ -511,6 +504,11 @@ extern "C" {
     /// <size>"`; `null` when no bundle carries it.
     #[wasm_bindgen(catch, js_name = vouchHash)]
     fn vouch_hash(url: &str, size: u32) -> Result<js_sys::Promise, wasm_bindgen::JsValue>;
+
+    /// The loader's WebCrypto SHA-256 of `data`, as hex; throws where the
+    /// browser offers no WebCrypto (a page not served over HTTPS).
+    #[wasm_bindgen(catch, js_name = vouchDigest)]
+    fn vouch_digest(data: &js_sys::Object) -> Result<js_sys::Promise, wasm_bindgen::JsValue>;
 
     /// The loader's yield: a promise that resolves in a new task.
     #[wasm_bindgen(catch, js_name = vouchYield)]

@@ -5,8 +5,6 @@
 //! Pages allows cross-origin reads), or a downloaded copy picked from disk,
 //! hashed locally.
 
-use std::collections::HashMap;
-
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -88,7 +86,7 @@ pub fn RemotePage() -> impl IntoView {
             return;
         };
         let Some(list) = input.files() else { return };
-        let mut files = HashMap::new();
+        let files = js_sys::Map::new();
         for i in 0..list.length() {
             let Some(f) = list.item(i) else { continue };
             let rel = js_sys::Reflect::get(&f, &"webkitRelativePath".into())
@@ -100,9 +98,9 @@ pub fn RemotePage() -> impl IntoView {
             let rel = rel
                 .split_once('/')
                 .map_or(rel.clone(), |(_, r)| r.to_owned());
-            files.insert(rel, f);
+            files.set(&rel.into(), &f);
         }
-        let n = files.len();
+        let n = files.size() as usize;
         api::set_folder(files);
         folder.set(Some(n));
     };
