@@ -25,6 +25,10 @@ pub enum SignatureError {
     UntrustedKey { signed_by: String, trusted: String },
     #[error("the signature does not match the data (key {key_id})")]
     Invalid { key_id: String },
+    /// The signed file could not be read again for a later check, or no
+    /// longer has the bytes first read (the site changed meanwhile).
+    #[error("the signed manifest could not be read again as it was first read")]
+    Changed,
 }
 
 /// The base64 key line from a `.pub` file's contents or a bare `RW…` key.

@@ -1001,18 +1001,117 @@ async fn choose(c: &Client, css: &str, value: &str) {
 }
 
 /// How many times the page fetched `path` (relative to the page's address,
-/// or absolute).
+/// or absolute). Fails if the browser's resource list is full (it keeps 250
+/// entries), where a second fetch would go unseen.
 async fn fetched(c: &Client, path: &str) -> usize {
-    let n = c
+    let r = c
         .execute(
             "const want = new URL(arguments[0], location.href).pathname;
-             return performance.getEntriesByType('resource')
-               .filter(e => new URL(e.name).pathname === want).length;",
+             const all = performance.getEntriesByType('resource');
+             return [all.filter(e => new URL(e.name).pathname === want).length, all.length];",
             vec![path.into()],
         )
         .await
         .expect("resource timing");
-    n.as_u64().expect("count") as usize
+    assert!(
+        r[1].as_u64().expect("count") < 250,
+        "the resource list is full"
+    );
+    r[0].as_u64().expect("count") as usize
+}
+
+/// A key pinned after the page loaded checks the retained snapshots'
+/// signatures again, and only those: the chain stays as the page first
+/// read it. Before, pinning read the whole history again, so a site
+/// republished meanwhile (its new `history.json` no longer the one the
+/// page's manifest records) read as a tampered chain, and the diff fetched
+/// its pair again. A retained manifest changed since the first read is not
+/// judged on its new bytes.
+#[tokio::test(flavor = "multi_thread")]
+async fn pinning_a_key_later_keeps_the_chain_as_first_read() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    copy_dir(&fixture("basic"), &input);
+    let (key_file, key) = keygen_in(&tmp.path().join("keys"));
+    let site = tmp.path().join("site");
+    let build = |n: u32| {
+        std::fs::write(input.join("logs/ci.log"), format!("run {n}\n")).expect("write");
+        build_snapshot(&input, &site, n, &["--sign", &key_file]);
+    };
+    for n in 0..3 {
+        build(n);
+    }
+    let history = history_json(&site);
+    let id = |i: usize| {
+        history["snapshots"][i]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let (middle, oldest) = (id(0), id(1));
+    let row = |id: &str| format!(r#"#snapshot-history [data-snapshot="{id}"]"#);
+    let server = serve(&site);
+    let browser = launch().await;
+    let c = &browser.client;
+
+    c.goto(&server.url).await.expect("open");
+    assert_eq!(
+        settled(c, "#chain-status", "data-status", &["checking"]).await,
+        "intact"
+    );
+    for id in [&middle, &oldest] {
+        assert_eq!(
+            settled(c, &row(id), "data-signature", &["checking"]).await,
+            "untrusted-key"
+        );
+    }
+    // The default diff (the previous snapshot to this one) has its pair.
+    assert_eq!(diff_changes(c, 1).await.len(), 1);
+    let previous_audit = format!("snapshots/{middle}/audit.json");
+    let audits = fetched(c, &previous_audit).await;
+    assert_eq!(audits, 1);
+
+    // Republished while the page is open, and the oldest archived manifest
+    // rewritten on the host.
+    build(3);
+    let archived = site.join(format!("snapshots/{oldest}/manifest.json"));
+    let text = std::fs::read_to_string(&archived).expect("read");
+    std::fs::write(&archived, text.replacen("\"vouch\"", "\"vouch \"", 1)).expect("write");
+
+    c.find(Locator::Css("#pubkey-input"))
+        .await
+        .expect("input")
+        .send_keys(&key)
+        .await
+        .expect("type");
+    c.find(Locator::Css("#pin-key"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(signature_status(c).await, "valid");
+    assert_eq!(
+        settled(c, &row(&middle), "data-signature", &["checking"]).await,
+        "valid",
+        "its manifest is the one first read"
+    );
+    assert_eq!(
+        settled(c, &row(&oldest), "data-signature", &["checking"]).await,
+        "invalid",
+        "its manifest changed since the page read it"
+    );
+    assert_eq!(
+        attr(c, "#chain-status", "data-status").await.as_deref(),
+        Some("intact"),
+        "the chain as the page read it"
+    );
+    assert_eq!(
+        fetched(c, &previous_audit).await,
+        audits,
+        "the diff's pair is not fetched again"
+    );
+    browser.client.clone().close().await.expect("close");
 }
 
 /// The audit trails the page fetched (paths under the site), and whether

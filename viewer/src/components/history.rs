@@ -11,6 +11,7 @@ use crate::{
     api::{self, ManifestDoc},
     trust,
 };
+use vouch_core::signature::SignatureError;
 
 /// One snapshot the viewer loaded: the current one or a retained one.
 /// Of a retained one only what the table shows is kept: at 50,000 files
@@ -187,19 +188,36 @@ pub fn HistoryPanel(
             }
             let (root, current) = (root.clone(), current.clone());
             leptos::task::spawn_local(async move {
-                let c = load(root, current, key.clone()).await;
+                let mut c = load(root, current, key.clone()).await;
                 // A newer pin reads them again.
                 if pinned.get_untracked() != key {
                     return;
                 }
-                if let Some(prev) = c
-                    .snapshots
-                    .get(1)
-                    .filter(|_| from.get_untracked().is_empty())
+                // Read again under another key, the chain stays as first
+                // read (a site republished since must not read as a broken
+                // chain), and a row takes its new check only on the bytes
+                // first read (its manifest's hash).
+                chain.update(move |first| match first {
+                    None => *first = Some(c),
+                    Some(first) => {
+                        for s in first.snapshots.iter_mut().skip(1) {
+                            let again = c.snapshots.iter_mut().find(|n| n.read == s.read);
+                            s.done = Some(
+                                again
+                                    .and_then(|n| n.done.take())
+                                    .unwrap_or(Err(SignatureError::Changed)),
+                            );
+                        }
+                        first.key = key;
+                    }
+                });
+                // After the chain: the diff follows only the pair chosen.
+                if from.get_untracked().is_empty()
+                    && let Some(prev) =
+                        chain.with_untracked(|c| Some(c.as_ref()?.snapshots.get(1)?.id.clone()))
                 {
-                    set_from.set(prev.id.clone());
+                    set_from.set(prev);
                 }
-                chain.set(Some(c));
             });
         });
     }
@@ -327,8 +345,10 @@ pub fn HistoryPanel(
         Effect::new(move |_| {
             let (f, t) = (from.get(), to.get());
             diffs.set(None);
+            // Untracked: pinning another key checks the signatures again,
+            // and must not fetch the pair again.
             let known = |id: &str| {
-                chain.with(|c| {
+                chain.with_untracked(|c| {
                     c.as_ref()
                         .is_some_and(|c| c.snapshots.iter().any(|s| s.id == id))
                 })
