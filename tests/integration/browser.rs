@@ -830,18 +830,7 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
     );
 
     // Pasting another key: the signature is not by the trusted key.
-    c.find(Locator::Css("#pubkey-input"))
-        .await
-        .expect("input")
-        .send_keys(&other_key)
-        .await
-        .expect("type");
-    c.find(Locator::Css("#pin-key"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    paste_key(c, &other_key).await;
     // Another key is pinned already: replacing it needs a confirmation
     // that names both keys.
     let confirm = c
@@ -990,6 +979,22 @@ async fn diff_changes(c: &Client, n: usize) -> Vec<fantoccini::elements::Element
     }
 }
 
+/// Pastes `key` into the signature panel and pins it.
+async fn paste_key(c: &Client, key: &str) {
+    c.find(Locator::Css("#pubkey-input"))
+        .await
+        .expect("input")
+        .send_keys(key)
+        .await
+        .expect("type");
+    c.find(Locator::Css("#pin-key"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+}
+
 /// Chooses `value` in the `<select>` at `css`.
 async fn choose(c: &Client, css: &str, value: &str) {
     c.find(Locator::Css(css))
@@ -1078,18 +1083,7 @@ async fn pinning_a_key_later_keeps_the_chain_as_first_read() {
     let text = std::fs::read_to_string(&archived).expect("read");
     std::fs::write(&archived, text.replacen("\"vouch\"", "\"vouch \"", 1)).expect("write");
 
-    c.find(Locator::Css("#pubkey-input"))
-        .await
-        .expect("input")
-        .send_keys(&key)
-        .await
-        .expect("type");
-    c.find(Locator::Css("#pin-key"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    paste_key(c, &key).await;
     assert_eq!(signature_status(c).await, "valid");
     assert_eq!(
         settled(c, &row(&middle), "data-signature", &["checking"]).await,
