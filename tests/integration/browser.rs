@@ -1047,12 +1047,7 @@ async fn pinning_a_key_later_keeps_the_chain_as_first_read() {
         build(n);
     }
     let history = history_json(&site);
-    let id = |i: usize| {
-        history["snapshots"][i]["id"]
-            .as_str()
-            .expect("id")
-            .to_owned()
-    };
+    let id = |i: usize| retained_id(&history, i);
     let (middle, oldest) = (id(0), id(1));
     let row = |id: &str| format!(r#"#snapshot-history [data-snapshot="{id}"]"#);
     let server = serve(&site);
@@ -1137,12 +1132,7 @@ async fn status_diff_fetches_only_the_audit_trails_it_compares() {
     // The third snapshot declares what the second did.
     build_snapshot(&input, &site, 2, &[]);
     let history = history_json(&site);
-    let id = |i: usize| {
-        history["snapshots"][i]["id"]
-            .as_str()
-            .expect("id")
-            .to_owned()
-    };
+    let id = |i: usize| retained_id(&history, i);
     let (previous, oldest) = (id(0), id(1));
 
     let server = serve(&site);

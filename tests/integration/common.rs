@@ -411,6 +411,15 @@ pub fn history_json(site: &Path) -> serde_json::Value {
         .expect("history.json is JSON")
 }
 
+/// The id of the `i`th retained snapshot in a `history.json` (0: the
+/// newest before the current one).
+pub fn retained_id(history: &serde_json::Value, i: usize) -> String {
+    history["snapshots"][i]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
 /// One document of an `audit.json`, by path.
 pub fn audit_doc<'a>(audit: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
     audit["documents"]
