@@ -36,16 +36,15 @@ pub struct Assets {
 /// only on a page served from a loopback address, where `vouch serve`
 /// answers `POST /.vouch/bundle` (`serve::bundle`). Reads asked for before
 /// the next timer task go out as one bundle (a bundle is sent early at 256
-/// files, 8 MiB or 128 KiB of paths); each file is hashed by WebCrypto and
-/// answered as `"<sha256> <size>"`, or `null` when the bundle does not
-/// carry it (the viewer then fetches it alone). A server that answers no
+/// files, 8 MiB or 128 KiB of paths); each file is hashed by WebCrypto
+/// (`vouchDigest`, below) and answered as `"<sha256> <size>"`, or `null`
+/// when the bundle does not carry it (the viewer then fetches it alone). A server that answers no
 /// bundle, or none in 15 s, turns them off: `vouchHash` is removed. The
 /// viewer judges every digest against the manifest itself. Only a file's
 /// pathname is sent, so the server resolves it exactly as a GET of it.
 /// Here, not in the wasm, which has no room to spare (250 KB gzip).
 const BUNDLE_JS: &str = r#"if (["127.0.0.1", "localhost", "[::1]"].includes(location.hostname)) {
   let queue = [], bytes = 0, text = 0, off = false;
-  const hex = (d) => Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
   const send = async (batch) => {
     try {
       const r = await fetch(new URL("/.vouch/bundle", location.href), {
@@ -62,7 +61,7 @@ const BUNDLE_JS: &str = r#"if (["127.0.0.1", "localhost", "[::1]"].includes(loca
         return p;
       });
       if (at !== buf.byteLength) throw 0;
-      parts.forEach((p, i) => batch[i].done(p && crypto.subtle.digest("SHA-256", p).then((d) => hex(d) + " " + p.length)));
+      parts.forEach((p, i) => batch[i].done(p && vouchDigest(p).then((d) => d + " " + p.length)));
     } catch {
       off = true;
       delete globalThis.vouchHash;

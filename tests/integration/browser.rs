@@ -1035,17 +1035,7 @@ async fn fetched(c: &Client, path: &str) -> usize {
 #[tokio::test(flavor = "multi_thread")]
 async fn pinning_a_key_later_keeps_the_chain_as_first_read() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let input = tmp.path().join("evidence");
-    copy_dir(&fixture("basic"), &input);
-    let (key_file, key) = keygen_in(&tmp.path().join("keys"));
-    let site = tmp.path().join("site");
-    let build = |n: u32| {
-        std::fs::write(input.join("logs/ci.log"), format!("run {n}\n")).expect("write");
-        build_snapshot(&input, &site, n, &["--sign", &key_file]);
-    };
-    for n in 0..3 {
-        build(n);
-    }
+    let (keys, input, site) = three_signed_snapshots(tmp.path());
     let history = history_json(&site);
     let id = |i: usize| retained_id(&history, i);
     let (middle, oldest) = (id(0), id(1));
@@ -1073,12 +1063,20 @@ async fn pinning_a_key_later_keeps_the_chain_as_first_read() {
 
     // Republished while the page is open, and the oldest archived manifest
     // rewritten on the host.
-    build(3);
+    std::fs::write(input.join("logs/ci.log"), "run 3\n").expect("write");
+    let key_file = keys.join("vouch.key");
+    build_snapshot(
+        &input,
+        &site,
+        3,
+        &["--sign", key_file.to_str().expect("utf8")],
+    );
     let archived = site.join(format!("snapshots/{oldest}/manifest.json"));
     let text = std::fs::read_to_string(&archived).expect("read");
     std::fs::write(&archived, text.replacen("\"vouch\"", "\"vouch \"", 1)).expect("write");
 
-    paste_key(c, &key).await;
+    let key = std::fs::read_to_string(keys.join("vouch.pub")).expect("pub");
+    paste_key(c, key.lines().nth(1).expect("key line")).await;
     assert_eq!(signature_status(c).await, "valid");
     assert_eq!(
         settled(c, &row(&middle), "data-signature", &["checking"]).await,
