@@ -193,8 +193,8 @@ pub struct BuildArgs {
     #[arg(long)]
     pub render_all: bool,
     /// Print how long each stage took (the previous site, load, audit,
-    /// pages, site pages, snapshots, manifest, swap) and the peak memory,
-    /// after the result line.
+    /// pages, site pages, snapshots, manifest, swap), each with the peak
+    /// memory by its end, and the peak memory, after the result line.
     #[arg(long)]
     pub timings: bool,
 }
