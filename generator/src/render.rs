@@ -1028,7 +1028,9 @@ impl<'s> Renderer<'s> {
             .with_context(|| format!("rendering the page for snapshot {}", s.id))
     }
 
-    /// Renders `entry`'s page from (a prefix of) its bytes. With `reuse`
+    /// Renders `entry`'s page from (a prefix of) its bytes, which `bytes`
+    /// reads once when the page needs them (a page reused does not, unless
+    /// it shows plain text). With `reuse`
     /// (a local previous site), it computes the page's key and, if `take`,
     /// takes the previous page instead when the key is the same (see
     /// [`crate::reuse`]). Returns the page with what it showed (which a
@@ -1036,8 +1038,7 @@ impl<'s> Renderer<'s> {
     pub fn artifact(
         &self,
         entry: &Entry,
-        bytes: &[u8],
-        complete: bool,
+        bytes: &mut dyn FnMut() -> Result<Vec<u8>>,
         cases: Option<&CaseList>,
         reuse: Option<(&crate::reuse::Reuse, &crate::store::Staging)>,
         take: bool,
@@ -1130,7 +1131,11 @@ impl<'s> Renderer<'s> {
                     ..Content::default()
                 }),
                 // Text is shown as it is: cheap to take from the bytes again.
-                _ => Some(self.content(entry, bytes, complete, &|p| self.resolve(p))),
+                _ => {
+                    let bytes = bytes()?;
+                    let complete = bytes.len() as u64 == entry.size;
+                    Some(self.content(entry, &bytes, complete, &|p| self.resolve(p)))
+                }
             };
             match content {
                 Some(content) => {
@@ -1147,7 +1152,9 @@ impl<'s> Renderer<'s> {
         }
         // A link to a target the key does not cover leaves the page keyless.
         let covered = std::cell::Cell::new(true);
-        let content = self.content(entry, bytes, complete, &|p| {
+        let bytes = bytes()?;
+        let complete = bytes.len() as u64 == entry.size;
+        let content = self.content(entry, &bytes, complete, &|p| {
             if key.is_some() && targets.binary_search_by(|t| t.as_str().cmp(p)).is_err() {
                 covered.set(false);
             }

@@ -112,17 +112,23 @@ pub fn write_site(
                 .audit
                 .document(&e.path)
                 .is_some_and(|d| d.kind == vouch_core::audit::DocKind::TestReport);
-            let (bytes, cases) = if is_test_report {
+            let (mut read, cases) = if is_test_report {
                 // One read gives the page its first bytes and the full,
                 // paged list of cases.
                 let (bytes, cases) = staging.read_report_cases(e, limit)?;
-                (bytes, Some(cases))
-            } else if limit == 0 {
-                (Vec::new(), None)
+                (Some(bytes), Some(cases))
             } else {
-                (staging.read_object_prefix(&e.sha256, e.size, limit)?, None)
+                (None, None)
             };
-            let complete = (bytes.len() as u64) == e.size;
+            // Read only when the page needs them: a page reused from the
+            // previous site (a rebuild's usual case) does not.
+            let mut bytes = || -> Result<Vec<u8>> {
+                match read.take() {
+                    Some(bytes) => Ok(bytes),
+                    None if limit == 0 => Ok(Vec::new()),
+                    None => staging.read_object_prefix(&e.sha256, e.size, limit),
+                }
+            };
             // A page a print pack gathers is rendered: the pack needs all
             // it showed.
             let wanted_here = wanted.contains(e.path.as_str());
@@ -133,8 +139,7 @@ pub fn write_site(
                 reused: reused_page,
             } = renderer.artifact(
                 e,
-                &bytes,
-                complete,
+                &mut bytes,
                 cases.as_ref(),
                 reuse.as_ref().map(|r| (r, staging)),
                 !wanted_here,
