@@ -70,6 +70,20 @@ async fn launch() -> Browser {
     launch_with(&[], false).await
 }
 
+/// `site` behind `vouch serve`, and a browser at `page` of it (`""`: the
+/// index). Both are the caller's to hold: dropped, the browser quits and
+/// the server stops.
+async fn open_site(site: &std::path::Path, page: &str) -> (Server, Browser) {
+    let server = serve(site);
+    let browser = launch().await;
+    browser
+        .client
+        .goto(&format!("{}{page}", server.url))
+        .await
+        .unwrap_or_else(|e| panic!("open {page:?}: {e}"));
+    (server, browser)
+}
+
 /// [`launch`] with more Chromium flags (`--force-dark-mode`), and as a
 /// phone (390 × 844, touch) when `phone`.
 async fn launch_with(extra: &[&str], phone: bool) -> Browser {
@@ -526,11 +540,8 @@ async fn large_artifact_hashes_in_chunks_without_freezing_the_page() {
     drop(big);
     std::fs::write(input.join("small.md"), "# small\n").expect("write");
     let b = build(&input);
-    let server = serve(&b.site);
-    let browser = launch().await;
+    let (server, browser) = open_site(&b.site, "").await;
     let c = &browser.client;
-
-    c.goto(&server.url).await.expect("open");
     let mut partial = Vec::new();
     let started = Instant::now();
     loop {
@@ -704,6 +715,11 @@ async fn signature_status(c: &Client) -> String {
     settled(c, "#signature-status", "data-status", &["checking"]).await
 }
 
+/// `#chain-status` once the chain is checked.
+async fn chain_status(c: &Client) -> String {
+    settled(c, "#chain-status", "data-status", &["checking"]).await
+}
+
 /// Signed snapshots in the browser: `#signature-status` under a pinned key,
 /// the chain, the history, the diff, time travel, and tampering.
 #[tokio::test(flavor = "multi_thread")]
@@ -763,10 +779,7 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
     );
 
     // The chain and the history: three snapshots, each signature valid.
-    assert_eq!(
-        settled(c, "#chain-status", "data-status", &["checking"]).await,
-        "intact"
-    );
+    assert_eq!(chain_status(c).await, "intact");
     let rows = c
         .find_all(Locator::Css("#snapshot-history [data-snapshot]"))
         .await
@@ -906,10 +919,7 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
     assert_eq!(signature_status(c).await, "invalid");
     std::fs::write(&manifest_path, &original).expect("restore");
     c.refresh().await.expect("reload");
-    assert_eq!(
-        settled(c, "#chain-status", "data-status", &["checking"]).await,
-        "intact"
-    );
+    assert_eq!(chain_status(c).await, "intact");
     let middle_id = history["snapshots"][0]["id"].as_str().expect("id");
     let middle = site.join(history["snapshots"][0]["manifest"].as_str().expect("m"));
     let text = std::fs::read_to_string(&middle).expect("read");
@@ -936,10 +946,7 @@ async fn signatures_history_diff_and_time_travel_in_the_browser() {
     assert!(why.contains("was rewritten"), "{why}");
     assert!(diff_changes(c, 0).await.is_empty(), "no file list from it");
     c.refresh().await.expect("reload");
-    assert_eq!(
-        settled(c, "#chain-status", "data-status", &["checking"]).await,
-        "broken"
-    );
+    assert_eq!(chain_status(c).await, "broken");
     browser.client.clone().close().await.expect("close");
 }
 
@@ -1040,15 +1047,9 @@ async fn pinning_a_key_later_keeps_the_chain_as_first_read() {
     let id = |i: usize| retained_id(&history, i);
     let (middle, oldest) = (id(0), id(1));
     let row = |id: &str| format!(r#"#snapshot-history [data-snapshot="{id}"]"#);
-    let server = serve(&site);
-    let browser = launch().await;
+    let (_server, browser) = open_site(&site, "").await;
     let c = &browser.client;
-
-    c.goto(&server.url).await.expect("open");
-    assert_eq!(
-        settled(c, "#chain-status", "data-status", &["checking"]).await,
-        "intact"
-    );
+    assert_eq!(chain_status(c).await, "intact");
     for id in [&middle, &oldest] {
         assert_eq!(
             settled(c, &row(id), "data-signature", &["checking"]).await,
@@ -1133,10 +1134,8 @@ async fn status_diff_fetches_only_the_audit_trails_it_compares() {
     let id = |i: usize| retained_id(&history, i);
     let (previous, oldest) = (id(0), id(1));
 
-    let server = serve(&site);
-    let browser = launch().await;
+    let (server, browser) = open_site(&site, "").await;
     let c = &browser.client;
-    c.goto(&server.url).await.expect("open");
     // The default: the previous snapshot against this one, no change.
     assert_eq!(settled(c, "#status-diff", "data-changes", &[]).await, "0");
     let (fetched, complete) = audits_fetched(c).await;
@@ -1214,10 +1213,8 @@ async fn cited_evidence_is_verified_live_and_status_changes_are_diffed() {
             == 1
     );
 
-    let server = serve(&site);
-    let browser = launch().await;
+    let (server, browser) = open_site(&site, "").await;
     let c = &browser.client;
-    c.goto(&server.url).await.expect("open");
     assert_eq!(
         settled(c, "#status-diff", "data-changes", &[]).await,
         "1",
@@ -1369,10 +1366,8 @@ async fn gate_cells_turn_red_on_tampered_evidence_and_problems_filter() {
     };
     // Stage 2.0's Gate 2 cites this log.
     flip_byte(&b.site.join(object("logs/unit-tests.log")), 5);
-    let server = serve(&b.site);
-    let browser = launch().await;
+    let (server, browser) = open_site(&b.site, "").await;
     let c = &browser.client;
-    c.goto(&server.url).await.expect("open");
     assert_eq!(final_status(c).await, "failed");
     let cell = |stage: &str, gate: &str| {
         format!(r#"#gate-matrix tr[data-stage="{stage}"] [data-gate-cell][data-gate="{gate}"]"#)
@@ -1449,12 +1444,8 @@ async fn edited_rendered_page_is_not_under_a_green_banner() {
     let page = pack["page"].as_str().expect("page").to_owned();
     let html = std::fs::read_to_string(b.site.join(&page)).expect("page");
     std::fs::write(b.site.join(&page), html.replacen("COMPLETE", "GO", 1)).expect("edit");
-    let server = serve(&b.site);
-    let browser = launch().await;
+    let (server, browser) = open_site(&b.site, &page).await;
     let c = &browser.client;
-    c.goto(&format!("{}{page}", server.url))
-        .await
-        .expect("open");
     assert_eq!(final_status(c).await, "failed");
     assert_eq!(generated_status(c, &page).await, "mismatch");
     assert_eq!(
@@ -1483,12 +1474,8 @@ async fn stripped_signature_under_a_pinned_key_fails() {
     let site = tmp.path().join("site");
     build_snapshot(&fixture("basic"), &site, 0, &["--sign", &key]);
     std::fs::remove_file(site.join("manifest.json.minisig")).expect("strip");
-    let server = serve(&site);
-    let browser = launch().await;
+    let (_server, browser) = open_site(&site, &format!("index.html#pubkey={public}")).await;
     let c = &browser.client;
-    c.goto(&format!("{}index.html#pubkey={public}", server.url))
-        .await
-        .expect("open");
     assert_eq!(signature_status(c).await, "missing");
     assert_eq!(final_status(c).await, "failed");
 
@@ -1511,12 +1498,8 @@ async fn pubkey_link_never_replaces_a_pin_silently() {
     let (_, other) = keygen_in(&tmp.path().join("theirs"));
     let site = tmp.path().join("site");
     build_snapshot(&fixture("basic"), &site, 0, &["--sign", &key]);
-    let server = serve(&site);
-    let browser = launch().await;
+    let (server, browser) = open_site(&site, &format!("index.html#pubkey={public}")).await;
     let c = &browser.client;
-    c.goto(&format!("{}index.html#pubkey={public}", server.url))
-        .await
-        .expect("open");
     assert_eq!(signature_status(c).await, "valid");
     c.goto(&format!("{}index.html#pubkey={other}", server.url))
         .await
@@ -1564,14 +1547,9 @@ async fn forged_history_is_caught_in_the_browser() {
     h["snapshots"][0]["source"]["run_url"] =
         "https://github.com/attacker/repo/actions/runs/1".into();
     std::fs::write(&path, serde_json::to_vec_pretty(&h).expect("json")).expect("write");
-    let server = serve(&site);
-    let browser = launch().await;
+    let (_server, browser) = open_site(&site, "").await;
     let c = &browser.client;
-    c.goto(&server.url).await.expect("open");
-    assert_eq!(
-        settled(c, "#chain-status", "data-status", &["checking"]).await,
-        "broken"
-    );
+    assert_eq!(chain_status(c).await, "broken");
     assert_eq!(final_status(c).await, "failed");
     let v = vouch().arg("verify").arg(&site).output().expect("verify");
     assert_eq!(v.status.code(), Some(1), "the CLI agrees");
@@ -1615,17 +1593,10 @@ async fn rollback_and_expiry_show_in_the_browser() {
     copy_dir(&site, &older);
     std::fs::write(input.join("logs/ci.log"), "run 2\n").expect("write");
     build_at(now - 3600, &["--expires-in", "30"]);
-    let server = serve(&site);
-    let browser = launch().await;
+    let (server, browser) = open_site(&site, &format!("index.html#pubkey={public}")).await;
     let c = &browser.client;
-    c.goto(&format!("{}index.html#pubkey={public}", server.url))
-        .await
-        .expect("open");
     assert_eq!(final_status(c).await, "verified");
-    assert_eq!(
-        settled(c, "#chain-status", "data-status", &["checking"]).await,
-        "intact"
-    );
+    assert_eq!(chain_status(c).await, "intact");
 
     // The host goes back to the older snapshot.
     let newer = tmp.path().join("newer");
@@ -1700,10 +1671,7 @@ async fn a_rollback_head_shows_as_one_in_the_viewer() {
             .as_deref(),
         Some(oldest.as_str())
     );
-    assert_eq!(
-        settled(c, "#chain-status", "data-status", &["checking"]).await,
-        "intact"
-    );
+    assert_eq!(chain_status(c).await, "intact");
     browser.client.clone().close().await.expect("close");
 }
 
@@ -1766,10 +1734,8 @@ async fn independent_verifier_is_not_fooled_by_a_rewritten_viewer() {
          '<div id=\"verification-summary\" data-status=\"verified\">Verified</div>';\n",
     )
     .expect("write");
-    let server = serve(&site);
-    let browser = launch().await;
+    let (server, browser) = open_site(&site, "").await;
     let c = &browser.client;
-    c.goto(&server.url).await.expect("open");
     assert_eq!(
         final_status(c).await,
         "verified",
@@ -1845,10 +1811,8 @@ async fn artifact_list_is_paged_sorted_and_filtered_by_title() {
     )
     .expect("write");
     let b = build(&input);
-    let server = serve(&b.site);
-    let browser = launch().await;
+    let (_server, browser) = open_site(&b.site, "").await;
     let c = &browser.client;
-    c.goto(&server.url).await.expect("open index");
     assert_eq!(final_status(c).await, "verified");
     let rows = statuses(c).await;
     assert_eq!(rows.len(), 100, "one page of rows");
@@ -1937,10 +1901,8 @@ async fn a_manifest_read_in_slices_finds_failures_at_its_end() {
         html.replacen("Report 680", "Report 6800", 1),
     )
     .expect("edit");
-    let server = serve(&b.site);
-    let browser = launch().await;
+    let (_server, browser) = open_site(&b.site, "").await;
     let c = &browser.client;
-    c.goto(&server.url).await.expect("open index");
     assert_eq!(final_status(c).await, "failed");
     assert_eq!(
         attr(c, r#"[data-pager="artifacts"] [data-range]"#, "data-total")
@@ -2465,10 +2427,8 @@ async fn search_finds_words_in_every_shard() {
         .and_then(|t| t.split('}').next()?.parse().ok())
         .expect("shard count");
     assert!(shards >= 4, "{meta}");
-    let server = serve(&b.site);
-    let browser = launch().await;
+    let (_server, browser) = open_site(&b.site, "").await;
     let c = &browser.client;
-    c.goto(&server.url).await.expect("open");
     for i in (0..40).step_by(3) {
         let want = format!("REPORT_{i:02}.md");
         for query in [letters(i), format!("report {}", letters(i))] {
