@@ -98,23 +98,35 @@ def measure(cmd, runs, cwd=None, before=None, stages=None):
     return statistics.median(walls), max(peaks)
 
 
+UNITS = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+
+
 def timings(stderr):
-    """The stage seconds `vouch build --timings` printed, by stage name."""
+    """What `vouch build --timings` printed, by stage name: its seconds, and
+    the peak memory in MiB by its end (`None` where none was printed)."""
     found, inside = {}, False
     for line in stderr.splitlines():
         if line == "timings:":
             inside = True
-        elif inside and (m := re.fullmatch(r"  (\S.*?)  +([0-9.]+) s +[0-9]+%", line)):
-            found[m.group(1)] = float(m.group(2))
+        elif inside and (m := re.fullmatch(
+                r"  (\S.*?)  +([0-9.]+) s +[0-9]+%(?:  peak +([0-9.]+) (\S+) by then)?", line)):
+            peak = float(m.group(3)) * UNITS[m.group(4)] / 2**20 if m.group(3) else None
+            found[m.group(1)] = (float(m.group(2)), peak)
         elif inside and (m := re.fullmatch(r"  total +([0-9.]+) s", line)):
-            found["total"] = float(m.group(1))
+            found["total"] = (float(m.group(1)), None)
     return found
 
 
 def stage_medians(runs):
-    """Each stage's median over `runs` (as `timings` read them)."""
+    """Each stage's median seconds over `runs`, and the largest peak memory
+    by its end (as `timings` read them)."""
     names = [n for n in (runs[0] if runs else {}) if n != "total"]
-    return [(n, statistics.median(r.get(n, 0.0) for r in runs)) for n in names]
+    out = []
+    for n in names:
+        secs = statistics.median(r.get(n, (0.0, None))[0] for r in runs)
+        peaks = [r[n][1] for r in runs if n in r and r[n][1] is not None]
+        out.append((n, secs, max(peaks) if peaks else None))
+    return out
 
 
 def du(path):
@@ -243,8 +255,11 @@ def main():
               + ", ".join(f"{n} {b / r['bytes']:.2f}" for n, b in r["parts"]))
         for work, stages in r["stages"].items():
             if stages:
-                parts = ", ".join(f"{n} {s:.2f}" for n, s in stages)
+                parts = ", ".join(f"{n} {s:.2f}" for n, s, _ in stages)
                 print(f"{'':>16}{work} by stage (s, median; `vouch build --timings`): {parts}")
+                if all(p is not None for _, _, p in stages):
+                    parts = ", ".join(f"{n} {p:.0f}" for n, _, p in stages)
+                    print(f"{'':>16}{work}, peak memory by the end of each stage (MiB, largest): {parts}")
     viewer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "generator", "assets", "viewer")
     sizes = {}
     for f in ("vouch_viewer_bg.wasm", "vouch_viewer.js"):
