@@ -122,6 +122,13 @@ struct Folder<'s> {
     page: String,
 }
 
+/// Files larger than this are streamed through the viewer's hashing worker,
+/// never held whole; smaller ones are read whole and hashed by WebCrypto.
+/// It is the viewer's `WHOLE` (`viewer/src/api.rs`; a test keeps the two
+/// equal): the pages that will stream one say so (`data-vouch-stream`), so
+/// their loader starts that worker early.
+pub const STREAM_ABOVE: u64 = 8 << 20;
+
 /// True if `path` lies under `folder` (`a/b/c` under `a/b`, not `a/bc`).
 fn is_within(path: &str, folder: &str) -> bool {
     path.strip_prefix(folder)
@@ -135,6 +142,9 @@ struct ArtifactContext<'a> {
     artifact_path: &'a str,
     /// `data-vouch-cited` (see [`Renderer::cited_files`]).
     cited: Option<String>,
+    /// `data-vouch-stream`: the page's viewer streams a file (see
+    /// [`Renderer::streams`]).
+    stream: bool,
     a: ArtifactView<'a>,
     doc: Option<serde_json::Value>,
     crumbs: Vec<Crumb>,
@@ -714,6 +724,8 @@ impl<'s> Renderer<'s> {
                 matrix,
                 matrix_rows,
                 total_size => human_bytes(self.site.artifacts.iter().map(|e| e.size).sum()),
+                // The index re-hashes every artifact (see `streams`).
+                stream => self.site.artifacts.iter().any(|e| e.size > STREAM_ABOVE),
                 history,
             }
         };
@@ -754,6 +766,24 @@ impl<'s> Renderer<'s> {
             }
         }
         (!cited.is_empty()).then(|| serde_json::to_string(&cited).unwrap_or_default())
+    }
+
+    /// Whether `entry`'s page has its viewer stream a file through the
+    /// hashing worker (one over [`STREAM_ABOVE`]): the file itself, or
+    /// evidence it cites, which the page re-hashes too. The page then says
+    /// so (`data-vouch-stream`), and its loader starts the worker at once,
+    /// while the page loads, rather than when the file's bytes come.
+    fn streams(&self, entry: &Entry) -> bool {
+        entry.size > STREAM_ABOVE
+            || self.site.audit.document(&entry.path).is_some_and(|d| {
+                d.references.iter().any(|r| {
+                    r.state == RefState::Present
+                        && r.path
+                            .as_deref()
+                            .and_then(|p| self.entry(p))
+                            .is_some_and(|e| e.size > STREAM_ABOVE)
+                })
+            })
     }
 
     /// The page of the artifact at `path`, from a page at `prefix` depth.
@@ -1019,6 +1049,7 @@ impl<'s> Renderer<'s> {
             ..self.common("../../", "snapshot"),
             ..context! {
                 s, artifacts, count => m.artifacts.len(),
+                stream => m.artifacts.iter().any(|a| a.size > STREAM_ABOVE),
                 more => m.artifacts.len().saturating_sub(ROWS_LISTED),
             }
         };
@@ -1048,6 +1079,7 @@ impl<'s> Renderer<'s> {
         let page = ArtifactContext {
             artifact_path: &entry.path,
             cited: self.cited_files(&entry.path),
+            stream: self.streams(entry),
             a: ArtifactView::from(entry),
             doc: self.doc_view(&entry.path),
             crumbs: self.crumbs(&entry.path, "../"),
@@ -1618,6 +1650,24 @@ fn runs_view<'a>(runs: impl Iterator<Item = &'a str>) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pages mark streaming with the viewer's own limit: a page marked
+    /// for a file the viewer reads whole would start a worker for nothing,
+    /// and one left unmarked would start it late.
+    #[test]
+    fn stream_limit_is_the_viewers() {
+        let viewer = include_str!("../../viewer/src/api.rs");
+        let line = viewer
+            .lines()
+            .find(|l| l.starts_with("const WHOLE: u64 = "))
+            .expect("the viewer's WHOLE");
+        let value = line
+            .trim_start_matches("const WHOLE: u64 = ")
+            .trim_end_matches(';');
+        let (n, shift) = value.split_once(" << ").expect("N << S");
+        let whole = n.parse::<u64>().expect("N") << shift.parse::<u32>().expect("S");
+        assert_eq!(whole, STREAM_ABOVE, "{line}");
+    }
 
     /// The two functions print exactly what the template macros they
     /// replaced printed, escaping included.

@@ -578,7 +578,7 @@ async fn large_artifact_hashes_in_chunks_without_freezing_the_page() {
         .as_str()
         .expect("url")
         .to_owned();
-    flip_byte(&b.site.join(object), 200 << 20);
+    flip_byte(&b.site.join(&object), 200 << 20);
     // The site's own viewer, then the independent verifier, which has no
     // worker: the page's own wasm hashes it, with the same verdict.
     let (verifier, verify_url) = serve_verifier(&server.url);
@@ -594,6 +594,48 @@ async fn large_artifact_hashes_in_chunks_without_freezing_the_page() {
             "{url}"
         );
     }
+
+    // A page that will stream a file (data-vouch-stream) starts the worker
+    // as soon as the viewer is up, before any bytes come: here none ever
+    // do (the object is gone), yet the worker is started and ready.
+    std::fs::remove_file(b.site.join(&object)).expect("remove the object");
+    c.goto(&server.url).await.expect("open");
+    assert_eq!(final_status(c).await, "failed");
+    let started = Instant::now();
+    loop {
+        let worker = c
+            .execute("return globalThis.vouchHashWorker || null", vec![])
+            .await
+            .expect("execute");
+        if worker.as_str() == Some("ready") {
+            break;
+        }
+        assert!(
+            started.elapsed() < TIMEOUT,
+            "the marked page never started its worker ({worker})"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A page that streams nothing starts none.
+    c.goto(&format!(
+        "{}{}",
+        server.url,
+        artifact_entry(&m, "small.md")["page"]
+            .as_str()
+            .expect("page")
+    ))
+    .await
+    .expect("open small.md");
+    assert_eq!(final_status(c).await, "verified");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let worker = c
+        .execute("return globalThis.vouchHashWorker || null", vec![])
+        .await
+        .expect("execute");
+    assert!(
+        worker.is_null(),
+        "small.md's page started a worker: {worker}"
+    );
     browser.client.clone().close().await.expect("close");
 }
 

@@ -1252,3 +1252,61 @@ fn pages_are_document_first_and_carry_reading_aids() {
         "two phase reports, gate summary, runbook, ADR"
     );
 }
+
+/// The pages whose viewer will stream a file over 8 MiB through the
+/// hashing worker say so on `<body>` (`data-vouch-stream`), so the loader
+/// starts that worker early: the index (it re-hashes every artifact), the
+/// large file's page, and the page of a report that cites it; no other.
+#[test]
+fn pages_that_stream_a_large_file_say_so() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    std::fs::create_dir_all(input.join("logs")).expect("mkdir");
+    // Exactly 8 MiB is read whole; one byte more is streamed.
+    std::fs::write(input.join("logs/whole.log"), vec![b'w'; 8 << 20]).expect("write");
+    std::fs::write(input.join("logs/big.log"), vec![b'b'; (8 << 20) + 1]).expect("write");
+    std::fs::write(
+        input.join("REPORT.md"),
+        "# Phase 1 report\n\nStatus: PASS\n\nEvidence: [the log](logs/big.log)\n",
+    )
+    .expect("write");
+    std::fs::write(
+        input.join("NOTES.md"),
+        "# Notes\n\nSee [the log](logs/whole.log).\n",
+    )
+    .expect("write");
+    let b = build(&input);
+    let m = manifest(&b.site);
+    let marked = |page: &str| {
+        let html = std::fs::read_to_string(b.site.join(page)).expect("read page");
+        let body = html
+            .split("<body")
+            .nth(1)
+            .expect("<body")
+            .split('>')
+            .next()
+            .unwrap_or("");
+        body.contains(" data-vouch-stream")
+    };
+    let page = |path: &str| {
+        artifact_entry(&m, path)["page"]
+            .as_str()
+            .expect("page")
+            .to_owned()
+    };
+    assert!(marked("index.html"));
+    assert!(marked(&page("logs/big.log")));
+    assert!(marked(&page("REPORT.md")), "the report cites the large log");
+    assert!(!marked(&page("logs/whole.log")));
+    assert!(!marked(&page("NOTES.md")));
+    assert!(!marked("problems.html"));
+
+    // Without a file over the limit, no page is marked.
+    std::fs::remove_file(input.join("logs/big.log")).expect("remove");
+    let b = build(&input);
+    assert!(
+        !std::fs::read_to_string(b.site.join("index.html"))
+            .expect("index")
+            .contains("data-vouch-stream")
+    );
+}
