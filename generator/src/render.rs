@@ -140,7 +140,8 @@ fn is_within(path: &str, folder: &str) -> bool {
 #[derive(Serialize)]
 struct ArtifactContext<'a> {
     artifact_path: &'a str,
-    /// `data-vouch-cited` (see [`Renderer::cited_files`]).
+    /// `data-vouch-cited` (see [`Renderer::cited_files`]); `None` when the
+    /// document cites no file.
     cited: Option<String>,
     /// `data-vouch-stream`: the page's viewer streams a file (see
     /// [`Renderer::streams`]).
@@ -736,13 +737,15 @@ impl<'s> Renderer<'s> {
     }
 
     /// The evidence files `path`'s document cites, each with every way it
-    /// wrote it, in the order first cited, as JSON (`[[path, as written,
-    /// …], …]`) for the page's `data-vouch-cited`: the viewer's
+    /// wrote it, in the order first cited (`[[path, as written, …], …]`):
+    /// as JSON, the page's `data-vouch-cited`. The viewer's
     /// `#claim-evidence` re-hashes them from this list, which the page's own
     /// hash covers, instead of fetching the whole `audit.json` (114 MB at
-    /// 50,000 reports) for one document. `None` when it cites none.
-    fn cited_files(&self, path: &str) -> Option<String> {
-        let d = self.site.audit.document(path)?;
+    /// 50,000 reports) for one document. Empty when it cites none.
+    fn cited_files(&self, path: &str) -> Vec<Vec<&str>> {
+        let Some(d) = self.site.audit.document(path) else {
+            return Vec::new();
+        };
         let mut cited: Vec<Vec<&str>> = Vec::new();
         let mut at: HashMap<&str, usize> = HashMap::new();
         for r in d.references.iter().filter(|r| r.state == RefState::Present) {
@@ -765,25 +768,21 @@ impl<'s> Renderer<'s> {
                 }
             }
         }
-        (!cited.is_empty()).then(|| serde_json::to_string(&cited).unwrap_or_default())
+        cited
     }
 
     /// Whether `entry`'s page has its viewer stream a file through the
-    /// hashing worker (one over [`STREAM_ABOVE`]): the file itself, or
-    /// evidence it cites, which the page re-hashes too. The page then says
-    /// so (`data-vouch-stream`), and its loader starts the worker at once,
-    /// while the page loads, rather than when the file's bytes come.
-    fn streams(&self, entry: &Entry) -> bool {
+    /// hashing worker (one over [`STREAM_ABOVE`]): the file itself, or one
+    /// of the files it cites (`cited`, from [`Renderer::cited_files`]),
+    /// which the page re-hashes too. The page then says so
+    /// (`data-vouch-stream`), and its loader starts the worker as soon as
+    /// the viewer is up, rather than when the file's bytes come.
+    fn streams(&self, entry: &Entry, cited: &[Vec<&str>]) -> bool {
         entry.size > STREAM_ABOVE
-            || self.site.audit.document(&entry.path).is_some_and(|d| {
-                d.references.iter().any(|r| {
-                    r.state == RefState::Present
-                        && r.path
-                            .as_deref()
-                            .and_then(|p| self.entry(p))
-                            .is_some_and(|e| e.size > STREAM_ABOVE)
-                })
-            })
+            || cited
+                .iter()
+                .filter_map(|c| self.entry(c[0]))
+                .any(|e| e.size > STREAM_ABOVE)
     }
 
     /// The page of the artifact at `path`, from a page at `prefix` depth.
@@ -1076,10 +1075,11 @@ impl<'s> Renderer<'s> {
     ) -> Result<ArtifactPage> {
         let problems = self.problems_of(&entry.path);
         // Everything the template reads but the content shown.
+        let cited = self.cited_files(&entry.path);
         let page = ArtifactContext {
             artifact_path: &entry.path,
-            cited: self.cited_files(&entry.path),
-            stream: self.streams(entry),
+            stream: self.streams(entry, &cited),
+            cited: (!cited.is_empty()).then(|| serde_json::to_string(&cited).unwrap_or_default()),
             a: ArtifactView::from(entry),
             doc: self.doc_view(&entry.path),
             crumbs: self.crumbs(&entry.path, "../"),
