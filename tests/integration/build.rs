@@ -434,9 +434,9 @@ fn pages_stay_bounded_for_huge_text_and_many_notes() {
 
 /// A report that cites hundreds of things (a changelog links every pull
 /// request) gets a bounded page: its references table lists at most 200
-/// rows, files first and at most 5 links out; its problems at most 200, and
-/// its pull requests at most 50. Every count stays exact, and audit.json keeps
-/// every reference.
+/// rows, links out none (the document shows those); its problems at most 200,
+/// and its pull requests at most 50. Every count stays exact, and audit.json
+/// keeps every reference.
 #[test]
 fn report_pages_stay_bounded_for_many_references() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -458,6 +458,11 @@ fn report_pages_stay_bounded_for_many_references() {
         notes.push_str(&format!("- [site {i}](https://example.org/{i})\n"));
     }
     std::fs::write(input.join("NOTES.md"), notes).expect("write");
+    std::fs::write(
+        input.join("LINKS.md"),
+        "# Links\n\n<https://example.org/x>\n",
+    )
+    .expect("write");
     let b = build(&input);
     let m = manifest(&b.site);
     let audit = audit_json(&b.site);
@@ -519,13 +524,28 @@ fn report_pages_stay_bounded_for_many_references() {
     );
     assert!(html.len() < 200 << 10, "page of {} bytes", html.len());
 
+    // Links out are not rows: the document shows each as a link, and
+    // audit.json records them.
     let html = page("NOTES.md");
     let (table, listed) = rows(&html);
-    assert!(table.contains("6 of 101 listed"), "{table:.400}");
-    assert_eq!(listed[0], "a.md");
-    assert_eq!(listed[1], "https://example.org/0");
-    assert_eq!(listed[5], "https://example.org/4");
-    assert_eq!(listed.len(), 6);
+    assert!(!table.contains(" listed"), "nothing cut: {table:.400}");
+    assert_eq!(listed, ["a.md"]);
+    assert!(
+        html.contains(r#"<p class="note links-out">100 links out, not listed"#),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches(r#"<a href="https://example.org/7" rel="nofollow">"#)
+            .count(),
+        1,
+        "the document's own link, once"
+    );
+    let notes = audit_doc(&audit, "NOTES.md");
+    assert_eq!(notes["references"].as_array().map(Vec::len), Some(101));
+    // A page of links out alone has no table.
+    let html = page("LINKS.md");
+    assert!(!html.contains(r#"id="references""#), "{html}");
+    assert!(html.contains(">1 link out, not listed: the document shows it,"));
 }
 
 /// A page's folder tree shows the way down to its folder, not every folder
