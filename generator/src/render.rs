@@ -32,8 +32,9 @@ pub const TEXT_LIMIT: usize = vouch_audit::TEXT_LIMIT;
 /// for reading, and a 50 MB log (or a 1.4 MB OpenAPI export) must not become
 /// a page as large, or larger pretty-printed. The raw file is a click away,
 /// and its object is already in the site once: at 256 KiB, eleven test-data
-/// files of 1,728 real crate docs made 2.6 MB of pages.
-pub const DISPLAY_LIMIT: usize = 64 << 10;
+/// files of 1,728 real crate docs made 2.6 MB of pages, and at 64 KiB
+/// sixteen of 850 made 1.05 MB. 32 KiB is still several hundred lines.
+pub const DISPLAY_LIMIT: usize = 32 << 10;
 /// Notes of one kind listed on `problems.html`.
 pub const NOTES_LISTED: usize = 200;
 /// Errors or warnings of one kind listed on `problems.html`, and rows of one
@@ -196,7 +197,6 @@ struct TreeNode<'s> {
     children: Vec<TreeNode<'s>>,
     more_folders: usize,
     count: usize,
-    current: bool,
     href: String,
     name: &'s str,
 }
@@ -484,14 +484,15 @@ impl<'s> Renderer<'s> {
         out
     }
 
-    /// `nav#tree` for the page of `current` (a file or a folder): the way
-    /// down from the root to its own folder, each step open, then that
-    /// folder's first [`TREE_FOLDERS`] subfolders and its files around
-    /// `current` (at most [`TREE_FILES`]); bounded however large the evidence
-    /// is.
-    fn tree(&self, current: &str, is_folder: bool, prefix: &str) -> TreeNode<'s> {
-        let home = if is_folder { current } else { parent(current) };
-        self.tree_node("", home, current, prefix)
+    /// `nav#tree` for the page of file `current`: the way down from the
+    /// root to its folder, each step open, then that folder's first
+    /// [`TREE_FOLDERS`] subfolders and its files around `current` (at most
+    /// [`TREE_FILES`]); bounded however large the evidence is. A folder's
+    /// own page has none: its breadcrumb is the way down and its listing
+    /// the rest (591 folder pages of a real 850-file site carried 420 KB
+    /// of tree that said nothing more).
+    fn tree(&self, current: &str, prefix: &str) -> TreeNode<'s> {
+        self.tree_node("", parent(current), current, prefix)
     }
 
     fn tree_node(&self, folder: &'s str, home: &str, current: &str, prefix: &str) -> TreeNode<'s> {
@@ -547,7 +548,6 @@ impl<'s> Renderer<'s> {
             children,
             more_folders,
             count: f.files.len(),
-            current: folder == current,
             href,
             name: if folder.is_empty() {
                 "Evidence"
@@ -601,7 +601,6 @@ impl<'s> Renderer<'s> {
                 name => folder.rsplit('/').next().unwrap_or(folder),
                 subfolders, files, count => f.files.len(),
                 more => f.files.len().saturating_sub(LIST_PAGE),
-                tree => self.tree(folder, true, "../"),
             }
         };
         self.env
@@ -1069,7 +1068,7 @@ impl<'s> Renderer<'s> {
             a: ArtifactView::from(entry),
             doc: self.doc_view(&entry.path),
             crumbs: self.crumbs(&entry.path, "../"),
-            tree: self.tree(&entry.path, false, "../"),
+            tree: self.tree(&entry.path, "../"),
             prev: self.neighbour(&entry.path, false),
             next: self.neighbour(&entry.path, true),
             cited_by: self.cited_by.get(entry.path.as_str()).map(|list| {

@@ -376,7 +376,7 @@ fn every_checksummed_file_is_reachable_by_links() {
 
 /// A 1.4 MB OpenAPI export became a 1.4 MB page, and problems.html listed
 /// every path every plan mentioned. Pages of big text and JSON now show the
-/// first 64 KiB, and the problems page lists the first 200 notes per kind.
+/// first 32 KiB, and the problems page lists the first 200 notes per kind.
 #[test]
 fn pages_stay_bounded_for_huge_text_and_many_notes() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -409,7 +409,7 @@ fn pages_stay_bounded_for_huge_text_and_many_notes() {
         let page = b.site.join(a["page"].as_str().expect("page"));
         let html = std::fs::read_to_string(&page).expect("page");
         assert!(
-            html.len() < 100 << 10,
+            html.len() < 56 << 10,
             "{path}: page of {} bytes",
             html.len()
         );
@@ -603,6 +603,23 @@ fn folder_tree_shows_the_way_down_and_counts_the_rest() {
     // of its eight subfolders.
     assert_eq!(tree.matches(">4 more folders…").count(), 1, "{tree}");
     assert_eq!(tree.matches(">2 more folders…").count(), 2, "{tree}");
+    // The folder's own page (the tree's link for l/) has no tree: its
+    // breadcrumb is the way down, and it lists all eight subfolders.
+    let href = tree
+        .split(r#"<a href=""#)
+        .find(|t| t.contains("\">l/<"))
+        .and_then(|t| t.split('"').next())
+        .expect("l/ in the tree");
+    let folder =
+        std::fs::read_to_string(b.site.join(href.trim_start_matches("../"))).expect("folder page");
+    assert!(!folder.contains("nav id=\"tree\""), "{folder}");
+    assert!(
+        folder.contains(r#"<a href="../index.html">Evidence</a>"#),
+        "{folder}"
+    );
+    for below in 0..8 {
+        assert!(folder.contains(&format!(">s{below}/</a>")), "{folder}");
+    }
 }
 
 /// At scale, the site-wide pages list the first rows of each table and say
