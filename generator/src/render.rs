@@ -217,8 +217,8 @@ struct Neighbour<'a> {
 }
 
 /// Files of the current folder the tree lists around the current page, and
-/// its first subfolders; the folder's page lists them all. Every page
-/// carries its tree, so it must stay small: at 10,000 reports, 50 files and
+/// its first subfolders; the folder's page lists them all. Every
+/// artifact's page carries its tree, so it must stay small: at 10,000 reports, 50 files and
 /// every folder added 9 KB a page. Above the current folder the tree shows
 /// only the way down: sibling folders there were the larger part where
 /// there are many (541 crates' folders: 1.4 KB of a 2.3 KB tree at 12; 2.8
