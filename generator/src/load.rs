@@ -280,7 +280,7 @@ fn ingest(
     entry.head = Vec::new();
     if let Some(format) = analysed.stream.take() {
         let stored = match staging {
-            Some(s) => s.objects_dir().join(&entry.sha256),
+            Some(s) => s.object_path(&entry.sha256),
             None => f.abs.clone(),
         };
         analyse::report(&mut entry, &mut analysed, format, &stored)?;

@@ -204,22 +204,24 @@ fn archived_files(out: &Path, m: &Manifest) -> HashSet<String> {
         if let Ok(bytes) = std::fs::read(out.join(&g.path))
             && vouch_core::sha256_hex(&bytes) == g.sha256
         {
-            known.extend(listed_urls(&bytes));
+            known.extend(listed_urls(&bytes, crate::model::Layout::of(m)));
         }
     }
     known
 }
 
 /// The artifact URLs an archived manifest lists (none if it is not JSON of
-/// that shape). Read as [`crate::snapshot::Listing`], borrowed and not
-/// checked as `Manifest::parse` would: with 20 retained snapshots of 50,000
-/// files that took seconds.
-fn listed_urls(bytes: &[u8]) -> Vec<String> {
+/// that shape), and where the site, in its `layout`, keeps those objects
+/// now (a snapshot archived before objects were spread lists them flat).
+/// Read as [`crate::snapshot::Listing`], borrowed and not checked as
+/// `Manifest::parse` would: with 20 retained snapshots of 50,000 files that
+/// took seconds.
+fn listed_urls(bytes: &[u8], layout: crate::model::Layout) -> Vec<String> {
     crate::snapshot::Listing::parse(bytes)
         .map(|l| {
             l.artifacts
                 .into_iter()
-                .map(|a| a.url.into_owned())
+                .flat_map(|a| [layout.object_url(&a.sha256), a.url.into_owned()])
                 .collect()
         })
         .unwrap_or_default()
@@ -324,6 +326,7 @@ mod tests {
             "built_at":"2026-01-01T00:00:00Z","artifacts":[
             {"path":"a \"q\".md","sha256":"0000000000000000000000000000000000000000000000000000000000000000","size":1,"url":"objects/0000000000000000000000000000000000000000000000000000000000000000","kind":"markdown","page":"pages/a.html","title":"A"},
             {"path":"b.md","sha256":"1111111111111111111111111111111111111111111111111111111111111111","size":1,"url":"objects\/1111111111111111111111111111111111111111111111111111111111111111","kind":"markdown","page":"pages/b.html","title":"B"}]}"#;
+        use crate::model::Layout;
         let full: Vec<String> = Manifest::parse(json.as_bytes())
             .expect("manifest")
             .artifacts
@@ -331,8 +334,15 @@ mod tests {
             .map(|a| a.url)
             .collect();
         assert_eq!(full.len(), 2);
-        assert_eq!(listed_urls(json.as_bytes()), full);
-        assert!(listed_urls(b"not json").is_empty());
-        assert!(listed_urls(br#"{"artifacts":"no"}"#).is_empty());
+        // Each object where the site keeps it now, then where the archived
+        // manifest says it was: a flat snapshot kept by a spread site.
+        let spread = listed_urls(json.as_bytes(), Layout::Spread);
+        assert_eq!(spread.len(), 4);
+        assert_eq!(spread[0], format!("objects/00/{}", "0".repeat(64)));
+        assert_eq!(spread[3], full[1]);
+        let flat = listed_urls(json.as_bytes(), Layout::Flat);
+        assert_eq!([&flat[0], &flat[2]], [&full[0], &full[1]]);
+        assert!(listed_urls(b"not json", Layout::Spread).is_empty());
+        assert!(listed_urls(br#"{"artifacts":"no"}"#, Layout::Spread).is_empty());
     }
 }

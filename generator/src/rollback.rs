@@ -104,7 +104,13 @@ pub fn run(o: &Options) -> Result<bool> {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        let object = site.join(crate::model::object_url(&a.sha256));
+        // Where the site keeps it, in either layout it may have.
+        let [spread, flat] = crate::model::Layout::ALL.map(|l| site.join(l.object_url(&a.sha256)));
+        let object = if !spread.exists() && flat.exists() {
+            flat
+        } else {
+            spread
+        };
         let mut src = std::fs::File::open(&object).with_context(|| {
             format!(
                 "{} of snapshot {id} is missing its object {}",

@@ -257,17 +257,23 @@ impl Store {
     }
 
     /// Copies object `sha256` into `staging`, checking its bytes hash to its
-    /// name: a damaged previous site must not leak into the new one.
+    /// name: a damaged previous site must not leak into the new one. It is
+    /// looked for in either layout the previous site may have
+    /// ([`crate::model::Layout`]).
     fn carry_object(&self, sha256: &str, size: u64, staging: &Staging) -> Result<()> {
-        let rel = crate::model::object_url(sha256);
-        if staging.objects_dir().join(sha256).exists() {
+        if staging.object_path(sha256).exists() {
             return Ok(());
         }
-        let Some(mut src) = self.reader(&rel, size)? else {
-            bail!(
-                "the previous site at {} lacks {rel}, which a retained snapshot needs",
-                self.describe()
-            );
+        let [spread, flat] = crate::model::Layout::ALL.map(|l| l.object_url(sha256));
+        let (rel, mut src) = match self.reader(&spread, size)? {
+            Some(src) => (spread, src),
+            None => match self.reader(&flat, size)? {
+                Some(src) => (flat, src),
+                None => bail!(
+                    "the previous site at {} lacks {spread}, which a retained snapshot needs",
+                    self.describe()
+                ),
+            },
         };
         let (actual, _) = staging.store(&mut src, &rel, |_| {})?;
         if actual != sha256 {

@@ -200,6 +200,11 @@ impl Staging {
         self.dir.join("objects")
     }
 
+    /// Where object `sha256` is stored (see [`crate::model::object_url`]).
+    pub fn object_path(&self, sha256: &str) -> PathBuf {
+        self.dir.join(crate::model::object_url(sha256))
+    }
+
     /// Makes the folder `path` goes in, once per folder per build. Nothing
     /// removes a folder from the staging folder while it is built.
     fn make_parent(&self, path: &Path) -> Result<()> {
@@ -255,7 +260,8 @@ impl Staging {
             self.place(&sha256, &spill.mem)?;
             return Ok((sha256, size));
         }
-        let object = self.objects_dir().join(&sha256);
+        let object = self.object_path(&sha256);
+        self.make_parent(&object)?;
         std::fs::rename(&tmp, &object)
             .with_context(|| format!("cannot move {} into place", tmp.display()))?;
         Ok((sha256, size))
@@ -264,7 +270,8 @@ impl Staging {
     /// Puts a small object in place: nothing to do if it is already there,
     /// a link if the reused site holds the same bytes, else one write.
     fn place(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
-        let object = self.objects_dir().join(sha256);
+        let object = self.object_path(sha256);
+        self.make_parent(&object)?;
         // No `stat` first: linking onto an existing object fails, and
         // `create_new` below then finds it.
         if self.link_identical(&crate::model::object_url(sha256), bytes) {
@@ -290,7 +297,7 @@ impl Staging {
 
     /// Removes a stored object (one that proved to be the wrong content).
     pub fn discard(&self, sha256: &str) {
-        let _ = std::fs::remove_file(self.objects_dir().join(sha256));
+        let _ = std::fs::remove_file(self.object_path(sha256));
     }
 
     /// The first `limit` bytes of the stored object `sha256`, of `size`
@@ -299,7 +306,7 @@ impl Staging {
     /// 32 bytes), then whatever follows it up to `limit`: usually one call
     /// that finds the end.
     pub fn read_object_prefix(&self, sha256: &str, size: u64, limit: u64) -> Result<Vec<u8>> {
-        let path = self.objects_dir().join(sha256);
+        let path = self.object_path(sha256);
         let read = || -> std::io::Result<Vec<u8>> {
             let mut f = File::open(&path)?;
             let mut buf = vec![0; size.min(limit) as usize];
@@ -328,7 +335,7 @@ impl Staging {
         e: &crate::model::Entry,
         limit: u64,
     ) -> Result<(Vec<u8>, crate::render::CaseList)> {
-        let path = self.objects_dir().join(&e.sha256);
+        let path = self.object_path(&e.sha256);
         let f = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
         let mut tee = vouch_audit::reports::Watch::keeping(
             std::io::BufReader::with_capacity(256 << 10, f),

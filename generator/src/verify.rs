@@ -297,6 +297,8 @@ pub fn run(args: &Options) -> Result<bool> {
         sha256: &g.sha256,
         size: g.size,
     }));
+    // Beside the artifacts, in the layout the site was built with.
+    let layout = crate::model::Layout::of(&manifest);
     checks.extend(
         retained
             .iter()
@@ -304,7 +306,7 @@ pub fn run(args: &Options) -> Result<bool> {
             .map(|s| Check {
                 label: "retained",
                 path: s,
-                url: crate::model::object_url(s),
+                url: layout.object_url(s),
                 sha256: s,
                 size: retained_sizes.get(s.as_str()).copied().unwrap_or(0),
             }),

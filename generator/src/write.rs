@@ -487,14 +487,12 @@ pub fn sha256sums<'a>(m: &Manifest, retained: impl IntoIterator<Item = &'a Strin
         out.push_str(&vouch_core::hash::sum_line(&a.sha256, &a.url));
     }
     let current: HashSet<&str> = m.artifacts.iter().map(|a| a.sha256.as_str()).collect();
+    let layout = crate::model::Layout::of(m);
     for sha in retained
         .into_iter()
         .filter(|s| !current.contains(s.as_str()))
     {
-        out.push_str(&vouch_core::hash::sum_line(
-            sha,
-            &crate::model::object_url(sha),
-        ));
+        out.push_str(&vouch_core::hash::sum_line(sha, &layout.object_url(sha)));
     }
     for g in &m.generated {
         out.push_str(&vouch_core::hash::sum_line(&g.sha256, &g.path));

@@ -67,9 +67,7 @@ fn awkward_names_hidden_files_and_symlinks() {
         }
     }
     // Identical content is stored once.
-    let objects = std::fs::read_dir(b.site.join("objects"))
-        .expect("objects")
-        .count();
+    let objects = object_count(&b.site);
     let unique: std::collections::HashSet<_> =
         artifacts(&m).iter().map(|a| a["sha256"].clone()).collect();
     assert_eq!(objects, unique.len());
@@ -1125,10 +1123,7 @@ fn objects_carried_from_a_host_are_fetched_several_at_once() {
     let most = host.most_in_flight();
     assert!(most >= 4, "at most {most} objects were fetched at once");
     for sha in &before {
-        assert!(
-            next.join("objects").join(sha).is_file(),
-            "{sha} not carried"
-        );
+        assert!(object_path(&next, sha).is_file(), "{sha} not carried");
     }
     let verify = vouch().arg("verify").arg(&next).output().expect("verify");
     assert!(verify.status.success(), "{}", stdout_of(&verify));
@@ -1346,4 +1341,105 @@ fn pages_that_stream_a_large_file_say_so() {
             .expect("index")
             .contains("data-vouch-stream")
     );
+}
+
+/// Objects are spread over folders named by their first two hex digits, so
+/// no folder holds them all; and a site built when they were kept in one
+/// folder (`objects/<sha256>`) still verifies, in full and against
+/// `sha256sum -c`, and the next build carries its objects into the spread
+/// layout, whether it replaces that site or reads it over HTTP.
+#[test]
+fn objects_are_spread_and_a_site_with_flat_objects_is_carried_forward() {
+    let (tmp, input, site) = fixture_copy("basic");
+    build_snapshot(&input, &site, 0, &[]);
+    let m = manifest(&site);
+    for a in artifacts(&m) {
+        let sha = a["sha256"].as_str().expect("sha256");
+        assert_eq!(a["url"], format!("objects/{}/{sha}", &sha[..2]));
+        assert!(object_path(&site, sha).is_file());
+    }
+    // A second snapshot, so that one object is only a retained one's.
+    std::fs::write(input.join("logs/ci.log"), "run 1\n").expect("write");
+    build_snapshot(&input, &site, 1, &[]);
+    let spread = list_files(&site.join("objects"));
+    assert_eq!(spread.len(), artifacts(&m).len() + 1);
+    let before: Vec<String> = spread
+        .iter()
+        .map(|p| match p.split_once('/') {
+            Some((dir, sha)) if sha.len() == 64 && sha.starts_with(dir) => sha.to_owned(),
+            _ => panic!("{p} is not objects/<first two digits>/<sha256>"),
+        })
+        .collect();
+
+    flatten_objects(&site);
+    assert!(site.join("objects").join(&before[0]).is_file());
+    let v = vouch().arg("verify").arg(&site).output().expect("verify");
+    assert_eq!(v.status.code(), Some(0), "{}", stdout_of(&v));
+    let sums = Command::new("sha256sum")
+        .args(["-c", "--quiet", "SHA256SUMS"])
+        .current_dir(&site)
+        .output()
+        .expect("sha256sum");
+    assert!(sums.status.success(), "{}", stdout_of(&sums));
+    let old = tmp.path().join("old");
+    copy_dir(&site, &old);
+
+    // Every file changes: the old snapshot's objects are only its own.
+    for f in list_files(&input) {
+        let mut bytes = std::fs::read(input.join(&f)).expect("read");
+        bytes.extend_from_slice(b"\n");
+        std::fs::write(input.join(&f), bytes).expect("write");
+    }
+    let host = counting_host(&old, |_| false);
+    let fetched = tmp.path().join("fetched");
+    for (n, (out, args)) in [
+        (&site, vec![]),
+        (&fetched, vec!["--previous", host.url.as_str()]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let o = build_snapshot(&input, out, 2 + n as u32, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for sha in &before {
+            assert!(object_path(out, sha).is_file(), "{sha} not carried");
+            assert!(!out.join("objects").join(sha).exists(), "{sha} left flat");
+        }
+        let v = vouch().arg("verify").arg(out).output().expect("verify");
+        assert_eq!(v.status.code(), Some(0), "{}", stdout_of(&v));
+    }
+}
+
+/// Rewrites an unsigned site as vouch wrote sites before objects were
+/// spread: each object at `objects/<sha256>`, the manifest's URLs and
+/// `SHA256SUMS` to match (its archived manifests are left as they are: they
+/// are hashed into the chain).
+fn flatten_objects(site: &Path) {
+    let objects = site.join("objects");
+    for p in list_files(&objects) {
+        let (dir, sha) = p.split_once('/').expect("spread");
+        std::fs::rename(objects.join(&p), objects.join(sha)).expect("mv");
+        std::fs::remove_dir(objects.join(dir)).ok();
+    }
+    let mut m = manifest(site);
+    for a in m["artifacts"].as_array_mut().expect("artifacts") {
+        let sha = a["sha256"].as_str().expect("sha256").to_owned();
+        a["url"] = format!("objects/{sha}").into();
+    }
+    let bytes = serde_json::to_vec(&m).expect("json");
+    std::fs::write(site.join("manifest.json"), &bytes).expect("write");
+    let manifest_sha = sha256sum(&site.join("manifest.json"));
+    let sums: String = std::fs::read_to_string(site.join("SHA256SUMS"))
+        .expect("sums")
+        .lines()
+        .map(|l| {
+            let (sha, path) = l.split_once("  ").expect("sum line");
+            match path {
+                "manifest.json" => format!("{manifest_sha}  {path}\n"),
+                p if p.starts_with("objects/") => format!("{sha}  objects/{sha}\n"),
+                p => format!("{sha}  {p}\n"),
+            }
+        })
+        .collect();
+    std::fs::write(site.join("SHA256SUMS"), sums).expect("write");
 }

@@ -117,6 +117,17 @@ pub fn list_files(dir: &Path) -> Vec<String> {
     out
 }
 
+/// Where a site stores the object `sha256`: `objects/<first two hex
+/// digits>/<sha256>`, written out here rather than taken from vouch.
+pub fn object_path(site: &Path, sha256: &str) -> PathBuf {
+    site.join("objects").join(&sha256[..2]).join(sha256)
+}
+
+/// How many objects a site stores: the files under `objects/`.
+pub fn object_count(site: &Path) -> usize {
+    list_files(&site.join("objects")).len()
+}
+
 pub fn copy_dir(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).expect("mkdir");
     for entry in std::fs::read_dir(src).expect("read_dir") {

@@ -8,7 +8,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{history_json, list_files, manifest, sha256sum, three_signed_snapshots, vouch};
+use crate::common::{
+    history_json, list_files, manifest, object_path, sha256sum, three_signed_snapshots, vouch,
+};
 
 fn rollback(site: &Path, id: &str, key: &Path) -> std::process::Output {
     vouch()
@@ -91,11 +93,7 @@ fn rollback_round_trips_and_keeps_the_chain() {
     // Nothing lost: the same evidence, byte for byte.
     assert_eq!(evidence(&m), evidence(&archived));
     for (path, sha, _) in evidence(&m) {
-        assert_eq!(
-            sha256sum(&site.join(format!("objects/{sha}"))),
-            sha,
-            "{path}"
-        );
+        assert_eq!(sha256sum(&object_path(&site, &sha)), sha, "{path}");
     }
     // The chain keeps every snapshot: the replaced head first.
     let h = history_json(&site);
@@ -173,7 +171,7 @@ fn a_damaged_snapshot_is_not_rolled_back() {
         .iter()
         .find(|a| a["path"] == "logs/ci.log")
         .expect("log");
-    let object = site.join(format!("objects/{}", log["sha256"].as_str().expect("sha")));
+    let object = object_path(&site, log["sha256"].as_str().expect("sha"));
     std::fs::write(&object, "run 0, rewritten\n").expect("tamper");
     let before = list_files(&site);
     let head = sha256sum(&site.join("manifest.json"));

@@ -359,12 +359,12 @@ fn storage_is_deduplicated_and_retention_applies() {
     let site = tmp.path().join("site");
     build_snapshot(&input, &site, 0, &[]);
     let single = dir_size(&site);
-    let objects_first = std::fs::read_dir(site.join("objects")).expect("ls").count();
+    let objects_first = object_count(&site);
     for n in 1..20 {
         std::fs::write(input.join("logs/ci.log"), format!("run {n}\n")).expect("write");
         build_snapshot(&input, &site, n, &[]);
     }
-    let objects = std::fs::read_dir(site.join("objects")).expect("ls").count();
+    let objects = object_count(&site);
     assert_eq!(
         objects,
         objects_first + 19,
@@ -389,10 +389,7 @@ fn storage_is_deduplicated_and_retention_applies() {
             .count(),
         4
     );
-    assert_eq!(
-        std::fs::read_dir(site.join("objects")).expect("ls").count(),
-        objects_first + 4
-    );
+    assert_eq!(object_count(&site), objects_first + 4);
     assert_eq!(verify_site(&site, &[]).status.code(), Some(0));
     let sums = Command::new("sha256sum")
         .args(["-c", "--quiet", "SHA256SUMS"])
