@@ -142,7 +142,7 @@ struct ArtifactContext<'a> {
     /// [`Renderer::streams`]).
     stream: bool,
     a: ArtifactView<'a>,
-    doc: Option<serde_json::Value>,
+    doc: Option<DocView<'a>>,
     crumbs: Vec<Crumb>,
     tree: TreeNode<'a>,
     prev: Option<Neighbour<'a>>,
@@ -154,6 +154,80 @@ struct ArtifactContext<'a> {
     problems_total: usize,
     print_pack: Option<String>,
     cases: Option<CasesView>,
+}
+
+/// An artifact's audit document, as its page shows it: every field the
+/// templates read, typed (built as JSON and converted again, it was 5% of
+/// a build's time).
+#[derive(Serialize)]
+struct DocView<'a> {
+    #[serde(flatten)]
+    fields: DocFields<'a>,
+    kind_label: &'static str,
+    /// One per reference, in the order written: `None` for those not
+    /// shown, so claims' indices hold.
+    references: Vec<Option<RefView<'a>>>,
+    references_cited: usize,
+    references_listed: usize,
+    links_out: usize,
+    missing_references: usize,
+    ci_runs: &'a [vouch_core::audit::CiRun],
+    ci_runs_more: usize,
+    pull_requests: &'a [vouch_core::audit::PullRequest],
+    pull_requests_more: usize,
+    commits: &'a [vouch_core::audit::Commit],
+    commits_more: usize,
+    claims: Vec<ClaimView<'a>>,
+}
+
+/// The fields of the document itself the templates read; those it does
+/// not have are left out, as `audit.json` leaves them (undefined, not
+/// `none`, in a template).
+#[derive(Serialize)]
+struct DocFields<'a> {
+    kind: vouch_core::audit::DocKind,
+    status: vouch_core::audit::Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stage: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phase: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counts: Option<&'a vouch_core::audit::Counts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<&'a vouch_core::audit::Coverage>,
+    notes: &'a [String],
+    findings: &'a [vouch_core::audit::Finding],
+    findings_total: u64,
+    checks: &'a [vouch_core::audit::Check],
+    /// How many: the templates ask only whether there are any.
+    phases: usize,
+    gates: usize,
+}
+
+#[derive(Serialize)]
+struct RefView<'a> {
+    #[serde(flatten)]
+    r: &'a vouch_core::audit::Reference,
+    page: Option<String>,
+    pin: Option<&'static str>,
+    in_claim: bool,
+    listed: bool,
+}
+
+#[derive(Serialize)]
+struct ClaimView<'a> {
+    #[serde(flatten)]
+    c: &'a vouch_core::audit::Claim,
+    runs: serde_json::Value,
+    anchor: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -912,42 +986,14 @@ impl<'s> Renderer<'s> {
     }
 
     /// The audit document of an artifact, shaped for its page.
-    fn doc_view(&self, path: &str) -> Option<serde_json::Value> {
+    fn doc_view(&self, path: &str) -> Option<DocView<'s>> {
         let d = self.site.audit.document(path)?;
-        let mut v = serde_json::to_value(d).ok()?;
-        // audit.json leaves empty lists out; the template counts them.
-        for list in [
-            "phases",
-            "gates",
-            "references",
-            "ci_runs",
-            "pull_requests",
-            "commits",
-        ] {
-            if v[list].is_null() {
-                v[list] = serde_json::Value::Array(Vec::new());
-            }
-        }
-        v["kind_label"] = d.kind.label().into();
-        if let Some(refs) = v["references"].as_array_mut() {
-            for (r, reference) in refs.iter_mut().zip(&d.references) {
-                if let Some(p) = r["path"].as_str().map(str::to_owned) {
-                    r["page"] = self.page_of(&p, "../").into();
-                }
-                r["pin"] = pin_state(reference).into();
-            }
-        }
         // Each citation is shown once: under its claim, else among the
         // document's other references.
-        let in_claim: std::collections::HashSet<usize> = d
-            .phases
-            .iter()
-            .chain(&d.gates)
-            .flat_map(|c| c.references.iter().copied())
-            .collect();
-        if let Some(refs) = v["references"].as_array_mut() {
-            for (i, r) in refs.iter_mut().enumerate() {
-                r["in_claim"] = in_claim.contains(&i).into();
+        let mut in_claim = vec![false; d.references.len()];
+        for &i in d.phases.iter().chain(&d.gates).flat_map(|c| &c.references) {
+            if let Some(slot) = in_claim.get_mut(i) {
+                *slot = true;
             }
         }
         // The table lists at most PAGE_ROWS of the others, each in the
@@ -956,59 +1002,77 @@ impl<'s> Renderer<'s> {
         // it as the link it is, and vouch checks nothing about it. Links out
         // were 651 KB of table rows, 2% of the site, on 850 real crate files
         // at 5 a page.
-        let (cited, links_out): (Vec<usize>, Vec<usize>) = (0..d.references.len())
-            .filter(|i| !in_claim.contains(i))
-            .partition(|&i| d.references[i].state != RefState::External);
-        if let Some(refs) = v["references"].as_array_mut() {
-            for (n, &i) in cited.iter().enumerate() {
-                if n < PAGE_ROWS {
-                    refs[i]["listed"] = true.into();
-                } else {
-                    // Not shown: kept as a place, so claims' indices hold.
-                    refs[i] = serde_json::Value::Null;
-                }
-            }
-            for &i in &links_out {
-                refs[i] = serde_json::Value::Null;
-            }
-        }
-        v["references_cited"] = cited.len().into();
-        v["references_listed"] = cited.len().min(PAGE_ROWS).into();
-        v["links_out"] = links_out.len().into();
-        for list in ["ci_runs", "pull_requests", "commits"] {
-            if let Some(items) = v[list].as_array_mut() {
-                let total = items.len();
-                items.truncate(LINK_ROWS);
-                v[format!("{list}_more")] = total.saturating_sub(LINK_ROWS).into();
-            }
-        }
-        v["missing_references"] = d
+        let mut cited = 0;
+        let mut links_out = 0;
+        let references = d
             .references
             .iter()
-            .filter(|r| matches!(r.state, RefState::Missing | RefState::OutsideRoot))
-            .count()
-            .into();
-        let claims: Vec<serde_json::Value> = d
-            .phases
-            .iter()
-            .chain(&d.gates)
-            .map(|c| {
-                let mut cv = serde_json::to_value(c).unwrap_or_default();
-                cv["runs"] = runs_view(c.ci_runs.iter().map(String::as_str));
-                let what = if d.gates.iter().any(|g| std::ptr::eq(g, c)) {
-                    "gate"
-                } else {
-                    "phase"
+            .zip(&in_claim)
+            .map(|(r, &in_claim)| {
+                let listed = !in_claim && r.state != RefState::External && {
+                    cited += 1;
+                    cited <= PAGE_ROWS
                 };
-                cv["anchor"] =
-                    c.id.as_deref()
-                        .map(|id| format!("{what}-{}", slug(id)))
-                        .into();
-                cv
+                links_out += usize::from(!in_claim && r.state == RefState::External);
+                // Not shown: kept as a place, so claims' indices hold.
+                (in_claim || listed).then(|| RefView {
+                    r,
+                    page: r.path.as_deref().and_then(|p| self.page_of(p, "../")),
+                    pin: pin_state(r),
+                    in_claim,
+                    listed,
+                })
             })
             .collect();
-        v["claims"] = claims.into();
-        Some(v)
+        let claims = d
+            .phases
+            .iter()
+            .map(|c| (c, "phase"))
+            .chain(d.gates.iter().map(|c| (c, "gate")))
+            .map(|(c, what)| ClaimView {
+                c,
+                runs: runs_view(c.ci_runs.iter().map(String::as_str)),
+                anchor: c.id.as_deref().map(|id| format!("{what}-{}", slug(id))),
+            })
+            .collect();
+        let shown = |n: usize| n.min(LINK_ROWS);
+        Some(DocView {
+            fields: DocFields {
+                kind: d.kind,
+                status: d.status,
+                status_text: d.status_text.as_deref(),
+                status_reason: d.status_reason.as_deref(),
+                stage: d.stage.as_deref(),
+                phase: d.phase.as_deref(),
+                date: d.date.as_deref(),
+                date_text: d.date_text.as_deref(),
+                counts: d.counts.as_ref(),
+                coverage: d.coverage.as_deref(),
+                notes: &d.notes,
+                findings: &d.findings,
+                findings_total: d.findings_total,
+                checks: &d.checks,
+                phases: d.phases.len(),
+                gates: d.gates.len(),
+            },
+            kind_label: d.kind.label(),
+            references,
+            references_cited: cited,
+            references_listed: cited.min(PAGE_ROWS),
+            links_out,
+            missing_references: d
+                .references
+                .iter()
+                .filter(|r| matches!(r.state, RefState::Missing | RefState::OutsideRoot))
+                .count(),
+            ci_runs: &d.ci_runs[..shown(d.ci_runs.len())],
+            ci_runs_more: d.ci_runs.len() - shown(d.ci_runs.len()),
+            pull_requests: &d.pull_requests[..shown(d.pull_requests.len())],
+            pull_requests_more: d.pull_requests.len() - shown(d.pull_requests.len()),
+            commits: &d.commits[..shown(d.commits.len())],
+            commits_more: d.commits.len() - shown(d.commits.len()),
+            claims,
+        })
     }
 
     /// A retained snapshot's static page, at `snapshots/<id>/index.html`.
