@@ -273,30 +273,16 @@ fn kept_url(tag: &Tag<'_>) -> bool {
 static URL_SCHEMES: LazyLock<std::collections::HashSet<&'static str>> =
     LazyLock::new(|| SANITIZER.clone_url_schemes());
 
-/// A link's start tag: as pulldown-cmark writes it, with the `rel` the
-/// sanitiser adds (it replaces this one when it runs).
+/// A link's start tag: as pulldown-cmark writes it (its own escaping), with
+/// the `rel` the sanitiser adds (it replaces this one when it runs).
 fn link_start(tag: &Tag<'_>) -> String {
-    let Tag::Link {
-        link_type,
-        dest_url,
-        title,
-        ..
-    } = tag
-    else {
-        return String::new();
-    };
-    let mut out = String::from("<a href=\"");
-    if *link_type == LinkType::Email {
-        out.push_str("mailto:");
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, std::iter::once(Event::Start(tag.clone())));
+    match out.strip_suffix('>') {
+        Some(open) if open.starts_with("<a ") => format!("{open} rel=\"nofollow\">"),
+        // Not a link: nothing of it is written.
+        _ => String::new(),
     }
-    // Writing to a String cannot fail.
-    let _ = pulldown_cmark_escape::escape_href(&mut out, dest_url);
-    if !title.is_empty() {
-        out.push_str("\" title=\"");
-        let _ = pulldown_cmark_escape::escape_html(&mut out, title);
-    }
-    out.push_str("\" rel=\"nofollow\">");
-    out
 }
 
 impl Rendered {
