@@ -1374,6 +1374,20 @@ impl<'s> Renderer<'s> {
         shown: &HashMap<String, Content>,
     ) -> Result<String> {
         let pack_entry = self.entry(pack).context("the pack is not an artifact")?;
+        // Where a link between pages goes from this one: to the appendix
+        // that holds its file, else up to `pages/` (the gathered HTML was
+        // written for a page there; `print/` is beside it).
+        let mut within: HashMap<&str, String> = HashMap::new();
+        within.insert(page_name(&pack_entry.page), "#main".to_owned());
+        for (n, path) in cited.iter().enumerate() {
+            if let Some(e) = self.entry(path) {
+                within.insert(
+                    page_name(&e.page),
+                    format!("#appendix-{}", appendix_label(n)),
+                );
+            }
+        }
+        let rebase = |html: &str| rebase_page_links(html, &|page| within.get(page).cloned());
         let mut budget = PRINT_PACK_LIMIT;
         let mut appendices = Vec::new();
         for (n, path) in cited.iter().enumerate() {
@@ -1390,7 +1404,7 @@ impl<'s> Renderer<'s> {
                 letter => appendix_label(n),
                 a => ArtifactView::from(e),
                 kind => c.map_or("binary", |c| c.kind),
-                html => c.filter(|_| fits).map(|c| c.html.as_str()),
+                html => c.filter(|_| fits).map(|c| rebase(&c.html)),
                 text => c.filter(|_| fits).map(|c| c.text.as_str()),
                 note => c.and_then(|c| c.note.as_deref()),
                 left_out => !fits,
@@ -1402,7 +1416,7 @@ impl<'s> Renderer<'s> {
             ..context! {
                 a => ArtifactView::from(pack_entry),
                 doc => self.doc_view(pack),
-                html => own.map(|c| c.html.as_str()),
+                html => own.map(|c| rebase(&c.html)),
                 text => own.map(|c| c.text.as_str()),
                 kind => own.map_or("binary", |c| c.kind),
                 appendices,
@@ -1524,6 +1538,55 @@ pub const CASES_LISTED: usize = 20_000;
 pub type CaseList = vouch_audit::reports::Kept;
 
 /// How many pages of [`CASES_PAGE`] a case list takes (one, even empty).
+/// A page's file name in `pages/`: what links between pages name.
+fn page_name(page: &str) -> &str {
+    page.strip_prefix("pages/").unwrap_or(page)
+}
+
+/// `html` (rendered Markdown, written for a page in `pages/`), for a page
+/// beside `pages/`: each link to another page (`href="<name>.html#…"`, as
+/// [`crate::markdown`] writes them) goes where `to` says (an anchor of
+/// this page), else to `../pages/<name>`. Other links (`../`, anchors,
+/// URLs) read the same from either folder and are left as they are. Only
+/// `<a` tags are looked in: sanitised text holds no `<`.
+fn rebase_page_links(html: &str, to: &dyn Fn(&str) -> Option<String>) -> String {
+    const HREF: &str = " href=\"";
+    let mut out = String::with_capacity(html.len() + html.len() / 16);
+    let mut rest = html;
+    while let Some(at) = rest.find("<a ") {
+        let tag_end = rest[at..].find('>').map_or(rest.len(), |i| at + i);
+        let Some(h) = rest[at..tag_end].find(HREF).map(|i| at + i + HREF.len()) else {
+            out.push_str(&rest[..tag_end]);
+            rest = &rest[tag_end..];
+            continue;
+        };
+        out.push_str(&rest[..h]);
+        rest = &rest[h..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        let href = &rest[..end];
+        let page = href.split('#').next().unwrap_or(href);
+        let sibling = !page.is_empty()
+            && !page.starts_with("../")
+            && !page.starts_with('/')
+            && !page.contains(':')
+            && !page.contains('?');
+        if sibling {
+            match to(page) {
+                Some(anchor) => out.push_str(&anchor),
+                None => {
+                    out.push_str("../pages/");
+                    out.push_str(href);
+                }
+            }
+        } else {
+            out.push_str(href);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 pub fn case_pages(list: &CaseList) -> usize {
     list.items.len().div_ceil(CASES_PAGE).max(1)
 }
@@ -1720,6 +1783,32 @@ mod tests {
 
     /// The two functions print exactly what the template macros they
     /// replaced printed, escaping included.
+    /// A print pack's gathered HTML links each page it holds to its
+    /// appendix and every other page up to `pages/`; nothing else moves.
+    #[test]
+    fn print_pack_links_lead_to_appendices_or_up_to_pages() {
+        let html = concat!(
+            r##"<p><a href="a-md-1.html#h-gate" rel="nofollow">a</a> "##,
+            r##"<a href="b-md-2.html" title="t>u" rel="nofollow">b</a> "##,
+            r##"<a href="../index.html">i</a> <a href="#h-x">x</a> "##,
+            r##"<a href="https://e.org/p.html">e</a> <a rel="x">none</a> "##,
+            r##"<img src="../objects/ab/cd"> href="c.html" &lt;a href="d.html"</p>"##,
+        );
+        let out = rebase_page_links(html, &|p| {
+            (p == "a-md-1.html").then(|| "#appendix-A".into())
+        });
+        assert_eq!(
+            out,
+            concat!(
+                r##"<p><a href="#appendix-A" rel="nofollow">a</a> "##,
+                r##"<a href="../pages/b-md-2.html" title="t>u" rel="nofollow">b</a> "##,
+                r##"<a href="../index.html">i</a> <a href="#h-x">x</a> "##,
+                r##"<a href="https://e.org/p.html">e</a> <a rel="x">none</a> "##,
+                r##"<img src="../objects/ab/cd"> href="c.html" &lt;a href="d.html"</p>"##,
+            )
+        );
+    }
+
     #[test]
     fn status_and_run_functions_match_the_old_macros() {
         let mut env = Environment::new();

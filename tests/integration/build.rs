@@ -1242,6 +1242,31 @@ fn pages_are_document_first_and_carry_reading_aids() {
     assert!(printed.contains(cited["sha256"].as_str().expect("sha")));
     assert!(printed.contains("Stage 1.0 Phase 0 Completion Report"));
     assert!(printed.contains(r#"<section class="sign-off">"#));
+    // Its links work from `print/`: to the cited file's appendix, or up to
+    // `pages/`; none names a page as if `print/` held it.
+    let hrefs: Vec<&str> = printed
+        .split(r#"href=""#)
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    for h in &hrefs {
+        assert!(
+            h.starts_with("../") || h.starts_with('#') || h.contains(':'),
+            "{h} is broken from print/"
+        );
+        if let Some(page) = h.strip_prefix("../").filter(|p| p.starts_with("pages/")) {
+            assert!(
+                b.site
+                    .join(page.split('#').next().unwrap_or(page))
+                    .is_file(),
+                "{h}"
+            );
+        }
+    }
+    assert!(
+        hrefs.iter().any(|h| h.starts_with("#appendix-")),
+        "{hrefs:?}"
+    );
     // The phase report the pack cites says so.
     let phase = page_of("docs/evidence/STAGE1.0_PHASE0_REPORT.md");
     assert!(phase.contains(r#"id="cited-by""#));
