@@ -111,6 +111,23 @@ pub fn to_html(md: &str, doc_path: &str, resolve: &dyn Fn(&str) -> Option<Resolv
     render(md, doc_path, resolve, false)
 }
 
+/// [`to_html`] with every document sanitised, and the sanitiser itself:
+/// what the fuzz target holds `to_html` to (`sanitise(to_html(md))` must
+/// equal `to_html_sanitised(md)`). Not for rendering.
+#[doc(hidden)]
+pub fn to_html_sanitised(
+    md: &str,
+    doc_path: &str,
+    resolve: &dyn Fn(&str) -> Option<Resolved>,
+) -> Rendered {
+    render(md, doc_path, resolve, true)
+}
+
+#[doc(hidden)]
+pub fn sanitise(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
 /// [`to_html`], sanitising every document if `always_sanitise`.
 fn render(
     md: &str,
@@ -677,10 +694,11 @@ mod properties {
             let md = pieces.join("\n\n");
             let fast = render(&md, "reports/A.md", &resolver, false).html;
             let sanitised = render(&md, "reports/A.md", &resolver, true).html;
-            let strict = super::SANITIZER.clean(&fast).to_string();
-            prop_assert_eq!(&strict, &sanitised, "{:?}", md);
-            // Different bytes: the sanitiser was skipped (else they match).
+            // Equal bytes: it went through the sanitiser (which is not
+            // idempotent on markup it rebuilt, so nothing more to check).
             if fast != sanitised {
+                let strict = super::SANITIZER.clean(&fast).to_string();
+                prop_assert_eq!(&strict, &sanitised, "{:?}", md);
                 prop_assert_eq!(permissive().clean(&fast).to_string(), strict, "{:?}", md);
             }
         }
