@@ -18,8 +18,9 @@ use vouch_core::sha256_hex;
 
 const OUT: &str = "generator/assets/viewer";
 const STAMP: &str = "generator/assets/viewer/SOURCE_STAMP";
-/// What the committed viewer depends on. Dependency bumps in Cargo.lock also
-/// matter; rebuild after them (`cargo xtask build-viewer`).
+/// What the committed viewer depends on. The versions Cargo.lock locks for
+/// it also matter ([`locked_viewer_packages`]); rebuild after a bump
+/// (`cargo xtask build-viewer`).
 const SOURCES: &[&str] = &[
     "core/Cargo.toml",
     "core/src",
@@ -270,8 +271,82 @@ fn split_compiler(stamp: &str) -> (String, &str) {
     (rest, rustc)
 }
 
+/// The packages `Cargo.lock` resolves the viewer to for wasm32: its normal
+/// and build dependencies, transitively, each as `name version source
+/// [features]`, sorted; and how many. Only these decide the viewer's bytes:
+/// a dependency of the generator alone changes the lock, not the viewer.
+/// (Features are the workspace's unified ones, which may name more than
+/// the viewer's build enables: a change there asks for a rebuild that was
+/// not needed, never the reverse.)
+fn locked_viewer_packages() -> Result<(usize, String)> {
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--filter-platform",
+            "wasm32-unknown-unknown",
+        ])
+        .output()
+        .context("running cargo metadata")?;
+    ensure!(
+        out.status.success(),
+        "cargo metadata failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("reading cargo metadata's output")?;
+    let nodes = meta["resolve"]["nodes"]
+        .as_array()
+        .context("cargo metadata has no resolve graph")?;
+    let node = |id: &str| nodes.iter().find(|n| n["id"] == id);
+    let packages = meta["packages"].as_array().context("no packages")?;
+    let viewer = packages
+        .iter()
+        .find(|p| p["name"] == "vouch-viewer")
+        .and_then(|p| p["id"].as_str())
+        .context("no vouch-viewer package")?;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = vec![viewer.to_owned()];
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let n = node(&id).with_context(|| format!("{id} is not in the resolve graph"))?;
+        for dep in n["deps"].as_array().into_iter().flatten() {
+            let used = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|k| k["kind"].is_null() || k["kind"] == "build");
+            if let (true, Some(pkg)) = (used, dep["pkg"].as_str()) {
+                todo.push(pkg.to_owned());
+            }
+        }
+    }
+    let mut lines: Vec<String> = seen
+        .iter()
+        .map(|id| {
+            let p = packages.iter().find(|p| p["id"] == id.as_str());
+            let field = |k: &str| p.and_then(|p| p[k].as_str()).unwrap_or("").to_owned();
+            // A workspace member's own files are stamped above, by path.
+            let source = p
+                .and_then(|p| p["source"].as_str())
+                .unwrap_or("(workspace)");
+            let features = node(id)
+                .map(|n| n["features"].to_string())
+                .unwrap_or_default();
+            format!("{} {} {source} {features}", field("name"), field("version"))
+        })
+        .collect();
+    lines.sort();
+    Ok((lines.len(), lines.join("\n") + "\n"))
+}
+
 /// One line per source file (`sha256  path`), then the wasm-bindgen version,
-/// `Cargo.lock`, the release profiles and the compiler version: everything
+/// the viewer's part of `Cargo.lock`, the release profiles and the compiler
+/// version: everything
 /// that decides the committed viewer's bytes.
 fn stamp() -> Result<String> {
     let mut files = Vec::new();
@@ -299,8 +374,11 @@ fn stamp() -> Result<String> {
     );
     // What else decides the bytes: the locked dependency versions, the size
     // profile, and the compiler.
-    let lock = std::fs::read("Cargo.lock").context("reading Cargo.lock")?;
-    out.push_str(&format!("{}  Cargo.lock\n", sha256_hex(&lock)));
+    let (packages, listed) = locked_viewer_packages()?;
+    out.push_str(&format!(
+        "{}  Cargo.lock, the viewer's {packages} packages (name, version, source, features)\n",
+        sha256_hex(listed.as_bytes())
+    ));
     let manifest = std::fs::read_to_string("Cargo.toml").context("reading Cargo.toml")?;
     let profile: String = manifest
         .split("\n[")
@@ -321,4 +399,41 @@ fn stamp() -> Result<String> {
     out.push_str(String::from_utf8_lossy(&rustc.stdout).trim());
     out.push('\n');
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The stamp's part of Cargo.lock is what the viewer is built from, and
+    /// nothing the generator alone uses.
+    #[test]
+    fn the_stamp_names_the_viewers_packages_and_no_others() {
+        let (count, listed) = super::locked_viewer_packages().expect("cargo metadata");
+        let names: Vec<&str> = listed.lines().filter_map(|l| l.split(' ').next()).collect();
+        assert_eq!(count, names.len());
+        for want in [
+            "vouch-viewer",
+            "vouch-core",
+            "leptos",
+            "wasm-bindgen",
+            "sha2",
+            "gloo-net",
+        ] {
+            assert!(names.contains(&want), "{want} is missing: {names:?}");
+        }
+        for not in [
+            "vouch",
+            "minijinja",
+            "ammonia",
+            "pulldown-cmark",
+            "tokio",
+            "xtask",
+        ] {
+            assert!(!names.contains(&not), "{not} is listed");
+        }
+        // Each line names a version and a source.
+        assert!(
+            listed.lines().all(|l| l.split(' ').count() >= 4),
+            "{listed}"
+        );
+    }
 }
