@@ -10,7 +10,7 @@
 
 use std::sync::LazyLock;
 
-use pulldown_cmark::{Alignment, Event, LinkType, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, LinkType, Tag, TagEnd};
 
 /// What a link inside a report points at, once resolved.
 pub enum Resolved {
@@ -42,7 +42,23 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         // withholds the referrer, and no link opens a window (`target` is not
         // allowed), so `noopener noreferrer` would only add 22 bytes a link:
         // 15 KB of a changelog's page.
-        .link_rel(Some("nofollow"));
+        .link_rel(Some("nofollow"))
+        // Classes evidence may keep: a code block's language, and the
+        // marker of a reference not followed. Any other could dress text as
+        // the page's own (`status status-pass`, a verified badge).
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            ("code" | "span", "class") => {
+                let kept: Vec<&str> = value
+                    .split_ascii_whitespace()
+                    .filter(|c| match element {
+                        "code" => c.strip_prefix("language-").is_some_and(is_language),
+                        _ => *c == "blocked-ref",
+                    })
+                    .collect();
+                (!kept.is_empty()).then(|| kept.join(" ").into())
+            }
+            _ => Some(value.into()),
+        });
     // Headings get ids (for links to them, as search results use), every
     // one prefixed, so no id in evidence can clobber one of the page's own.
     for h in ["h1", "h2", "h3", "h4", "h5", "h6"] {
@@ -55,6 +71,16 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 pub use vouch_audit::markdown::{
     MAX_HTML_NESTING, MAX_NESTING, html_nesting, too_complex, too_deep,
 };
+
+/// A code block's language as a class may name it: `rust`, `c++`, `c#`,
+/// `objective-c`, `x.y`.
+fn is_language(lang: &str) -> bool {
+    !lang.is_empty() && lang.chars().all(is_language_char)
+}
+
+fn is_language_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '+' | '#' | '.' | '-' | '_')
+}
 
 /// What every id in rendered evidence starts with (`#h-gates`).
 pub const HEADING_ID_PREFIX: &str = "h-";
@@ -91,10 +117,17 @@ fn name_headings(events: &mut [Event<'_>]) {
             if !slug.starts_with(HEADING_ID_PREFIX) {
                 slug.insert_str(0, HEADING_ID_PREFIX);
             }
+            // Repeats numbered `-2`, `-3`…, past any id already given (`# a`,
+            // `# a`, `# a 2` are `h-a`, `h-a-2`, `h-a-2-2`).
             let n = seen.entry(slug.clone()).or_default();
             *n += 1;
             if *n > 1 {
-                slug = format!("{slug}-{n}");
+                let mut k = *n;
+                while seen.contains_key(&format!("{slug}-{k}")) {
+                    k += 1;
+                }
+                slug = format!("{slug}-{k}");
+                seen.insert(slug.clone(), 1);
             }
             if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
                 *id = Some(slug.into());
@@ -191,6 +224,19 @@ fn render(
                 Event::InlineHtml("<br>\n".into())
             }
             Event::Rule => Event::Html("<hr>\n".into()),
+            // A fenced block's language becomes its class: the info
+            // string's first word, as far as it is a language name (tabs,
+            // which pulldown-cmark does not split on, could add classes).
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                let lang: String = info
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take_while(|c| is_language_char(*c))
+                    .collect();
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang.into())))
+            }
             // Checkboxes would be stripped by the sanitiser; keep their meaning.
             Event::TaskListMarker(done) => Event::Text(if done { "☑ " } else { "☐ " }.into()),
             Event::Html(h) | Event::InlineHtml(h) if escape_html => Event::Text(h),
@@ -544,6 +590,13 @@ mod tests {
             ("x<b onclick=alert(1)>y</b>", "onclick"),
             ("| a |\n|:-:|\n| b |", "style="),
             ("x[^main]\n\n[^main]: y", "id=\"main\""),
+            // Nothing dresses evidence as the page's own verdict.
+            ("```x&#9;status&#9;status-pass\nPASS\n```", "status-pass"),
+            (
+                "<span class=\"status status-pass\">PASS</span>",
+                "status-pass",
+            ),
+            ("<code class=\"language-x status\">PASS</code>", "status"),
         ] {
             let html = to_html(md, "r.md", &resolver).html;
             assert!(!html.contains(bad), "{md:?}: {bad} survived: {html}");
@@ -553,6 +606,30 @@ mod tests {
     /// Plain Markdown keeps its links, with the `rel` the sanitiser would
     /// have added, and is not sent to it (checked by its output's bytes:
     /// the sanitiser writes `<img …>`, pulldown-cmark `<img … />`).
+    #[test]
+    fn heading_ids_are_unique_and_languages_are_classes() {
+        let html = to_html(
+            "# a\n\n# a\n\n# a 2\n\n```rust,ignore\nx\n```\n\n```c++\ny\n```",
+            "r.md",
+            &|_| None,
+        )
+        .html;
+        for want in [
+            r#"id="h-a""#,
+            r#"id="h-a-2""#,
+            r#"id="h-a-2-2""#,
+            r#"class="language-rust""#,
+            r#"class="language-c++""#,
+        ] {
+            assert_eq!(html.matches(want).count(), 1, "{want}: {html}");
+        }
+        let html = to_html("<code class=\"language-rust x\">y</code>", "r.md", &|_| {
+            None
+        })
+        .html;
+        assert!(html.contains(r#"<code class="language-rust">"#), "{html}");
+    }
+
     #[test]
     fn plain_markdown_skips_the_sanitiser() {
         let md = "# T\n\nsee [x](https://example.org/a?b=1&c=2 \"t\") and [p](./PHASE0.md)  \nnext [m](mailto:me@example.org) ![i](https://e.org/i.png)\n\n---";
@@ -664,6 +741,10 @@ mod properties {
             Just("> quoted *text*".to_owned()),
             Just("```rust\nfn x() {}\n```".to_owned()),
             Just("```\"><script>\nx\n```".to_owned()),
+            Just("```x&#9;status&#9;status-pass\nPASS\n```".to_owned()),
+            Just("```c++ {.a}\nx\n```".to_owned()),
+            Just("<span class=\"status blocked-ref\">x</span>".to_owned()),
+            Just("# a\n\n# a\n\n# a 2".to_owned()),
             Just("| a | b |\n|---|---|\n| 1 | [l](https://e.org) |".to_owned()),
             Just("| a |\n|:--|\n| 1 |".to_owned()),
             Just("x[^1]\n\n[^1]: note".to_owned()),
