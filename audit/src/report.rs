@@ -240,9 +240,13 @@ fn parse(md: &str) -> Parsed {
                     .push((line, line_of(range.end.saturating_sub(1))));
             }
             Event::End(TagEnd::CodeBlock) => in_code_block = false,
-            Event::Start(Tag::Link { dest_url, .. }) => {
+            Event::Start(Tag::Link {
+                dest_url,
+                link_type,
+                ..
+            }) => {
                 in_link += 1;
-                p.links.push((dest_url.into_string(), line, false));
+                p.links.push((email_or(link_type, dest_url), line, false));
             }
             Event::Start(Tag::Image { dest_url, .. }) => {
                 in_link += 1;
@@ -2219,6 +2223,16 @@ fn resolved(target: &str, line: usize, via: RefVia, path: Option<String>, ix: &I
             via,
             ..Reference::default()
         },
+    }
+}
+
+/// A link's destination as a reader follows it: an email autolink
+/// (`<me@example.org>`) is a `mailto:` link, as pulldown-cmark writes it,
+/// not a path.
+pub fn email_or(link_type: pulldown_cmark::LinkType, dest: pulldown_cmark::CowStr<'_>) -> String {
+    match link_type {
+        pulldown_cmark::LinkType::Email => format!("mailto:{dest}"),
+        _ => dest.into_string(),
     }
 }
 

@@ -190,8 +190,15 @@ fn render(
         let ev = match ev {
             Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
                 let (dest, image) = match &tag {
-                    Tag::Image { dest_url, .. } => (dest_url.clone(), true),
-                    Tag::Link { dest_url, .. } => (dest_url.clone(), false),
+                    Tag::Image { dest_url, .. } => (dest_url.to_string(), true),
+                    Tag::Link {
+                        dest_url,
+                        link_type,
+                        ..
+                    } => (
+                        vouch_audit::report::email_or(*link_type, dest_url.clone()),
+                        false,
+                    ),
                     _ => unreachable!("matched above"),
                 };
                 let tag = match link_target(&dest, doc_path, image, resolve) {
@@ -632,7 +639,7 @@ mod tests {
 
     #[test]
     fn plain_markdown_skips_the_sanitiser() {
-        let md = "# T\n\nsee [x](https://example.org/a?b=1&c=2 \"t\") and [p](./PHASE0.md)  \nnext [m](mailto:me@example.org) ![i](https://e.org/i.png)\n\n---";
+        let md = "# T\n\nsee [x](https://example.org/a?b=1&c=2 \"t\") and [p](./PHASE0.md)  \nnext <me@example.org> ![i](https://e.org/i.png)\n\n---";
         let html = to_html(md, "reports/A.md", &resolver).html;
         assert!(html.contains(" />"), "{html}");
         assert!(

@@ -493,3 +493,23 @@ fn a_page_lists_its_own_problems() {
     assert_eq!(lines_on("docs/evidence/STAGE1.0_PHASE0_REPORT.md"), ["10"]);
     assert!(lines_on("docs/evidence/branch_protection_settings.json").is_empty());
 }
+
+/// An email autolink (`<me@example.org>`) is a mailto link, as the page
+/// shows it: not a path missing from the evidence.
+#[test]
+fn email_autolinks_are_mail_not_missing_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        tmp.path().join("REPORT.md"),
+        "# Report\n\nStatus: PASS\n\nQuestions to <owner@example.org>; see [x](./GONE.md).\n",
+    )
+    .expect("write");
+    let out = vouch()
+        .arg("check")
+        .arg(tmp.path())
+        .output()
+        .expect("run vouch check");
+    let stdout = stdout_of(&out);
+    assert!(!stdout.contains("owner@example.org"), "{stdout}");
+    assert!(stdout.contains(r#"link to "./GONE.md""#), "{stdout}");
+}
