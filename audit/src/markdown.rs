@@ -1,8 +1,9 @@
 //! The one Markdown setup: the parser options every reader of a report uses
 //! (the renderer and the extractor), the nesting guards that keep untrusted
-//! reports from costing quadratic time, and the title rule.
+//! reports from costing quadratic time, the title rule, and how a link's
+//! destination is read.
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 /// GFM tables, strikethrough, task lists and footnotes: for rendering and
 /// for analysis alike, so both see the same document.
@@ -14,6 +15,16 @@ pub const OPTIONS: Options = Options::ENABLE_TABLES
 /// A parser over `md` with [`OPTIONS`].
 pub fn parser(md: &str) -> Parser<'_> {
     Parser::new_ext(md, OPTIONS)
+}
+
+/// A link's destination as a reader follows it: an email autolink
+/// (`<me@example.org>`) is a `mailto:` link, as pulldown-cmark writes it,
+/// not a path.
+pub fn email_or(link_type: LinkType, dest: CowStr<'_>) -> String {
+    match link_type {
+        LinkType::Email => format!("mailto:{dest}"),
+        _ => dest.into_string(),
+    }
 }
 
 /// Container nesting (blockquote markers, indentation) beyond which a report

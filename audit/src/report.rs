@@ -246,7 +246,8 @@ fn parse(md: &str) -> Parsed {
                 ..
             }) => {
                 in_link += 1;
-                p.links.push((email_or(link_type, dest_url), line, false));
+                p.links
+                    .push((crate::markdown::email_or(link_type, dest_url), line, false));
             }
             Event::Start(Tag::Image { dest_url, .. }) => {
                 in_link += 1;
@@ -2223,16 +2224,6 @@ fn resolved(target: &str, line: usize, via: RefVia, path: Option<String>, ix: &I
             via,
             ..Reference::default()
         },
-    }
-}
-
-/// A link's destination as a reader follows it: an email autolink
-/// (`<me@example.org>`) is a `mailto:` link, as pulldown-cmark writes it,
-/// not a path.
-pub fn email_or(link_type: pulldown_cmark::LinkType, dest: pulldown_cmark::CowStr<'_>) -> String {
-    match link_type {
-        pulldown_cmark::LinkType::Email => format!("mailto:{dest}"),
-        _ => dest.into_string(),
     }
 }
 

@@ -196,7 +196,7 @@ fn render(
                         link_type,
                         ..
                     } => (
-                        vouch_audit::report::email_or(*link_type, dest_url.clone()),
+                        vouch_audit::markdown::email_or(*link_type, dest_url.clone()),
                         false,
                     ),
                     _ => unreachable!("matched above"),
@@ -424,7 +424,7 @@ fn link_target(
         Target::Local(target, fragment) => match resolve(&target) {
             Some(Resolved::Artifact { object, .. }) if image => Link::To(format!("../{object}")),
             Some(Resolved::Artifact { page, .. }) => {
-                let page = page.strip_prefix("pages/").unwrap_or(&page);
+                let page = page_name(&page);
                 Link::To(format!("{page}{fragment}"))
             }
             Some(Resolved::Folder) => Link::To("../index.html".into()),
@@ -434,6 +434,12 @@ fn link_target(
 }
 
 pub use vouch_audit::text::{Target, classify};
+
+/// A page's file name in `pages/`: what links between pages name (both
+/// artifact pages and the print packs beside them).
+pub fn page_name(page: &str) -> &str {
+    page.strip_prefix("pages/").unwrap_or(page)
+}
 
 #[cfg(test)]
 mod tests {
@@ -610,9 +616,6 @@ mod tests {
         }
     }
 
-    /// Plain Markdown keeps its links, with the `rel` the sanitiser would
-    /// have added, and is not sent to it (checked by its output's bytes:
-    /// the sanitiser writes `<img …>`, pulldown-cmark `<img … />`).
     #[test]
     fn heading_ids_are_unique_and_languages_are_classes() {
         let html = to_html(
@@ -637,6 +640,9 @@ mod tests {
         assert!(html.contains(r#"<code class="language-rust">"#), "{html}");
     }
 
+    /// Plain Markdown keeps its links, with the `rel` the sanitiser would
+    /// have added, and is not sent to it (checked by its output's bytes:
+    /// the sanitiser writes `<img …>`, pulldown-cmark `<img … />`).
     #[test]
     fn plain_markdown_skips_the_sanitiser() {
         let md = "# T\n\nsee [x](https://example.org/a?b=1&c=2 \"t\") and [p](./PHASE0.md)  \nnext <me@example.org> ![i](https://e.org/i.png)\n\n---";

@@ -1378,11 +1378,14 @@ impl<'s> Renderer<'s> {
         // that holds its file, else up to `pages/` (the gathered HTML was
         // written for a page there; `print/` is beside it).
         let mut within: HashMap<&str, String> = HashMap::new();
-        within.insert(page_name(&pack_entry.page), "#main".to_owned());
+        within.insert(
+            crate::markdown::page_name(&pack_entry.page),
+            "#main".to_owned(),
+        );
         for (n, path) in cited.iter().enumerate() {
             if let Some(e) = self.entry(path) {
                 within.insert(
-                    page_name(&e.page),
+                    crate::markdown::page_name(&e.page),
                     format!("#appendix-{}", appendix_label(n)),
                 );
             }
@@ -1537,12 +1540,6 @@ pub const CASES_LISTED: usize = 20_000;
 /// how many it has.
 pub type CaseList = vouch_audit::reports::Kept;
 
-/// How many pages of [`CASES_PAGE`] a case list takes (one, even empty).
-/// A page's file name in `pages/`: what links between pages name.
-fn page_name(page: &str) -> &str {
-    page.strip_prefix("pages/").unwrap_or(page)
-}
-
 /// `html` (rendered Markdown, written for a page in `pages/`), for a page
 /// beside `pages/`: each link to another page (`href="<name>.html#…"`, as
 /// [`crate::markdown`] writes them) goes where `to` says (an anchor of
@@ -1587,6 +1584,7 @@ fn rebase_page_links(html: &str, to: &dyn Fn(&str) -> Option<String>) -> String 
     out
 }
 
+/// How many pages of [`CASES_PAGE`] a case list takes (one, even empty).
 pub fn case_pages(list: &CaseList) -> usize {
     list.items.len().div_ceil(CASES_PAGE).max(1)
 }
@@ -1781,8 +1779,6 @@ mod tests {
         assert_eq!(whole, STREAM_ABOVE, "{line}");
     }
 
-    /// The two functions print exactly what the template macros they
-    /// replaced printed, escaping included.
     /// A print pack's gathered HTML links each page it holds to its
     /// appendix and every other page up to `pages/`; nothing else moves.
     #[test]
@@ -1809,6 +1805,8 @@ mod tests {
         );
     }
 
+    /// The two functions print exactly what the template macros they
+    /// replaced printed, escaping included.
     #[test]
     fn status_and_run_functions_match_the_old_macros() {
         let mut env = Environment::new();
