@@ -73,13 +73,19 @@ pub struct FileAnalysis {
     pub stream: Option<reports::Format>,
 }
 
+/// Whether files of `kind` are analysed: others have no document, no
+/// problems and no title of their own.
+pub fn analysed_kind(kind: ArtifactKind) -> bool {
+    matches!(
+        kind,
+        ArtifactKind::Markdown | ArtifactKind::Json | ArtifactKind::Text
+    )
+}
+
 /// Analyses one file. Never fails: what cannot be read becomes a problem.
 pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
     let mut out = FileAnalysis::default();
-    if !matches!(
-        f.kind,
-        ArtifactKind::Markdown | ArtifactKind::Json | ArtifactKind::Text
-    ) {
+    if !analysed_kind(f.kind) {
         return out;
     }
     let complete = f.bytes.len() as u64 >= f.size;

@@ -23,13 +23,17 @@ pub struct Analysed {
     pub stream: Option<vouch_audit::reports::Format>,
 }
 
-/// Classifies `entry` from its bytes, names its page and title, and
-/// analyses it. `bytes` are the file's first [`vouch_audit::TEXT_LIMIT`] + 1
-/// bytes (all of them for smaller files).
-pub fn file(entry: &mut Entry, bytes: &[u8], ix: &Index) -> Analysed {
+/// Classifies `entry` from its first bytes (`head`) and names its page.
+pub fn classify(entry: &mut Entry) {
     entry.kind = ArtifactKind::classify(&entry.path, &entry.head);
     entry.image = image_format(&entry.head);
     entry.page = vouch_audit::page_path(&entry.path);
+}
+
+/// Names a [`classify`]d entry's title, and analyses it. `bytes` are the
+/// file's first [`vouch_audit::TEXT_LIMIT`] + 1 bytes (all of them for
+/// smaller files).
+pub fn file(entry: &mut Entry, bytes: &[u8], ix: &Index) -> Analysed {
     let FileAnalysis {
         title,
         document,

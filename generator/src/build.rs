@@ -13,7 +13,7 @@ use vouch_core::{
 use crate::{
     analyse,
     assets::Assets,
-    load, out,
+    load, memo, out,
     sign::{self, KeySigner},
     snapshot::{self, Previous, Store},
     store::Staging,
@@ -89,6 +89,9 @@ pub struct Outcome {
     pub bytes: u64,
     /// Artifact pages taken unchanged from the previous snapshot.
     pub pages_reused: usize,
+    /// Files whose analysis was taken from the previous build's
+    /// ([`crate::memo`]).
+    pub analyses_taken: usize,
     /// What the build left out, and why (printed as warnings, not with `-q`).
     pub warnings: Vec<String>,
     /// The site's size on disk, in bytes (signatures aside).
@@ -229,10 +232,11 @@ pub fn run(args: &Options) -> Result<bool> {
     );
     if args.timings {
         eprintln!(
-            "{}\n  site size {} ({} bytes)",
+            "{}\n  site size {} ({} bytes)\n  analyses remembered from the last build {}",
             timings.report(),
             vouch_core::human_bytes(o.site_bytes),
-            o.site_bytes
+            o.site_bytes,
+            o.analyses_taken
         );
     }
     Ok(true)
@@ -315,8 +319,26 @@ pub fn execute(plan: Plan, timings: &Timings) -> Result<Outcome> {
         _ => {}
     }
     let exclude = [out.clone(), staging.path().to_path_buf()];
-    let loaded = load::load(&input, &exclude, Some(&staging), plan.show_progress)?;
+    // Remembered analyses go with page keys: not for a new site that
+    // follows a remote one (CI's), nor for `vouch verify --rebuild`.
+    let remote = plan
+        .previous
+        .as_ref()
+        .is_some_and(|p| !matches!(p.store, Store::Dir(_)));
+    let remembered = match () {
+        _ if !plan.page_keys || (remote && staging.reused_site().is_none()) => memo::Use::Off,
+        _ if plan.render_all => memo::Use::Record,
+        _ => memo::Use::TakeAndRecord,
+    };
+    let loaded = load::load(
+        &input,
+        &exclude,
+        Some(&staging),
+        plan.show_progress,
+        remembered,
+    )?;
     timings.end("load");
+    let analyses_taken = loaded.analyses_taken;
     let config = analyse::config(loaded.config.as_deref())?;
     let mut site = loaded.site;
     site.built_at = plan.built_at.clone();
@@ -386,6 +408,7 @@ pub fn execute(plan: Plan, timings: &Timings) -> Result<Outcome> {
         artifacts,
         bytes,
         pages_reused: written.pages_reused,
+        analyses_taken,
         warnings,
         site_bytes: written.site_bytes,
     })

@@ -40,7 +40,7 @@ pub fn run(args: &Options) -> Result<bool> {
     if !input.is_dir() {
         bail!("{} is not a folder", args.input.display());
     }
-    let loaded = load::load(&input, &[], None, false)?;
+    let loaded = load::load(&input, &[], None, false, crate::memo::Use::Off)?;
     let config = analyse::config(loaded.config.as_deref())?;
     let mut site = loaded.site;
     site.built_at = build::build_time()?;

@@ -18,6 +18,7 @@ pub mod init;
 pub mod json;
 pub mod load;
 pub mod markdown;
+pub mod memo;
 pub mod model;
 pub mod out;
 pub mod render;

@@ -16,7 +16,7 @@ use std::{
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use vouch_audit::{Index, TEXT_LIMIT};
+use vouch_audit::{Index, TEXT_LIMIT, analysed_kind};
 use vouch_core::{
     ArtifactKind,
     audit::{Document, Problem, ProblemKind},
@@ -25,6 +25,7 @@ use walkdir::WalkDir;
 
 use crate::{
     analyse,
+    memo::{self, Memo},
     model::{Entry, Site},
     store::{self, Staging},
 };
@@ -46,6 +47,9 @@ pub struct Loaded {
     pub problems: Vec<Problem>,
     /// `vouch.toml` at the root of the input, as stored.
     pub config: Option<Vec<u8>>,
+    /// Files whose analysis was taken from the previous build's
+    /// ([`crate::memo`]).
+    pub analyses_taken: usize,
 }
 
 /// Walks `input` and ingests every regular file into `staging`'s object
@@ -56,6 +60,7 @@ pub fn load(
     exclude: &[PathBuf],
     staging: Option<&Staging>,
     show_progress: bool,
+    remembered: memo::Use,
 ) -> Result<Loaded> {
     let mut problems = Vec::new();
     let found = walk(input, exclude, &mut problems)?;
@@ -63,6 +68,11 @@ pub fn load(
     // resolved while the files are hashed (digests are filled in later).
     let root = repository_root_of(input);
     let paths = Index::new(found.iter().map(|f| (f.rel.as_str(), ""))).with_root(root.clone());
+    let memo = Memo::open(
+        input,
+        &memo::fingerprint(root.as_deref(), found.iter().map(|f| f.rel.as_str())),
+        remembered,
+    );
 
     let total: u64 = found.iter().map(|f| f.size).sum();
     let bar = if show_progress {
@@ -94,7 +104,7 @@ pub fn load(
             if failed.load(std::sync::atomic::Ordering::Relaxed) {
                 return None;
             }
-            match ingest(f, staging, &bar, &paths) {
+            match ingest(f, staging, &bar, &paths, memo.as_ref()) {
                 Ok(i) => Some(i),
                 Err(e) => {
                     failed.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -110,6 +120,10 @@ pub fn load(
     bar.finish_and_clear();
     if let Some((_, e)) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
+    }
+    let analyses_taken = memo.as_ref().map_or(0, Memo::taken);
+    if let Some(memo) = memo {
+        memo.finish();
     }
     // Sized exactly: these are held to the end of the build, and grown by
     // doubling they would keep up to as much again unused.
@@ -134,6 +148,7 @@ pub fn load(
         documents: Vec::with_capacity(documents),
         problems,
         config: None,
+        analyses_taken,
     };
     for i in ingested.into_iter().flatten() {
         loaded.documents.extend(i.analysed.document);
@@ -246,6 +261,7 @@ fn ingest(
     staging: Option<&Staging>,
     bar: &ProgressBar,
     paths: &Index,
+    memo: Option<&Memo>,
 ) -> Result<Ingested> {
     let mut src = File::open(&f.abs).with_context(|| format!("cannot open {}", f.abs.display()))?;
     // The first bytes, for the analyser (and the first of those for
@@ -276,15 +292,31 @@ fn ingest(
         page: String::new(),
         image: None,
     };
-    let mut analysed = analyse::file(&mut entry, &text, paths);
+    analyse::classify(&mut entry);
     entry.head = Vec::new();
-    if let Some(format) = analysed.stream.take() {
-        let stored = match staging {
-            Some(s) => s.object_path(&entry.sha256),
-            None => f.abs.clone(),
-        };
-        analyse::report(&mut entry, &mut analysed, format, &stored)?;
-    }
+    let remembered = analysed_kind(entry.kind)
+        .then(|| memo?.take(&entry.path, &entry.sha256))
+        .flatten();
+    let analysed = match remembered {
+        Some(taken) => {
+            entry.title = taken.title;
+            taken.analysed
+        }
+        None => {
+            let mut analysed = analyse::file(&mut entry, &text, paths);
+            if let Some(format) = analysed.stream.take() {
+                let stored = match staging {
+                    Some(s) => s.object_path(&entry.sha256),
+                    None => f.abs.clone(),
+                };
+                analyse::report(&mut entry, &mut analysed, format, &stored)?;
+            }
+            if let Some(memo) = memo.filter(|_| analysed_kind(entry.kind)) {
+                memo.record(&entry.path, &entry.sha256, &entry.title, &analysed);
+            }
+            analysed
+        }
+    };
     let config = (entry.path == analyse::CONFIG_PATH).then_some(text);
     Ok(Ingested {
         entry,

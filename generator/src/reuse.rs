@@ -59,7 +59,7 @@ const PAGE_LIMIT: u64 = 16 << 20;
 /// [`secret_dir`] for the file it was computed from ([`remembered`]): the
 /// executable is larger than many evidence folders, and hashing it was a
 /// tenth of building 1,000 files.
-fn program() -> Option<&'static str> {
+pub(crate) fn program() -> Option<&'static str> {
     static PROGRAM: OnceLock<Option<String>> = OnceLock::new();
     PROGRAM
         .get_or_init(|| {
@@ -164,7 +164,7 @@ fn remembered_after(
 
 /// Where this user's secret for [`CACHE`] records is kept:
 /// `$XDG_CACHE_HOME/vouch`, else the platform's cache folder.
-fn secret_dir() -> Option<PathBuf> {
+pub(crate) fn secret_dir() -> Option<PathBuf> {
     let var = |k: &str| {
         std::env::var_os(k)
             .map(PathBuf::from)
@@ -525,7 +525,7 @@ impl Record {
 }
 
 /// 64 hex digits as bytes.
-fn unhex(s: &str) -> Option<Digest32> {
+pub(crate) fn unhex(s: &str) -> Option<Digest32> {
     let s = s.as_bytes();
     if s.len() != 64 {
         return None;

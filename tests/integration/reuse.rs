@@ -329,3 +329,105 @@ fn a_site_with_keys_verifies_and_rebuilds() {
     assert!(next.join("manifest.json").is_file());
     assert!(!next.join(".vouch-pages").exists());
 }
+
+/// "analyses remembered from the last build N" in `--timings`.
+fn analyses_taken(out: &std::process::Output) -> usize {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("analyses remembered from the last build ")
+        })
+        .unwrap_or_else(|| panic!("no count of analyses taken in:\n{stderr}"));
+    line.parse().expect("a number of analyses")
+}
+
+/// Analyses remembered from one build to the next (`generator/src/memo.rs`)
+/// give the audit a fresh analysis gives: after no change, an edit, a file
+/// added, and a record gone bad, `audit.json` and the problems page are
+/// byte for byte those of a build that analyses every file again.
+#[test]
+fn remembered_analyses_give_the_audit_a_fresh_one_gives() {
+    let (tmp, input, site) = fixture_copy("audit");
+    // A cache folder of its own: the shared one keeps only the newest
+    // folders' records, and other tests' builds would push this one out.
+    let cache = tmp.path().join("cache");
+    let record = || -> std::path::PathBuf {
+        let dir = cache.join("vouch/analyses");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("the record's folder")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        assert_eq!(files.len(), 1, "one folder, one record: {files:?}");
+        files.pop().expect("record")
+    };
+    let mut step = 0;
+    let mut rebuild = |what: &str| -> usize {
+        // The reference follows the same previous site.
+        let reference = tmp.path().join(format!("reference-{step}"));
+        if site.exists() {
+            copy_dir(&site, &reference);
+        }
+        let mut cmd = vouch();
+        cmd.env("XDG_CACHE_HOME", &cache);
+        let out = build_snapshot_with(cmd, &input, &site, step, &["--timings"]);
+        let mut cmd = vouch();
+        cmd.env("XDG_CACHE_HOME", tmp.path().join("another-cache"));
+        build_snapshot_with(cmd, &input, &reference, step, &["--render-all"]);
+        step += 1;
+        for f in ["audit.json", "problems.html", "timeline.html", "index.html"] {
+            let (a, b) = (
+                std::fs::read_to_string(site.join(f)).expect("read"),
+                std::fs::read_to_string(reference.join(f)).expect("read"),
+            );
+            assert!(a == b, "{what}: {f} differs from a fresh analysis's");
+        }
+        analyses_taken(&out)
+    };
+
+    assert_eq!(rebuild("first build"), 0, "nothing remembered yet");
+    let analysed = std::fs::read_to_string(record())
+        .expect("record")
+        .lines()
+        .count()
+        - 1;
+    assert!(analysed > 10, "{analysed} files analysed");
+    assert_eq!(rebuild("nothing changed"), analysed);
+
+    edit(
+        &input,
+        "docs/evidence/STAGE1.0_PHASE1_REPORT.md",
+        "Parser Limits",
+        "Parser Bounds",
+    );
+    assert_eq!(rebuild("a report edited"), analysed - 1);
+
+    // Another path beside them: references may resolve differently.
+    write(
+        &input,
+        "docs/evidence/STAGE1.0_PHASE3_REPORT.md",
+        "# Stage 1.0 Phase 3 Completion Report\n\nDate: 2026-02-22\nStatus: PASSED\n",
+    );
+    assert_eq!(rebuild("a report added"), 0, "the paths changed");
+    assert_eq!(rebuild("and kept"), analysed + 1);
+
+    // Lines cut short or not JSON: those files are analysed again.
+    let path = record();
+    let text = std::fs::read_to_string(&path).expect("record");
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[1] = lines[1][..lines[1].len() / 2].to_owned();
+    lines[2] = lines[2].replacen("\t{", "\t{{", 1);
+    std::fs::write(&path, lines.join("\n") + "\n").expect("spoil");
+    assert_eq!(rebuild("a record gone bad"), analysed - 1);
+
+    // Another record's header (another program, other paths): none taken.
+    let text = std::fs::read_to_string(&path).expect("record");
+    std::fs::write(
+        &path,
+        text.replacen("vouch analyses 1 ", "vouch analyses 1 0", 1),
+    )
+    .expect("spoil");
+    assert_eq!(rebuild("another header"), 0);
+}
