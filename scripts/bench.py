@@ -15,6 +15,8 @@ Wall time is the median of --runs runs; peak memory is the largest resident set
 of the measured process tree (getrusage RUSAGE_CHILDREN, per fresh subprocess).
 The page cache is warmed first so every contender reads from memory. Nothing
 here asserts: it measures and prints ratios, and the goals beside them.
+Each build starts without remembered analyses, as on a fresh CI runner;
+the rebuilds take those the build before them recorded.
 
 `--corpus DIR` also measures a copy of a real evidence folder the same way
 (one Markdown file in the copy is changed for the rebuild)."""
@@ -180,9 +182,13 @@ def one_corpus(vouch, corpus, size, label, runs, tmp, history):
 
     def fresh():
         # Each build writes a new folder, as on a fresh CI runner; deleting
-        # the last site first would time ext4 reclaiming its inodes.
+        # the last site first would time ext4 reclaiming its inodes. Nor
+        # does it find the analyses a build before it remembered (a fresh
+        # runner has none): only the rebuilds below take them.
         nonlocal site
         site = next(sites)
+        shutil.rmtree(os.path.join(os.environ["XDG_CACHE_HOME"], "vouch", "analyses"),
+                      ignore_errors=True)
 
     sha = measure(["sh", "-c", f"xargs -0 sha256sum < {listfile}"], runs, cwd=corpus)
     build_stages, rebuild_stages = [], []
@@ -233,6 +239,9 @@ def main():
     history_scales = {int(s) for s in a.history_scales.split(",") if s}
     vouch = os.path.abspath(a.vouch)
     tmp = tempfile.mkdtemp(prefix="vouch-bench-")
+    # vouch's cache folder (page-record secret, program digest, remembered
+    # analyses) is the benchmark's own, not the user's.
+    os.environ["XDG_CACHE_HOME"] = os.path.join(tmp, "cache")
     try:
         results = [one_scale(vouch, int(s), a.runs, tmp, history_scales) for s in a.scales.split(",") if s]
         results += [own_corpus(vouch, c, a.runs, tmp) for c in a.corpus]

@@ -320,13 +320,19 @@ pub fn execute(plan: Plan, timings: &Timings) -> Result<Outcome> {
     }
     let exclude = [out.clone(), staging.path().to_path_buf()];
     // Remembered analyses go with page keys: not for a new site that
-    // follows a remote one (CI's), nor for `vouch verify --rebuild`.
+    // follows a remote one (CI's), nor for `vouch verify --rebuild`; nor
+    // for a rollback, whose input is a scratch folder never built again.
     let remote = plan
         .previous
         .as_ref()
         .is_some_and(|p| !matches!(p.store, Store::Dir(_)));
     let remembered = match () {
-        _ if !plan.page_keys || (remote && staging.reused_site().is_none()) => memo::Use::Off,
+        _ if !plan.page_keys
+            || plan.rollback_of.is_some()
+            || (remote && staging.reused_site().is_none()) =>
+        {
+            memo::Use::Off
+        }
         _ if plan.render_all => memo::Use::Record,
         _ => memo::Use::TakeAndRecord,
     };

@@ -16,22 +16,25 @@
 //! The record lives with the page records' secret ([`crate::reuse`]), in
 //! the user's own cache folder, never in the site: it is not published, it
 //! does not count toward the site's size, and no one who can only edit the
-//! site or the evidence can change what a later audit says. The newest
-//! [`KEEP`] folders' records are kept; older ones are removed (they are
-//! this program's own files, in its own folder).
+//! site or the evidence can change what a later audit says. The folder is
+//! the user's alone (0700), and only a record of the user's that no one
+//! else can write to is read. The newest [`KEEP`] folders' records are
+//! kept; older ones are removed (they are this program's own files, in its
+//! own folder).
 //!
 //! A record is a header line (`vouch analyses 1 <program> <fingerprint>`),
-//! then a line per file: its SHA-256, its path as a JSON string, a tab, and
+//! then a line per file: its SHA-256, a space, its path as a JSON string (a
+//! tab or newline in a name is escaped), a tab, and
 //! its analysis as JSON (title, document, problems). The previous record is
 //! indexed once (path → where its analysis starts) and each analysis is
 //! read back only when its file comes by, so a rebuild holds no second copy
 //! of the audit in memory. `--render-all` analyses every file again (and
-//! records them); `vouch verify --rebuild` and a build that follows a remote
-//! site neither take nor record.
+//! records them); `vouch verify --rebuild`, a rollback and a build that
+//! follows a remote site neither take nor record.
 
 use std::{
     collections::HashMap,
-    io::{BufRead, Write},
+    io::{BufRead, Read, Write},
     path::{Path, PathBuf},
     sync::{
         Mutex,
@@ -157,23 +160,29 @@ impl Memo {
             "{HEADER} {program} {}\n",
             vouch_core::hash::to_hex(fingerprint)
         );
+        // The folder is this user's alone, and so is every record read
+        // from it: the new record's own file says who that is.
+        let tmp = private_folder(&dir).and_then(|()| {
+            tempfile::Builder::new()
+                .prefix(TEMP_PREFIX)
+                .tempfile_in(&dir)
+                .ok()
+        })?;
+        let owner = owner_of(&tmp.as_file().metadata().ok()?);
         let previous = match how {
-            Use::TakeAndRecord => Previous::open(&record, &header),
+            Use::TakeAndRecord => Previous::open(&record, &header, owner),
             _ => None,
         };
-        let next = std::fs::create_dir_all(&dir)
-            .ok()
-            .and_then(|()| tempfile::NamedTempFile::new_in(&dir).ok())
-            .and_then(|tmp| {
-                let file = tmp.as_file().try_clone().ok()?;
-                let mut out = std::io::BufWriter::with_capacity(256 << 10, file);
-                out.write_all(header.as_bytes()).ok()?;
-                Some(Mutex::new(Next {
-                    tmp,
-                    out,
-                    failed: false,
-                }))
-            });
+        let next = (|| {
+            let file = tmp.as_file().try_clone().ok()?;
+            let mut out = std::io::BufWriter::with_capacity(256 << 10, file);
+            out.write_all(header.as_bytes()).ok()?;
+            Some(Mutex::new(Next {
+                tmp,
+                out,
+                failed: false,
+            }))
+        })();
         Some(Self {
             previous,
             next,
@@ -221,6 +230,21 @@ impl Memo {
     /// next build.
     pub fn record(&self, path: &str, sha256: &str, title: &str, analysed: &Analysed) {
         if self.next.is_none() {
+            return;
+        }
+        // JSON does not give every float back as it was (serde_json's
+        // shortest form, read without `float_roundtrip`), nor one that is
+        // not finite: a coverage report's rates are recorded only when
+        // they read back the same.
+        if let Some(c) = analysed
+            .document
+            .as_ref()
+            .and_then(|d| d.coverage.as_deref())
+            && serde_json::to_vec(c)
+                .ok()
+                .and_then(|j| serde_json::from_slice::<vouch_core::audit::Coverage>(&j).ok())
+                .is_none_or(|back| back != *c)
+        {
             return;
         }
         let w = Writing {
@@ -287,14 +311,23 @@ impl Memo {
 impl Previous {
     /// The record at `path`, indexed, when its header is `header` (the
     /// same program, over the same paths).
-    fn open(path: &Path, header: &str) -> Option<Self> {
+    fn open(path: &Path, header: &str, owner: Option<u32>) -> Option<Self> {
+        // Not followed if a link, never opened if not a regular file (a
+        // FIFO would block), and the same file once open.
+        let before = std::fs::symlink_metadata(path).ok()?;
+        if !before.is_file() || !trusted(&before, owner) {
+            return None;
+        }
         let file = std::fs::File::open(path).ok()?;
-        if !file.metadata().ok()?.is_file() {
+        if !same_file(&before, &file.metadata().ok()?) {
             return None;
         }
         let mut r = std::io::BufReader::with_capacity(256 << 10, file.try_clone().ok()?);
         let mut line = Vec::new();
-        r.read_until(b'\n', &mut line).ok()?;
+        (&mut r)
+            .take(header.len() as u64)
+            .read_to_end(&mut line)
+            .ok()?;
         if line != header.as_bytes() {
             return None;
         }
@@ -316,13 +349,77 @@ impl Previous {
                 path,
                 start,
             }) = parse_line(&line[..n - 1])
+                && let Ok(len) = u32::try_from(n - 1 - start)
             {
-                let len = u32::try_from(n - 1 - start).ok()?;
                 at.insert(path, (digest, offset + start as u64, len));
             }
             offset += n as u64;
         }
         Some(Self { file, at })
+    }
+}
+
+/// Makes `dir` (and the folders above it) if missing, readable and
+/// writable by this user only when made here; `None` if it is not a
+/// folder of this user's that no one else can write to.
+fn private_folder(dir: &Path) -> Option<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+        let _ = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir);
+        let m = std::fs::symlink_metadata(dir).ok()?;
+        // Writable by no one else. (Then it is this user's: the new
+        // record, made next, could not be made in another user's.)
+        (m.is_dir() && m.mode() & 0o022 == 0).then_some(())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// Who owns a file (`None` where the system does not say).
+fn owner_of(m: &std::fs::Metadata) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        Some(std::os::unix::fs::MetadataExt::uid(m))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        None
+    }
+}
+
+/// A record is believed only if `owner` (this process's user) owns it,
+/// and its folder, and no one else can write to either.
+fn trusted(m: &std::fs::Metadata, owner: Option<u32>) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        owner.is_some_and(|o| m.uid() == o && m.mode() & 0o022 == 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (m, owner);
+        false
+    }
+}
+
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        b.is_file() && a.dev() == b.dev() && a.ino() == b.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
     }
 }
 
@@ -337,6 +434,9 @@ struct Named {
 fn parse_line(line: &[u8]) -> Option<Named> {
     let sha = std::str::from_utf8(line.get(..64)?).ok()?;
     let digest = crate::reuse::unhex(sha)?;
+    if line.get(64) != Some(&b' ') {
+        return None;
+    }
     let rest = line.get(65..)?;
     // A JSON string holds no raw tab: the first one ends the path.
     let tab = rest.iter().position(|&b| b == b'\t')?;
@@ -358,29 +458,59 @@ fn read_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
 }
 
+/// The start of the name of a record being written.
+const TEMP_PREFIX: &str = ".vouch-analyses-";
+
+/// A record being written is older than this only if its build was
+/// stopped: it is removed.
+const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// Removes all but the `keep` newest records in `dir` (files with a
-/// 32-digit hex name, the only ones this program writes there).
+/// 32-digit hex name that start as a record does), and records left
+/// unfinished by a build that was stopped over a day ago. Nothing else in
+/// `dir` is touched.
 fn prune(dir: &Path, keep: usize) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let mut records: Vec<(std::time::SystemTime, PathBuf)> = entries
-        .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| n.len() == 32 && n.bytes().all(|b| b.is_ascii_hexdigit()))
-        })
-        .filter_map(|e| {
-            let m = e.metadata().ok()?;
-            m.is_file().then(|| (m.modified().ok(), e.path()))
-        })
-        .filter_map(|(t, p)| Some((t?, p)))
-        .collect();
+    let now = std::time::SystemTime::now();
+    let mut records: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+    for e in entries.flatten() {
+        let Some(name) = e.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        let Ok(m) = e.path().symlink_metadata() else {
+            continue;
+        };
+        let Ok(modified) = m.modified() else {
+            continue;
+        };
+        if !m.is_file() {
+            continue;
+        }
+        if name.starts_with(TEMP_PREFIX) {
+            if now.duration_since(modified).is_ok_and(|age| age > STALE) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        } else if name.len() == 32
+            && name.bytes().all(|b| b.is_ascii_hexdigit())
+            && starts_as_record(&e.path())
+        {
+            records.push((modified, e.path()));
+        }
+    }
     records.sort_by_key(|r| std::cmp::Reverse(r.0));
     for (_, p) in records.into_iter().skip(keep) {
         let _ = std::fs::remove_file(p);
     }
+}
+
+/// Whether the file at `path` starts with a record's header.
+fn starts_as_record(path: &Path) -> bool {
+    let mut start = [0; HEADER.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut start))
+        .is_ok_and(|()| start == *HEADER.as_bytes())
 }
 
 #[cfg(test)]
@@ -405,7 +535,7 @@ mod tests {
         let names: Vec<String> = (0..5).map(|i| format!("{i:032x}")).collect();
         for (i, n) in names.iter().enumerate() {
             let p = dir.path().join(n);
-            std::fs::write(&p, "x").expect("write");
+            std::fs::write(&p, format!("{HEADER} x y\n")).expect("write");
             let t =
                 std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1000 + i as u64);
             std::fs::File::options()
@@ -415,6 +545,19 @@ mod tests {
                 .expect("mtime");
         }
         std::fs::write(dir.path().join("notes.txt"), "mine").expect("write");
+        // Named as a record, but not one.
+        let other = format!("{:032x}", 99);
+        std::fs::write(dir.path().join(&other), "not a record").expect("write");
+        // Records being written: one of a build stopped long ago, one now.
+        let (stopped, writing) = (format!("{TEMP_PREFIX}a"), format!("{TEMP_PREFIX}b"));
+        for n in [&stopped, &writing] {
+            std::fs::write(dir.path().join(n), HEADER).expect("write");
+        }
+        std::fs::File::options()
+            .write(true)
+            .open(dir.path().join(&stopped))
+            .and_then(|f| f.set_modified(std::time::SystemTime::UNIX_EPOCH))
+            .expect("mtime");
         prune(dir.path(), 2);
         let mut left: Vec<String> = std::fs::read_dir(dir.path())
             .expect("read")
@@ -422,10 +565,15 @@ mod tests {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         left.sort();
-        assert_eq!(
-            left,
-            [names[3].clone(), names[4].clone(), "notes.txt".into()]
-        );
+        let mut want = vec![
+            names[3].clone(),
+            names[4].clone(),
+            other,
+            writing,
+            "notes.txt".into(),
+        ];
+        want.sort();
+        assert_eq!(left, want);
     }
 
     #[test]

@@ -343,52 +343,86 @@ fn analyses_taken(out: &std::process::Output) -> usize {
     line.parse().expect("a number of analyses")
 }
 
+/// The record of remembered analyses in the cache folder `cache`: the
+/// one file there (one evidence folder built).
+fn analyses_record(cache: &Path) -> std::path::PathBuf {
+    let dir = cache.join("vouch/analyses");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the record's folder")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "one folder, one record: {files:?}");
+    files.pop().expect("record")
+}
+
+/// Builds `input` into `site` as snapshot `step` with its cache folder
+/// `cache`, then (from a copy of the previous site) with `--render-all`,
+/// which analyses every file again; asserts the two sites are the same,
+/// and returns how many analyses the first build took.
+fn build_against_fresh(input: &Path, site: &Path, cache: &Path, step: u32, what: &str) -> usize {
+    let reference = site.with_file_name(format!("reference-{step}"));
+    if site.exists() {
+        copy_dir(site, &reference);
+    }
+    let mut cmd = vouch();
+    cmd.env("XDG_CACHE_HOME", cache);
+    let out = build_snapshot_with(cmd, input, site, step, &["--timings"]);
+    let mut cmd = vouch();
+    cmd.env("XDG_CACHE_HOME", cache);
+    build_snapshot_with(cmd, input, &reference, step, &["--render-all"]);
+    assert_same_site(site, &reference, what);
+    analyses_taken(&out)
+}
+
 /// Analyses remembered from one build to the next (`generator/src/memo.rs`)
-/// give the audit a fresh analysis gives: after no change, an edit, a file
-/// added, and a record gone bad, `audit.json` and the problems page are
-/// byte for byte those of a build that analyses every file again.
+/// give the site a fresh analysis gives, byte for byte, for every fixture
+/// (reports, JSON exports, coverage, JUnit and SARIF reports, hostile
+/// files, a report streamed whole) and, on one, after an edit, a file
+/// added, and a record gone bad.
 #[test]
-fn remembered_analyses_give_the_audit_a_fresh_one_gives() {
+fn remembered_analyses_give_the_site_a_fresh_one_gives() {
+    for fixture in ["audit", "basic", "ci", "hostile", "triage"] {
+        let (tmp, input, site) = fixture_copy(fixture);
+        // A cache folder of its own: the shared one keeps only the newest
+        // folders' records, and other tests' builds would push this one out.
+        let cache = tmp.path().join("cache");
+        if fixture == "ci" {
+            // Over the analysis limit: analysed by streaming it whole.
+            let cases: String = (0..12_000)
+                .map(|i| {
+                    format!("<testcase classname=\"t.big\" name=\"case_{i}\" time=\"0.001\"/>\n")
+                })
+                .collect();
+            write(
+                &input,
+                "qa/stage3/big-junit.xml",
+                &format!(
+                    "<?xml version=\"1.0\"?>\n<testsuite name=\"big\" tests=\"12000\" failures=\"0\">\n{cases}</testsuite>\n"
+                ),
+            );
+        }
+        let first = build_against_fresh(&input, &site, &cache, 0, fixture);
+        assert_eq!(first, 0, "{fixture}: nothing remembered yet");
+        let analysed = std::fs::read_to_string(analyses_record(&cache))
+            .expect("record")
+            .lines()
+            .count()
+            - 1;
+        assert!(analysed > 0, "{fixture}: nothing analysed");
+        let second = build_against_fresh(&input, &site, &cache, 1, fixture);
+        assert_eq!(second, analysed, "{fixture}: every analysis taken");
+    }
+
     let (tmp, input, site) = fixture_copy("audit");
-    // A cache folder of its own: the shared one keeps only the newest
-    // folders' records, and other tests' builds would push this one out.
     let cache = tmp.path().join("cache");
-    let record = || -> std::path::PathBuf {
-        let dir = cache.join("vouch/analyses");
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .expect("the record's folder")
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        assert_eq!(files.len(), 1, "one folder, one record: {files:?}");
-        files.pop().expect("record")
-    };
     let mut step = 0;
     let mut rebuild = |what: &str| -> usize {
-        // The reference follows the same previous site.
-        let reference = tmp.path().join(format!("reference-{step}"));
-        if site.exists() {
-            copy_dir(&site, &reference);
-        }
-        let mut cmd = vouch();
-        cmd.env("XDG_CACHE_HOME", &cache);
-        let out = build_snapshot_with(cmd, &input, &site, step, &["--timings"]);
-        let mut cmd = vouch();
-        cmd.env("XDG_CACHE_HOME", tmp.path().join("another-cache"));
-        build_snapshot_with(cmd, &input, &reference, step, &["--render-all"]);
         step += 1;
-        for f in ["audit.json", "problems.html", "timeline.html", "index.html"] {
-            let (a, b) = (
-                std::fs::read_to_string(site.join(f)).expect("read"),
-                std::fs::read_to_string(reference.join(f)).expect("read"),
-            );
-            assert!(a == b, "{what}: {f} differs from a fresh analysis's");
-        }
-        analyses_taken(&out)
+        build_against_fresh(&input, &site, &cache, step - 1, what)
     };
-
     assert_eq!(rebuild("first build"), 0, "nothing remembered yet");
-    let analysed = std::fs::read_to_string(record())
+    let analysed = std::fs::read_to_string(analyses_record(&cache))
         .expect("record")
         .lines()
         .count()
@@ -413,21 +447,37 @@ fn remembered_analyses_give_the_audit_a_fresh_one_gives() {
     assert_eq!(rebuild("a report added"), 0, "the paths changed");
     assert_eq!(rebuild("and kept"), analysed + 1);
 
-    // Lines cut short or not JSON: those files are analysed again.
-    let path = record();
-    let text = std::fs::read_to_string(&path).expect("record");
-    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-    lines[1] = lines[1][..lines[1].len() / 2].to_owned();
-    lines[2] = lines[2].replacen("\t{", "\t{{", 1);
-    std::fs::write(&path, lines.join("\n") + "\n").expect("spoil");
+    // A line cut short, a line not JSON: those files are analysed again.
+    let path = analyses_record(&cache);
+    let bytes = std::fs::read(&path).expect("record");
+    let mut lines: Vec<Vec<u8>> = bytes.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+    let half = lines[1].len() / 2;
+    lines[1].truncate(half);
+    let tab = lines[2].iter().position(|&b| b == b'\t').expect("a tab");
+    lines[2].insert(tab + 1, b'{');
+    std::fs::write(&path, lines.join(&b'\n')).expect("spoil");
     assert_eq!(rebuild("a record gone bad"), analysed - 1);
 
     // Another record's header (another program, other paths): none taken.
-    let text = std::fs::read_to_string(&path).expect("record");
-    std::fs::write(
-        &path,
-        text.replacen("vouch analyses 1 ", "vouch analyses 1 0", 1),
-    )
-    .expect("spoil");
+    let text = std::fs::read(&path).expect("record");
+    let mut spoiled = b"vouch analyses 1 0".to_vec();
+    spoiled.extend_from_slice(&text["vouch analyses 1 ".len()..]);
+    std::fs::write(&path, spoiled).expect("spoil");
     assert_eq!(rebuild("another header"), 0);
+
+    // A record others can write to is not believed.
+    rebuild("recorded again");
+    let path = analyses_record(&cache);
+    let mode = |m: u32| <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(m);
+    std::fs::set_permissions(&path, mode(0o666)).expect("chmod");
+    assert_eq!(rebuild("a record others can write"), 0);
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(cache.join("vouch/analyses"))
+                .expect("folder")
+                .permissions()
+        ) & 0o777,
+        0o700,
+        "the records' folder is the user's alone"
+    );
 }
