@@ -40,7 +40,8 @@ pub fn run(args: &Options) -> Result<bool> {
     if !input.is_dir() {
         bail!("{} is not a folder", args.input.display());
     }
-    let loaded = load::load(&input, &[], None, false, crate::memo::Use::Off)?;
+    // Analyses a build of this folder remembered are taken, not recorded.
+    let loaded = load::load(&input, &[], None, false, crate::memo::Use::Take)?;
     let config = analyse::config(loaded.config.as_deref())?;
     let mut site = loaded.site;
     site.built_at = build::build_time()?;

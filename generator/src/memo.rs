@@ -29,7 +29,8 @@
 //! indexed once (path → where its analysis starts) and each analysis is
 //! read back only when its file comes by, so a rebuild holds no second copy
 //! of the audit in memory. `--render-all` analyses every file again (and
-//! records them); `vouch verify --rebuild`, a rollback and a build that
+//! records them); `vouch check` takes them and records nothing (it writes
+//! nothing anywhere); `vouch verify --rebuild`, a rollback and a build that
 //! follows a remote site neither take nor record.
 
 use std::{
@@ -65,6 +66,8 @@ pub enum Use {
     Off,
     /// Analyse every file, and record them (`--render-all`).
     Record,
+    /// Take what is remembered, and write nothing (`vouch check`).
+    Take,
     /// Take what is remembered, and record every file.
     TakeAndRecord,
 }
@@ -148,7 +151,10 @@ impl Memo {
         if how == Use::Off || !cfg!(unix) {
             return None;
         }
-        let program = crate::reuse::program()?;
+        let program = match how {
+            Use::Take => crate::reuse::program_unrecorded()?,
+            _ => crate::reuse::program()?,
+        };
         let dir = crate::reuse::secret_dir()?.join(FOLDER);
         let name: String =
             vouch_core::hash::to_hex(&Sha256::digest(input.as_os_str().as_encoded_bytes()))
@@ -160,6 +166,20 @@ impl Memo {
             "{HEADER} {program} {}\n",
             vouch_core::hash::to_hex(fingerprint)
         );
+        if how == Use::Take {
+            // Nothing is made: the folder must be this user's already.
+            let owner = current_user();
+            let folder = std::fs::symlink_metadata(&dir).ok()?;
+            if !folder.is_dir() || !trusted(&folder, owner) {
+                return None;
+            }
+            return Some(Self {
+                previous: Previous::open(&record, &header, owner),
+                next: None,
+                record,
+                taken: AtomicUsize::new(0),
+            });
+        }
         // The folder is this user's alone, and so is every record read
         // from it: the new record's own file says who that is.
         let tmp = private_folder(&dir).and_then(|()| {
@@ -382,6 +402,19 @@ fn private_folder(dir: &Path) -> Option<()> {
     }
 }
 
+/// The user this process runs as (Linux only: elsewhere `None`, and
+/// `vouch check` takes no record).
+fn current_user() -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        Some(rustix::process::geteuid().as_raw())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
 /// Who owns a file (`None` where the system does not say).
 fn owner_of(m: &std::fs::Metadata) -> Option<u32> {
     #[cfg(unix)]
@@ -395,8 +428,8 @@ fn owner_of(m: &std::fs::Metadata) -> Option<u32> {
     }
 }
 
-/// A record is believed only if `owner` (this process's user) owns it,
-/// and its folder, and no one else can write to either.
+/// A record (or its folder) is believed only if `owner` (this process's
+/// user) owns it and no one else can write to it.
 fn trusted(m: &std::fs::Metadata, owner: Option<u32>) -> bool {
     #[cfg(unix)]
     {

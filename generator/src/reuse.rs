@@ -61,19 +61,33 @@ const PAGE_LIMIT: u64 = 16 << 20;
 /// tenth of building 1,000 files.
 pub(crate) fn program() -> Option<&'static str> {
     static PROGRAM: OnceLock<Option<String>> = OnceLock::new();
-    PROGRAM
-        .get_or_init(|| {
-            let exe = if cfg!(target_os = "linux") {
-                PathBuf::from("/proc/self/exe")
-            } else {
-                std::env::current_exe().ok()?
-            };
-            match secret_dir() {
-                Some(dir) => remembered(&exe, &dir.join(PROGRAM_FILE)),
-                None => sha256_of(&exe),
-            }
-        })
-        .as_deref()
+    PROGRAM.get_or_init(|| program_digest(true)).as_deref()
+}
+
+/// [`program`], for a command that writes nothing (`vouch check`): the
+/// remembered digest while it is still this file's, else computed and not
+/// recorded.
+pub(crate) fn program_unrecorded() -> Option<&'static str> {
+    static PROGRAM: OnceLock<Option<String>> = OnceLock::new();
+    PROGRAM.get_or_init(|| program_digest(false)).as_deref()
+}
+
+/// This program's SHA-256, taken from the remembered digest when it is
+/// this file's, else computed (and, with `record`, remembered).
+fn program_digest(record: bool) -> Option<String> {
+    let exe = if cfg!(target_os = "linux") {
+        PathBuf::from("/proc/self/exe")
+    } else {
+        std::env::current_exe().ok()?
+    };
+    match secret_dir() {
+        // A stamp never settled is never recorded.
+        Some(dir) if !record => {
+            remembered_after(&exe, &dir.join(PROGRAM_FILE), std::time::Duration::MAX)
+        }
+        Some(dir) => remembered(&exe, &dir.join(PROGRAM_FILE)),
+        None => sha256_of(&exe),
+    }
 }
 
 /// The file in [`secret_dir`] that remembers [`program`]'s digest.

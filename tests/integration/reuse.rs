@@ -481,3 +481,62 @@ fn remembered_analyses_give_the_site_a_fresh_one_gives() {
         "the records' folder is the user's alone"
     );
 }
+
+/// `vouch check` takes the analyses a build of the folder remembered, and
+/// writes nothing: it prints what it prints without them, leaves the
+/// record and the cache folder as they were, and makes no cache folder
+/// where there is none. (A record edited by hand shows that it was read.)
+#[test]
+fn check_takes_remembered_analyses_and_writes_nothing() {
+    let (tmp, input, site) = fixture_copy("audit");
+    let cache = tmp.path().join("cache");
+    let none = tmp.path().join("no-cache");
+    let check = |cache: &Path| {
+        let out = vouch()
+            .env("XDG_CACHE_HOME", cache)
+            .arg("check")
+            .arg(&input)
+            .output()
+            .expect("vouch check");
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+        stdout_of(&out)
+    };
+    let fresh = check(&none);
+    assert!(fresh.lines().count() > 3, "{fresh}");
+    assert!(!none.exists(), "check made a cache folder");
+
+    let mut cmd = vouch();
+    cmd.env("XDG_CACHE_HOME", &cache);
+    build_snapshot_with(cmd, &input, &site, 0, &[]);
+    let record = analyses_record(&cache);
+    // Each file's name, bytes, inode and modification time: a record
+    // written again is a new file, whatever it holds.
+    let listing = |dir: &Path| -> Vec<(String, Vec<u8>, u64, std::time::SystemTime)> {
+        list_files(dir)
+            .into_iter()
+            .map(|f| {
+                let path = dir.join(&f);
+                let m = std::fs::metadata(&path).expect("stat");
+                let ino = std::os::unix::fs::MetadataExt::ino(&m);
+                let bytes = std::fs::read(&path).expect("read");
+                (f, bytes, ino, m.modified().expect("mtime"))
+            })
+            .collect()
+    };
+    let before = listing(&cache);
+    assert_eq!(check(&cache), fresh);
+    assert!(listing(&cache) == before, "check changed the cache folder");
+
+    // References made to resolve in the record: the broken links analysis
+    // finds are not reported, so check took what the record says.
+    let text = std::fs::read_to_string(&record).expect("record");
+    let edited = text.replace("\"state\":\"missing\"", "\"state\":\"ignored\"");
+    assert!(edited != text, "no missing reference recorded");
+    std::fs::write(&record, edited).expect("edit");
+    let taken = check(&cache);
+    assert!(
+        taken.matches("which is not in the evidence folder").count()
+            < fresh.matches("which is not in the evidence folder").count(),
+        "check did not read the record:\n{taken}"
+    );
+}
