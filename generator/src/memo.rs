@@ -151,11 +151,24 @@ impl Memo {
         if how == Use::Off || !cfg!(unix) {
             return None;
         }
+        let dir = crate::reuse::secret_dir()?.join(FOLDER);
+        // `vouch check` makes nothing: the folder must be this user's
+        // already (looked at before the program is hashed for nothing).
+        let owner = match how {
+            Use::Take => {
+                let owner = current_user();
+                let folder = std::fs::symlink_metadata(&dir).ok()?;
+                if !folder.is_dir() || !trusted(&folder, owner) {
+                    return None;
+                }
+                owner
+            }
+            _ => None,
+        };
         let program = match how {
             Use::Take => crate::reuse::program_unrecorded()?,
             _ => crate::reuse::program()?,
         };
-        let dir = crate::reuse::secret_dir()?.join(FOLDER);
         let name: String =
             vouch_core::hash::to_hex(&Sha256::digest(input.as_os_str().as_encoded_bytes()))
                 .chars()
@@ -167,12 +180,6 @@ impl Memo {
             vouch_core::hash::to_hex(fingerprint)
         );
         if how == Use::Take {
-            // Nothing is made: the folder must be this user's already.
-            let owner = current_user();
-            let folder = std::fs::symlink_metadata(&dir).ok()?;
-            if !folder.is_dir() || !trusted(&folder, owner) {
-                return None;
-            }
             return Some(Self {
                 previous: Previous::open(&record, &header, owner),
                 next: None,

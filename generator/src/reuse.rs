@@ -137,7 +137,8 @@ fn remembered_after(
             )
         };
         let before = stamp(std::fs::metadata(path).ok()?);
-        if let Ok(text) = std::fs::read_to_string(record)
+        if let Some(bytes) = read_bounded(record, 4096)
+            && let Ok(text) = String::from_utf8(bytes)
             && let Some((was, sha256)) = text.trim_end().rsplit_once(' ')
             && was == before
             && unhex(sha256).is_some()
@@ -492,6 +493,10 @@ impl Reuse {
 /// not one, or is larger.
 fn read_bounded(path: &Path, limit: u64) -> Option<Vec<u8>> {
     use std::io::Read;
+    // Never opened unless a regular file (opening a FIFO would wait).
+    if !std::fs::symlink_metadata(path).ok()?.is_file() {
+        return None;
+    }
     let mut file = std::fs::File::open(path).ok()?;
     let meta = file.metadata().ok()?;
     if !meta.is_file() || meta.len() > limit {

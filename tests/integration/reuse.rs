@@ -485,7 +485,10 @@ fn remembered_analyses_give_the_site_a_fresh_one_gives() {
 /// `vouch check` takes the analyses a build of the folder remembered, and
 /// writes nothing: it prints what it prints without them, leaves the
 /// record and the cache folder as they were, and makes no cache folder
-/// where there is none. (A record edited by hand shows that it was read.)
+/// where there is none. (A record edited by hand shows that it was read;
+/// once others can write to it, it is not.) Linux only: elsewhere check
+/// cannot ask who it runs as, and takes nothing.
+#[cfg(target_os = "linux")]
 #[test]
 fn check_takes_remembered_analyses_and_writes_nothing() {
     let (tmp, input, site) = fixture_copy("audit");
@@ -539,4 +542,14 @@ fn check_takes_remembered_analyses_and_writes_nothing() {
             < fresh.matches("which is not in the evidence folder").count(),
         "check did not read the record:\n{taken}"
     );
+    let mode = |m: u32| <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(m);
+    std::fs::set_permissions(&record, mode(0o664)).expect("chmod");
+    assert_eq!(
+        check(&cache),
+        fresh,
+        "a record others can write to is taken"
+    );
+    std::fs::set_permissions(&record, mode(0o600)).expect("chmod");
+    std::fs::set_permissions(cache.join("vouch/analyses"), mode(0o777)).expect("chmod");
+    assert_eq!(check(&cache), fresh, "a folder others can write to is read");
 }
