@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The scale curve: `vouch build`, a rebuild with one file changed, and
+"""The scale curve: `vouch build`, a rebuild with one file edited, one with
+a file added (no remembered analysis is taken then: the paths changed), and
 `vouch verify`, each against coreutils' sha256sum over the same files in the
 same run, at several corpus sizes; plus the site's size against its input.
 
@@ -206,6 +207,16 @@ def one_corpus(vouch, corpus, size, label, runs, tmp, history):
 
     rebuild = measure([vouch, "-q", "build", corpus, "--out", site], runs, before=touch_one,
                       stages=rebuild_stages)
+    # One report added instead: the paths change, so no remembered analysis
+    # is taken (references may resolve differently).
+    added = iter(range(runs))
+
+    def add_one():
+        n = next(added)
+        with open(os.path.join(os.path.dirname(victim), f"added-{n}.md"), "w") as f:
+            f.write(f"# Added report {n}\n\n**Status:** PASS\n**Date:** 2026-06-01\n")
+
+    rebuild_added = measure([vouch, "-q", "build", corpus, "--out", site], runs, before=add_one)
     verify = measure([vouch, "-q", "verify", site], runs)
     steady = None
     if history:
@@ -220,7 +231,7 @@ def one_corpus(vouch, corpus, size, label, runs, tmp, history):
     for n in range(runs + 1):
         shutil.rmtree(os.path.join(tmp, f"site-{files}-{n}"), ignore_errors=True)
     return {"label": label, "files": len(paths), "bytes": size, "sha": sha, "build": build,
-            "rebuild": rebuild, "verify": verify, "site": site_bytes, "parts": parts, "steady": steady,
+            "rebuild": rebuild, "rebuild_added": rebuild_added, "verify": verify, "site": site_bytes, "parts": parts, "steady": steady,
             "stages": {"build": stage_medians(build_stages), "rebuild": stage_medians(rebuild_stages)}}
 
 
@@ -253,11 +264,12 @@ def main():
     for r in results:
         if r["label"] != str(r["files"]):
             print(f"{r['label']} (a copy of a real evidence folder):")
-        for name in ("sha", "build", "rebuild", "steady", "verify"):
+        for name in ("sha", "build", "rebuild", "rebuild_added", "steady", "verify"):
             if r[name] is None:
                 continue
             wall, peak = r[name]
-            label = {"sha": "sha256sum", "steady": "rebuild, 20 kept"}.get(name, name)
+            label = {"sha": "sha256sum", "rebuild": "rebuild, 1 edited",
+                     "rebuild_added": "rebuild, 1 added", "steady": "rebuild, 20 kept"}.get(name, name)
             print(f"{r['files']:>7}{r['bytes'] / 2**20:>7.0f}  {label:<17}{wall:>8.2f}{wall / r['sha'][0]:>13.2f}{peak:>10.0f}")
         print(f"{'':>16}site {r['site'] / 2**20:.1f} MiB = {r['site'] / r['bytes']:.2f}× the input")
         print(f"{'':>16}site by part (× the input): "

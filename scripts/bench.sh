@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: the scale curve (1k, 10k, 50k generated reports) for build, a
-# rebuild with one file changed (also, at 1k and 10k, of a site that keeps 20
-# snapshots) and verify, with wall time, peak memory and
+# rebuild with one file edited and one with a file added (also, at 1k and
+# 10k, of a site that keeps 20 snapshots) and verify, with wall time, peak memory and
 # site size beside sha256sum over the same files, measured in the same run;
 # then the browser benchmark (headless Chromium: the viewer against plain
 # fetch + WebCrypto in the same browser, and one large file's throughput).
