@@ -121,10 +121,7 @@ pub fn load(
     if let Some((_, e)) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
-    let analyses_taken = memo.as_ref().map_or(0, Memo::taken);
-    if let Some(memo) = memo {
-        memo.finish();
-    }
+    let analyses_taken = memo.map_or(0, Memo::finish);
     // Sized exactly: these are held to the end of the build, and grown by
     // doubling they would keep up to as much again unused.
     let documents = ingested
@@ -294,9 +291,9 @@ fn ingest(
     };
     analyse::classify(&mut entry);
     entry.head = Vec::new();
-    let remembered = analysed_kind(entry.kind)
-        .then(|| memo?.take(&entry.path, &entry.sha256))
-        .flatten();
+    // Only text files are analysed, so only theirs are remembered.
+    let memo = memo.filter(|_| analysed_kind(entry.kind));
+    let remembered = memo.and_then(|m| m.take(&entry.path, &entry.sha256));
     let analysed = match remembered {
         Some(taken) => {
             entry.title = taken.title;
@@ -311,7 +308,7 @@ fn ingest(
                 };
                 analyse::report(&mut entry, &mut analysed, format, &stored)?;
             }
-            if let Some(memo) = memo.filter(|_| analysed_kind(entry.kind)) {
+            if let Some(memo) = memo {
                 memo.record(&entry.path, &entry.sha256, &entry.title, &analysed);
             }
             analysed

@@ -223,7 +223,7 @@ impl Memo {
     pub fn take(&self, path: &str, sha256: &str) -> Option<Taken> {
         let previous = self.previous.as_ref()?;
         let (digest, offset, len) = previous.at.get(path)?;
-        if vouch_core::hash::to_hex(digest) != sha256 {
+        if crate::reuse::unhex(sha256).as_ref() != Some(digest) {
             return None;
         }
         let mut line = vec![0; *len as usize];
@@ -306,16 +306,13 @@ impl Memo {
         next.failed = ok.is_err();
     }
 
-    /// How many files' analyses were taken.
-    pub fn taken(&self) -> usize {
-        self.taken.load(Ordering::Relaxed)
-    }
-
     /// Puts the new record in place of the old one (whole or not at all),
     /// and removes the records of all but the newest [`KEEP`] folders.
-    pub fn finish(self) {
+    /// Returns how many files' analyses were taken.
+    pub fn finish(self) -> usize {
+        let taken = self.taken.into_inner();
         let Some(next) = self.next else {
-            return;
+            return taken;
         };
         let Next {
             tmp,
@@ -323,15 +320,15 @@ impl Memo {
             failed,
         } = next.into_inner().unwrap_or_else(|p| p.into_inner());
         if failed || out.flush().is_err() {
-            return;
+            return taken;
         }
         drop(out);
-        if tmp.persist(&self.record).is_err() {
-            return;
-        }
-        if let Some(dir) = self.record.parent() {
+        if tmp.persist(&self.record).is_ok()
+            && let Some(dir) = self.record.parent()
+        {
             prune(dir, KEEP);
         }
+        taken
     }
 }
 

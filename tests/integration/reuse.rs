@@ -356,6 +356,13 @@ fn analyses_record(cache: &Path) -> std::path::PathBuf {
     files.pop().expect("record")
 }
 
+/// How many files' analyses the record in `cache` holds (a line each,
+/// after its header).
+fn analyses_recorded(cache: &Path) -> usize {
+    let record = std::fs::read_to_string(analyses_record(cache)).expect("record");
+    record.lines().count() - 1
+}
+
 /// Builds `input` into `site` as snapshot `step` with its cache folder
 /// `cache`, then (from a copy of the previous site) with `--render-all`,
 /// which analyses every file again; asserts the two sites are the same,
@@ -404,11 +411,7 @@ fn remembered_analyses_give_the_site_a_fresh_one_gives() {
         }
         let first = build_against_fresh(&input, &site, &cache, 0, fixture);
         assert_eq!(first, 0, "{fixture}: nothing remembered yet");
-        let analysed = std::fs::read_to_string(analyses_record(&cache))
-            .expect("record")
-            .lines()
-            .count()
-            - 1;
+        let analysed = analyses_recorded(&cache);
         assert!(analysed > 0, "{fixture}: nothing analysed");
         let second = build_against_fresh(&input, &site, &cache, 1, fixture);
         assert_eq!(second, analysed, "{fixture}: every analysis taken");
@@ -422,11 +425,7 @@ fn remembered_analyses_give_the_site_a_fresh_one_gives() {
         build_against_fresh(&input, &site, &cache, step - 1, what)
     };
     assert_eq!(rebuild("first build"), 0, "nothing remembered yet");
-    let analysed = std::fs::read_to_string(analyses_record(&cache))
-        .expect("record")
-        .lines()
-        .count()
-        - 1;
+    let analysed = analyses_recorded(&cache);
     assert!(analysed > 10, "{analysed} files analysed");
     assert_eq!(rebuild("nothing changed"), analysed);
 
