@@ -1162,17 +1162,11 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             }
         }
     }
-    let mentioned = parsed
-        .code
-        .iter()
-        .map(|(t, l)| (t.as_str(), *l, RefVia::Code))
-        .chain(parsed.words.iter().flat_map(|(t, l)| {
-            t.split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == ')')
-                .map(move |w| (w, *l, RefVia::Text))
-        }));
-    for (word, line, via) in mentioned {
+    // Each code span, then each word of prose (a nested loop: the chained,
+    // flattened iterator cost more than the words' own tests).
+    let mut mention = |word: &str, line: usize, via: RefVia| {
         if via == RefVia::Code && word.contains(char::is_whitespace) {
-            continue;
+            return;
         }
         // Bare URLs are references too (CommonMark does not link them).
         if via == RefVia::Text && (word.starts_with("https://") || word.starts_with("http://")) {
@@ -1188,10 +1182,10 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                 },
                 &mut refs,
             );
-            continue;
+            return;
         }
         let Some((target, line_suffix)) = text::path_like(word) else {
-            continue;
+            return;
         };
         let slot = (in_slot(line, target) || heading_gate_section(line)) && !source_like(target);
         let role = if slot || evidence_like(target) {
@@ -1213,6 +1207,14 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
         r.role = role;
         r.lines = line_suffix.map(str::to_owned);
         add(r, &mut refs);
+    };
+    for (t, l) in &parsed.code {
+        mention(t, *l, RefVia::Code);
+    }
+    for (t, l) in &parsed.words {
+        for w in text::words(t) {
+            mention(w, *l, RefVia::Text);
+        }
     }
     refs.sort_by_key(|r| r.line);
     doc.references = refs;

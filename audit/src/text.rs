@@ -519,6 +519,73 @@ const EXTENSIONS: &[&str] = &[
     "sha256", "gz", "tgz", "zip", "har", "junit", "info",
 ];
 
+/// `text` split where [`str::split`] would split it at whitespace, `,`,
+/// `;`, `(` and `)`, empty pieces included: every word of prose is split
+/// here.
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    split_table(text, &WORD_CUT)
+}
+
+/// `text.split(char::is_whitespace)`, a byte at a time where it can be.
+pub fn split_whitespace_each(text: &str) -> impl Iterator<Item = &str> {
+    split_table(text, &WHITESPACE_CUT)
+}
+
+/// ASCII whitespace, and with `punctuation` also `,`, `;`, `(` and `)`,
+/// as a table.
+const fn ascii_table(punctuation: bool) -> [bool; 128] {
+    let mut t = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = (c as char).is_whitespace() || punctuation && matches!(c, b',' | b';' | b'(' | b')');
+        b += 1;
+    }
+    t
+}
+
+const WHITESPACE_CUT: [bool; 128] = ascii_table(false);
+const WORD_CUT: [bool; 128] = ascii_table(true);
+
+/// `text` split as [`str::split`] splits it at each character that is
+/// whitespace or, if ASCII, marked in `ascii`: ASCII is judged by the
+/// table, byte by byte, and only other characters are decoded (a few are
+/// whitespace: U+00A0, U+2003…).
+fn split_table<'t>(text: &'t str, ascii: &'static [bool; 128]) -> impl Iterator<Item = &'t str> {
+    let bytes = text.as_bytes();
+    let (mut start, mut done) = (0, false);
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let mut i = start;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let width = if b < 0x80 {
+                if ascii[usize::from(b)] {
+                    let piece = &text[start..i];
+                    start = i + 1;
+                    return Some(piece);
+                }
+                1
+            } else {
+                // `i` is a character's first byte: the scan moves by whole
+                // characters.
+                let c = text[i..].chars().next().unwrap_or_default();
+                if c.is_whitespace() {
+                    let piece = &text[start..i];
+                    start = i + c.len_utf8();
+                    return Some(piece);
+                }
+                c.len_utf8()
+            };
+            i += width;
+        }
+        done = true;
+        Some(&text[start..])
+    })
+}
+
 /// Names without an extension that are files all the same, as machine
 /// output writes them.
 const BARE_NAMES: &[&str] = &["SHA256SUMS", "SHA512SUMS", "CHECKSUMS", "CODEOWNERS"];
@@ -630,6 +697,26 @@ mod tests {
         ) {
             let word: String = parts.concat();
             prop_assert_eq!(super::path_like(&word), super::path_like_full(&word), "{}", word);
+        }
+
+        /// Words are cut where `str::split` cuts them, whatever the text.
+        #[test]
+        fn words_split_as_str_split_does(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "gate", " ", "  ", "\t", "\n", ",", ";", "(", ")", "é", "\u{a0}", "\u{2003}",
+                "\u{3000}", "\u{85}", "✅", "x.md", "",
+            ]), 0..12),
+            any_text in "\\PC{0,24}",
+        ) {
+            let cut = |c: char| c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == ')';
+            for text in [parts.concat(), any_text] {
+                let ours: Vec<&str> = super::words(&text).collect();
+                let std: Vec<&str> = text.split(cut).collect();
+                prop_assert_eq!(ours, std, "{:?}", text);
+                let ours: Vec<&str> = super::split_whitespace_each(&text).collect();
+                let std: Vec<&str> = text.split(char::is_whitespace).collect();
+                prop_assert_eq!(ours, std, "{:?}", text);
+            }
         }
 
         /// Each prebuilt finder reports what `str::match_indices` reports
