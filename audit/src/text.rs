@@ -704,7 +704,7 @@ mod tests {
         fn words_split_as_str_split_does(
             parts in proptest::collection::vec(proptest::sample::select(vec![
                 "a", "gate", " ", "  ", "\t", "\n", ",", ";", "(", ")", "é", "\u{a0}", "\u{2003}",
-                "\u{3000}", "\u{85}", "✅", "x.md", "",
+                "\u{3000}", "\u{85}", "✅", "x.md", "", "\u{b}", "\u{c}", "\r", "\u{1f}",
             ]), 0..12),
             any_text in "\\PC{0,24}",
         ) {

@@ -693,7 +693,8 @@ mod tests {
             b in proptest::option::of("[0-9A-Da-d.+-]{0,8}"),
         ) {
             proptest::prop_assert_eq!(cmp_ids(a.as_deref(), b.as_deref()), cmp_ids_by_keys(a.as_deref(), b.as_deref()));
-            proptest::prop_assert_eq!(cmp_ids(a.as_deref(), a.as_deref()), Ordering::Equal);
+            // Equal only when equal: `stage_documents` groups a sort by it.
+            proptest::prop_assert_eq!(cmp_ids(a.as_deref(), b.as_deref()) == Ordering::Equal, a == b);
         }
     }
 

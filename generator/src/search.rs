@@ -76,8 +76,9 @@ pub fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
                 upper |= bytes[i].is_ascii_uppercase();
                 i += 1;
             }
-            // A lower-case word that nothing continues (ASCII follows, or
-            // nothing) is the term itself: passed on, not copied.
+            // A lower-case word that nothing comes before (no letters
+            // waiting) and nothing continues (ASCII follows, or nothing) is
+            // the term itself: passed on, not copied.
             let whole = cur.is_empty() && bytes.get(i).is_none_or(u8::is_ascii);
             if whole && !upper {
                 f(&text[start..i]);
