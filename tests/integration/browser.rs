@@ -2330,10 +2330,20 @@ async fn image_evidence_is_shown_inline() {
 
 /// The search results' links (`a[data-search-result]`) once they appear.
 async fn search_results(c: &Client, query: &str) -> Vec<(String, String)> {
-    let input = c
-        .find(Locator::Css("input#search"))
+    // Waited for: on a loaded runner (CI's two cores, every browser test
+    // at once) the page may still be coming in when `goto` returns.
+    let input = match c
+        .wait()
+        .at_most(TIMEOUT)
+        .for_element(Locator::Css("input#search"))
         .await
-        .expect("input#search");
+    {
+        Ok(input) => input,
+        Err(e) => panic!(
+            "input#search on {:?}: {e}",
+            c.current_url().await.map(|u| u.to_string())
+        ),
+    };
     input.clear().await.expect("clear");
     input.send_keys(query).await.expect("type");
     let started = Instant::now();
