@@ -1621,14 +1621,8 @@ fn pin_state(r: &vouch_core::audit::Reference) -> Option<&'static str> {
 /// large as its file).
 fn pre_text(value: String) -> minijinja::Value {
     let mut out = String::with_capacity(value.len() + value.len() / 16);
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
+    // Writing to a String cannot fail.
+    let _ = escape_to(&mut out, &value, false);
     minijinja::Value::from_safe_string(out)
 }
 
@@ -1649,8 +1643,8 @@ fn html_formatter(
     // A string (most values) is escaped straight into the page; no copy
     // of it is made.
     let written = match value.as_str() {
-        Some(text) => escape_to(out, text),
-        None => escape_to(out, &value.to_string()),
+        Some(text) => escape_to(out, text, true),
+        None => escape_to(out, &value.to_string(), true),
     };
     written.map_err(|e| {
         minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output")
@@ -1662,20 +1656,21 @@ fn html_formatter(
 fn escape_into(out: &mut String, text: &str) {
     out.reserve(text.len());
     // Writing to a String cannot fail.
-    let _ = escape_to(out, text);
+    let _ = escape_to(out, text, true);
 }
 
-/// `text` HTML-escaped onto `out`: the runs between the five characters
-/// that need it are written whole (a page writes a few hundred values).
-fn escape_to(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
+/// `text` HTML-escaped onto `out`: `&`, `<` and `>`, and with `quotes` the
+/// two quotes (for attributes). The runs between them are written whole (a
+/// page writes a few hundred values).
+fn escape_to(out: &mut impl std::fmt::Write, text: &str, quotes: bool) -> std::fmt::Result {
     let mut from = 0;
     for (i, b) in text.bytes().enumerate() {
         let entity = match b {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#x27;",
+            b'"' if quotes => "&quot;",
+            b'\'' if quotes => "&#x27;",
             _ => continue,
         };
         // Each is one ASCII byte, so `i` is a character boundary.
@@ -1800,6 +1795,18 @@ mod tests {
             let mut ours = String::new();
             escape_into(&mut ours, &text);
             proptest::prop_assert_eq!(ours, by_chars);
+            // In `<pre>`, the quotes stay.
+            let by_chars: String = text
+                .chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_owned(),
+                    '<' => "&lt;".to_owned(),
+                    '>' => "&gt;".to_owned(),
+                    c => c.to_string(),
+                })
+                .collect();
+            let pre = pre_text(text);
+            proptest::prop_assert_eq!(pre.as_str(), Some(by_chars.as_str()));
         }
     }
 
