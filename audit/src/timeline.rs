@@ -423,27 +423,15 @@ pub fn matrix(audit: &Audit) -> Matrix {
         .into_iter()
         .collect();
     gates.sort_by(|a, b| cmp_ids(Some(a), Some(b)));
-    let mut stage_ids: Vec<Option<&str>> = audit
-        .documents
+    // A row per stage, in order; documents without a stage (last) make a
+    // row only when they name gates with a column.
+    let unstaged = cells
         .iter()
-        .filter_map(|d| d.stage.as_deref())
-        .collect::<BTreeSet<_>>()
+        .any(|((s, name), _, _)| s.is_none() && name.column().is_some());
+    let rows = stage_documents(audit)
         .into_iter()
-        .map(Some)
-        .collect();
-    stage_ids.sort_by(|a, b| cmp_ids(*a, *b));
-    if cells
-        .iter()
-        .any(|((s, name), _, _)| s.is_none() && name.column().is_some())
-    {
-        stage_ids.push(None);
-    }
-    let mut by_stage: BTreeMap<Option<&str>, Vec<&Document>> =
-        stage_documents(audit).into_iter().collect();
-    let rows = stage_ids
-        .into_iter()
-        .map(|stage| {
-            let docs = by_stage.remove(&stage).unwrap_or_default();
+        .filter(|(stage, _)| stage.is_some() || unstaged)
+        .map(|(stage, docs)| {
             let (status, _, status_reason, lead) = lead_status(&docs);
             let row_cells = gates
                 .iter()

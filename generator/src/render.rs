@@ -1642,14 +1642,19 @@ fn html_formatter(
     }
     // A string (most values) is escaped straight into the page; no copy
     // of it is made.
-    let written = match value.as_str() {
-        Some(text) => escape_to(out, text, true),
-        None => escape_to(out, &value.to_string(), true),
-    };
-    written.map_err(|e| {
+    escape_to(out, &shown(value), true).map_err(|e| {
         minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output")
             .with_source(e)
     })
+}
+
+/// A value as `{{ value }}` shows it: a string as it is (not copied), any
+/// other value as it prints.
+fn shown(value: &minijinja::Value) -> std::borrow::Cow<'_, str> {
+    match value.as_str() {
+        Some(text) => std::borrow::Cow::Borrowed(text),
+        None => std::borrow::Cow::Owned(value.to_string()),
+    }
 }
 
 /// `text` HTML-escaped onto `out`, as [`html_formatter`] escapes a value.
@@ -1684,10 +1689,7 @@ fn escape_to(out: &mut impl std::fmt::Write, text: &str, quotes: bool) -> std::f
 /// A value as `{{ value }}` prints it, escaped.
 fn escaped(out: &mut String, value: &minijinja::Value) {
     if !value.is_undefined() {
-        match value.as_str() {
-            Some(text) => escape_into(out, text),
-            None => escape_into(out, &value.to_string()),
-        }
+        escape_into(out, &shown(value));
     }
 }
 
