@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The scale curve: `vouch build`, a rebuild with one file edited, one with
-a file added (no remembered analysis is taken then: the paths changed), and
+a file added (every remembered analysis is taken but those of the reports
+that cite it), and
 `vouch verify`, each against coreutils' sha256sum over the same files in the
 same run, at several corpus sizes; plus the site's size against its input.
 
@@ -207,8 +208,8 @@ def one_corpus(vouch, corpus, size, label, runs, tmp, history):
 
     rebuild = measure([vouch, "-q", "build", corpus, "--out", site], runs, before=touch_one,
                       stages=rebuild_stages)
-    # One report added instead: the paths change, so no remembered analysis
-    # is taken (references may resolve differently).
+    # One report added instead: the analyses of the reports that looked up
+    # its path or name are made again, the rest taken.
     added = iter(range(runs))
 
     def add_one():

@@ -5,6 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
 /// One evidence file as the index knows it.
@@ -14,6 +15,81 @@ pub struct Entry {
     pub sha256: std::sync::Arc<str>,
     /// Its page, relative to the site root.
     pub page: String,
+}
+
+/// One question the index answered, as [`recording`] notes it: every
+/// answer an analysis got about which paths exist is one of these, so an
+/// analysis remembered from an earlier build holds for a new set of paths
+/// when each of its questions gets the same answer ([`Lookup::holds`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Lookup {
+    /// Is this path a file, and its digest if so.
+    #[serde(rename = "f")]
+    File(String, Option<String>),
+    /// Is this path a folder.
+    #[serde(rename = "d")]
+    Folder(String, bool),
+    /// The files with this name, in the index's order.
+    #[serde(rename = "n")]
+    Name(String, Vec<String>),
+    /// Every folder was listed: nothing short of the same paths answers
+    /// that, so it never holds.
+    #[serde(rename = "all")]
+    Folders,
+}
+
+impl Lookup {
+    /// Whether `ix` answers this question as it was answered when noted.
+    pub fn holds(&self, ix: &Index) -> bool {
+        match self {
+            Lookup::File(p, digest) => {
+                ix.files.get(p.as_str()).map(|e| &*e.sha256) == digest.as_deref()
+            }
+            Lookup::Folder(p, is) => ix.folders.contains(p.as_str()) == *is,
+            Lookup::Name(name, paths) => {
+                let now = ix
+                    .names
+                    .get(name.as_str())
+                    .map_or(&[][..], |v| v.as_slice());
+                now.len() == paths.len() && now.iter().zip(paths).all(|(a, b)| **a == **b)
+            }
+            Lookup::Folders => false,
+        }
+    }
+}
+
+std::thread_local! {
+    static LOOKUPS: std::cell::RefCell<Option<Vec<Lookup>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f`, noting every question it asks of any [`Index`] on this
+/// thread, and returns them with its result (sorted, each once). An
+/// analysis is a function of its file and these answers (and of the root,
+/// which the caller keys by).
+pub fn recording<T>(f: impl FnOnce() -> T) -> (T, Vec<Lookup>) {
+    let outer = LOOKUPS.with(|l| l.borrow_mut().replace(Vec::new()));
+    let out = f();
+    let mut noted = LOOKUPS.with(|l| {
+        let mut l = l.borrow_mut();
+        let noted = std::mem::replace(&mut *l, outer).unwrap_or_default();
+        // A recording around this one asked these questions too.
+        if let Some(outer) = l.as_mut() {
+            outer.extend(noted.iter().cloned());
+        }
+        noted
+    });
+    noted.sort_unstable();
+    noted.dedup();
+    (out, noted)
+}
+
+/// Notes a question, when [`recording`].
+fn note(lookup: impl FnOnce() -> Lookup) {
+    LOOKUPS.with(|l| {
+        if let Some(noted) = l.borrow_mut().as_mut() {
+            noted.push(lookup());
+        }
+    });
 }
 
 /// What exists in the evidence folder.
@@ -86,31 +162,47 @@ impl Index {
     }
 
     pub fn get(&self, path: &str) -> Option<&Entry> {
-        self.files.get(path)
+        let entry = self.files.get(path);
+        note(|| Lookup::File(path.to_owned(), entry.map(|e| e.sha256.to_string())));
+        entry
     }
 
     pub fn sha256(&self, path: &str) -> Option<&str> {
-        self.files.get(path).map(|e| &*e.sha256)
+        self.get(path).map(|e| &*e.sha256)
     }
 
     /// [`Index::sha256`], shared: a reference holds the index's own copy.
     pub fn digest(&self, path: &str) -> Option<std::sync::Arc<str>> {
-        self.files.get(path).map(|e| e.sha256.clone())
+        self.get(path).map(|e| e.sha256.clone())
     }
 
     pub fn is_folder(&self, path: &str) -> bool {
-        self.folders.contains(path)
+        let is = self.folders.contains(path);
+        note(|| Lookup::Folder(path.to_owned(), is));
+        is
     }
 
     /// A file or a folder.
     pub fn exists(&self, path: &str) -> bool {
-        self.files.contains_key(path) || self.folders.contains(path)
+        self.get(path).is_some() || self.is_folder(path)
+    }
+
+    /// The files named `name`, in the order they were given.
+    fn named(&self, name: &str) -> &[Arc<str>] {
+        let paths = self.names.get(name).map_or(&[][..], |v| v.as_slice());
+        note(|| {
+            Lookup::Name(
+                name.to_owned(),
+                paths.iter().map(|p| p.to_string()).collect(),
+            )
+        });
+        paths
     }
 
     /// The one file with this name, if exactly one exists.
     pub fn unique_by_name(&self, name: &str) -> Option<&str> {
-        match self.names.get(name).map(|paths| paths.as_slice()) {
-            Some([one]) => Some(one),
+        match self.named(name) {
+            [one] => Some(one),
             _ => None,
         }
     }
@@ -127,14 +219,14 @@ impl Index {
                 .take_while(|(a, b)| a == *b)
                 .count()
         };
-        self.names
-            .get(name)?
+        self.named(name)
             .iter()
             .max_by_key(|p| (shared(p), std::cmp::Reverse(p.len())))
             .map(|p| &**p)
     }
 
     pub fn folders(&self) -> impl Iterator<Item = &str> {
+        note(|| Lookup::Folders);
         self.folders.iter().map(String::as_str)
     }
 }
@@ -238,6 +330,93 @@ mod tests {
             page_path("short.md").len(),
             "pages/short-md-".len() + 10 + ".html".len()
         );
+    }
+
+    /// Every question asked of one index, replayed on another: when each
+    /// noted answer holds there, every question gets the answer it got
+    /// (so an analysis taken on that ground is the one made afresh); when
+    /// an answer changed, some noted lookup fails.
+    #[test]
+    fn noted_lookups_hold_exactly_when_the_answers_do() {
+        use proptest::prelude::*;
+        let path = prop::sample::select(vec![
+            "a.md", "b.md", "x/a.md", "x/b.md", "x/y/a.md", "y/a.md", "x", "x/y", "y",
+        ]);
+        let paths = prop::collection::btree_set(path.clone(), 0..6);
+        let question = (0..6u8, path.clone(), path);
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(
+                &(paths.clone(), paths, prop::collection::vec(question, 1..8)),
+                |(before, after, questions)| {
+                    let index = |set: &std::collections::BTreeSet<&str>| {
+                        // A folder path given as a file is left out: the
+                        // index is of files.
+                        let files: Vec<&str> =
+                            set.iter().copied().filter(|p| p.ends_with(".md")).collect();
+                        Index::new(files.iter().map(|p| (*p, ""))).with_root(Some("x".into()))
+                    };
+                    let (old, new) = (index(&before), index(&after));
+                    let ask = |ix: &Index| -> Vec<String> {
+                        questions
+                            .iter()
+                            .map(|(kind, p, from)| {
+                                let name = p.rsplit('/').next().unwrap_or(p);
+                                match kind {
+                                    0 => format!("{}", ix.exists(p)),
+                                    1 => format!("{}", ix.is_folder(p)),
+                                    2 => format!("{:?}", ix.digest(p)),
+                                    3 => format!("{:?}", ix.unique_by_name(name)),
+                                    4 => format!("{:?}", ix.nearest_by_name(name, from)),
+                                    _ => format!("{:?}", ix.from_repository(p)),
+                                }
+                            })
+                            .collect()
+                    };
+                    let (answers, noted) = recording(|| ask(&old));
+                    let holds = noted.iter().all(|l| l.holds(&new));
+                    let again = ask(&new);
+                    if holds {
+                        prop_assert_eq!(&again, &answers);
+                    }
+                    if again != answers {
+                        prop_assert!(!holds);
+                    }
+                    // Noted once each, and not outside a recording.
+                    let mut sorted = noted.clone();
+                    sorted.dedup();
+                    prop_assert_eq!(sorted.len(), noted.len());
+                    let ((), outside) = recording(|| ());
+                    prop_assert!(outside.is_empty());
+                    Ok(())
+                },
+            )
+            .expect("lookups replay");
+    }
+
+    /// A recording inside another notes its questions in both; listing
+    /// every folder never holds.
+    #[test]
+    fn nested_recordings_and_folder_listings() {
+        let ix = Index::new([("a/b.md", "")]);
+        let (((), inner), outer) = recording(|| {
+            recording(|| {
+                ix.exists("a/c.md");
+            })
+        });
+        assert_eq!(
+            inner,
+            vec![
+                Lookup::File("a/c.md".into(), None),
+                Lookup::Folder("a/c.md".into(), false)
+            ]
+        );
+        assert_eq!(outer, inner);
+        let ((), listed) = recording(|| {
+            let _ = ix.folders().count();
+        });
+        assert_eq!(listed, vec![Lookup::Folders]);
+        assert!(!listed[0].holds(&ix));
     }
 
     #[test]

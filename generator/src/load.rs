@@ -68,11 +68,7 @@ pub fn load(
     // resolved while the files are hashed (digests are filled in later).
     let root = repository_root_of(input);
     let paths = Index::new(found.iter().map(|f| (f.rel.as_str(), ""))).with_root(root.clone());
-    let memo = Memo::open(
-        input,
-        &memo::fingerprint(root.as_deref(), found.iter().map(|f| f.rel.as_str())),
-        remembered,
-    );
+    let memo = Memo::open(input, &memo::fingerprint(root.as_deref()), remembered);
 
     let total: u64 = found.iter().map(|f| f.size).sum();
     let bar = if show_progress {
@@ -293,14 +289,21 @@ fn ingest(
     entry.head = Vec::new();
     // Only text files are analysed, so only theirs are remembered.
     let memo = memo.filter(|_| analysed_kind(entry.kind));
-    let remembered = memo.and_then(|m| m.take(&entry.path, &entry.sha256));
+    let remembered = memo.and_then(|m| m.take(&entry.path, &entry.sha256, paths));
     let analysed = match remembered {
         Some(taken) => {
             entry.title = taken.title;
             taken.analysed
         }
         None => {
-            let mut analysed = analyse::file(&mut entry, &text, paths);
+            // With a record to keep, the questions the analysis asks of
+            // the other paths are noted: they decide whether a later build
+            // over other paths may take it.
+            let (mut analysed, asked) = if memo.is_some_and(Memo::records) {
+                vouch_audit::index::recording(|| analyse::file(&mut entry, &text, paths))
+            } else {
+                (analyse::file(&mut entry, &text, paths), Vec::new())
+            };
             if let Some(format) = analysed.stream.take() {
                 let stored = match staging {
                     Some(s) => s.object_path(&entry.sha256),
@@ -309,7 +312,7 @@ fn ingest(
                 analyse::report(&mut entry, &mut analysed, format, &stored)?;
             }
             if let Some(memo) = memo {
-                memo.record(&entry.path, &entry.sha256, &entry.title, &analysed);
+                memo.record(&entry.path, &entry.sha256, &entry.title, &analysed, &asked);
             }
             analysed
         }

@@ -2,13 +2,20 @@
 //!
 //! A file's analysis ([`crate::analyse::file`], with [`crate::analyse::report`]
 //! for a report too large to analyse from its first bytes) is a function of
-//! its path, its bytes (named by their SHA-256), every path beside it
-//! (references are resolved against them while files are hashed, before any
-//! digest is known), the folder's place in its repository, and the program.
-//! A build records each text file's analysis in this user's cache folder,
-//! under the folder's resolved path; the next build of that folder, by the
-//! same program over the same paths ([`fingerprint`]), takes the analysis of
-//! every file whose bytes are unchanged instead of analysing it again. The
+//! its path, its bytes (named by their SHA-256), the folder's place in its
+//! repository, the program, and the answers it got about the paths beside
+//! it (references are resolved against them while files are hashed, before
+//! any digest is known): which of the paths it asked about are files or
+//! folders, and which files bear the names it asked about. The analyser's
+//! index notes those questions ([`vouch_audit::index::recording`]).
+//! A build records each text file's analysis, with its questions and their
+//! answers, in this user's cache folder, under the folder's resolved path;
+//! the next build of that folder, by the same program with the folder in
+//! the same place ([`fingerprint`]), takes the analysis of every file whose
+//! bytes are unchanged and whose every question the new paths answer as
+//! before ([`vouch_audit::index::Lookup::holds`]), instead of analysing it
+//! again. A file added or removed costs the analyses of the files that
+//! asked about it (a report citing it), not all of them. The
 //! folder as a whole (references against digests, gates against evidence,
 //! `vouch.toml`, `--max-age`) is judged afresh by every build: only the
 //! per-file step is remembered.
@@ -22,10 +29,11 @@
 //! kept; older ones are removed (they are this program's own files, in its
 //! own folder).
 //!
-//! A record is a header line (`vouch analyses 1 <program> <fingerprint>`),
+//! A record is a header line (`vouch analyses 2 <program> <fingerprint>`),
 //! then a line per file: its SHA-256, a space, its path as a JSON string (a
 //! tab or newline in a name is escaped), a tab, and
-//! its analysis as JSON (title, document, problems). The previous record is
+//! its analysis as JSON (title, document, problems, and the questions it
+//! asked with their answers). The previous record is
 //! indexed once (path → where its analysis starts) and each analysis is
 //! read back only when its file comes by, so a rebuild holds no second copy
 //! of the audit in memory. `--render-all` analyses every file again (and
@@ -45,6 +53,7 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use vouch_audit::{Index, index::Lookup};
 use vouch_core::audit::{Document, Problem};
 
 use crate::analyse::Analysed;
@@ -53,7 +62,7 @@ use crate::analyse::Analysed;
 pub const KEEP: usize = 8;
 
 /// The first word of a record's header, and its format's version.
-const HEADER: &str = "vouch analyses 1";
+const HEADER: &str = "vouch analyses 2";
 
 /// The folder, in [`crate::reuse::secret_dir`], that holds the records.
 const FOLDER: &str = "analyses";
@@ -73,9 +82,10 @@ pub enum Use {
 }
 
 /// The digest every remembered analysis of one build depends on beyond the
-/// file's own path and bytes: the program, the folder's place in its
-/// repository, and every path in it, in the order they were found.
-pub fn fingerprint<'a>(root: Option<&str>, paths: impl Iterator<Item = &'a str>) -> [u8; 32] {
+/// file's own path and bytes, the program (named beside it in the header)
+/// and the answers it got about other paths (recorded with it): the
+/// folder's place in its repository.
+pub fn fingerprint(root: Option<&str>) -> [u8; 32] {
     let mut h = Sha256::new();
     match root {
         Some(r) => {
@@ -84,10 +94,6 @@ pub fn fingerprint<'a>(root: Option<&str>, paths: impl Iterator<Item = &'a str>)
             h.update([0]);
         }
         None => h.update([0]),
-    }
-    for p in paths {
-        h.update(p.as_bytes());
-        h.update([0]);
     }
     h.finalize().into()
 }
@@ -100,6 +106,8 @@ struct Writing<'a> {
     d: Option<&'a Document>,
     #[serde(skip_serializing_if = "<[Problem]>::is_empty")]
     x: &'a [Problem],
+    #[serde(skip_serializing_if = "<[Lookup]>::is_empty")]
+    q: &'a [Lookup],
 }
 
 #[derive(Deserialize)]
@@ -109,6 +117,8 @@ struct Reading {
     d: Option<Document>,
     #[serde(default)]
     x: Vec<Problem>,
+    #[serde(default)]
+    q: Vec<Lookup>,
 }
 
 /// A file's remembered analysis.
@@ -219,8 +229,10 @@ impl Memo {
     }
 
     /// The remembered analysis of the file at `path` whose bytes have the
-    /// SHA-256 `sha256` (hex), recorded again for the next build.
-    pub fn take(&self, path: &str, sha256: &str) -> Option<Taken> {
+    /// SHA-256 `sha256` (hex), when every question it asked of the paths
+    /// beside it gets the same answer from `paths`; recorded again for the
+    /// next build.
+    pub fn take(&self, path: &str, sha256: &str, paths: &Index) -> Option<Taken> {
         let previous = self.previous.as_ref()?;
         let (digest, offset, len) = previous.at.get(path)?;
         if crate::reuse::unhex(sha256).as_ref() != Some(digest) {
@@ -232,7 +244,11 @@ impl Memo {
             t,
             d,
             x: mut problems,
+            q,
         } = serde_json::from_slice(&line).ok()?;
+        if !q.iter().all(|l| l.holds(paths)) {
+            return None;
+        }
         // Read back as the analyser leaves them: lists sized exactly, and
         // a file's problems sharing its path.
         let document = d.map(|mut d| {
@@ -253,9 +269,23 @@ impl Memo {
         })
     }
 
+    /// Whether analyses are recorded for the next build (not by `vouch
+    /// check`).
+    pub fn records(&self) -> bool {
+        self.next.is_some()
+    }
+
     /// Records the analysis of the file at `path` (`sha256`, hex) for the
-    /// next build.
-    pub fn record(&self, path: &str, sha256: &str, title: &str, analysed: &Analysed) {
+    /// next build, with the questions it asked of the paths beside it
+    /// (`asked`, as [`vouch_audit::index::recording`] gives them).
+    pub fn record(
+        &self,
+        path: &str,
+        sha256: &str,
+        title: &str,
+        analysed: &Analysed,
+        asked: &[Lookup],
+    ) {
         if self.next.is_none() {
             return;
         }
@@ -278,6 +308,7 @@ impl Memo {
             t: title,
             d: analysed.document.as_ref(),
             x: &analysed.problems,
+            q: asked,
         };
         if let Ok(json) = serde_json::to_vec(&w) {
             self.write_line(path, sha256, &json);
@@ -614,11 +645,11 @@ mod tests {
     }
 
     #[test]
-    fn the_fingerprint_covers_every_path_and_the_root() {
-        let a = fingerprint(Some("docs"), ["a.md", "b.md"].into_iter());
-        assert_ne!(a, fingerprint(Some("docs"), ["a.md"].into_iter()));
-        assert_ne!(a, fingerprint(None, ["a.md", "b.md"].into_iter()));
-        assert_ne!(a, fingerprint(Some("docs"), ["a.mdb.md"].into_iter()));
-        assert_eq!(a, fingerprint(Some("docs"), ["a.md", "b.md"].into_iter()));
+    fn the_fingerprint_covers_the_root() {
+        let a = fingerprint(Some("docs"));
+        assert_ne!(a, fingerprint(None));
+        assert_ne!(a, fingerprint(Some("doc")));
+        assert_ne!(fingerprint(Some("")), fingerprint(None));
+        assert_eq!(a, fingerprint(Some("docs")));
     }
 }

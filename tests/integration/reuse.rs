@@ -330,6 +330,25 @@ fn a_site_with_keys_verifies_and_rebuilds() {
     assert!(!next.join(".vouch-pages").exists());
 }
 
+/// The reference to `target` in the audit document of `doc`, in `site`'s
+/// `audit.json`.
+fn reference(site: &Path, doc: &str, target: &str) -> serde_json::Value {
+    let audit: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("audit.json")).expect("audit.json"))
+            .expect("JSON");
+    let documents = audit["documents"].as_array().expect("documents");
+    let d = documents
+        .iter()
+        .find(|d| d["path"] == doc)
+        .unwrap_or_else(|| panic!("no document {doc}"));
+    let references = d["references"].as_array().expect("references");
+    references
+        .iter()
+        .find(|r| r["target"] == target)
+        .unwrap_or_else(|| panic!("{doc} has no reference to {target}: {references:?}"))
+        .clone()
+}
+
 /// "analyses remembered from the last build N" in `--timings`.
 fn analyses_taken(out: &std::process::Output) -> usize {
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -437,14 +456,60 @@ fn remembered_analyses_give_the_site_a_fresh_one_gives() {
     );
     assert_eq!(rebuild("a report edited"), analysed - 1);
 
-    // Another path beside them: references may resolve differently.
+    // Another path beside them, which no report asks about: every
+    // analysis still holds.
     write(
         &input,
         "docs/evidence/STAGE1.0_PHASE3_REPORT.md",
         "# Stage 1.0 Phase 3 Completion Report\n\nDate: 2026-02-22\nStatus: PASSED\n",
     );
-    assert_eq!(rebuild("a report added"), 0, "the paths changed");
-    assert_eq!(rebuild("and kept"), analysed + 1);
+    assert_eq!(rebuild("a report added"), analysed, "none cites it");
+    let analysed = analysed + 1;
+    assert_eq!(rebuild("and kept"), analysed);
+
+    // The file the acceptance pack links to, missing until now: the pack's
+    // reference resolves now, so the pack alone is analysed again (a taken
+    // analysis would still call the link broken, and the sites differ).
+    const PACK: &str = "docs/evidence/STAGE1.0_ACCEPTANCE_PACK.md";
+    let cited = "docs/evidence/ROLLBACK_PLAN.md";
+    let plan = || reference(&site, PACK, "./ROLLBACK_PLAN.md");
+    assert_eq!(plan()["state"], "missing");
+    write(
+        &input,
+        cited,
+        "# Rollback plan\n\nRevert the release tag.\n",
+    );
+    assert_eq!(rebuild("a cited file added"), analysed - 1);
+    assert_eq!(plan()["state"], "present");
+    let analysed = analysed + 1;
+    assert_eq!(rebuild("and kept"), analysed);
+    std::fs::remove_file(input.join(cited)).expect("remove");
+    let analysed = analysed - 1;
+    assert_eq!(rebuild("a cited file removed"), analysed - 1);
+    assert_eq!(plan()["state"], "missing");
+
+    // A bare file name a report mentions means the nearest file of that
+    // name: a nearer one added changes which, and only that report is
+    // analysed again.
+    let checklist = "docs/evidence/ops/CHECKLIST.md";
+    write(&input, "logs/runbook.txt", "step 1: revert\n");
+    write(
+        &input,
+        checklist,
+        "# Release checklist\n\nFollow `runbook.txt` line by line.\n",
+    );
+    assert_eq!(rebuild("a bare mention"), analysed);
+    let analysed = analysed + 2;
+    let runbook = || reference(&site, checklist, "runbook.txt")["path"].clone();
+    assert_eq!(runbook(), "logs/runbook.txt");
+    write(
+        &input,
+        "docs/evidence/ops/runbook.txt",
+        "step 1: roll back\n",
+    );
+    assert_eq!(rebuild("a nearer namesake added"), analysed - 1);
+    assert_eq!(runbook(), "docs/evidence/ops/runbook.txt");
+    let analysed = analysed + 1;
 
     // A line cut short, a line not JSON: those files are analysed again.
     let path = analyses_record(&cache);
@@ -455,12 +520,12 @@ fn remembered_analyses_give_the_site_a_fresh_one_gives() {
     let tab = lines[2].iter().position(|&b| b == b'\t').expect("a tab");
     lines[2].insert(tab + 1, b'{');
     std::fs::write(&path, lines.join(&b'\n')).expect("spoil");
-    assert_eq!(rebuild("a record gone bad"), analysed - 1);
+    assert_eq!(rebuild("a record gone bad"), analysed - 2);
 
     // Another record's header (another program, other paths): none taken.
     let text = std::fs::read(&path).expect("record");
-    let mut spoiled = b"vouch analyses 1 0".to_vec();
-    spoiled.extend_from_slice(&text["vouch analyses 1 ".len()..]);
+    let mut spoiled = b"vouch analyses 2 0".to_vec();
+    spoiled.extend_from_slice(&text["vouch analyses 2 ".len()..]);
     std::fs::write(&path, spoiled).expect("spoil");
     assert_eq!(rebuild("another header"), 0);
 
