@@ -71,8 +71,20 @@ fuzz_target!(|data: &[u8]| {
     );
     let s = &audit.summary;
     let count = |sev: Severity| audit.problems.iter().filter(|p| p.severity == sev).count();
-    assert_eq!((s.errors, s.warnings, s.notes), (count(Severity::Error), count(Severity::Warning), count(Severity::Note)));
-    assert!(audit.problems.windows(2).all(|w| w[0].severity <= w[1].severity));
+    assert_eq!(
+        (s.errors, s.warnings, s.notes),
+        (
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Note)
+        )
+    );
+    assert!(
+        audit
+            .problems
+            .windows(2)
+            .all(|w| w[0].severity <= w[1].severity)
+    );
     let mut json = Vec::new();
     audit.write_json(&mut json).expect("audit.json is written");
     let back = Audit::parse(&json).expect("audit.json round-trips");

@@ -10,7 +10,10 @@ use vouch_core::{
 fuzz_target!(|data: &[u8]| {
     let Ok(h) = History::parse(data) else { return };
     // What parses, round-trips.
-    assert_eq!(History::parse(h.to_json_pretty().as_bytes()).expect("round trip"), h);
+    assert_eq!(
+        History::parse(h.to_json_pretty().as_bytes()).expect("round trip"),
+        h
+    );
     for s in &h.snapshots {
         assert!(vouch_core::url::is_site_relative(&s.manifest));
     }
@@ -19,5 +22,7 @@ fuzz_target!(|data: &[u8]| {
         r#"{"schema_version":1,"generator":{"name":"vouch","version":"0"},"built_at":"x","artifacts":[]}"#,
     )
     .expect("manifest");
-    let _ = check_chain(&"0".repeat(64), &current, &h, &mut |u| (u.len() % 2 == 0).then(|| data.to_vec()));
+    let _ = check_chain(&"0".repeat(64), &current, &h, &mut |u| {
+        (u.len() % 2 == 0).then(|| data.to_vec())
+    });
 });

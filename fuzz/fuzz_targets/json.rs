@@ -8,10 +8,15 @@ use vouch_core::ArtifactKind;
 fuzz_target!(|data: &[u8]| {
     let _ = ArtifactKind::classify("x.json", data);
     let _ = ArtifactKind::classify("no-extension", data);
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     match pretty(text) {
         Pretty::Formatted(out) => {
-            assert!(out.len() <= MAX_PRETTY + 64, "pretty output exceeded its bound");
+            assert!(
+                out.len() <= MAX_PRETTY + 64,
+                "pretty output exceeded its bound"
+            );
             // Re-indenting never changes what the document says.
             let a: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
             let b: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();

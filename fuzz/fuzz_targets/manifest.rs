@@ -15,7 +15,11 @@ fuzz_target!(|data: &[u8]| {
         .filter(|m| m.validate().is_ok());
     let object = data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     if object || parsed.is_ok() {
-        assert_eq!(parsed.as_ref().ok(), whole.as_ref(), "reader and serde disagree");
+        assert_eq!(
+            parsed.as_ref().ok(),
+            whole.as_ref(),
+            "reader and serde disagree"
+        );
     }
     let mut reader = ManifestReader::new(data);
     let sliced = loop {

@@ -15,18 +15,30 @@ fn assert_no_live_markup(html: &str) {
         "link", "frame", "frameset", "applet", "template", "noscript",
     ];
     for tag in html.split('<').skip(1) {
-        let tag = tag.split('>').next().unwrap_or_default().to_ascii_lowercase();
+        let tag = tag
+            .split('>')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let tag = tag.trim_start_matches('/');
-        let name_len = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).count();
+        let name_len = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
         let name = &tag[..name_len];
-        assert!(!BANNED.contains(&name), "<{name}> survived sanitising: {html}");
+        assert!(
+            !BANNED.contains(&name),
+            "<{name}> survived sanitising: {html}"
+        );
         let mut rest = &tag[name_len..];
         loop {
             rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
             if rest.is_empty() {
                 break;
             }
-            let attr_len = rest.find(|c: char| c == '=' || c.is_whitespace()).unwrap_or(rest.len());
+            let attr_len = rest
+                .find(|c: char| c == '=' || c.is_whitespace())
+                .unwrap_or(rest.len());
             let attr = &rest[..attr_len];
             rest = &rest[attr_len..];
             let mut value = "";
@@ -35,11 +47,20 @@ fn assert_no_live_markup(html: &str) {
                 value = &after[..end];
                 rest = &after[end + 1..];
             }
-            assert!(!attr.starts_with("on") && attr != "style", "<{name} {attr}> survived");
-            if matches!(attr, "href" | "src" | "action" | "formaction" | "srcset" | "poster") {
+            assert!(
+                !attr.starts_with("on") && attr != "style",
+                "<{name} {attr}> survived"
+            );
+            if matches!(
+                attr,
+                "href" | "src" | "action" | "formaction" | "srcset" | "poster"
+            ) {
                 let v = value.trim_start();
                 for scheme in ["javascript:", "vbscript:", "data:", "file:"] {
-                    assert!(!v.starts_with(scheme), "<{name} {attr}=\"{value}\"> survived");
+                    assert!(
+                        !v.starts_with(scheme),
+                        "<{name} {attr}=\"{value}\"> survived"
+                    );
                 }
             }
         }
@@ -47,7 +68,9 @@ fn assert_no_live_markup(html: &str) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(md) = std::str::from_utf8(data) else { return };
+    let Ok(md) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = vouch_audit::markdown::title(md);
     let _ = markdown::too_deep(md);
     let _ = markdown::html_nesting(md);
@@ -76,7 +99,10 @@ fuzz_target!(|data: &[u8]| {
     // Whatever resolves locally stays inside the evidence folder.
     for word in md.split_whitespace() {
         if let Target::Local(path, _) = markdown::classify(word, "docs/evidence/REPORT.md") {
-            assert!(!path.split('/').any(|s| s == ".." || s.is_empty()), "{path}");
+            assert!(
+                !path.split('/').any(|s| s == ".." || s.is_empty()),
+                "{path}"
+            );
         }
     }
 });

@@ -30,7 +30,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let ix = Index::new([("a.txt", "00")]);
         if let Some(d) = pins::recognise_sums("SHA256SUMS", "00", text, &ix) {
-            assert!(d.references.iter().all(|r| r.pinned.as_deref().is_some_and(|h| h.len() == 64)));
+            assert!(
+                d.references
+                    .iter()
+                    .all(|r| r.pinned.as_deref().is_some_and(|h| h.len() == 64))
+            );
         }
         if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
             let _ = pins::in_json("x.json", text, &v, &ix);
