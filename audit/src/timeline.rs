@@ -236,66 +236,120 @@ pub fn stages(audit: &Audit, rows: usize) -> Vec<Stage> {
 /// [`stages`], one at a time: a page can be rendered stage by stage, so
 /// that no more than one stage's rows are held at once.
 pub fn each_stage(audit: &Audit, rows: usize) -> impl Iterator<Item = Stage> + '_ {
-    let mut tallies: BTreeMap<Option<&str>, Tally> = BTreeMap::new();
-    for ((stage, _), status, _) in GateCells::new(audit).iter() {
-        tallies.entry(stage).or_default().add(status);
-    }
-    stage_documents(audit).into_iter().map(move |(id, docs)| {
-        let row = |(d, c): (&Document, &Claim)| Row {
-            name: c.name.clone(),
-            id: c.id.clone(),
-            status: c.status.as_str(),
-            status_text: c.status_text.clone().unwrap_or_default(),
-            path: d.path.clone(),
-            line: c.line,
-            date: d.date.clone(),
-            ci_runs: c.ci_runs.clone(),
-            pull_requests: c.pull_requests.clone(),
-            evidence: c.evidence.len() + c.references.len(),
-        };
-        let claims = |of: fn(&Document) -> &[Claim]| -> Vec<(&Document, &Claim)> {
-            docs.iter()
-                .flat_map(|d| of(d).iter().map(move |c| (*d, c)))
-                .collect()
-        };
-        let listed = |all: Vec<(&Document, &Claim)>| -> (Vec<Row>, usize) {
-            let keep = pick(all.len(), rows, |i| all[i].1.status == Status::Pass);
-            (keep.into_iter().map(|i| row(all[i])).collect(), all.len())
-        };
-        let (gates, gates_count) = listed(claims(|d| &d.gates));
-        let (phases, phases_count) = listed(claims(|d| &d.phases));
-        let tally = tallies.get(&id).cloned().unwrap_or_default();
-        let (status, status_text, status_reason, lead) = lead_status(&docs);
-        Stage {
-            id: id.map(str::to_owned),
-            status: status.as_str(),
-            status_text,
-            status_reason,
-            lead,
-            latest_date: latest_date(&docs),
-            documents: pick(docs.len(), rows, |i| docs[i].status == Status::Pass)
-                .into_iter()
-                .map(|i| docs[i])
-                .map(|d| DocRow {
-                    path: d.path.clone(),
-                    title: d.title.clone().unwrap_or_else(|| d.path.clone()),
-                    kind: d.kind.as_str(),
-                    kind_label: d.kind.label(),
-                    date: d.date.clone(),
-                    status: d.status.as_str(),
-                    status_text: d.status_text.clone().unwrap_or_default(),
-                    status_reason: d.status_reason.clone(),
-                    phase: d.phase.clone(),
-                })
-                .collect(),
-            phases,
-            gates,
-            documents_count: docs.len(),
-            phases_count,
-            gates_count,
-            tally,
-        }
+    let grouped = stage_documents(audit);
+    let tallies = Timeline::new(audit, &grouped).tallies();
+    grouped.into_iter().map(move |(id, docs)| {
+        stage(
+            id,
+            &docs,
+            tallies.get(&id).cloned().unwrap_or_default(),
+            rows,
+        )
     })
+}
+
+/// The documents of a folder by stage ([`stage_documents`]) and its gates
+/// across them, each worked out once for the pages about the whole folder
+/// (the index's matrix and the timeline): both sort every document, or
+/// every gate claim, and each page did so again.
+pub struct Timeline<'t, 'a> {
+    stages: &'t [(Option<&'a str>, Vec<&'a Document>)],
+    cells: GateCells<'a>,
+}
+
+impl<'t, 'a> Timeline<'t, 'a> {
+    /// `stages` is [`stage_documents`] of `audit`.
+    pub fn new(audit: &'a Audit, stages: &'t [(Option<&'a str>, Vec<&'a Document>)]) -> Self {
+        Self {
+            stages,
+            cells: GateCells::new(audit),
+        }
+    }
+
+    /// Each stage's distinct gates, by resolved status.
+    fn tallies(&self) -> BTreeMap<Option<&'a str>, Tally> {
+        let mut tallies: BTreeMap<Option<&str>, Tally> = BTreeMap::new();
+        for ((stage, _), status, _) in self.cells.iter() {
+            tallies.entry(stage).or_default().add(status);
+        }
+        tallies
+    }
+
+    /// [`each_stage`].
+    pub fn each_stage(&self, rows: usize) -> impl Iterator<Item = Stage> + '_ {
+        let tallies = self.tallies();
+        self.stages.iter().map(move |(id, docs)| {
+            stage(
+                *id,
+                docs,
+                tallies.get(id).cloned().unwrap_or_default(),
+                rows,
+            )
+        })
+    }
+
+    /// [`matrix`].
+    pub fn matrix(&self) -> Matrix {
+        matrix_of(self.stages, &self.cells)
+    }
+}
+
+/// One stage of [`each_stage`]: `docs` are its documents, `tally` its
+/// distinct gates.
+fn stage(id: Option<&str>, docs: &[&Document], tally: Tally, rows: usize) -> Stage {
+    let row = |(d, c): (&Document, &Claim)| Row {
+        name: c.name.clone(),
+        id: c.id.clone(),
+        status: c.status.as_str(),
+        status_text: c.status_text.clone().unwrap_or_default(),
+        path: d.path.clone(),
+        line: c.line,
+        date: d.date.clone(),
+        ci_runs: c.ci_runs.clone(),
+        pull_requests: c.pull_requests.clone(),
+        evidence: c.evidence.len() + c.references.len(),
+    };
+    let claims = |of: fn(&Document) -> &[Claim]| -> Vec<(&Document, &Claim)> {
+        docs.iter()
+            .flat_map(|d| of(d).iter().map(move |c| (*d, c)))
+            .collect()
+    };
+    let listed = |all: Vec<(&Document, &Claim)>| -> (Vec<Row>, usize) {
+        let keep = pick(all.len(), rows, |i| all[i].1.status == Status::Pass);
+        (keep.into_iter().map(|i| row(all[i])).collect(), all.len())
+    };
+    let (gates, gates_count) = listed(claims(|d| &d.gates));
+    let (phases, phases_count) = listed(claims(|d| &d.phases));
+    let (status, status_text, status_reason, lead) = lead_status(docs);
+    Stage {
+        id: id.map(str::to_owned),
+        status: status.as_str(),
+        status_text,
+        status_reason,
+        lead,
+        latest_date: latest_date(docs),
+        documents: pick(docs.len(), rows, |i| docs[i].status == Status::Pass)
+            .into_iter()
+            .map(|i| docs[i])
+            .map(|d| DocRow {
+                path: d.path.clone(),
+                title: d.title.clone().unwrap_or_else(|| d.path.clone()),
+                kind: d.kind.as_str(),
+                kind_label: d.kind.label(),
+                date: d.date.clone(),
+                status: d.status.as_str(),
+                status_text: d.status_text.clone().unwrap_or_default(),
+                status_reason: d.status_reason.clone(),
+                phase: d.phase.clone(),
+            })
+            .collect(),
+        phases,
+        gates,
+        documents_count: docs.len(),
+        phases_count,
+        gates_count,
+        tally,
+    }
 }
 
 /// A gate's name in the matrix: its id, or (without one) the document and
@@ -414,7 +468,12 @@ pub fn distinct_gates(audit: &Audit) -> Tally {
 }
 
 pub fn matrix(audit: &Audit) -> Matrix {
-    let cells = GateCells::new(audit);
+    let grouped = stage_documents(audit);
+    Timeline::new(audit, &grouped).matrix()
+}
+
+/// [`matrix`], from the documents by stage and the gate cells.
+fn matrix_of(stages: &[(Option<&str>, Vec<&Document>)], cells: &GateCells<'_>) -> Matrix {
     let mut gates: Vec<String> = cells
         .iter()
         .filter_map(|((_, name), _, _)| name.column())
@@ -428,11 +487,11 @@ pub fn matrix(audit: &Audit) -> Matrix {
     let unstaged = cells
         .iter()
         .any(|((s, name), _, _)| s.is_none() && name.column().is_some());
-    let rows = stage_documents(audit)
-        .into_iter()
+    let rows = stages
+        .iter()
         .filter(|(stage, _)| stage.is_some() || unstaged)
-        .map(|(stage, docs)| {
-            let (status, _, status_reason, lead) = lead_status(&docs);
+        .map(|&(stage, ref docs)| {
+            let (status, _, status_reason, lead) = lead_status(docs);
             let row_cells = gates
                 .iter()
                 .map(|gid| {

@@ -99,6 +99,10 @@ pub struct Renderer<'s> {
     folders: BTreeMap<&'s str, Folder<'s>>,
     /// Each report's neighbours within its stage, in timeline order.
     neighbours: HashMap<&'s str, (Option<&'s str>, Option<&'s str>)>,
+    /// The documents by stage, in timeline order
+    /// ([`timeline::stage_documents`]): sorted once for every page that
+    /// reads them.
+    stages: Vec<(Option<&'s str>, Vec<&'s vouch_core::audit::Document>)>,
     /// What every artifact's page shows of the site ([`Renderer::common`]),
     /// as JSON: the part of each page's key that is the same for all.
     artifact_common: String,
@@ -454,7 +458,8 @@ impl<'s> Renderer<'s> {
             f.page = vouch_audit::folder_page_path(path);
         }
         let mut neighbours = HashMap::new();
-        for (_, docs) in timeline::stage_documents(&site.audit) {
+        let stages = timeline::stage_documents(&site.audit);
+        for (_, docs) in &stages {
             for (i, d) in docs.iter().enumerate() {
                 let prev = i.checked_sub(1).map(|j| docs[j].path.as_str());
                 let next = docs.get(i + 1).map(|n| n.path.as_str());
@@ -470,6 +475,7 @@ impl<'s> Renderer<'s> {
             cited_by,
             folders,
             neighbours,
+            stages,
             artifact_common: String::new(),
         };
         renderer.artifact_common = serde_json::to_string(&renderer.common("../", "artifact"))
@@ -716,13 +722,26 @@ impl<'s> Renderer<'s> {
             .with_context(|| format!("rendering {}", list_page_path(n)))
     }
 
-    pub fn index(&self, history: &History, rollback_of: Option<&str>) -> Result<String> {
+    /// The stages and gates of the whole folder, for [`Renderer::index`]
+    /// and [`Renderer::write_timeline`]: made once for both, and dropped
+    /// after them.
+    pub fn timeline(&self) -> timeline::Timeline<'_, 's> {
+        timeline::Timeline::new(&self.site.audit, &self.stages)
+    }
+
+    pub fn index(
+        &self,
+        history: &History,
+        rollback_of: Option<&str>,
+        timeline: &timeline::Timeline<'_, '_>,
+    ) -> Result<String> {
         let audit = &self.site.audit;
-        let matrix = timeline::matrix(audit);
+        let matrix = timeline.matrix();
         // Only the dates: not every stage's gate tally, as `stages` builds.
-        let latest: HashMap<String, Option<String>> = timeline::stage_documents(audit)
-            .into_iter()
-            .filter_map(|(id, docs)| Some((id?.to_owned(), timeline::latest_date(&docs))))
+        let latest: HashMap<String, Option<String>> = self
+            .stages
+            .iter()
+            .filter_map(|(id, docs)| Some(((*id)?.to_owned(), timeline::latest_date(docs))))
             .collect();
         // Columns that no stage fills are not shown (the matrix only has
         // gates with a cell, but keep the rule where it is read).
@@ -866,11 +885,20 @@ impl<'s> Renderer<'s> {
     /// listed rows of 25 stages were 35 MB of a 10,000-report build's 86 MB
     /// peak; and no stage's HTML is kept once written (the page is 17 MB at
     /// 50,000 reports).
-    pub fn write_timeline(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        self.timeline_into(w).map_err(std::io::Error::other)
+    pub fn write_timeline(
+        &self,
+        w: &mut dyn std::io::Write,
+        timeline: &timeline::Timeline<'_, '_>,
+    ) -> std::io::Result<()> {
+        self.timeline_into(w, timeline)
+            .map_err(std::io::Error::other)
     }
 
-    fn timeline_into(&self, w: &mut dyn std::io::Write) -> Result<()> {
+    fn timeline_into(
+        &self,
+        w: &mut dyn std::io::Write,
+        timeline: &timeline::Timeline<'_, '_>,
+    ) -> Result<()> {
         // The page around its stages, cut where they go. No value can forge
         // the mark: escaped text holds no `<`, and Markdown no NUL.
         const STAGES: &str = "<\u{0}vouch:stages\u{0}>";
@@ -887,7 +915,7 @@ impl<'s> Renderer<'s> {
             .context("internal error: timeline.html does not show its stages once")?;
         w.write_all(head.as_bytes())?;
         let template = self.env.get_template("timeline_stage.html")?;
-        for s in timeline::each_stage(&self.site.audit, TIMELINE_ROWS) {
+        for s in timeline.each_stage(TIMELINE_ROWS) {
             let anchor = anchor(s.id.as_deref());
             let totals = [s.documents_count, s.phases_count, s.gates_count];
             let mut v = serde_json::to_value(&s).unwrap_or_default();

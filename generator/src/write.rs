@@ -224,11 +224,12 @@ pub fn write_site(
     // 50,000-report build's peak by 15 MB.
     let shared: &Site = site;
     let pages_of_site = || -> Result<Vec<GeneratedFile>> {
+        let timeline = renderer.timeline();
         let mut files = vec![
             staging.write(
                 "index.html",
                 renderer
-                    .index(&history, publish.rollback_of.as_deref())?
+                    .index(&history, publish.rollback_of.as_deref(), &timeline)?
                     .as_bytes(),
             )?,
         ];
@@ -236,7 +237,10 @@ pub fn write_site(
             let path = crate::render::list_page_path(n);
             files.push(staging.write(&path, renderer.artifact_list(n)?.as_bytes())?);
         }
-        files.push(staging.write_streaming("timeline.html", |w| renderer.write_timeline(w))?);
+        files.push(
+            staging.write_streaming("timeline.html", |w| renderer.write_timeline(w, &timeline))?,
+        );
+        drop(timeline);
         files.push(staging.write("problems.html", renderer.problems()?.as_bytes())?);
         files.push(staging.write("404.html", renderer.not_found()?.as_bytes())?);
         for folder in renderer.folder_paths() {
