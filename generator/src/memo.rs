@@ -153,7 +153,7 @@ pub struct Memo {
 
 impl Memo {
     /// The record of the evidence folder `input` (resolved), for a build by
-    /// this program over paths whose [`fingerprint`] is `fingerprint`.
+    /// this program of a folder whose [`fingerprint`] is `fingerprint`.
     /// `None` when `how` is [`Use::Off`], or there is no cache folder or
     /// program digest; a record that cannot be read or written costs only
     /// the analyses.
@@ -365,7 +365,7 @@ impl Memo {
 
 impl Previous {
     /// The record at `path`, indexed, when its header is `header` (the
-    /// same program, over the same paths).
+    /// same program, the folder in the same place in its repository).
     fn open(path: &Path, header: &str, owner: Option<u32>) -> Option<Self> {
         // Not followed if a link, never opened if not a regular file (a
         // FIFO would block), and the same file once open.

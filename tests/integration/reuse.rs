@@ -522,7 +522,7 @@ fn remembered_analyses_give_the_site_a_fresh_one_gives() {
     std::fs::write(&path, lines.join(&b'\n')).expect("spoil");
     assert_eq!(rebuild("a record gone bad"), analysed - 2);
 
-    // Another record's header (another program, other paths): none taken.
+    // Another record's header (another program, another root): none taken.
     let text = std::fs::read(&path).expect("record");
     let mut spoiled = b"vouch analyses 2 0".to_vec();
     spoiled.extend_from_slice(&text["vouch analyses 2 ".len()..]);
