@@ -379,6 +379,30 @@ impl<'a> From<&'a Entry> for ArtifactView<'a> {
     }
 }
 
+/// What every page shows of the site (its name, its assets, whether it
+/// is signed), for a page of `page_kind` at `root` from the site's root.
+fn common(
+    root: &str,
+    page_kind: &str,
+    built_at: &str,
+    title: Option<&str>,
+    assets: &Assets,
+    signed: bool,
+) -> minijinja::Value {
+    context! {
+        root,
+        page_kind,
+        csp => minijinja::Value::from_safe_string(CSP.into()),
+        version => env!("CARGO_PKG_VERSION"),
+        // Not on an artifact's page: its bytes (and the key it is
+        // reused by) must not change with every build.
+        built_at => (page_kind != "artifact").then_some(built_at),
+        site_title => title.unwrap_or("Release evidence"),
+        assets,
+        signed,
+    }
+}
+
 impl<'s> Renderer<'s> {
     pub fn new(site: &'s Site, assets: &'s Assets, signed: bool) -> Result<Self> {
         let mut env = Environment::new();
@@ -494,17 +518,26 @@ impl<'s> Renderer<'s> {
     }
 
     fn common(&self, root: &str, page_kind: &str) -> minijinja::Value {
-        context! {
+        common(
             root,
             page_kind,
-            csp => minijinja::Value::from_safe_string(CSP.into()),
-            version => env!("CARGO_PKG_VERSION"),
-            // Not on an artifact's page: its bytes (and the key it is
-            // reused by) must not change with every build.
-            built_at => (page_kind != "artifact").then_some(&self.site.built_at),
-            site_title => self.site.title.as_deref().unwrap_or("Release evidence"),
-            assets => self.assets,
-            signed => self.signed,
+            &self.site.built_at,
+            self.site.title.as_deref(),
+            self.assets,
+            self.signed,
+        )
+    }
+
+    /// What the pages of the retained snapshots need, without the site:
+    /// they are made once the audit trail and the path index are dropped
+    /// (held through them, a 50,000-report rebuild peaked there).
+    pub fn snapshot_pages<'a>(&self, assets: &'a Assets) -> SnapshotPages<'a> {
+        SnapshotPages {
+            env: self.env.clone(),
+            assets,
+            signed: self.signed,
+            built_at: self.site.built_at.clone(),
+            title: self.site.title.clone(),
         }
     }
 
@@ -1102,7 +1135,19 @@ impl<'s> Renderer<'s> {
             claims,
         })
     }
+}
 
+/// The page of each retained snapshot (`snapshots/<id>/index.html`), made
+/// by [`Renderer::snapshot_pages`]'s templates.
+pub struct SnapshotPages<'a> {
+    env: Environment<'static>,
+    assets: &'a Assets,
+    signed: bool,
+    built_at: String,
+    title: Option<String>,
+}
+
+impl SnapshotPages<'_> {
     /// A retained snapshot's static page, at `snapshots/<id>/index.html`.
     pub fn snapshot(&self, s: &Snapshot, m: &crate::snapshot::Listing<'_>) -> Result<String> {
         let artifacts: Vec<minijinja::Value> = m
@@ -1121,8 +1166,16 @@ impl<'s> Renderer<'s> {
                 }
             })
             .collect();
+        let common = common(
+            "../../",
+            "snapshot",
+            &self.built_at,
+            self.title.as_deref(),
+            self.assets,
+            self.signed,
+        );
         let ctx = context! {
-            ..self.common("../../", "snapshot"),
+            ..common,
             ..context! {
                 s, artifacts, count => m.artifacts.len(),
                 stream => m.artifacts.iter().any(|a| a.size > STREAM_ABOVE),
@@ -1134,7 +1187,9 @@ impl<'s> Renderer<'s> {
             .render(ctx)
             .with_context(|| format!("rendering the page for snapshot {}", s.id))
     }
+}
 
+impl<'s> Renderer<'s> {
     /// Renders `entry`'s page from (a prefix of) its bytes, which `bytes`
     /// reads once when the page needs them (a page reused does not, unless
     /// it shows plain text). With `reuse`
