@@ -42,15 +42,10 @@ impl Lookup {
     /// Whether `ix` answers this question as it was answered when noted.
     pub fn holds(&self, ix: &Index) -> bool {
         match self {
-            Lookup::File(p, digest) => {
-                ix.files.get(p.as_str()).map(|e| &*e.sha256) == digest.as_deref()
-            }
-            Lookup::Folder(p, is) => ix.folders.contains(p.as_str()) == *is,
+            Lookup::File(p, digest) => ix.file_entry(p).map(|e| &*e.sha256) == digest.as_deref(),
+            Lookup::Folder(p, is) => ix.has_folder(p) == *is,
             Lookup::Name(name, paths) => {
-                let now = ix
-                    .names
-                    .get(name.as_str())
-                    .map_or(&[][..], |v| v.as_slice());
+                let now = ix.with_name(name);
                 now.len() == paths.len() && now.iter().zip(paths).all(|(a, b)| **a == **b)
             }
             Lookup::Folders => false,
@@ -171,8 +166,22 @@ impl Index {
         self.exists(rest).then(|| rest.to_owned())
     }
 
+    /// The three questions every other is asked through, not noted: the
+    /// file at `path`, whether `path` is a folder, the files named `name`.
+    fn file_entry(&self, path: &str) -> Option<&Entry> {
+        self.files.get(path)
+    }
+
+    fn has_folder(&self, path: &str) -> bool {
+        self.folders.contains(path)
+    }
+
+    fn with_name(&self, name: &str) -> &[Arc<str>] {
+        self.names.get(name).map_or(&[][..], |v| v.as_slice())
+    }
+
     pub fn get(&self, path: &str) -> Option<&Entry> {
-        let entry = self.files.get(path);
+        let entry = self.file_entry(path);
         note(|| Lookup::File(path.to_owned(), entry.map(|e| e.sha256.to_string())));
         entry
     }
@@ -187,7 +196,7 @@ impl Index {
     }
 
     pub fn is_folder(&self, path: &str) -> bool {
-        let is = self.folders.contains(path);
+        let is = self.has_folder(path);
         note(|| Lookup::Folder(path.to_owned(), is));
         is
     }
@@ -199,7 +208,7 @@ impl Index {
 
     /// The files named `name`, in the order they were given.
     fn named(&self, name: &str) -> &[Arc<str>] {
-        let paths = self.names.get(name).map_or(&[][..], |v| v.as_slice());
+        let paths = self.with_name(name);
         note(|| {
             Lookup::Name(
                 name.to_owned(),

@@ -205,7 +205,7 @@ fn lead_status(docs: &[&Document]) -> (Status, String, Option<String>, Option<St
 pub fn stage_documents(audit: &Audit) -> Vec<(Option<&str>, Vec<&Document>)> {
     // One sort of every document, by stage and then in timeline order, cut
     // where the stage changes: filtering all documents once per stage cost
-    // stages × documents, and four pages ask.
+    // stages × documents.
     let mut docs: Vec<&Document> = audit.documents.iter().collect();
     docs.sort_by(|a, b| {
         cmp_ids(a.stage.as_deref(), b.stage.as_deref()).then_with(|| cmp_in_stage(a, b))
@@ -230,28 +230,14 @@ pub fn latest_date(docs: &[&Document]) -> Option<String> {
 /// (see [`pick`]) and counting them all: the rows are built only for what
 /// is listed, so a stage of 10,000 gates costs 200 rows, not 10,000.
 pub fn stages(audit: &Audit, rows: usize) -> Vec<Stage> {
-    each_stage(audit, rows).collect()
-}
-
-/// [`stages`], one at a time: a page can be rendered stage by stage, so
-/// that no more than one stage's rows are held at once.
-pub fn each_stage(audit: &Audit, rows: usize) -> impl Iterator<Item = Stage> + '_ {
     let grouped = stage_documents(audit);
-    let tallies = Timeline::new(audit, &grouped).tallies();
-    grouped.into_iter().map(move |(id, docs)| {
-        stage(
-            id,
-            &docs,
-            tallies.get(&id).cloned().unwrap_or_default(),
-            rows,
-        )
-    })
+    Timeline::new(audit, &grouped).each_stage(rows).collect()
 }
 
 /// The documents of a folder by stage ([`stage_documents`]) and its gates
-/// across them, each worked out once for the pages about the whole folder
-/// (the index's matrix and the timeline): both sort every document, or
-/// every gate claim, and each page did so again.
+/// across them (every gate claim sorted by gate), each worked out once for
+/// both pages about the whole folder that read them: the index's matrix
+/// and the timeline.
 pub struct Timeline<'t, 'a> {
     stages: &'t [(Option<&'a str>, Vec<&'a Document>)],
     cells: GateCells<'a>,
@@ -266,6 +252,11 @@ impl<'t, 'a> Timeline<'t, 'a> {
         }
     }
 
+    /// The documents by stage ([`stage_documents`]).
+    pub fn stages(&self) -> &'t [(Option<&'a str>, Vec<&'a Document>)] {
+        self.stages
+    }
+
     /// Each stage's distinct gates, by resolved status.
     fn tallies(&self) -> BTreeMap<Option<&'a str>, Tally> {
         let mut tallies: BTreeMap<Option<&str>, Tally> = BTreeMap::new();
@@ -275,7 +266,8 @@ impl<'t, 'a> Timeline<'t, 'a> {
         tallies
     }
 
-    /// [`each_stage`].
+    /// [`stages`], one at a time: a page can be rendered stage by stage, so
+    /// that no more than one stage's rows are held at once.
     pub fn each_stage(&self, rows: usize) -> impl Iterator<Item = Stage> + '_ {
         let tallies = self.tallies();
         self.stages.iter().map(move |(id, docs)| {
@@ -396,8 +388,7 @@ type Gate<'c, 'a> = (GateKey<'a>, Status, &'c [GateClaim<'a>]);
 impl<'a> GateCells<'a> {
     fn new(audit: &'a Audit) -> Self {
         // Sized first: collected from `flat_map` (which gives no size), the
-        // list grew by doubling, copying every claim into fresh pages each
-        // time (the index and the timeline each build it).
+        // list grew by doubling, copying every claim into fresh pages.
         let mut claims: Vec<GateClaim<'a>> =
             Vec::with_capacity(audit.documents.iter().map(|d| d.gates.len()).sum());
         claims.extend(audit.documents.iter().flat_map(|d| {

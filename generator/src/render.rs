@@ -529,11 +529,12 @@ impl<'s> Renderer<'s> {
     }
 
     /// What the pages of the retained snapshots need, without the site:
-    /// they are made once the audit trail and the path index are dropped
-    /// (held through them, a 50,000-report rebuild peaked there).
-    pub fn snapshot_pages<'a>(&self, assets: &'a Assets) -> SnapshotPages<'a> {
+    /// they are made once the renderer, the audit trail and the path index
+    /// are dropped (held through them, a 50,000-report rebuild peaked
+    /// there).
+    pub fn snapshot_pages<'a>(self, assets: &'a Assets) -> SnapshotPages<'a> {
         SnapshotPages {
-            env: self.env.clone(),
+            env: self.env,
             assets,
             signed: self.signed,
             built_at: self.site.built_at.clone(),
@@ -770,9 +771,9 @@ impl<'s> Renderer<'s> {
     ) -> Result<String> {
         let audit = &self.site.audit;
         let matrix = timeline.matrix();
-        // Only the dates: not every stage's gate tally, as `stages` builds.
-        let latest: HashMap<String, Option<String>> = self
-            .stages
+        // Only the dates, not every stage's rows and tallies.
+        let latest: HashMap<String, Option<String>> = timeline
+            .stages()
             .iter()
             .filter_map(|(id, docs)| Some(((*id)?.to_owned(), timeline::latest_date(docs))))
             .collect();

@@ -257,16 +257,15 @@ pub fn write_site(
     timings.end("site pages");
 
     // The pages and the audit trail are written: the documents, the path
-    // index and the renderer's maps go before the snapshot chain is carried
-    // and the manifest and its lists are made, and the artifacts move into
-    // the manifest rather than being copied. Held through the manifest,
-    // they were a build's peak (50,000 reports: 321 MB of heap, 170 MB of
-    // it these); held through the snapshots, a rebuild's (20 MB above the
-    // pages').
-    let snapshot_pages = renderer.snapshot_pages(assets);
+    // index, the renderer's maps and what the print packs gathered go
+    // before the snapshot chain is carried and the manifest and its lists
+    // are made, and the artifacts move into the manifest rather than being
+    // copied. Held through the manifest, they were a build's peak (50,000
+    // reports: 321 MB of heap, 170 MB of it these); held through the
+    // snapshots, a rebuild's (10 MiB above the pages').
     drop(shown);
     drop(packs);
-    drop(renderer);
+    let snapshot_pages = renderer.snapshot_pages(assets);
     site.audit.documents = Vec::new();
     site.index = vouch_audit::Index::default();
 
