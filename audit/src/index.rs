@@ -65,24 +65,21 @@ pub fn recording<T>(f: impl FnOnce() -> T) -> (T, Vec<Lookup>) {
     /// Puts back the recording this one interrupted (none, usually), even
     /// if `f` panics, so no later question on this thread is noted in a
     /// list no one reads.
-    struct Restore(Option<Option<Vec<Lookup>>>);
+    struct Restore(Option<Vec<Lookup>>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            if let Some(outer) = self.0.take() {
-                LOOKUPS.with(|l| *l.borrow_mut() = outer);
-            }
+            let outer = self.0.take();
+            LOOKUPS.with(|l| *l.borrow_mut() = outer);
         }
     }
-    let mut restore = Restore(Some(LOOKUPS.with(|l| l.borrow_mut().replace(Vec::new()))));
+    let mut outer = Restore(LOOKUPS.with(|l| l.borrow_mut().replace(Vec::new())));
     let out = f();
     let mut noted = LOOKUPS.with(|l| l.borrow_mut().take()).unwrap_or_default();
-    let outer = restore.0.take().flatten();
     // A recording around this one asked these questions too.
-    let outer = outer.map(|mut o| {
+    if let Some(o) = outer.0.as_mut() {
         o.extend(noted.iter().cloned());
-        o
-    });
-    LOOKUPS.with(|l| *l.borrow_mut() = outer);
+    }
+    drop(outer);
     noted.sort_unstable();
     noted.dedup();
     (out, noted)
