@@ -84,10 +84,13 @@ impl Layout {
 
     /// The layout `m`'s artifacts are stored in (spread when it has none).
     pub fn of(m: &vouch_core::Manifest) -> Self {
-        let flat = m
-            .artifacts
-            .first()
-            .is_some_and(|a| a.url.strip_prefix("objects/") == Some(a.sha256.as_str()));
+        Self::of_first(m.artifacts.first().map(|a| (&*a.url, &*a.sha256)))
+    }
+
+    /// The layout of a manifest whose first artifact has this URL and
+    /// SHA-256 (spread when it has none).
+    pub fn of_first(first: Option<(&str, &str)>) -> Self {
+        let flat = first.is_some_and(|(url, sha256)| url.strip_prefix("objects/") == Some(sha256));
         if flat { Layout::Flat } else { Layout::Spread }
     }
 

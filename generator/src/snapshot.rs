@@ -762,6 +762,16 @@ impl<'a> Listing<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         Ok(serde_json::from_slice(bytes)?)
     }
+
+    /// Each generated file it lists: its path and SHA-256.
+    pub fn generated(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.generated.iter().map(|g| (&*g.path, &*g.sha256))
+    }
+
+    /// The layout its artifacts are stored in ([`Layout::of`]).
+    pub fn layout(&self) -> crate::model::Layout {
+        crate::model::Layout::of_first(self.artifacts.first().map(|a| (&*a.url, &*a.sha256)))
+    }
 }
 
 /// What [`Previous::carry`] wrote, and the objects the retained snapshots
