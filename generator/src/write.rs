@@ -144,6 +144,7 @@ pub fn write_site(
                 reuse.as_ref().map(|r| (r, staging)),
                 !wanted_here,
             )?;
+            // Most pages write nothing else: no list is made for them.
             let mut written = Vec::new();
             if let Some(list) = &cases {
                 for n in 1..=crate::render::case_pages(list) {
@@ -176,11 +177,11 @@ pub fn write_site(
             if let Some(r) = key.and_then(|k| crate::reuse::Record::new(i, k, &page.sha256, kind)) {
                 keyed.lock().map_err(|_| poisoned())?.push(r);
             }
-            written.push(page);
-            Ok(written)
+            Ok((PageFile::of(&page, &e.page)?, written))
         })
         .collect::<Result<Vec<_>>>()?;
-    generated.extend(pages.into_iter().flatten());
+    let (page_files, others): (Vec<PageFile>, Vec<Vec<GeneratedFile>>) = pages.into_iter().unzip();
+    generated.extend(others.into_iter().flatten());
     if let Some(reuse) = reuse {
         // Not a file of the snapshot: the manifest does not list it.
         let keyed = keyed.into_inner().map_err(|_| poisoned())?;
@@ -289,6 +290,12 @@ pub fn write_site(
     timings.end("snapshots");
     drop(snapshot_pages);
     let entries = std::mem::take(&mut site.artifacts);
+    generated.extend(
+        page_files
+            .into_iter()
+            .zip(&entries)
+            .map(|(file, e)| file.listed(&e.page)),
+    );
     generated.push(staging.write("history.json", history.to_json_pretty().as_bytes())?);
     if let Some(key) = &publish.public_key {
         // The publisher's key, as a claim: readers must pin their own.
@@ -386,6 +393,36 @@ pub fn write_site(
         warnings,
         site_bytes,
     })
+}
+
+/// An artifact page as written, held compact (its path is its artifact's
+/// `page`) until the manifest lists it: held as [`GeneratedFile`]s, with a
+/// list of them per artifact, 50,000 pages were 15 MB of a build's peak.
+struct PageFile {
+    sha256: [u8; 32],
+    size: u64,
+}
+
+impl PageFile {
+    /// `file`, written as the page at `page`.
+    fn of(file: &GeneratedFile, page: &str) -> Result<Self> {
+        let sha256 = crate::reuse::unhex(&file.sha256)
+            .filter(|_| file.path == page)
+            .with_context(|| format!("internal error: {} was written as {page}", file.path))?;
+        Ok(Self {
+            sha256,
+            size: file.size,
+        })
+    }
+
+    /// The manifest's entry for it, at `page`.
+    fn listed(self, page: &str) -> GeneratedFile {
+        GeneratedFile {
+            path: page.to_owned(),
+            sha256: vouch_core::hash::to_hex(&self.sha256),
+            size: self.size,
+        }
+    }
 }
 
 /// An in-toto Statement v1 naming every artifact, so CI can attest the
