@@ -1,5 +1,5 @@
 //! The one index of what exists in a snapshot: every evidence path with its
-//! SHA-256 and page, every folder, and file names for bare mentions. The
+//! SHA-256, every folder, and file names for bare mentions. The
 //! extractor resolves references with it; the renderer rewrites links with it.
 
 use std::collections::{BTreeSet, HashMap};
@@ -13,8 +13,6 @@ use smallvec::SmallVec;
 pub struct Entry {
     /// Shared with every reference that resolves to the file.
     pub sha256: std::sync::Arc<str>,
-    /// Its page, relative to the site root.
-    pub page: String,
 }
 
 /// One question the index answered, as [`recording`] notes it: every
@@ -109,7 +107,9 @@ pub struct Index {
 }
 
 impl Index {
-    /// From `(path, sha256)` pairs; pages are named by [`page_path`].
+    /// From `(path, sha256)` pairs. A file's page is [`page_path`] of its
+    /// path, made where it is needed: held here for every file, it was never
+    /// read.
     pub fn new<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut ix = Index::default();
         for (path, sha) in files {
@@ -124,13 +124,7 @@ impl Index {
                 .entry(name.into())
                 .or_default()
                 .push(shared.clone());
-            ix.files.insert(
-                shared,
-                Entry {
-                    sha256: sha.into(),
-                    page: page_path(path),
-                },
-            );
+            ix.files.insert(shared, Entry { sha256: sha.into() });
         }
         ix
     }

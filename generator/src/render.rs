@@ -907,10 +907,7 @@ impl<'s> Renderer<'s> {
 
     /// The page of the artifact at `path`, from a page at `prefix` depth.
     fn page_of(&self, path: &str, prefix: &str) -> Option<String> {
-        self.site
-            .index
-            .get(path)
-            .map(|e| format!("{prefix}{}", e.page))
+        self.entry(path).map(|e| format!("{prefix}{}", e.page))
     }
 
     /// `timeline.html` (stages, then phases, then gates), written to `w` a
@@ -1368,13 +1365,12 @@ impl<'s> Renderer<'s> {
 
     /// Where a link to `path` (in the evidence folder) leads.
     fn resolve(&self, path: &str) -> Option<Resolved> {
-        let ix = &self.site.index;
-        match ix.get(path) {
-            Some(t) => Some(Resolved::Artifact {
-                page: t.page.clone(),
-                object: crate::model::object_url(&t.sha256),
+        match self.entry(path) {
+            Some(e) => Some(Resolved::Artifact {
+                page: e.page.clone(),
+                object: e.object_url(),
             }),
-            None => ix.is_folder(path).then_some(Resolved::Folder),
+            None => self.site.index.is_folder(path).then_some(Resolved::Folder),
         }
     }
 
