@@ -108,8 +108,8 @@ pub struct Index {
 
 impl Index {
     /// From `(path, sha256)` pairs. A file's page is [`page_path`] of its
-    /// path, made where it is needed: held here for every file, it was never
-    /// read.
+    /// path; the renderer reads each artifact's own `page`, so the index
+    /// holds none.
     pub fn new<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut ix = Index::default();
         for (path, sha) in files {

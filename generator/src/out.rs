@@ -118,10 +118,13 @@ pub fn ensure_replaceable(out: &Path) -> Result<()> {
             return Err(e).with_context(|| format!("cannot read {}/manifest.json", out.display()));
         }
     };
-    // The header is checked as `Manifest::parse` checks it; the lists are
-    // read borrowed and not checked (they only name files). Parsed whole,
-    // twice per rebuild (here, and again just before the swap), the
-    // 100,000 entries of a 50,000-file site were a tenth of its time.
+    // The header is checked as `Manifest::parse` checks it, and each entry's
+    // URL or path and digest as `Manifest::validate` checks them; the lists
+    // are read borrowed, and not checked for what cannot make a file
+    // vouch's (an artifact's own path and page, an entry listed twice).
+    // Parsed whole, twice per rebuild (here, and again just before the
+    // swap), the 100,000 entries of a 50,000-file site were a tenth of its
+    // time.
     let not_ours = |e: &dyn std::fmt::Display| {
         refuse(format!(
             "its manifest.json is not a vouch manifest: {}",
@@ -136,6 +139,11 @@ pub fn ensure_replaceable(out: &Path) -> Result<()> {
         )));
     }
     let listing = crate::snapshot::Listing::parse(&bytes).map_err(|e| not_ours(&e))?;
+    if let Some(path) = listing.stray_entry() {
+        return Err(not_ours(&format!(
+            "{path:?} does not stay inside the site, or has no SHA-256"
+        )));
+    }
     let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap_or_default();
     let mut known = vouch_files(&listing, &sums);
     let mut foreign = foreign_files(out, &known)?;

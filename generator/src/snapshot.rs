@@ -768,6 +768,20 @@ impl<'a> Listing<'a> {
         self.generated.iter().map(|g| (&*g.path, &*g.sha256))
     }
 
+    /// The first URL or path it lists that leaves the site, or whose digest
+    /// is not 64 lowercase hex digits: an entry `Manifest::validate` would
+    /// refuse for that.
+    pub fn stray_entry(&self) -> Option<&str> {
+        self.artifacts
+            .iter()
+            .map(|a| (&*a.url, &*a.sha256))
+            .chain(self.generated())
+            .find(|(path, sha256)| {
+                !vouch_core::url::is_site_relative(path) || !vouch_core::hash::is_sha256_hex(sha256)
+            })
+            .map(|(path, _)| path)
+    }
+
     /// The layout its artifacts are stored in ([`Layout::of`]).
     pub fn layout(&self) -> crate::model::Layout {
         crate::model::Layout::of_first(self.artifacts.first().map(|a| (&*a.url, &*a.sha256)))

@@ -290,6 +290,12 @@ pub fn write_site(
     timings.end("snapshots");
     drop(snapshot_pages);
     let entries = std::mem::take(&mut site.artifacts);
+    anyhow::ensure!(
+        page_files.len() == entries.len(),
+        "internal error: {} artifact pages for {} artifacts",
+        page_files.len(),
+        entries.len()
+    );
     generated.extend(
         page_files
             .into_iter()
@@ -406,9 +412,13 @@ struct PageFile {
 impl PageFile {
     /// `file`, written as the page at `page`.
     fn of(file: &GeneratedFile, page: &str) -> Result<Self> {
+        anyhow::ensure!(
+            file.path == page,
+            "internal error: the page {page} was written as {}",
+            file.path
+        );
         let sha256 = crate::reuse::unhex(&file.sha256)
-            .filter(|_| file.path == page)
-            .with_context(|| format!("internal error: {} was written as {page}", file.path))?;
+            .with_context(|| format!("internal error: {page} has no SHA-256 digest"))?;
         Ok(Self {
             sha256,
             size: file.size,

@@ -95,21 +95,54 @@ fn pwa_web_manifest_in_out_is_not_a_vouch_site() {
     }
 }
 
+/// A manifest naming vouch whose entries leave the site (or carry no
+/// digest) is not one vouch wrote: the folder is left as it is, whatever
+/// its lists name.
+#[test]
+fn manifest_with_entries_outside_the_site_is_not_a_vouch_site() {
+    let b = build(&fixture("basic"));
+    let original = manifest(&b.site);
+    for (list, field, value) in [
+        ("generated", "path", "../outside.html"),
+        ("artifacts", "url", "/etc/hostname"),
+        ("generated", "sha256", "not-a-digest"),
+    ] {
+        let mut m = original.clone();
+        m[list][0][field] = value.into();
+        let err = refused_with_manifest(&b.site, &m);
+        assert!(
+            err.contains("not a vouch manifest"),
+            "{list}.{field}: {err}"
+        );
+        assert!(
+            err.contains("does not stay inside the site"),
+            "{list}.{field}: {err}"
+        );
+    }
+}
+
+/// Writes `m` as `site`'s manifest.json and builds into `site` (a new
+/// history): refused (exit 2), nothing in `site` touched. The refusal.
+fn refused_with_manifest(site: &Path, m: &serde_json::Value) -> String {
+    std::fs::write(
+        site.join("manifest.json"),
+        serde_json::to_vec_pretty(m).expect("json"),
+    )
+    .expect("write");
+    let before = list_files(site);
+    let o = build_into(site, &["--previous", "none"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(list_files(site), before);
+    stderr(&o)
+}
+
 #[test]
 fn manifest_from_another_generator_is_not_a_vouch_site() {
     let b = build(&fixture("basic"));
     let mut m = manifest(&b.site);
     m["generator"]["name"] = "not-vouch".into();
-    std::fs::write(
-        b.site.join("manifest.json"),
-        serde_json::to_vec_pretty(&m).expect("json"),
-    )
-    .expect("write");
-    let before = list_files(&b.site);
-    let o = build_into(&b.site, &["--previous", "none"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("\"not-vouch\""), "{}", stderr(&o));
-    assert_eq!(list_files(&b.site), before);
+    let err = refused_with_manifest(&b.site, &m);
+    assert!(err.contains("\"not-vouch\""), "{err}");
 }
 
 #[test]
@@ -119,6 +152,10 @@ fn files_added_to_a_vouch_site_are_never_deleted() {
     std::fs::write(b.site.join("objects/notes.txt"), "mine too").expect("write");
     #[cfg(unix)]
     std::os::unix::fs::symlink("/etc/hostname", b.site.join("link")).expect("symlink");
+    // A link to a folder, at the top: itself foreign, and never followed
+    // (the folder's files are not the site's to list, or to judge).
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(fixture("basic"), b.site.join("linked-folder")).expect("symlink");
     let before = list_files(&b.site);
     for extra in [vec![], vec!["--previous", "none"]] {
         let o = build_into(&b.site, &extra);
@@ -127,6 +164,11 @@ fn files_added_to_a_vouch_site_are_never_deleted() {
         assert!(err.contains("vouch did not write"), "{err}");
         assert!(err.contains("landing.html"), "{err}");
         assert!(err.contains("objects/notes.txt"), "{err}");
+        #[cfg(unix)]
+        {
+            assert!(err.contains("linked-folder"), "{err}");
+            assert!(!err.contains("linked-folder/"), "followed: {err}");
+        }
         assert_eq!(list_files(&b.site), before);
         assert_eq!(
             std::fs::read_to_string(b.site.join("landing.html")).expect("kept"),
@@ -138,7 +180,9 @@ fn files_added_to_a_vouch_site_are_never_deleted() {
     std::fs::remove_file(b.site.join("landing.html")).expect("rm");
     std::fs::remove_file(b.site.join("objects/notes.txt")).expect("rm");
     #[cfg(unix)]
-    std::fs::remove_file(b.site.join("link")).expect("rm");
+    for link in ["link", "linked-folder"] {
+        std::fs::remove_file(b.site.join(link)).expect("rm");
+    }
     let first = manifest(&b.site);
     let o = build_into(&b.site, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
