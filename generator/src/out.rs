@@ -138,7 +138,7 @@ pub fn ensure_replaceable(out: &Path) -> Result<()> {
             manifest.generator.name
         )));
     }
-    let listing = crate::snapshot::Listing::parse(&bytes).map_err(|e| not_ours(&e))?;
+    let listing = Listing::parse(&bytes).map_err(|e| not_ours(&e))?;
     if let Some(path) = listing.stray_entry() {
         return Err(not_ours(&format!(
             "{path:?} does not stay inside the site, or has no SHA-256"
@@ -156,9 +156,6 @@ pub fn ensure_replaceable(out: &Path) -> Result<()> {
         known.extend(archived_files(out, &listing).into_iter().map(Cow::Owned));
         foreign = foreign_files(out, &known)?;
     }
-    drop(known);
-    drop((listing, sums, manifest));
-    drop(bytes);
     if !foreign.is_empty() {
         let mut list = foreign
             .iter()
@@ -227,12 +224,9 @@ fn archived_manifest(path: &str) -> bool {
 fn archived_files(out: &Path, listing: &Listing<'_>) -> HashSet<String> {
     let mut known = HashSet::new();
     let layout = listing.layout();
-    for g in listing
-        .generated()
-        .filter(|(path, _)| archived_manifest(path))
-    {
-        if let Ok(bytes) = std::fs::read(out.join(g.0))
-            && vouch_core::sha256_hex(&bytes) == g.1
+    for (path, sha256) in listing.generated().filter(|(p, _)| archived_manifest(p)) {
+        if let Ok(bytes) = std::fs::read(out.join(path))
+            && vouch_core::sha256_hex(&bytes) == sha256
         {
             known.extend(listed_urls(&bytes, layout));
         }
