@@ -126,9 +126,9 @@ pub fn recognise(
             let m = text::mentions(s, None);
             for (run, job, url) in m.runs {
                 doc.ci_runs.push(vouch_core::audit::CiRun {
-                    run_id: run,
-                    job_id: job,
-                    url,
+                    run_id: run.into(),
+                    job_id: job.map(Into::into),
+                    url: url.map(Into::into),
                     line: line_of_key(source, key),
                 });
             }
@@ -642,8 +642,8 @@ fn gate_record(
     doc.status_line = decision_key.map(|k| line_of_key(source, k));
     doc.references = refs;
     doc.gates.push(Claim {
-        id: Some(id),
-        name,
+        id: Some(id.into()),
+        name: name.into(),
         // A gate folder's records speak together; a record elsewhere that
         // names its gate (a CI job's export) speaks for itself alone.
         form: if place.gate.is_some() {
@@ -653,7 +653,7 @@ fn gate_record(
         }
         .into(),
         status,
-        status_text,
+        status_text: status_text.map(Into::into),
         line: doc.status_line.unwrap_or(1),
         references: (0..doc.references.len()).collect(),
         ..Claim::default()
@@ -686,7 +686,7 @@ fn status_key(o: &Map<String, Value>) -> Option<&Value> {
 /// then the evidence root.
 pub(crate) fn evidence_ref(target: &str, doc_path: &str, ix: &Index) -> Reference {
     let base = Reference {
-        target: target.to_owned(),
+        target: target.into(),
         line: 1,
         via: RefVia::Text,
         role: RefRole::Evidence,
@@ -715,7 +715,7 @@ pub(crate) fn evidence_ref(target: &str, doc_path: &str, ix: &Index) -> Referenc
                 Some(p) => Reference {
                     state: RefState::Present,
                     sha256: ix.digest(&p),
-                    path: Some(p),
+                    path: Some(p.into()),
                     ..base
                 },
                 None => Reference {
@@ -735,11 +735,11 @@ fn gate(name: &str, status: Status, status_text: Option<String>, gates_key: bool
         .map(|(_, id)| id)
         .or_else(|| gates_key.then(|| text::gate_id(name)));
     Claim {
-        id,
-        name: name.to_owned(),
+        id: id.map(Into::into),
+        name: name.into(),
         form: "json".into(),
         status,
-        status_text,
+        status_text: status_text.map(Into::into),
         line: 0,
         ..Claim::default()
     }

@@ -45,7 +45,7 @@ pub(crate) fn hex64(s: &str) -> Option<String> {
 fn pin(target: &str, hex: String, line: usize, doc_path: &str, ix: &Index) -> Reference {
     let mut r = evidence_ref(target, doc_path, ix);
     r.line = line;
-    r.pinned = Some(hex);
+    r.pinned = Some(hex.into());
     r
 }
 
@@ -259,7 +259,7 @@ mod tests {
         let got: Vec<(&str, usize, RefState)> = d
             .references
             .iter()
-            .map(|r| (r.target.as_str(), r.line, r.state))
+            .map(|r| (&*r.target, r.line, r.state))
             .collect();
         assert_eq!(
             got,
@@ -277,7 +277,7 @@ mod tests {
             &ix,
         )
         .expect("escaped");
-        assert_eq!(d.references[0].target, "dist/a\\n.tgz");
+        assert_eq!(&*d.references[0].target, "dist/a\\n.tgz");
         let d = recognise_sums("dist/app.tgz.sha256", "00", &format!("{A}\n"), &ix).expect("bare");
         assert_eq!(d.references[0].path.as_deref(), Some("dist/app.tgz"));
         assert!(recognise_sums("x/checksums.txt", "00", "nothing here\n", &ix).is_none());
@@ -295,7 +295,7 @@ mod tests {
         let pins = in_json("bp.json", &src, &v, &ix);
         let got: Vec<(&str, Option<&str>)> = pins
             .iter()
-            .map(|r| (r.target.as_str(), r.pinned.as_deref()))
+            .map(|r| (&*r.target, r.pinned.as_deref()))
             .collect();
         assert_eq!(
             got,

@@ -280,7 +280,10 @@ fn cited_failures(d: &Document, by_path: &HashMap<&str, &Document>, out: &mut Fo
             continue;
         };
         let (who, said) = match claim {
-            Some(g) if g.status == Status::Pass => (g.name.clone(), g.status_text.clone()),
+            Some(g) if g.status == Status::Pass => (
+                g.name.to_string(),
+                g.status_text.as_deref().map(str::to_owned),
+            ),
             Some(_) => continue,
             None if d.status == Status::Pass && r.role == RefRole::Evidence => (
                 d.title.clone().unwrap_or_else(|| d.path.clone()),
@@ -321,13 +324,13 @@ fn short_coverage(
     if g.status != Status::Pass {
         return None;
     }
-    let mut texts = vec![g.name.as_str()];
+    let mut texts = vec![&*g.name];
     texts.extend(g.status_text.as_deref());
     texts.extend(g.evidence.iter().map(String::as_str));
     let want = claimed_coverage(&texts)?;
     (cov.line_rate < want).then(|| {
         (
-            g.name.clone(),
+            g.name.to_string(),
             Problem::new(
                 &d.path,
                 r.line,
@@ -423,7 +426,7 @@ mod tests {
             path: path.into(),
             references: (0..links)
                 .map(|i| Reference {
-                    target: format!("gone-{i}.md"),
+                    target: format!("gone-{i}.md").into(),
                     line: i + 1,
                     state: RefState::Missing,
                     role: vouch_core::audit::RefRole::Link,

@@ -823,11 +823,11 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
         claims.push(Pending {
             label,
             claim: Claim {
-                id: Some(id),
-                name: strip_md(&name),
+                id: Some(id.into()),
+                name: strip_md(&name).into(),
                 form: "heading".into(),
                 status,
-                status_text,
+                status_text: status_text.map(Into::into),
                 line: h.line,
                 ..Claim::default()
             },
@@ -878,15 +878,15 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             field_claims.push(Pending {
                 label,
                 claim: Claim {
-                    id: Some(id),
+                    id: Some(id.into()),
                     name: if own_status {
-                        name
+                        name.into()
                     } else {
-                        format!("{name}: {}", strip_md(&value))
+                        format!("{name}: {}", strip_md(&value)).into()
                     },
                     form: "field".into(),
                     status: if own_status { status } else { Status::Unknown },
-                    status_text: own_status.then(|| strip_md(&value)),
+                    status_text: own_status.then(|| strip_md(&value).into()),
                     line,
                     ..Claim::default()
                 },
@@ -917,8 +917,8 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
         checklist.push(Pending {
             label,
             claim: Claim {
-                id: Some(id),
-                name: plain.trim_end_matches(['.', ' ']).to_owned(),
+                id: Some(id.into()),
+                name: plain.trim_end_matches(['.', ' ']).into(),
                 form: "checklist".into(),
                 status,
                 status_text: Some(said.into()),
@@ -966,7 +966,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                     || key == "status"
                 {
                     claim.status = normalize(value);
-                    claim.status_text = Some(strip_md(value));
+                    claim.status_text = Some(strip_md(value).into());
                 } else if EVIDENCE_KEYS.contains(&key.as_str()) && !is_empty_evidence(value) {
                     claim.evidence.push(strip_md(value));
                 }
@@ -1107,7 +1107,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
     let mut refs: Vec<Reference> = Vec::new();
     let mut seen: BTreeMap<(usize, String), usize> = BTreeMap::new();
     let mut add = |mut r: Reference, refs: &mut Vec<Reference>| {
-        let key = (r.line, r.path.clone().unwrap_or_else(|| r.target.clone()));
+        let key = (r.line, r.path.as_deref().unwrap_or(&r.target).to_owned());
         if let std::collections::btree_map::Entry::Vacant(e) = seen.entry(key) {
             e.insert(refs.len());
             if r.state == RefState::External {
@@ -1127,7 +1127,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                 if dest.starts_with("http://") || dest.starts_with("https://") {
                     add(
                         Reference {
-                            target: dest.clone(),
+                            target: dest.as_str().into(),
                             line: *line,
                             state: RefState::External,
                             via: RefVia::Link,
@@ -1140,7 +1140,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             }
             Target::Outside => add(
                 Reference {
-                    target: dest.clone(),
+                    target: dest.as_str().into(),
                     line: *line,
                     state: RefState::OutsideRoot,
                     via: RefVia::Link,
@@ -1172,9 +1172,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
         if via == RefVia::Text && (word.starts_with("https://") || word.starts_with("http://")) {
             add(
                 Reference {
-                    target: word
-                        .trim_end_matches(['.', ',', ';', ':', ')', '*'])
-                        .to_owned(),
+                    target: word.trim_end_matches(['.', ',', ';', ':', ')', '*']).into(),
                     line,
                     state: RefState::External,
                     via,
@@ -1195,7 +1193,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
         };
         let mut r = match resolve_mention(target, path, ix) {
             Mention::Outside => Reference {
-                target: target.to_owned(),
+                target: target.into(),
                 line,
                 state: RefState::OutsideRoot,
                 via,
@@ -1205,7 +1203,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             Mention::NotFound => resolved(target, line, via, None, ix),
         };
         r.role = role;
-        r.lines = line_suffix.map(str::to_owned);
+        r.lines = line_suffix.map(Into::into);
         add(r, &mut refs);
     };
     for (t, l) in &parsed.code {
@@ -1235,12 +1233,12 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             if !doc
                 .ci_runs
                 .iter()
-                .any(|r| &r.run_id == run && &r.job_id == job)
+                .any(|r| *r.run_id == **run && r.job_id.as_deref() == job.as_deref())
             {
                 doc.ci_runs.push(CiRun {
-                    run_id: run.clone(),
-                    job_id: job.clone(),
-                    url: url.clone(),
+                    run_id: run.clone().into(),
+                    job_id: job.as_deref().map(Into::into),
+                    url: url.as_deref().map(Into::into),
                     line: *line,
                 });
             }
@@ -1278,7 +1276,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             })
             .collect();
         doc.references
-            .retain(|r| r.state != RefState::External || !cited.contains(r.target.as_str()));
+            .retain(|r| r.state != RefState::External || !cited.contains(&*r.target));
     }
 
     // 7. Tables: rows that are gates or phases, results rows (checks), and
@@ -1368,11 +1366,11 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                     table_claims.push(Pending {
                         label,
                         claim: Claim {
-                            id: (!id.is_empty()).then_some(id),
-                            name: strip_signs(&name),
+                            id: (!id.is_empty()).then_some(id.into()),
+                            name: strip_signs(&name).into(),
                             form: "table".into(),
                             status,
-                            status_text,
+                            status_text: status_text.map(Into::into),
                             line: *line,
                             evidence: evidence.into_iter().collect(),
                             ..Claim::default()
@@ -1555,7 +1553,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
         } else {
             None
         };
-        p.claim.evidence_scope = scope.map(str::to_owned);
+        p.claim.evidence_scope = scope.map(Into::into);
     }
 
     all.sort_by_key(|p| p.claim.line);
@@ -1597,11 +1595,11 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             _ => (Status::Unknown, None),
         };
         doc.gates.push(Claim {
-            id: Some(gid.clone()),
-            name: gname.clone(),
+            id: Some(gid.clone().into()),
+            name: gname.clone().into(),
             form: "folder".into(),
             status,
-            status_text: text,
+            status_text: text.map(Into::into),
             line: 1,
             references: (0..doc.references.len()).collect(),
             ..Claim::default()
@@ -2060,7 +2058,7 @@ fn placeholders(doc: &Document, doc_fields: &[(String, String, usize)], out: &mu
                 g.references
                     .iter()
                     .filter_map(|&i| doc.references.get(i))
-                    .find_map(|r| placeholder(&r.target).map(|p| (r.target.clone(), p)))
+                    .find_map(|r| placeholder(&r.target).map(|p| (r.target.to_string(), p)))
             });
         if let Some((as_written, _)) = found {
             out.push(Problem::new(
@@ -2200,14 +2198,14 @@ fn suffix_match(path: &str, ix: &Index) -> Option<String> {
 }
 
 fn resolved(target: &str, line: usize, via: RefVia, path: Option<String>, ix: &Index) -> Reference {
-    let target = target.to_owned();
+    let target: Box<str> = target.into();
     match path {
         Some(p) if ix.sha256(&p).is_some() => Reference {
             target,
             line,
             state: RefState::Present,
             sha256: ix.digest(&p),
-            path: Some(p),
+            path: Some(p.into()),
             via,
             ..Reference::default()
         },
@@ -2215,7 +2213,7 @@ fn resolved(target: &str, line: usize, via: RefVia, path: Option<String>, ix: &I
             target,
             line,
             state: RefState::Present,
-            path: Some(p),
+            path: Some(p.into()),
             via,
             ..Reference::default()
         },
@@ -2245,7 +2243,7 @@ mod tests {
         let d = ex(md).doc;
         assert_eq!(d.status, Status::Pass);
         assert_eq!(d.gates[0].status, Status::Pass);
-        assert_eq!(d.gates[0].name, "Gate 1 İİİİ");
+        assert_eq!(&*d.gates[0].name, "Gate 1 İİİİ");
     }
 
     /// Status and evidence text is shown as plain words, never as raw
@@ -2322,7 +2320,13 @@ mod tests {
         let got: Vec<(String, Status, &str)> = d
             .gates
             .iter()
-            .map(|g| (g.id.clone().unwrap_or_default(), g.status, &*g.form))
+            .map(|g| {
+                (
+                    g.id.as_deref().unwrap_or_default().to_owned(),
+                    g.status,
+                    &*g.form,
+                )
+            })
             .collect();
         assert_eq!(
             got,

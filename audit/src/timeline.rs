@@ -290,10 +290,10 @@ impl<'t, 'a> Timeline<'t, 'a> {
 /// distinct gates.
 fn stage(id: Option<&str>, docs: &[&Document], tally: Tally, rows: usize) -> Stage {
     let row = |(d, c): (&Document, &Claim)| Row {
-        name: c.name.clone(),
-        id: c.id.clone(),
+        name: c.name.to_string(),
+        id: c.id.as_deref().map(str::to_owned),
         status: c.status.as_str(),
-        status_text: c.status_text.clone().unwrap_or_default(),
+        status_text: c.status_text.as_deref().unwrap_or_default().to_owned(),
         path: d.path.clone(),
         line: c.line,
         date: d.date.clone(),
@@ -500,7 +500,7 @@ fn matrix_of(stages: &[(Option<&str>, Vec<&Document>)], cells: &GateCells<'_>) -
                                 .iter()
                                 .filter_map(|&i| d.references.get(i))
                                 .filter(|r| r.state == RefState::Present && r.sha256.is_some())
-                                .filter_map(|r| r.path.clone())
+                                .filter_map(|r| r.path.as_deref().map(str::to_owned))
                         })
                         .collect();
                     cited.sort();
@@ -580,8 +580,8 @@ mod tests {
                         gates: gates
                             .iter()
                             .map(|&(id, name, status, line)| Claim {
-                                id: [None, Some("1".to_owned()), Some("2".to_owned())][id].clone(),
-                                name: ["Tests", "Lint", "Gate 1"][name].to_owned(),
+                                id: [None, Some("1".into()), Some("2".into())][id].clone(),
+                                name: ["Tests", "Lint", "Gate 1"][name].into(),
                                 status: statuses[status],
                                 line,
                                 ..Claim::default()
@@ -646,7 +646,7 @@ mod tests {
     #[test]
     fn matrix_columns_cells_and_distinct_gates() {
         let gate = |id: Option<&str>, name: &str, status: Status, line: usize| Claim {
-            id: id.map(str::to_owned),
+            id: id.map(Into::into),
             name: name.into(),
             status,
             line,

@@ -878,7 +878,7 @@ impl<'s> Renderer<'s> {
             };
             match at.get(p) {
                 Some(&i) => {
-                    if !cited[i][1..].contains(&r.target.as_str()) {
+                    if !cited[i][1..].contains(&&*r.target) {
                         cited[i].push(&r.target);
                     }
                 }
@@ -1352,7 +1352,7 @@ impl<'s> Renderer<'s> {
         let mut targets: Vec<String> = Vec::new();
         if let Some(d) = self.site.audit.document(path) {
             for r in &d.references {
-                targets.extend(r.path.clone());
+                targets.extend(r.path.as_deref().map(str::to_owned));
                 if let markdown::Target::Local(t, _) = markdown::classify(&r.target, &d.path) {
                     targets.push(t);
                 }

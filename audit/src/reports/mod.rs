@@ -164,11 +164,11 @@ pub(crate) fn xml_num(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Optio
 /// The one gate a report stands for.
 pub(crate) fn gate(name: &str, status: Status, status_text: &str) -> Claim {
     Claim {
-        id: Some(text::gate_id(name)),
-        name: name.to_owned(),
+        id: Some(text::gate_id(name).into()),
+        name: name.into(),
         form: "report".into(),
         status,
-        status_text: Some(status_text.to_owned()),
+        status_text: Some(status_text.into()),
         line: 1,
         ..Claim::default()
     }

@@ -246,22 +246,12 @@ impl Document {
             opt(s);
         }
         for c in self.phases.iter_mut().chain(self.gates.iter_mut()) {
-            text(&mut c.name);
-            opt(&mut c.id);
-            opt(&mut c.status_text);
-            opt(&mut c.evidence_scope);
             c.evidence.iter_mut().for_each(text);
             c.evidence.shrink_to_fit();
             c.references.shrink_to_fit();
             c.ci_runs.iter_mut().for_each(text);
             c.ci_runs.shrink_to_fit();
             c.pull_requests.shrink_to_fit();
-        }
-        for r in &mut self.references {
-            text(&mut r.target);
-            opt(&mut r.path);
-            opt(&mut r.lines);
-            opt(&mut r.pinned);
         }
         self.notes.iter_mut().for_each(text);
         self.phases.shrink_to_fit();
@@ -321,20 +311,25 @@ pub struct Coverage {
 }
 
 /// A gate or a phase, and what it claims.
+///
+/// Its text, like a [`Reference`]'s and a [`CiRun`]'s, is `Box<str>`: made
+/// once and never grown, and 8 bytes smaller than a `String` with nothing
+/// reserved (200,000 claims and 250,000 references are held at 50,000
+/// reports). The JSON is the same.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
     /// `0`, `2`, `A`: the number or letter after "Gate" or "Phase".
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Box<str>>,
     /// As written: `Gate 0: Drift Prevention in CI`.
-    pub name: String,
+    pub name: Box<str>,
     /// How it was declared: `heading`, `table`, `field`, `checklist`,
     /// `json`, `folder`. One of a few words, so not a copy per claim.
     #[serde(default, skip_serializing_if = "str::is_empty")]
     pub form: std::borrow::Cow<'static, str>,
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_text: Option<String>,
+    pub status_text: Option<Box<str>>,
     pub line: usize,
     /// The evidence as written: `CI run 20696326646`, `STAGE1.1_PHASE0_REPORT.md`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -351,7 +346,7 @@ pub struct Claim {
     /// Where the evidence in scope came from when the claim itself cites
     /// none: `section`, `phase`, `header`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub evidence_scope: Option<String>,
+    pub evidence_scope: Option<Box<str>>,
 }
 
 impl Claim {
@@ -366,13 +361,13 @@ impl Claim {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CiRun {
-    pub run_id: String,
+    pub run_id: Box<str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
+    pub job_id: Option<Box<str>>,
     /// `https://github.com/<owner>/<repo>/actions/runs/<id>[/job/<job>]`,
     /// when the repository is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<Box<str>>,
     pub line: usize,
 }
 
@@ -396,13 +391,13 @@ pub struct Commit {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reference {
     /// As written, without a `:line` suffix.
-    pub target: String,
+    pub target: Box<str>,
     /// Where it is written (1-based).
     pub line: usize,
     pub state: RefState,
     /// The evidence path it resolves to, when `present`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<Box<str>>,
     /// The artifact's SHA-256, when `present` (a file, not a folder):
     /// shared by every reference to that file (a quarter of a million
     /// references at 50,000 reports).
@@ -410,7 +405,7 @@ pub struct Reference {
     pub sha256: Option<std::sync::Arc<str>>,
     /// A `:12` or `:12-20` suffix: the lines cited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lines: Option<String>,
+    pub lines: Option<Box<str>>,
     /// How it was written: `link`, `code` (backticks) or `text`.
     pub via: RefVia,
     /// What it is for: `evidence` (cited for a claim), `link` (a link in
@@ -420,7 +415,7 @@ pub struct Reference {
     /// The SHA-256 this document records for the file (a hash pin): it must
     /// equal `sha256`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pinned: Option<String>,
+    pub pinned: Option<Box<str>>,
 }
 
 impl Reference {
@@ -741,7 +736,7 @@ mod view_tests {
         };
         let mut gates = Vec::with_capacity(64);
         gates.push(Claim {
-            name: big("Gate 1: Tests"),
+            name: "Gate 1: Tests".into(),
             evidence: vec![big("CI run 7")],
             ..Claim::default()
         });
@@ -759,7 +754,6 @@ mod view_tests {
         assert_eq!(d.notes.capacity(), 0);
         assert!(d.path.capacity() < 4096);
         assert!(d.title.as_ref().is_some_and(|t| t.capacity() < 4096));
-        assert!(d.gates[0].name.capacity() < 4096);
         assert!(d.gates[0].evidence[0].capacity() < 4096);
     }
 
@@ -779,7 +773,7 @@ mod view_tests {
                 target: "x.log".into(),
                 state: RefState::Present,
                 path: Some("logs/x.log".into()),
-                pinned: Some("ab".repeat(32)),
+                pinned: Some("ab".repeat(32).into()),
                 ..Reference::default()
             }],
             coverage: Some(Box::new(Coverage {
