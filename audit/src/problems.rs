@@ -281,7 +281,7 @@ fn cited_failures(d: &Document, by_path: &HashMap<&str, &Document>, out: &mut Fo
         };
         let (who, said) = match claim {
             Some(g) if g.status == Status::Pass => (
-                g.name.to_string(),
+                String::from(&*g.name),
                 g.status_text.as_deref().map(str::to_owned),
             ),
             Some(_) => continue,
@@ -330,7 +330,7 @@ fn short_coverage(
     let want = claimed_coverage(&texts)?;
     (cov.line_rate < want).then(|| {
         (
-            g.name.to_string(),
+            String::from(&*g.name),
             Problem::new(
                 &d.path,
                 r.line,

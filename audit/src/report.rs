@@ -1236,7 +1236,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                 .any(|r| *r.run_id == **run && r.job_id.as_deref() == job.as_deref())
             {
                 doc.ci_runs.push(CiRun {
-                    run_id: run.clone().into(),
+                    run_id: run.as_str().into(),
                     job_id: job.as_deref().map(Into::into),
                     url: url.as_deref().map(Into::into),
                     line: *line,
@@ -1366,7 +1366,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                     table_claims.push(Pending {
                         label,
                         claim: Claim {
-                            id: (!id.is_empty()).then_some(id.into()),
+                            id: (!id.is_empty()).then(|| id.into()),
                             name: strip_signs(&name).into(),
                             form: "table".into(),
                             status,
@@ -1595,8 +1595,8 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             _ => (Status::Unknown, None),
         };
         doc.gates.push(Claim {
-            id: Some(gid.clone().into()),
-            name: gname.clone().into(),
+            id: Some(gid.as_str().into()),
+            name: gname.as_str().into(),
             form: "folder".into(),
             status,
             status_text: text.map(Into::into),
@@ -2058,7 +2058,7 @@ fn placeholders(doc: &Document, doc_fields: &[(String, String, usize)], out: &mu
                 g.references
                     .iter()
                     .filter_map(|&i| doc.references.get(i))
-                    .find_map(|r| placeholder(&r.target).map(|p| (r.target.to_string(), p)))
+                    .find_map(|r| placeholder(&r.target).map(|p| (String::from(&*r.target), p)))
             });
         if let Some((as_written, _)) = found {
             out.push(Problem::new(

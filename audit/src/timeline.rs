@@ -290,7 +290,7 @@ impl<'t, 'a> Timeline<'t, 'a> {
 /// distinct gates.
 fn stage(id: Option<&str>, docs: &[&Document], tally: Tally, rows: usize) -> Stage {
     let row = |(d, c): (&Document, &Claim)| Row {
-        name: c.name.to_string(),
+        name: String::from(&*c.name),
         id: c.id.as_deref().map(str::to_owned),
         status: c.status.as_str(),
         status_text: c.status_text.as_deref().unwrap_or_default().to_owned(),

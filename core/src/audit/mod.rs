@@ -254,6 +254,10 @@ impl Document {
             c.pull_requests.shrink_to_fit();
         }
         self.notes.iter_mut().for_each(text);
+        for c in &mut self.checks {
+            text(&mut c.name);
+            text(&mut c.detail);
+        }
         self.phases.shrink_to_fit();
         self.gates.shrink_to_fit();
         self.ci_runs.shrink_to_fit();
@@ -312,10 +316,10 @@ pub struct Coverage {
 
 /// A gate or a phase, and what it claims.
 ///
-/// Its text, like a [`Reference`]'s and a [`CiRun`]'s, is `Box<str>`: made
-/// once and never grown, and 8 bytes smaller than a `String` with nothing
-/// reserved (200,000 claims and 250,000 references are held at 50,000
-/// reports). The JSON is the same.
+/// Its id, name, status text and scope are `Box<str>`, as are a
+/// [`Reference`]'s and a [`CiRun`]'s text: made once and never grown, 8
+/// bytes smaller than a `String`, and nothing reserved (200,000 claims and
+/// 250,000 references are held at 50,000 reports). The JSON is the same.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
     /// `0`, `2`, `A`: the number or letter after "Gate" or "Phase".
@@ -744,6 +748,12 @@ mod view_tests {
             path: big("a.md"),
             title: Some(big("A")),
             gates,
+            references: Vec::with_capacity(8),
+            checks: vec![Check {
+                name: big("rule"),
+                status: Status::Pass,
+                detail: big("found"),
+            }],
             notes: Vec::with_capacity(16),
             ..Document::default()
         };
@@ -752,6 +762,8 @@ mod view_tests {
         assert_eq!(d, before);
         assert_eq!(d.gates.capacity(), 1);
         assert_eq!(d.notes.capacity(), 0);
+        assert_eq!(d.references.capacity(), 0);
+        assert!(d.checks[0].name.capacity() < 4096 && d.checks[0].detail.capacity() < 4096);
         assert!(d.path.capacity() < 4096);
         assert!(d.title.as_ref().is_some_and(|t| t.capacity() < 4096));
         assert!(d.gates[0].evidence[0].capacity() < 4096);
