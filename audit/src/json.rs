@@ -16,7 +16,8 @@
 use serde_json::{Map, Value};
 
 use vouch_core::audit::{
-    Check, Claim, Counts, DocKind, Document, RefRole, RefState, RefVia, Reference, Status,
+    Check, Claim, ClaimForm, Counts, DocKind, Document, RefRole, RefState, RefVia, Reference,
+    Status,
 };
 
 use crate::{Index, date::find_date, layout, normalize, text};
@@ -647,11 +648,10 @@ fn gate_record(
         // A gate folder's records speak together; a record elsewhere that
         // names its gate (a CI job's export) speaks for itself alone.
         form: if place.gate.is_some() {
-            "folder"
+            ClaimForm::Folder
         } else {
-            "record"
-        }
-        .into(),
+            ClaimForm::Record
+        },
         status,
         status_text: status_text.map(Into::into),
         line: doc.status_line.unwrap_or(1),
@@ -737,7 +737,7 @@ fn gate(name: &str, status: Status, status_text: Option<String>, gates_key: bool
     Claim {
         id: id.map(Into::into),
         name: name.into(),
-        form: "json".into(),
+        form: ClaimForm::Json,
         status,
         status_text: status_text.map(Into::into),
         line: 0,

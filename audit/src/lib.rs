@@ -269,7 +269,7 @@ fn job_summary(d: &mut Document, c: vouch_core::audit::Counts, line: usize) {
         .retain(|n| n != "no declared status" && n != "no declared date");
     let mut g = reports::gate("Tests", status, &text);
     g.line = line;
-    g.form = "summary".into();
+    g.form = vouch_core::audit::ClaimForm::Summary;
     d.gates.push(g);
 }
 

@@ -13,7 +13,8 @@
 use std::collections::{HashMap, HashSet};
 
 use vouch_core::audit::{
-    Audit, Claim, DocKind, Document, Problem, ProblemKind, RefRole, RefState, Reference, Status,
+    Audit, Claim, ClaimForm, DocKind, Document, Problem, ProblemKind, RefRole, RefState, Reference,
+    Status,
 };
 
 use crate::date::{Date, find_date};
@@ -243,7 +244,10 @@ fn gates_without_evidence(d: &Document, out: &mut Found) {
             && !g.has_evidence()
             && g.evidence_scope.is_none()
             && !placeholder
-            && !matches!(&*g.form, "folder" | "record" | "report" | "summary")
+            && !matches!(
+                g.form,
+                ClaimForm::Folder | ClaimForm::Record | ClaimForm::Report | ClaimForm::Summary
+            )
         {
             out.add(
                 &d.path,
@@ -379,7 +383,7 @@ fn records(audit: &Audit, out: &mut Found) {
         if let Some(g) = d.gates.first()
             && let Some(id) = g.id.as_deref()
         {
-            let alone = (g.form == "record").then_some(d.path.as_str());
+            let alone = (g.form == ClaimForm::Record).then_some(d.path.as_str());
             gates
                 .entry((d.stage.as_deref(), id, alone))
                 .or_default()

@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use pulldown_cmark::{Event, HeadingLevel, Tag, TagEnd};
 use vouch_core::audit::{
-    Check, CiRun, Claim, Commit, DocKind, Document, Problem, ProblemKind, PullRequest, RefRole,
-    RefState, RefVia, Reference, Status,
+    Check, CiRun, Claim, ClaimForm, Commit, DocKind, Document, Problem, ProblemKind, PullRequest,
+    RefRole, RefState, RefVia, Reference, Status,
 };
 
 use crate::{
@@ -825,7 +825,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             claim: Claim {
                 id: Some(id.into()),
                 name: strip_md(&name).into(),
-                form: "heading".into(),
+                form: ClaimForm::Heading,
                 status,
                 status_text: status_text.map(Into::into),
                 line: h.line,
@@ -884,7 +884,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                     } else {
                         format!("{name}: {}", strip_md(&value)).into()
                     },
-                    form: "field".into(),
+                    form: ClaimForm::Field,
                     status: if own_status { status } else { Status::Unknown },
                     status_text: own_status.then(|| strip_md(&value).into()),
                     line,
@@ -919,7 +919,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             claim: Claim {
                 id: Some(id.into()),
                 name: plain.trim_end_matches(['.', ' ']).into(),
-                form: "checklist".into(),
+                form: ClaimForm::Checklist,
                 status,
                 status_text: Some(said.into()),
                 line: it.line,
@@ -1368,7 +1368,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                         claim: Claim {
                             id: (!id.is_empty()).then(|| id.into()),
                             name: strip_signs(&name).into(),
-                            form: "table".into(),
+                            form: ClaimForm::Table,
                             status,
                             status_text: status_text.map(Into::into),
                             line: *line,
@@ -1527,7 +1527,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
         }
         // A checklist item is one line of a list of gates: what its
         // neighbours or the report's pull request cite is not its evidence.
-        let strict = p.claim.form == "checklist";
+        let strict = p.claim.form == ClaimForm::Checklist;
         let (s, e) = section(p.start);
         let own = if p.takes_fields || strict {
             (p.start, p.end)
@@ -1597,7 +1597,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
         doc.gates.push(Claim {
             id: Some(gid.as_str().into()),
             name: gname.as_str().into(),
-            form: "folder".into(),
+            form: ClaimForm::Folder,
             status,
             status_text: text.map(Into::into),
             line: 1,
@@ -2324,7 +2324,7 @@ mod tests {
                 (
                     g.id.as_deref().unwrap_or_default().to_owned(),
                     g.status,
-                    &*g.form,
+                    g.form.as_str(),
                 )
             })
             .collect();

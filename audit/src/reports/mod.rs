@@ -21,7 +21,7 @@ pub mod sarif;
 
 use std::io::BufRead;
 
-use vouch_core::audit::{Claim, Document, FINDINGS_KEPT, Problem, ProblemKind, Status};
+use vouch_core::audit::{Claim, ClaimForm, Document, FINDINGS_KEPT, Problem, ProblemKind, Status};
 
 use crate::text;
 
@@ -166,7 +166,7 @@ pub(crate) fn gate(name: &str, status: Status, status_text: &str) -> Claim {
     Claim {
         id: Some(text::gate_id(name).into()),
         name: name.into(),
-        form: "report".into(),
+        form: ClaimForm::Report,
         status,
         status_text: Some(status_text.into()),
         line: 1,

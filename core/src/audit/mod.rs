@@ -327,10 +327,10 @@ pub struct Claim {
     pub id: Option<Box<str>>,
     /// As written: `Gate 0: Drift Prevention in CI`.
     pub name: Box<str>,
-    /// How it was declared: `heading`, `table`, `field`, `checklist`,
-    /// `json`, `folder`. One of a few words, so not a copy per claim.
-    #[serde(default, skip_serializing_if = "str::is_empty")]
-    pub form: std::borrow::Cow<'static, str>,
+    /// How it was declared (`heading`, `table`, …): one byte, not a word
+    /// per claim.
+    #[serde(default, skip_serializing_if = "ClaimForm::is_unstated")]
+    pub form: ClaimForm,
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_text: Option<Box<str>>,
@@ -360,6 +360,58 @@ impl Claim {
             || !self.references.is_empty()
             || !self.ci_runs.is_empty()
             || !self.pull_requests.is_empty()
+    }
+}
+
+/// How a claim was declared, written as its word in `audit.json` (and not
+/// written when unstated).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClaimForm {
+    #[default]
+    #[serde(rename = "")]
+    Unstated,
+    /// A heading: `## Gate 1: Tests — PASS`.
+    Heading,
+    /// A field line: `**Gate 1:** PASS`.
+    Field,
+    /// A checklist item: `- [x] Gate 1`.
+    Checklist,
+    /// A row of a gates table.
+    Table,
+    /// A gate folder: its records, or a document in it with no gate of
+    /// its own, speak for the folder's gate.
+    Folder,
+    /// A record outside a gate folder that names its gate (a CI job's
+    /// export): it speaks for itself alone.
+    Record,
+    /// The one gate a machine report (test, scan, coverage) stands for.
+    Report,
+    /// The test counts of a page with no status of its own (a CI job
+    /// summary saved as Markdown).
+    Summary,
+    /// A gate entry of a JSON summary.
+    Json,
+}
+
+impl ClaimForm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimForm::Unstated => "",
+            ClaimForm::Heading => "heading",
+            ClaimForm::Field => "field",
+            ClaimForm::Checklist => "checklist",
+            ClaimForm::Table => "table",
+            ClaimForm::Folder => "folder",
+            ClaimForm::Record => "record",
+            ClaimForm::Report => "report",
+            ClaimForm::Summary => "summary",
+            ClaimForm::Json => "json",
+        }
+    }
+
+    pub fn is_unstated(&self) -> bool {
+        *self == ClaimForm::Unstated
     }
 }
 
