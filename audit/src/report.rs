@@ -2235,6 +2235,41 @@ mod tests {
         extract("docs/evidence/r.md", "00", md, &Index::default())
     }
 
+    /// A claim's form is written as its word, as it was when it was a
+    /// string: `audit.json`, page keys and the templates read that word.
+    #[test]
+    fn claim_forms_are_written_as_their_words() {
+        use ClaimForm::*;
+        let words = [
+            (Heading, "heading"),
+            (Field, "field"),
+            (Checklist, "checklist"),
+            (Table, "table"),
+            (Folder, "folder"),
+            (Record, "record"),
+            (Report, "report"),
+            (Summary, "summary"),
+            (Json, "json"),
+        ];
+        for (form, word) in words {
+            let json = serde_json::to_string(&form).expect("serialises");
+            assert_eq!(json, format!("\"{word}\""));
+            assert_eq!(form.as_str(), word);
+            assert_eq!(serde_json::from_str::<ClaimForm>(&json).ok(), Some(form));
+        }
+        // Unstated: not written at all, and read back when absent.
+        let plain = serde_json::to_value(Claim::default()).expect("serialises");
+        assert!(plain.get("form").is_none(), "{plain}");
+        let back: Claim =
+            serde_json::from_str(r#"{"name":"Gate 1","status":"pass","line":3}"#).expect("reads");
+        assert_eq!(back.form, Unstated);
+        assert!(serde_json::from_str::<ClaimForm>(r#""sideways""#).is_err());
+        // As extraction makes them.
+        let d = ex("# R\n\n| Gate | Status |\n|---|---|\n| Gate 1 | PASS |\n");
+        let g = serde_json::to_value(&d.doc.gates[0]).expect("serialises");
+        assert_eq!(g["form"], "table", "{g}");
+    }
+
     /// Lowercasing can change a string's byte length ("İ" is 2 bytes, "i̇" 3),
     /// so offsets found in a lowercased copy must not slice the original.
     #[test]
