@@ -110,7 +110,8 @@ impl Index {
     /// From `(path, sha256)` pairs. A file's page is [`page_path`] of its
     /// path; the renderer reads each artifact's own `page`, so the index
     /// holds none.
-    pub fn new<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+    /// A digest given as an `Arc<str>` is shared, not copied.
+    pub fn new<'a, D: Into<Arc<str>>>(files: impl IntoIterator<Item = (&'a str, D)>) -> Self {
         let mut ix = Index::default();
         for (path, sha) in files {
             let mut p = path;

@@ -60,7 +60,7 @@ pub fn recognise(
     let obj = value.as_object()?;
     let mut doc = Document {
         path: path.to_owned(),
-        sha256: sha256.to_owned(),
+        sha256: sha256.into(),
         ..Document::default()
     };
     if PROTECTION_KEYS

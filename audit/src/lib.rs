@@ -173,7 +173,7 @@ pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
                 ));
                 out.document = Some(Document {
                     path: f.path.to_owned(),
-                    sha256: f.sha256.to_owned(),
+                    sha256: f.sha256.into(),
                     kind: report::doc_kind(f.path, None),
                     notes: vec![format!("not analysed: {reason}")],
                     ..Document::default()

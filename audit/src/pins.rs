@@ -94,7 +94,7 @@ pub fn document(path: &str, sha256: &str, references: Vec<Reference>) -> Documen
     let name = path.rsplit('/').next().unwrap_or(path);
     Document {
         path: path.to_owned(),
-        sha256: sha256.to_owned(),
+        sha256: sha256.into(),
         kind: DocKind::HashPins,
         title: Some(format!("Hash pins: {name}")),
         references,

@@ -735,7 +735,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
     let repo = text::github_repo(md);
     let mut doc = Document {
         path: path.to_owned(),
-        sha256: sha256.to_owned(),
+        sha256: sha256.into(),
         ..Document::default()
     };
     let mut problems = Vec::new();

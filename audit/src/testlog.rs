@@ -64,7 +64,7 @@ pub fn recognise(path: &str, sha256: &str, text: &str) -> Option<Document> {
     let status = counts.status();
     Some(Document {
         path: path.to_owned(),
-        sha256: sha256.to_owned(),
+        sha256: sha256.into(),
         kind: DocKind::GateSummary,
         title: Some("Test log".into()),
         status,

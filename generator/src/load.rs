@@ -157,7 +157,7 @@ pub fn load(
             .site
             .artifacts
             .iter()
-            .map(|e| (e.path.as_str(), e.sha256.as_str())),
+            .map(|e| (e.path.as_str(), e.sha256.clone())),
     )
     .with_root(root);
     Ok(loaded)
@@ -277,7 +277,7 @@ fn ingest(
     }
     let mut entry = Entry {
         path: f.rel.clone(),
-        sha256,
+        sha256: sha256.into(),
         size,
         head: text[..text.len().min(HEAD)].to_vec(),
         kind: ArtifactKind::Binary,

@@ -28,8 +28,9 @@ pub struct Site {
 pub struct Entry {
     /// Relative to the input folder, `/`-separated.
     pub path: String,
-    /// Lowercase hex SHA-256 of the bytes copied into the object store.
-    pub sha256: String,
+    /// Lowercase hex SHA-256 of the bytes copied into the object store;
+    /// the path index and the audit document share it.
+    pub sha256: std::sync::Arc<str>,
     pub size: u64,
     /// The first bytes, enough to sniff the kind (emptied once it is known).
     pub head: Vec<u8>,

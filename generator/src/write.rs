@@ -312,7 +312,7 @@ pub fn write_site(
         .map(|e| Artifact {
             url: e.object_url(),
             path: e.path,
-            sha256: e.sha256,
+            sha256: String::from(&*e.sha256),
             size: e.size,
             kind: e.kind,
             page: e.page,

@@ -136,7 +136,7 @@ pub fn read(
         Format::Sarif => sarif::read(path, r),
     }?;
     doc.path = path.to_owned();
-    doc.sha256 = sha256.to_owned();
+    doc.sha256 = sha256.into();
     Ok(doc)
 }
 

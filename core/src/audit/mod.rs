@@ -153,7 +153,8 @@ impl DocKind {
 pub struct Document {
     /// Relative to the evidence folder.
     pub path: String,
-    pub sha256: String,
+    /// Shared with the artifact's own and the path index's.
+    pub sha256: std::sync::Arc<str>,
     pub kind: DocKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -230,9 +231,7 @@ impl Document {
                 s.shrink_to_fit();
             }
         }
-        for s in [&mut self.path, &mut self.sha256] {
-            text(s);
-        }
+        text(&mut self.path);
         for s in [
             &mut self.title,
             &mut self.stage,
