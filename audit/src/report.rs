@@ -2240,18 +2240,24 @@ mod tests {
     #[test]
     fn claim_forms_are_written_as_their_words() {
         use ClaimForm::*;
-        let words = [
-            (Heading, "heading"),
-            (Field, "field"),
-            (Checklist, "checklist"),
-            (Table, "table"),
-            (Folder, "folder"),
-            (Record, "record"),
-            (Report, "report"),
-            (Summary, "summary"),
-            (Json, "json"),
+        // Every form: a new one does not build until its word is here.
+        let word = |f: ClaimForm| match f {
+            Unstated => "",
+            Heading => "heading",
+            Field => "field",
+            Checklist => "checklist",
+            Table => "table",
+            Folder => "folder",
+            Record => "record",
+            Report => "report",
+            Summary => "summary",
+            Json => "json",
+        };
+        let forms = [
+            Heading, Field, Checklist, Table, Folder, Record, Report, Summary, Json,
         ];
-        for (form, word) in words {
+        assert_eq!(word(Unstated), Unstated.as_str());
+        for (form, word) in forms.into_iter().map(|f| (f, word(f))) {
             let json = serde_json::to_string(&form).expect("serialises");
             assert_eq!(json, format!("\"{word}\""));
             assert_eq!(form.as_str(), word);

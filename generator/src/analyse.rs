@@ -179,3 +179,50 @@ pub fn count_phrase(problems: &[Problem]) -> String {
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file's digest is held once: its artifact, the path index, its
+    /// audit document and the references to it share one `Arc`.
+    #[test]
+    fn a_digest_is_shared_by_artifact_index_document_and_references() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("r.md"),
+            "# Report\n\n**Status:** PASS\n\nSee [the log](ci.log).\n",
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("ci.log"), "ok\n").expect("write");
+        let loaded =
+            crate::load::load(dir.path(), &[], None, false, crate::memo::Use::Off).expect("load");
+        let mut site = loaded.site;
+        finish(
+            &mut site,
+            loaded.documents,
+            loaded.problems,
+            &config(None).expect("config"),
+            vouch_audit::Rules::default(),
+            &|_| None,
+        );
+        let artifact = |p: &str| {
+            site.artifacts
+                .iter()
+                .find(|e| e.path == p)
+                .map(|e| e.sha256.clone())
+                .expect("artifact")
+        };
+        let d = site.audit.document("r.md").expect("document");
+        assert!(std::sync::Arc::ptr_eq(&d.sha256, &artifact("r.md")));
+        let index = site.index.digest("r.md").expect("indexed");
+        assert!(std::sync::Arc::ptr_eq(&index, &artifact("r.md")));
+        let r = d
+            .references
+            .iter()
+            .find(|r| &*r.target == "ci.log")
+            .and_then(|r| r.sha256.clone())
+            .expect("a present reference");
+        assert!(std::sync::Arc::ptr_eq(&r, &artifact("ci.log")));
+    }
+}

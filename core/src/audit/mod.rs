@@ -153,7 +153,8 @@ impl DocKind {
 pub struct Document {
     /// Relative to the evidence folder.
     pub path: String,
-    /// Shared with the artifact's own and the path index's.
+    /// In a build, `analyse::finish` makes it the artifact's own, shared
+    /// with the path index.
     pub sha256: std::sync::Arc<str>,
     pub kind: DocKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
