@@ -132,13 +132,8 @@ pub fn finish(
     let index_of = |p: &str| files.binary_search_by(|(f, _)| (*f).cmp(p)).ok();
     // References were resolved while the files were still being hashed;
     // their digests are known now, each held once, by the index (which
-    // shares the artifact's): a document's own digest is that one too.
+    // shares the artifact's, as the document does since `load::ingest`).
     for d in &mut documents {
-        if let Some(h) = site.index.digest(&d.path)
-            && h == d.sha256
-        {
-            d.sha256 = h;
-        }
         for r in &mut d.references {
             if let Some(p) = r.path.as_deref() {
                 r.sha256 = site.index.digest(p);

@@ -290,7 +290,7 @@ fn ingest(
     // Only text files are analysed, so only theirs are remembered.
     let memo = memo.filter(|_| analysed_kind(entry.kind));
     let remembered = memo.and_then(|m| m.take(&entry.path, &entry.sha256, paths));
-    let analysed = match remembered {
+    let mut analysed = match remembered {
         Some(taken) => {
             entry.title = taken.title;
             taken.analysed
@@ -317,6 +317,13 @@ fn ingest(
             analysed
         }
     };
+    // Made or taken, the document's digest is the entry's own: one `Arc`,
+    // which the path index shares too.
+    if let Some(d) = analysed.document.as_mut()
+        && *d.sha256 == *entry.sha256
+    {
+        d.sha256 = entry.sha256.clone();
+    }
     let config = (entry.path == analyse::CONFIG_PATH).then_some(text);
     Ok(Ingested {
         entry,

@@ -153,8 +153,8 @@ impl DocKind {
 pub struct Document {
     /// Relative to the evidence folder.
     pub path: String,
-    /// In a build, `analyse::finish` makes it the artifact's own, shared
-    /// with the path index.
+    /// In a build, `load::ingest` makes it the artifact's own, shared with
+    /// the path index.
     pub sha256: std::sync::Arc<str>,
     pub kind: DocKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
