@@ -336,8 +336,7 @@ pub fn finish(
         audit.as_of = as_of.map(date::Date::iso);
         audit.max_age_days = max_age;
     }
-    let mut problems = problems::find(&audit, as_of, max_age);
-    problems.extend(file_problems);
+    let mut problems = problems::find(&audit, file_problems, as_of, max_age);
     let drift = drift::check(config, &audit.documents, as_of, files);
     // A drift rule over a recorded hash says what its pin would: keep the
     // rule's word, once.

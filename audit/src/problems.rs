@@ -39,10 +39,20 @@ pub fn templated(target: &str) -> bool {
         )
 }
 
-/// Finds the problems of `audit` (which must hold every document).
-/// Stale evidence is judged only when `max_age` is given, against `as_of`.
-pub fn find(audit: &Audit, as_of: Option<Date>, max_age: Option<u32>) -> Vec<Problem> {
+/// Finds the problems of `audit` (which must hold every document), after
+/// those found `before` (while files were read and analysed), whose
+/// messages it shares as it shares its own. Stale evidence is judged only
+/// when `max_age` is given, against `as_of`.
+pub fn find(
+    audit: &Audit,
+    before: Vec<Problem>,
+    as_of: Option<Date>,
+    max_age: Option<u32>,
+) -> Vec<Problem> {
     let mut out = Found::default();
+    for p in before {
+        out.push(p);
+    }
     let by_path: HashMap<&str, &Document> = audit
         .documents
         .iter()
@@ -79,24 +89,42 @@ pub fn find(audit: &Audit, as_of: Option<Date>, max_age: Option<u32>) -> Vec<Pro
 /// The problems found so far. A file's problems are found together, so
 /// each shares its path with the one before when it can: an allocation per
 /// file, not per problem (a 50,000-report folder had 216,000 broken links).
+/// Equal messages share one allocation too: the same contradiction or note
+/// recurs across files (95,000 distinct messages among 256,000 problems).
 #[derive(Default)]
 struct Found {
     list: Vec<Problem>,
+    messages: HashSet<std::sync::Arc<str>>,
 }
 
 impl Found {
     fn add(&mut self, path: &str, line: usize, kind: ProblemKind, message: String) {
+        let message = self.message(message);
         let p = match self.list.last() {
             Some(last) if *last.path == *path => {
                 Problem::at(last.path.clone(), line, kind, message)
             }
-            _ => Problem::new(path, line, kind, message),
+            _ => Problem::at(path.into(), line, kind, message),
         };
         self.list.push(p);
     }
 
-    fn push(&mut self, p: Problem) {
+    fn push(&mut self, mut p: Problem) {
+        p.message = self.message(p.message.clone());
         self.list.push(p);
+    }
+
+    /// The one allocation of `message` among the problems found.
+    fn message(
+        &mut self,
+        message: impl AsRef<str> + Into<std::sync::Arc<str>>,
+    ) -> std::sync::Arc<str> {
+        if let Some(m) = self.messages.get(message.as_ref()) {
+            return m.clone();
+        }
+        let m: std::sync::Arc<str> = message.into();
+        self.messages.insert(m.clone());
+        m
     }
 }
 
@@ -423,9 +451,10 @@ mod tests {
     use super::*;
 
     /// A file's problems hold its path once: each shares the allocation of
-    /// the one before it, and another file's problems do not.
+    /// the one before it, and another file's problems do not. Equal
+    /// messages, in any file, share one allocation.
     #[test]
-    fn a_files_problems_share_its_path() {
+    fn a_files_problems_share_its_path_and_equal_messages_share_theirs() {
         let doc = |path: &str, links: usize| Document {
             path: path.into(),
             references: (0..links)
@@ -443,13 +472,32 @@ mod tests {
             documents: vec![doc("a.md", 3), doc("b.md", 1)],
             ..Audit::default()
         };
-        let found = find(&audit, None, None);
+        // Found while the files were analysed: each made its own message.
+        let said = |line| {
+            let message = String::from("the report says \"PASS\", but a gate failed");
+            Problem::new("a.md", line, ProblemKind::Contradiction, message)
+        };
+        let before = vec![said(1), said(2)];
+        assert!(!std::sync::Arc::ptr_eq(
+            &before[0].message,
+            &before[1].message
+        ));
+        let mut found = find(&audit, before, None, None);
+        let earlier: Vec<Problem> = found.drain(..2).collect();
+        assert!(std::sync::Arc::ptr_eq(
+            &earlier[0].message,
+            &earlier[1].message
+        ));
         let paths: Vec<&str> = found.iter().map(|p| &*p.path).collect();
         assert_eq!(paths, ["a.md", "a.md", "a.md", "b.md"]);
         assert!(found.iter().all(|p| p.kind == ProblemKind::BrokenLink));
         assert!(std::sync::Arc::ptr_eq(&found[0].path, &found[1].path));
         assert!(std::sync::Arc::ptr_eq(&found[1].path, &found[2].path));
         assert!(!std::sync::Arc::ptr_eq(&found[2].path, &found[3].path));
+        // Both files link to `gone-0.md`.
+        assert_eq!(found[0].message, found[3].message);
+        assert!(std::sync::Arc::ptr_eq(&found[0].message, &found[3].message));
+        assert_ne!(found[0].message, found[1].message);
     }
 
     #[test]

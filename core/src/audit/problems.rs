@@ -164,7 +164,11 @@ pub struct Problem {
     /// 1-based (1 when the problem concerns the whole file).
     pub line: usize,
     pub kind: ProblemKind,
-    pub message: Box<str>,
+    /// Shared by equal messages where the audit crate finds them together
+    /// (a 50,000-report folder has 256,000 problems and 95,000 distinct
+    /// messages); held exactly, where `format!` reserves about twice its
+    /// literal text.
+    pub message: std::sync::Arc<str>,
 }
 
 impl Problem {
@@ -172,16 +176,20 @@ impl Problem {
         Self::at(path.into(), line, kind, message)
     }
 
-    /// [`Problem::new`], with a path already shared.
-    pub fn at(path: std::sync::Arc<str>, line: usize, kind: ProblemKind, message: String) -> Self {
+    /// [`Problem::new`], with a path (and perhaps a message) already
+    /// shared.
+    pub fn at(
+        path: std::sync::Arc<str>,
+        line: usize,
+        kind: ProblemKind,
+        message: impl Into<std::sync::Arc<str>>,
+    ) -> Self {
         Self {
             severity: kind.severity(),
             path,
             line,
             kind,
-            // Exact: a quarter of a million are held at 50,000 reports, and
-            // `format!` reserves about twice its literal text.
-            message: message.into_boxed_str(),
+            message: message.into(),
         }
     }
 }
