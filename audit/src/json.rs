@@ -158,7 +158,7 @@ fn branch_protection(obj: &Map<String, Value>) -> Vec<Check> {
         checks.push(Check {
             name: name.into(),
             status: if ok { Status::Pass } else { Status::Fail },
-            detail,
+            detail: detail.into(),
         })
     };
     let reviews = obj
@@ -192,7 +192,7 @@ fn branch_protection(obj: &Map<String, Value>) -> Vec<Check> {
     let stale_check = Check {
         name: "Stale approvals dismissed on new commits (advisory)".into(),
         status: if stale { Status::Pass } else { Status::Unknown },
-        detail: format!("dismiss_stale_reviews = {stale}"),
+        detail: format!("dismiss_stale_reviews = {stale}").into(),
     };
     let checks_obj = obj.get("required_status_checks").and_then(Value::as_object);
     let contexts: Vec<String> = checks_obj
@@ -555,9 +555,9 @@ fn gate_record(
         if required.is_empty() {
             for (w, s, t) in &entries {
                 doc.checks.push(Check {
-                    name: format!("Approval by {w}"),
+                    name: format!("Approval by {w}").into(),
                     status: *s,
-                    detail: t.clone().unwrap_or_default(),
+                    detail: t.clone().unwrap_or_default().into(),
                 });
             }
         }
@@ -566,12 +566,12 @@ fn gate_record(
             let found = entries.iter().find(|(w, _, _)| *w == key);
             doc.checks.push(match found {
                 Some((_, s, t)) => Check {
-                    name: format!("Approval by required owner {owner}"),
+                    name: format!("Approval by required owner {owner}").into(),
                     status: *s,
-                    detail: t.clone().unwrap_or_else(|| "approved".into()),
+                    detail: t.clone().unwrap_or_else(|| "approved".into()).into(),
                 },
                 None => Check {
-                    name: format!("Approval by required owner {owner}"),
+                    name: format!("Approval by required owner {owner}").into(),
                     status: Status::Pending,
                     detail: "no approval recorded".into(),
                 },
@@ -587,9 +587,9 @@ fn gate_record(
                 .unwrap_or_else(|| format!("#{}", i + 1));
             let (s, t) = status_key(o).map_or((Status::Unknown, None), value_status);
             doc.checks.push(Check {
-                name: vname,
+                name: vname.into(),
                 status: s,
-                detail: t.unwrap_or_default(),
+                detail: t.unwrap_or_default().into(),
             });
             for key in EVIDENCE_KEYS {
                 let targets: Vec<String> = match o.get(*key) {
@@ -855,7 +855,7 @@ mod tests {
             .checks
             .iter()
             .filter(|c| c.status == Status::Fail)
-            .map(|c| c.name.as_str())
+            .map(|c| &*c.name)
             .collect();
         assert_eq!(failing, ["No force pushes"]);
     }

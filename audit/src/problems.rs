@@ -358,7 +358,7 @@ fn short_coverage(
     }
     let mut texts = vec![&*g.name];
     texts.extend(g.status_text.as_deref());
-    texts.extend(g.evidence.iter().map(String::as_str));
+    texts.extend(g.evidence.iter().map(|e| &**e));
     let want = claimed_coverage(&texts)?;
     (cov.line_rate < want).then(|| {
         (

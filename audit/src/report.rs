@@ -968,7 +968,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                     claim.status = normalize(value);
                     claim.status_text = Some(strip_md(value).into());
                 } else if EVIDENCE_KEYS.contains(&key.as_str()) && !is_empty_evidence(value) {
-                    claim.evidence.push(strip_md(value));
+                    claim.evidence.push(strip_md(value).into());
                 }
                 // The report's own status and date, written under a heading
                 // that names its phase ("## Phase 2 – Runbooks" in a phase
@@ -1372,7 +1372,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                             status,
                             status_text: status_text.map(Into::into),
                             line: *line,
-                            evidence: evidence.into_iter().collect(),
+                            evidence: evidence.into_iter().map(Into::into).collect(),
                             ..Claim::default()
                         },
                         start: *line,
@@ -1383,7 +1383,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                 None => {
                     // A criteria table inside a gate's section backs that gate.
                     if let (Some(c), Some(e)) = (claim_of(*line, &claims), evidence.clone()) {
-                        claims[c].claim.evidence.push(e);
+                        claims[c].claim.evidence.push(e.into());
                     }
                     // A results row: what a verdict above it must agree with.
                     // A failing cell must read as a failed run ("❌ FAIL"),
@@ -1396,9 +1396,9 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                             s => s,
                         };
                         doc.checks.push(Check {
-                            name: strip_signs(&name),
+                            name: strip_signs(&name).into(),
                             status,
-                            detail: format!("{cell} (line {line})"),
+                            detail: format!("{cell} (line {line})").into(),
                         });
                     }
                 }
@@ -1427,9 +1427,9 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             && s == Status::Fail
         {
             doc.checks.push(Check {
-                name: strip_signs(&it.text),
+                name: strip_signs(&it.text).into(),
                 status: s,
-                detail: format!("{t} (line {})", it.line),
+                detail: format!("{t} (line {})", it.line).into(),
             });
         }
     }
@@ -2058,7 +2058,7 @@ fn placeholders(doc: &Document, doc_fields: &[(String, String, usize)], out: &mu
                 g.references
                     .iter()
                     .filter_map(|&i| doc.references.get(i))
-                    .find_map(|r| placeholder(&r.target).map(|p| (String::from(&*r.target), p)))
+                    .find_map(|r| placeholder(&r.target).map(|p| (r.target.clone(), p)))
             });
         if let Some((as_written, _)) = found {
             out.push(Problem::new(
@@ -2201,7 +2201,7 @@ fn resolved(target: &str, line: usize, via: RefVia, path: Option<String>, ix: &I
     let target: Box<str> = target.into();
     match path {
         Some(p) if ix.sha256(&p).is_some() => Reference {
-            target,
+            target: target.into(),
             line,
             state: RefState::Present,
             sha256: ix.digest(&p),
@@ -2210,7 +2210,7 @@ fn resolved(target: &str, line: usize, via: RefVia, path: Option<String>, ix: &I
             ..Reference::default()
         },
         Some(p) if ix.is_folder(&p) => Reference {
-            target,
+            target: target.into(),
             line,
             state: RefState::Present,
             path: Some(p.into()),
@@ -2218,7 +2218,7 @@ fn resolved(target: &str, line: usize, via: RefVia, path: Option<String>, ix: &I
             ..Reference::default()
         },
         _ => Reference {
-            target,
+            target: target.into(),
             line,
             state: RefState::Missing,
             via,

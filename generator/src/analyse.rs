@@ -220,4 +220,41 @@ mod tests {
             .expect("a present reference");
         assert!(std::sync::Arc::ptr_eq(&r, &artifact("ci.log")));
     }
+
+    /// Texts that recur across documents (a gate's name and status, a
+    /// cited file) are held once, by every document that has them.
+    #[test]
+    fn recurring_texts_are_shared_across_documents() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, title) in [("one.md", "One"), ("two.md", "Two")] {
+            let report = format!(
+                "# Report {title}\n\n**Status:** PASS\n\n## Gate 1: Unit tests — PASS\n\nEvidence: [the log](ci.log)\n"
+            );
+            std::fs::write(dir.path().join(name), report).expect("write");
+        }
+        std::fs::write(dir.path().join("ci.log"), "ok\n").expect("write");
+        let loaded =
+            crate::load::load(dir.path(), &[], None, false, crate::memo::Use::Off).expect("load");
+        let doc = |p: &str| {
+            loaded
+                .documents
+                .iter()
+                .find(|d| d.path == p)
+                .expect("document")
+        };
+        let (one, two) = (doc("one.md"), doc("two.md"));
+        let (a, b) = (&one.gates[0], &two.gates[0]);
+        assert!(a.name.starts_with("Gate 1"), "{}", a.name);
+        assert!(std::sync::Arc::ptr_eq(&a.name, &b.name));
+        let (sa, sb) = (a.status_text.as_ref(), b.status_text.as_ref());
+        assert!(
+            sa.zip(sb)
+                .is_some_and(|(x, y)| std::sync::Arc::ptr_eq(x, y))
+        );
+        assert_eq!(&*one.references[0].target, "ci.log");
+        assert!(std::sync::Arc::ptr_eq(
+            &one.references[0].target,
+            &two.references[0].target
+        ));
+    }
 }

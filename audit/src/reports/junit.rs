@@ -276,7 +276,7 @@ fn read_with(
     if suites_total > suites.len() as u64 {
         let more = suites_total - suites.len() as u64;
         suites.push(Check {
-            name: format!("… {more} more suites"),
+            name: format!("… {more} more suites").into(),
             status: Status::Unknown,
             detail: "counted above, not listed".into(),
         });
@@ -397,7 +397,7 @@ fn close_suite(
         name: if s.name.is_empty() {
             "(unnamed suite)".into()
         } else {
-            clip(&s.name, 200)
+            clip(&s.name, 200).into()
         },
         status: if t.failed + t.errored > 0 {
             Status::Fail
@@ -406,7 +406,7 @@ fn close_suite(
         } else {
             Status::Unknown
         },
-        detail: format!("{} tests: {}", t.tests, t.phrase()),
+        detail: format!("{} tests: {}", t.tests, t.phrase()).into(),
     });
 }
 

@@ -270,7 +270,7 @@ pub fn read(path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
     let mut checks: Vec<Check> = fired
         .into_iter()
         .map(|((rule, level), n)| Check {
-            name: rule,
+            name: rule.into(),
             status: if level == "error" {
                 Status::Fail
             } else {
@@ -279,7 +279,8 @@ pub fn read(path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
             detail: format!(
                 "{n} result{} at level {level}",
                 if n == 1 { "" } else { "s" }
-            ),
+            )
+            .into(),
         })
         .collect();
     checks.sort_by_key(|c| (c.status != Status::Fail, c.name.clone()));
@@ -324,7 +325,7 @@ mod tests {
         assert_eq!(d.findings_total, 3);
         assert_eq!(d.findings[0].name, "js/sql-injection");
         assert_eq!(d.findings[0].location.as_deref(), Some("src/db.js:12"));
-        assert_eq!(d.checks[0].name, "js/sql-injection");
+        assert_eq!(&*d.checks[0].name, "js/sql-injection");
 
         let clean =
             br#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Semgrep"}},"results":[]}]}"#;
