@@ -2198,7 +2198,6 @@ fn suffix_match(path: &str, ix: &Index) -> Option<String> {
 }
 
 fn resolved(target: &str, line: usize, via: RefVia, path: Option<String>, ix: &Index) -> Reference {
-    let target: Box<str> = target.into();
     match path {
         Some(p) if ix.sha256(&p).is_some() => Reference {
             target: target.into(),

@@ -114,6 +114,9 @@ pub fn load(
             }
         })
         .collect();
+    // The documents hold what they share; the set's table goes now, not
+    // with the lists and the index made below.
+    drop(texts);
     bar.finish_and_clear();
     if let Some((_, e)) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);

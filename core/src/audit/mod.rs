@@ -264,7 +264,7 @@ impl Document {
         self.notes.shrink_to_fit();
     }
 
-    /// Hands `share` each text that recurs across documents (a claim's
+    /// Hands `share` each text that recurs across documents (a claim's id,
     /// name, status text, evidence and scope, a reference's target, a
     /// check's name and detail), so that equal texts can be made one
     /// allocation: the same gates, statuses and checks recur in report
@@ -332,12 +332,13 @@ pub struct Coverage {
 
 /// A gate or a phase, and what it claims.
 ///
-/// Its texts are `Arc<str>`, as are a [`Reference`]'s target and a
-/// [`Check`]'s texts: made once and never grown, 8 bytes smaller than a
-/// `String`, nothing reserved, and shared where they recur
-/// ([`Document::share_text`]; 200,000 claims, 250,000 references and
-/// 130,000 checks are held at 50,000 reports). A reference's other texts
-/// and a [`CiRun`]'s are `Box<str>`. The JSON is the same.
+/// Its id, name, status text, evidence and scope are `Arc<str>`, as are a
+/// [`Reference`]'s target and a [`Check`]'s name and detail: made once and
+/// never grown, 8 bytes smaller than a `String`, nothing reserved, and
+/// shared where they recur ([`Document::share_text`]; 200,000 claims,
+/// 250,000 references and 130,000 checks are held at 50,000 reports). A
+/// reference's path, lines and pin and a [`CiRun`]'s texts are `Box<str>`;
+/// a claim's CI runs are still `String`s. The JSON is the same.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
     /// `0`, `2`, `A`: the number or letter after "Gate" or "Phase".
