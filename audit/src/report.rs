@@ -457,6 +457,32 @@ fn pure_status(s: &str) -> Option<Status> {
     (st != Status::Unknown).then_some(st)
 }
 
+/// Where a heading's status starts: after the separator whose part (up to
+/// the next separator) is the plainest status, with the fewest words, the
+/// last on a tie. "PASS" in "Gate 1: Unit tests — PASS" and in "Gate 2:
+/// Rollback drill — PASS" (gates named "Gate 1: Unit tests" and "Gate 2:
+/// Rollback drill"); "PASS — all 12 tests green" in "Gate 3: PASS — all 12
+/// tests green".
+fn status_tail(heading: &str) -> Option<&str> {
+    let words = |s: &str| {
+        s.split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .count()
+    };
+    let mut best: Option<(usize, usize)> = None;
+    let mut seps = heading.match_indices([':', '—', '–', '|']).peekable();
+    while let Some((i, sep)) = seps.next() {
+        let from = i + sep.len();
+        let part = seps
+            .peek()
+            .map_or(&heading[from..], |&(j, _)| &heading[from..j]);
+        if pure_status(part).is_some() && best.is_none_or(|(n, _)| words(part) <= n) {
+            best = Some((words(part), from));
+        }
+    }
+    best.map(|(_, from)| heading[from..].trim())
+}
+
 fn strip_signs(s: &str) -> String {
     let fixed = demojibake(s);
     fixed
@@ -782,6 +808,10 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
 
     // 1. Heading claims.
     let mut claims: Vec<Pending> = Vec::new();
+    // Beside each heading claim: its whole heading, when the status was read
+    // from words that may name the gate instead ("Gate 1: Release Rehearsal
+    // Passing"). A status field under it says they did.
+    let mut worded: Vec<Option<String>> = Vec::new();
     for (i, h) in parsed.headings.iter().enumerate() {
         if h.level == HeadingLevel::H1 {
             continue;
@@ -795,6 +825,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
         let said = ["status:", "result:", "status -", "result -"]
             .iter()
             .find_map(|k| lower.find(k).map(|i| (i, k.len())));
+        let mut whole = None;
         let (name, status, status_text) = match said {
             // "Gate 3 Status: PASSED ✅"
             Some((i, len)) => {
@@ -802,19 +833,21 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                 (strip_signs(&fixed[..i]), normalize(&value), Some(value))
             }
             None => {
-                // "Gate 1: PASSED", "Gate 1 🟢", "Gate 2 — ✅ Complete"
-                let rest = fixed
-                    .split_once([':', '—', '–', '|'])
-                    .map(|(_, r)| r.trim())
-                    .filter(|r| pure_status(r).is_some());
+                // "Gate 1: PASSED", "Gate 1 🟢", "Gate 2 — ✅ Complete",
+                // "Gate 1: Unit tests — PASS" (named "Gate 1: Unit tests").
+                let rest = status_tail(&fixed);
                 match (rest, sign_status(&fixed)) {
-                    (Some(r), _) => (
-                        strip_signs(&fixed[..fixed.len() - r.len()])
+                    (Some(r), _) => {
+                        // Mixed-case words without a sign may be the name.
+                        let words = r.split_whitespace().count();
+                        if words > 1 && sign_status(r).is_none() && r != r.to_uppercase() {
+                            whole = Some(strip_md(&strip_signs(&fixed)));
+                        }
+                        let name = strip_signs(&fixed[..fixed.len() - r.len()])
                             .trim_end_matches([':', '—', '–', '|', ' '])
-                            .to_owned(),
-                        normalize(r),
-                        Some(strip_md(r)),
-                    ),
+                            .to_owned();
+                        (name, normalize(r), Some(strip_md(r)))
+                    }
                     (None, Some((s, t))) => (strip_signs(&fixed), s, Some(t)),
                     (None, None) => (strip_signs(&fixed), Status::Unknown, None),
                 }
@@ -835,6 +868,7 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             end: section_end(i),
             takes_fields: true,
         });
+        worded.push(whole);
     }
     // The innermost heading claim whose section holds `line`.
     let claim_of = |line: usize, claims: &[Pending]| {
@@ -965,6 +999,11 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                 if STATUS_KEYS.contains(&key.as_str()) && claim.status_text.is_none()
                     || key == "status"
                 {
+                    if let Some(whole) =
+                        worded.get_mut(c).filter(|_| heading).and_then(Option::take)
+                    {
+                        claim.name = whole.into();
+                    }
                     claim.status = normalize(value);
                     claim.status_text = Some(strip_md(value).into());
                 } else if EVIDENCE_KEYS.contains(&key.as_str()) && !is_empty_evidence(value) {
@@ -2380,6 +2419,83 @@ mod tests {
                 ("6".into(), Status::Fail, "table"),
             ]
         );
+    }
+
+    #[test]
+    fn a_gate_headings_name_keeps_what_comes_before_its_status() {
+        let cases = [
+            (
+                "## Gate 1: Unit tests — PASS",
+                "Gate 1: Unit tests",
+                Status::Pass,
+                Some("PASS"),
+            ),
+            (
+                "## Gate 2: Rollback drill — ✅ PASSED",
+                "Gate 2: Rollback drill",
+                Status::Pass,
+                Some("✅ PASSED"),
+            ),
+            (
+                "## Gate 3 — Security review: FAILED",
+                "Gate 3 — Security review",
+                Status::Fail,
+                Some("FAILED"),
+            ),
+            (
+                "## Gate 4: PASS — all 12 tests green",
+                "Gate 4",
+                Status::Pass,
+                Some("PASS — all 12 tests green"),
+            ),
+            ("## Gate 5: PASSED", "Gate 5", Status::Pass, Some("PASSED")),
+            (
+                "## Gate 6 | Staging deploy | PENDING",
+                "Gate 6 | Staging deploy",
+                Status::Pending,
+                Some("PENDING"),
+            ),
+            (
+                "## Gate 7: Drift Prevention in CI",
+                "Gate 7: Drift Prevention in CI",
+                Status::Unknown,
+                None,
+            ),
+            (
+                "## Gate 8: Release Rehearsal Passing",
+                "Gate 8",
+                Status::Pass,
+                Some("Release Rehearsal Passing"),
+            ),
+        ];
+        for (heading, name, status, text) in cases {
+            let d = ex(&format!("# Pack\n\n{heading}\n\nSome words.\n")).doc;
+            let g = &d.gates[0];
+            assert_eq!(
+                (&*g.name, g.status, g.status_text.as_deref()),
+                (name, status, text),
+                "{heading}"
+            );
+        }
+        // A status field under the heading says its words were a name.
+        let cases = [
+            (
+                "## Gate 1: Release Rehearsal Passing",
+                "Gate 1: Release Rehearsal Passing",
+                Status::Fail,
+            ),
+            (
+                "## Gate 2: Unit tests — PASS",
+                "Gate 2: Unit tests",
+                Status::Fail,
+            ),
+            ("## Gate 3: PASSED", "Gate 3", Status::Fail),
+        ];
+        for (heading, name, status) in cases {
+            let d = ex(&format!("# Pack\n\n{heading}\n\n**Status**: ❌ FAILED\n")).doc;
+            let g = &d.gates[0];
+            assert_eq!((&*g.name, g.status), (name, status), "{heading}");
+        }
     }
 
     #[test]
