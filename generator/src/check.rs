@@ -75,33 +75,38 @@ pub fn run(args: &Options) -> Result<bool> {
         .iter()
         .filter(|p| args.all || p.severity.is_problem())
         .collect();
-    let mut out = String::new();
-    match args.format {
-        Format::Text => {
-            for p in &shown {
-                out.push_str(&crate::term::safe(&p.to_string()));
-                out.push('\n');
-            }
-        }
+    // Streamed, not gathered into one text first (at 50,000 reports the
+    // list alone is megabytes). A closed pipe (`vouch check | head`) ends
+    // the output quietly.
+    let mut out = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
+    let written = match args.format {
+        Format::Text => shown.iter().try_for_each(|p| {
+            out.write_all(crate::term::safe(&p.to_string()).as_bytes())?;
+            out.write_all(b"\n")
+        }),
         Format::Json => {
-            let v = serde_json::json!({
-                "summary": &audit.summary,
-                "problems": shown,
-            });
-            out = serde_json::to_string_pretty(&v).unwrap_or_default();
-            out.push('\n');
+            // Serialised as it goes: a `serde_json::Value` of the list was
+            // a copy of every problem.
+            #[derive(serde::Serialize)]
+            struct Report<'a> {
+                summary: &'a vouch_core::audit::AuditSummary,
+                problems: &'a [&'a Problem],
+            }
+            let report = Report {
+                summary: &audit.summary,
+                problems: &shown,
+            };
+            serde_json::to_writer_pretty(&mut out, &report)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
         }
-    }
-    // A closed pipe (`vouch check | head`) ends the output quietly.
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    };
+    match written.and_then(|()| out.flush()) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(e).context("writing to standard output"),
     }
+    drop(out);
     if !quiet {
         let s = &audit.summary;
         let problems: Vec<Problem> = audit

@@ -86,34 +86,44 @@ pub fn load(
         ProgressBar::hidden()
     };
 
-    // Collected in place, a slot per file: rayon collects a `Result` of a
-    // `Vec` through a list of chunks, then copies them, so the list was held
-    // twice at the end of loading (35 MB more resident at 50,000 reports).
-    // After a failure the files not yet started are skipped; the failure of
-    // the first file in the order they were found is reported.
+    // Written in place, a slot per file, the documents apart from the rest:
+    // rayon collects a `Result` of a `Vec` through a list of chunks, then
+    // copies them (35 MB more resident at 50,000 reports), and one list of
+    // whole results, moved into the lists kept, was held beside them at the
+    // end of loading (37 MB more). Each list below becomes the one kept
+    // where it lies. After a failure the files not yet started are skipped;
+    // the failure of the first file in the order they were found is
+    // reported.
     let failure: std::sync::Mutex<Option<(usize, anyhow::Error)>> = std::sync::Mutex::new(None);
     let failed = std::sync::atomic::AtomicBool::new(false);
     let texts = Texts::default();
-    let ingested: Vec<Option<Ingested>> = found
+    let mut documents: Vec<Option<Document>> = Vec::new();
+    documents.resize_with(found.len(), || None);
+    let mut rest: Vec<Option<Ingested>> = Vec::new();
+    rest.resize_with(found.len(), || None);
+    found
         .par_iter()
+        .zip(documents.par_iter_mut())
+        .zip(rest.par_iter_mut())
         .enumerate()
-        .map(|(n, f)| {
+        .for_each(|(n, ((f, document), rest))| {
             if failed.load(std::sync::atomic::Ordering::Relaxed) {
-                return None;
+                return;
             }
             match ingest(f, staging, &bar, &paths, memo.as_ref(), &texts) {
-                Ok(i) => Some(i),
+                Ok((i, d)) => {
+                    *rest = Some(i);
+                    *document = d;
+                }
                 Err(e) => {
                     failed.store(true, std::sync::atomic::Ordering::Relaxed);
                     let mut first = failure.lock().unwrap_or_else(|p| p.into_inner());
                     if first.as_ref().is_none_or(|(m, _)| n < *m) {
                         *first = Some((n, e));
                     }
-                    None
                 }
             }
-        })
-        .collect();
+        });
     // The documents hold what they share; the set's table goes now, not
     // with the lists and the index made below.
     drop(texts);
@@ -124,37 +134,35 @@ pub fn load(
     let analyses_taken = memo.map_or(0, Memo::finish);
     // Sized exactly: these are held to the end of the build, and grown by
     // doubling they would keep up to as much again unused.
-    let documents = ingested
-        .iter()
-        .flatten()
-        .filter(|i| i.analysed.document.is_some())
-        .count();
-    problems.reserve_exact(
-        ingested
-            .iter()
-            .flatten()
-            .map(|i| i.analysed.problems.len())
-            .sum(),
-    );
+    problems.reserve_exact(rest.iter().flatten().map(|i| i.problems.len()).sum());
+    let mut config = None;
+    // `filter_map` over a list's own `into_iter` is collected in place.
+    let mut artifacts: Vec<Entry> = rest
+        .into_iter()
+        .filter_map(|i| {
+            let i = i?;
+            problems.extend(i.problems);
+            if i.config.is_some() {
+                config = i.config;
+            }
+            Some(i.entry)
+        })
+        .collect();
+    artifacts.shrink_to_fit();
+    #[expect(clippy::filter_map_identity, reason = "`flatten` is not collected in place")]
+    let mut documents: Vec<Document> = documents.into_iter().filter_map(|d| d).collect();
+    documents.shrink_to_fit();
     let mut loaded = Loaded {
         site: Site {
             input: input.to_path_buf(),
-            artifacts: Vec::with_capacity(ingested.len()),
+            artifacts,
             ..Site::default()
         },
-        documents: Vec::with_capacity(documents),
+        documents,
         problems,
-        config: None,
+        config,
         analyses_taken,
     };
-    for i in ingested.into_iter().flatten() {
-        loaded.documents.extend(i.analysed.document);
-        loaded.problems.extend(i.analysed.problems);
-        if i.entry.path == analyse::CONFIG_PATH {
-            loaded.config = i.config;
-        }
-        loaded.site.artifacts.push(i.entry);
-    }
     loaded.site.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     loaded.site.index = Index::new(
         loaded
@@ -265,9 +273,10 @@ impl Texts {
     }
 }
 
+/// A file ingested, but for its document, which is kept apart.
 struct Ingested {
     entry: Entry,
-    analysed: analyse::Analysed,
+    problems: Vec<Problem>,
     /// The bytes of `vouch.toml`, kept for the configuration.
     config: Option<Vec<u8>>,
 }
@@ -279,7 +288,7 @@ fn ingest(
     paths: &Index,
     memo: Option<&Memo>,
     texts: &Texts,
-) -> Result<Ingested> {
+) -> Result<(Ingested, Option<Document>)> {
     let mut src = File::open(&f.abs).with_context(|| format!("cannot open {}", f.abs.display()))?;
     // The first bytes, for the analyser (and the first of those for
     // sniffing the kind).
@@ -351,9 +360,10 @@ fn ingest(
         texts.share(d);
     }
     let config = (entry.path == analyse::CONFIG_PATH).then_some(text);
-    Ok(Ingested {
+    let ingested = Ingested {
         entry,
-        analysed,
+        problems: analysed.problems,
         config,
-    })
+    };
+    Ok((ingested, analysed.document))
 }
