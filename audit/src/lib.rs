@@ -30,6 +30,7 @@ pub mod pins;
 pub mod problems;
 pub mod report;
 pub mod reports;
+pub mod shared;
 pub mod status;
 pub mod testlog;
 pub mod text;

@@ -94,12 +94,12 @@ pub fn find(
 #[derive(Default)]
 struct Found {
     list: Vec<Problem>,
-    messages: HashSet<std::sync::Arc<str>>,
+    messages: crate::shared::Shared,
 }
 
 impl Found {
     fn add(&mut self, path: &str, line: usize, kind: ProblemKind, message: String) {
-        let message = self.message(message);
+        let message = self.messages.get(message);
         let p = match self.list.last() {
             Some(last) if *last.path == *path => {
                 Problem::at(last.path.clone(), line, kind, message)
@@ -110,21 +110,8 @@ impl Found {
     }
 
     fn push(&mut self, mut p: Problem) {
-        p.message = self.message(p.message.clone());
+        self.messages.share(&mut p.message);
         self.list.push(p);
-    }
-
-    /// The one allocation of `message` among the problems found.
-    fn message(
-        &mut self,
-        message: impl AsRef<str> + Into<std::sync::Arc<str>>,
-    ) -> std::sync::Arc<str> {
-        if let Some(m) = self.messages.get(message.as_ref()) {
-            return m.clone();
-        }
-        let m: std::sync::Arc<str> = message.into();
-        self.messages.insert(m.clone());
-        m
     }
 }
 

@@ -179,19 +179,26 @@ fn plural(n: usize) -> &'static str {
 mod tests {
     use super::*;
 
+    /// `files` (path, text) loaded from a folder of their own.
+    fn loaded(files: &[(&str, &str)]) -> crate::load::Loaded {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (path, text) in files {
+            std::fs::write(dir.path().join(path), text).expect("write");
+        }
+        crate::load::load(dir.path(), &[], None, false, crate::memo::Use::Off).expect("load")
+    }
+
     /// A file's digest is held once: its artifact, the path index, its
     /// audit document and the references to it share one `Arc`.
     #[test]
     fn a_digest_is_shared_by_artifact_index_document_and_references() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(
-            dir.path().join("r.md"),
-            "# Report\n\n**Status:** PASS\n\nSee [the log](ci.log).\n",
-        )
-        .expect("write");
-        std::fs::write(dir.path().join("ci.log"), "ok\n").expect("write");
-        let loaded =
-            crate::load::load(dir.path(), &[], None, false, crate::memo::Use::Off).expect("load");
+        let loaded = loaded(&[
+            (
+                "r.md",
+                "# Report\n\n**Status:** PASS\n\nSee [the log](ci.log).\n",
+            ),
+            ("ci.log", "ok\n"),
+        ]);
         let mut site = loaded.site;
         finish(
             &mut site,
@@ -225,16 +232,16 @@ mod tests {
     /// cited file) are held once, by every document that has them.
     #[test]
     fn recurring_texts_are_shared_across_documents() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        for (name, title) in [("one.md", "One"), ("two.md", "Two")] {
-            let report = format!(
+        let report = |title: &str| {
+            format!(
                 "# Report {title}\n\n**Status:** PASS\n\n## Gate 1: Unit tests — PASS\n\nEvidence: [the log](ci.log)\n"
-            );
-            std::fs::write(dir.path().join(name), report).expect("write");
-        }
-        std::fs::write(dir.path().join("ci.log"), "ok\n").expect("write");
-        let loaded =
-            crate::load::load(dir.path(), &[], None, false, crate::memo::Use::Off).expect("load");
+            )
+        };
+        let loaded = loaded(&[
+            ("one.md", &report("One")),
+            ("two.md", &report("Two")),
+            ("ci.log", "ok\n"),
+        ]);
         let doc = |p: &str| {
             loaded
                 .documents

@@ -149,7 +149,10 @@ pub fn load(
         })
         .collect();
     artifacts.shrink_to_fit();
-    #[expect(clippy::filter_map_identity, reason = "`flatten` is not collected in place")]
+    #[expect(
+        clippy::filter_map_identity,
+        reason = "`flatten` is not collected in place"
+    )]
     let mut documents: Vec<Document> = documents.into_iter().filter_map(|d| d).collect();
     documents.shrink_to_fit();
     let mut loaded = Loaded {
@@ -259,17 +262,12 @@ fn relative(input: &Path, abs: &Path) -> Option<String> {
 /// held once (50,000 reports: 150,000 gates under 6 names). Dropped when
 /// loading ends; the documents keep what they share.
 #[derive(Default)]
-struct Texts(std::sync::Mutex<rustc_hash::FxHashSet<std::sync::Arc<str>>>);
+struct Texts(std::sync::Mutex<vouch_audit::shared::Shared>);
 
 impl Texts {
     fn share(&self, d: &mut Document) {
         let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        d.share_text(&mut |t| match held.get(&**t) {
-            Some(h) => *t = h.clone(),
-            None => {
-                held.insert(t.clone());
-            }
-        });
+        d.share_text(&mut |t| held.share(t));
     }
 }
 
