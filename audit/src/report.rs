@@ -483,6 +483,18 @@ fn status_tail(heading: &str) -> Option<&str> {
     best.map(|(_, from)| heading[from..].trim())
 }
 
+/// Two or more words, not all capitals, signs aside: "Release Rehearsal
+/// Passing", "Governance Evidence Hardening ✅"; not "PASSED", "✅ NOT MET",
+/// "✅ Complete".
+fn reads_as_name(s: &str) -> bool {
+    let bare: String = demojibake(s).chars().filter(|c| !is_sign(*c)).collect();
+    let words = bare
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count();
+    words > 1 && bare != bare.to_uppercase()
+}
+
 fn strip_signs(s: &str) -> String {
     let fixed = demojibake(s);
     fixed
@@ -835,12 +847,16 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
             None => {
                 // "Gate 1: PASSED", "Gate 1 🟢", "Gate 2 — ✅ Complete",
                 // "Gate 1: Unit tests — PASS" (named "Gate 1: Unit tests").
-                let rest = status_tail(&fixed);
+                // Beside a sign, words that read as a name are the name:
+                // "Phase 0: Evidence Hardening ✅" is "Phase 0: Evidence
+                // Hardening", status ✅.
+                let rest =
+                    status_tail(&fixed).filter(|r| !(sign_status(r).is_some() && reads_as_name(r)));
                 match (rest, sign_status(&fixed)) {
                     (Some(r), _) => {
-                        // Mixed-case words without a sign may be the name.
-                        let words = r.split_whitespace().count();
-                        if words > 1 && sign_status(r).is_none() && r != r.to_uppercase() {
+                        // Without a sign, such words may be the name or the
+                        // status: a status field under the heading decides.
+                        if reads_as_name(r) {
                             whole = Some(strip_md(&strip_signs(&fixed)));
                         }
                         let name = strip_signs(&fixed[..fixed.len() - r.len()])
@@ -2462,6 +2478,24 @@ mod tests {
                 None,
             ),
             (
+                "### Phase 0: Governance Evidence Hardening ✅",
+                "Phase 0: Governance Evidence Hardening",
+                Status::Pass,
+                Some("✅"),
+            ),
+            (
+                "### Gate 9: Restore Drill ❌",
+                "Gate 9: Restore Drill",
+                Status::Fail,
+                Some("❌"),
+            ),
+            (
+                "### Gate 10: Smoke tests — ❌ NOT MET",
+                "Gate 10: Smoke tests",
+                Status::Fail,
+                Some("❌ NOT MET"),
+            ),
+            (
                 "## Gate 8: Release Rehearsal Passing",
                 "Gate 8",
                 Status::Pass,
@@ -2470,7 +2504,7 @@ mod tests {
         ];
         for (heading, name, status, text) in cases {
             let d = ex(&format!("# Pack\n\n{heading}\n\nSome words.\n")).doc;
-            let g = &d.gates[0];
+            let g = d.gates.iter().chain(&d.phases).next().expect(heading);
             assert_eq!(
                 (&*g.name, g.status, g.status_text.as_deref()),
                 (name, status, text),
