@@ -148,6 +148,9 @@ pub fn normalize(text: &str) -> Status {
     let mut pending = has(PENDING_SIGNS) || squashed.contains("[]");
     let (mut skip, mut bare_no, mut pass_word) = (false, false, false);
     let mut pending_word = false;
+    // Failure said in words ("FAILED", "not met"), not only by a sign; and
+    // work said not to have begun ("not started", "not yet run").
+    let (mut fail_word, mut not_started) = (false, false);
 
     let words: Vec<String> = lower
         .replace("n/a", " na ")
@@ -163,11 +166,13 @@ pub fn normalize(text: &str) -> Status {
             match next {
                 Some(n) if PASS_WORDS.contains(&n) => {
                     fail = true; // "not met", "no-go", "not ready"
+                    fail_word = true;
                     i += 2;
                     continue;
                 }
                 Some("started" | "yet" | "run") => {
                     pending = true; // "not started", "not yet run"
+                    not_started = true;
                     i += 2;
                     continue;
                 }
@@ -183,6 +188,7 @@ pub fn normalize(text: &str) -> Status {
             pass_word = true;
         } else if FAIL_WORDS.contains(&w) {
             fail = true;
+            fail_word = true;
         } else if PENDING_WORDS.contains(&w) {
             pending = true;
             pending_word = true;
@@ -206,6 +212,9 @@ pub fn normalize(text: &str) -> Status {
         // pending": done in part, so not done. (A warning sign beside a
         // pass, "⚠️ PASSED with warnings", stays in doubt.)
         (true, false, true) if pending_word && !skip => Status::Pending,
+        // "❌ NOT STARTED": what has not begun has not failed; the cross
+        // says only that it is not done.
+        (false, true, true) if not_started && !fail_word => Status::Pending,
         (false, true, _) => Status::Fail,
         (false, false, true) if !skip => Status::Pending,
         _ => Status::Unknown,
@@ -316,6 +325,10 @@ mod tests {
             ("Not met", Fail),
             ("INCOMPLETE", Fail),
             ("⚠️ FAILED", Fail),
+            ("❌ NOT STARTED", Pending),
+            ("❌ Not yet run", Pending),
+            ("❌ NOT STARTED (tests failed)", Fail),
+            ("✅ PARTIALLY COMPLETE", Pending),
             ("🔴 Blocked by failure", Fail),
             ("âŒ", Fail),
             ("⚠️", Pending),
