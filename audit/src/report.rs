@@ -476,11 +476,33 @@ fn status_tail(heading: &str) -> Option<&str> {
         let part = seps
             .peek()
             .map_or(&heading[from..], |&(j, _)| &heading[from..j]);
-        if pure_status(part).is_some() && best.is_none_or(|(n, _)| words(part) <= n) {
+        // "Runtime Error Envelope Completeness" names a phase: its
+        // "Error" says nothing of how it went.
+        let title = sign_status(part).is_none() && title_case(part);
+        if !title && pure_status(part).is_some() && best.is_none_or(|(n, _)| words(part) <= n) {
             best = Some((words(part), from));
         }
     }
     best.map(|(_, from)| heading[from..].trim())
+}
+
+/// Two or more words in title case (every word of four letters or more
+/// capitalised, not all in capitals): "Release Rehearsal Passing",
+/// "Runtime Error Envelope Completeness"; not "Deployed to staging", "PASSED
+/// WITH NOTES".
+fn title_case(s: &str) -> bool {
+    let words: Vec<&str> = s
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .collect();
+    let long = |w: &&&str| w.chars().filter(|c| c.is_alphabetic()).count() >= 4;
+    words.len() > 1
+        && s != s.to_uppercase()
+        && words.iter().filter(long).all(|w| {
+            w.chars()
+                .find(|c| c.is_alphabetic())
+                .is_some_and(char::is_uppercase)
+        })
 }
 
 /// A heading cut at its first status sign, when the sign and the words
@@ -2532,9 +2554,21 @@ mod tests {
             ),
             (
                 "## Gate 8: Release Rehearsal Passing",
-                "Gate 8",
+                "Gate 8: Release Rehearsal Passing",
+                Status::Unknown,
+                None,
+            ),
+            (
+                "### Phase 3: Runtime Error Envelope Completeness",
+                "Phase 3: Runtime Error Envelope Completeness",
+                Status::Unknown,
+                None,
+            ),
+            (
+                "## Gate 11: Deployed to staging",
+                "Gate 11",
                 Status::Pass,
-                Some("Release Rehearsal Passing"),
+                Some("Deployed to staging"),
             ),
         ];
         for (heading, name, status, text) in cases {
