@@ -463,13 +463,13 @@ fn pure_status(s: &str) -> Option<Status> {
 /// Rollback drill — PASS" (gates named "Gate 1: Unit tests" and "Gate 2:
 /// Rollback drill"); "PASS — all 12 tests green" in "Gate 3: PASS — all 12
 /// tests green".
-fn status_tail(heading: &str) -> Option<&str> {
+fn status_tail(heading: &str) -> Option<(usize, &str)> {
     let words = |s: &str| {
         s.split_whitespace()
             .filter(|w| w.chars().any(char::is_alphanumeric))
             .count()
     };
-    let mut best: Option<(usize, usize)> = None;
+    let mut best: Option<(usize, usize, &str)> = None;
     let mut seps = heading.match_indices([':', '—', '–', '|']).peekable();
     while let Some((i, sep)) = seps.next() {
         let from = i + sep.len();
@@ -479,30 +479,50 @@ fn status_tail(heading: &str) -> Option<&str> {
         // "Runtime Error Envelope Completeness" names a phase: its
         // "Error" says nothing of how it went.
         let title = sign_status(part).is_none() && title_case(part);
-        if !title && pure_status(part).is_some() && best.is_none_or(|(n, _)| words(part) <= n) {
-            best = Some((words(part), from));
+        if !title && pure_status(part).is_some() && best.is_none_or(|(n, _, _)| words(part) <= n) {
+            best = Some((words(part), from, part));
         }
     }
-    best.map(|(_, from)| heading[from..].trim())
+    best.map(|(_, from, part)| (from, part))
 }
 
-/// Two or more words in title case (every word of four letters or more
-/// capitalised, not all in capitals): "Release Rehearsal Passing",
-/// "Runtime Error Envelope Completeness"; not "Deployed to staging", "PASSED
-/// WITH NOTES".
+/// Two or more words in title case, naming something: every word of four
+/// letters or more capitalised, at least one of them not a status word, and
+/// no status word in capitals. "Release Rehearsal Passing", "Runtime Error
+/// Envelope Completeness"; not "Deployed to staging", "Not Met", "In
+/// Progress", "Tests PASSED".
 fn title_case(s: &str) -> bool {
     let words: Vec<&str> = s
         .split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .collect();
-    let long = |w: &&&str| w.chars().filter(|c| c.is_alphabetic()).count() >= 4;
+    let long: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4)
+        .collect();
+    let capitalised = |w: &str| {
+        w.chars()
+            .find(|c| c.is_alphabetic())
+            .is_some_and(char::is_uppercase)
+    };
+    let shouted =
+        |w: &str| w.chars().count() > 1 && w == w.to_uppercase() && normalize(w) != Status::Unknown;
     words.len() > 1
-        && s != s.to_uppercase()
-        && words.iter().filter(long).all(|w| {
-            w.chars()
-                .find(|c| c.is_alphabetic())
-                .is_some_and(char::is_uppercase)
-        })
+        && long.iter().all(|w| capitalised(w))
+        && long.iter().any(|w| normalize(w) == Status::Unknown)
+        && !words.iter().any(|w| shouted(w))
+}
+
+/// Words beside a sign that are not a status of their own, or read as a
+/// name: "Governance Evidence Hardening ✅", "GOVERNANCE HARDENING ✅",
+/// "Release Rehearsal Passing ✅"; not "✅ PASSED", "✅ Complete".
+fn names_beside_sign(part: &str) -> bool {
+    let bare: String = demojibake(part).chars().filter(|c| !is_sign(*c)).collect();
+    let words = bare
+        .split_whitespace()
+        .any(|w| w.chars().any(char::is_alphanumeric));
+    words && (pure_status(&bare).is_none() || reads_as_name(part))
 }
 
 /// A heading cut at its first status sign, when the sign and the words
@@ -853,14 +873,14 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
     // 1. Heading claims.
     let mut claims: Vec<Pending> = Vec::new();
     // Beside each heading claim: its whole heading, when the status was read
-    // from words that may name the gate instead ("Gate 1: Release Rehearsal
-    // Passing"). A status field under it says they did.
+    // from words that may name the gate instead ("Gate 5: Deployed to
+    // staging"). A status field under it says they did.
     let mut worded: Vec<Option<String>> = Vec::new();
     for (i, h) in parsed.headings.iter().enumerate() {
         if h.level == HeadingLevel::H1 {
             continue;
         }
-        let fixed = demojibake(&h.text).into_owned();
+        let fixed = demojibake(&h.text).trim().to_owned();
         let Some((label, id)) = text::claim_label(&fixed) else {
             continue;
         };
@@ -882,16 +902,18 @@ pub fn extract(path: &str, sha256: &str, md: &str, ix: &Index) -> Extracted {
                 // Beside a sign, words that read as a name are the name:
                 // "Phase 0: Evidence Hardening ✅" is "Phase 0: Evidence
                 // Hardening", status ✅.
-                let rest =
-                    status_tail(&fixed).filter(|r| !(sign_status(r).is_some() && reads_as_name(r)));
-                match (rest, sign_status(&fixed)) {
-                    (Some(r), _) => {
-                        // Without a sign, such words may be the name or the
-                        // status: a status field under the heading decides.
-                        if reads_as_name(r) {
+                let tail = status_tail(&fixed)
+                    .filter(|(_, part)| sign_status(part).is_none() || !names_beside_sign(part));
+                match (tail, sign_status(&fixed)) {
+                    (Some((from, part)), _) => {
+                        // Without a sign, words such as "Deployed to
+                        // staging" may be the name or the status: a status
+                        // field under the heading decides.
+                        if reads_as_name(part) {
                             whole = Some(strip_md(&strip_signs(&fixed)));
                         }
-                        let name = strip_signs(&fixed[..fixed.len() - r.len()])
+                        let r = fixed[from..].trim();
+                        let name = strip_signs(&fixed[..from])
                             .trim_end_matches([':', '—', '–', '|', ' '])
                             .to_owned();
                         (name, normalize(r), Some(strip_md(r)))
@@ -2570,6 +2592,36 @@ mod tests {
                 Status::Pass,
                 Some("Deployed to staging"),
             ),
+            (
+                "## Gate 12: Not Met",
+                "Gate 12",
+                Status::Fail,
+                Some("Not Met"),
+            ),
+            (
+                "## Gate 13: In Progress",
+                "Gate 13",
+                Status::Pending,
+                Some("In Progress"),
+            ),
+            (
+                "## Gate 14: Tests PASSED",
+                "Gate 14",
+                Status::Pass,
+                Some("Tests PASSED"),
+            ),
+            (
+                "### PHASE 4: GOVERNANCE EVIDENCE HARDENING ✅",
+                "PHASE 4: GOVERNANCE EVIDENCE HARDENING",
+                Status::Pass,
+                Some("✅"),
+            ),
+            (
+                "## Gate 15: 🟢 GO\u{2028}",
+                "Gate 15",
+                Status::Pass,
+                Some("🟢 GO"),
+            ),
         ];
         for (heading, name, status, text) in cases {
             let d = ex(&format!("# Pack\n\n{heading}\n\nSome words.\n")).doc;
@@ -2593,6 +2645,16 @@ mod tests {
                 Status::Fail,
             ),
             ("## Gate 3: PASSED", "Gate 3", Status::Fail),
+            (
+                "## Gate 4: Deployed to staging",
+                "Gate 4: Deployed to staging",
+                Status::Fail,
+            ),
+            (
+                "## Gate 5: PASS — all 12 tests green",
+                "Gate 5",
+                Status::Fail,
+            ),
         ];
         for (heading, name, status) in cases {
             let d = ex(&format!("# Pack\n\n{heading}\n\n**Status**: ❌ FAILED\n")).doc;

@@ -170,9 +170,10 @@ pub fn normalize(text: &str) -> Status {
                     i += 2;
                     continue;
                 }
-                Some("started" | "yet" | "run") => {
+                Some(n @ ("started" | "yet" | "run")) => {
                     pending = true; // "not started", "not yet run"
-                    not_started = true;
+                    // "❌ Not run" may be a job skipped by a failure.
+                    not_started = n != "run";
                     i += 2;
                     continue;
                 }

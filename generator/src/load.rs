@@ -91,11 +91,13 @@ pub fn load(
     // copies them (35 MB more resident at 50,000 reports), and one list of
     // whole results, moved into the lists kept, was held beside them at the
     // end of loading (37 MB more). Each list below becomes the one kept
-    // where it lies. After a failure the files not yet started are skipped;
+    // where it lies. After a failure the files found after it are skipped;
     // the failure of the first file in the order they were found is
     // reported.
     let failure: std::sync::Mutex<Option<(usize, anyhow::Error)>> = std::sync::Mutex::new(None);
-    let failed = std::sync::atomic::AtomicBool::new(false);
+    // The first failing file so far, in the order found: later files are
+    // skipped, earlier ones still read (one of them may fail first).
+    let failed = std::sync::atomic::AtomicUsize::new(usize::MAX);
     let texts = Texts::default();
     let mut documents: Vec<Option<Document>> = Vec::new();
     documents.resize_with(found.len(), || None);
@@ -107,7 +109,7 @@ pub fn load(
         .zip(rest.par_iter_mut())
         .enumerate()
         .for_each(|(n, ((f, document), rest))| {
-            if failed.load(std::sync::atomic::Ordering::Relaxed) {
+            if n > failed.load(std::sync::atomic::Ordering::Relaxed) {
                 return;
             }
             match ingest(f, staging, &bar, &paths, memo.as_ref(), &texts) {
@@ -116,7 +118,7 @@ pub fn load(
                     *document = d;
                 }
                 Err(e) => {
-                    failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                    failed.fetch_min(n, std::sync::atomic::Ordering::Relaxed);
                     let mut first = failure.lock().unwrap_or_else(|p| p.into_inner());
                     if first.as_ref().is_none_or(|(m, _)| n < *m) {
                         *first = Some((n, e));
