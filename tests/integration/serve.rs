@@ -236,15 +236,26 @@ fn check_into_a_closed_pipe_exits_quietly() {
         .map(|i| format!("- `src/module_{i}/implementation_file_{i}.py`\n"))
         .collect();
     std::fs::write(tmp.path().join("PLAN.md"), format!("# Plan\n\n{report}")).expect("write");
-    let out = std::process::Command::new("bash")
-        .arg("-c")
-        .arg("\"$0\" check --all \"$1\" | head -1 >/dev/null; echo \"${PIPESTATUS[0]}\"")
-        .arg(env!("CARGO_BIN_EXE_vouch"))
-        .arg(tmp.path())
-        .output()
-        .expect("bash");
-    let code = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(code == "1" || code == "0", "exit {code}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    // As lines and as JSON, both written as they are made.
+    for format in ["text", "json"] {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(
+                "\"$0\" check --all --format \"$2\" \"$1\" | head -1 >/dev/null; \
+                 echo \"${PIPESTATUS[0]}\"",
+            )
+            .arg(env!("CARGO_BIN_EXE_vouch"))
+            .arg(tmp.path())
+            .arg(format)
+            .output()
+            .expect("bash");
+        let code = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            code == "1" || code == "0",
+            "{format}: exit {code}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{format}: {stderr}");
+        assert!(!stderr.contains("standard output"), "{format}: {stderr}");
+    }
 }
