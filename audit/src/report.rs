@@ -446,10 +446,7 @@ fn pure_status(s: &str) -> Option<Status> {
         }
         t.replace_range(a..=b, " ");
     }
-    let words = t
-        .split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count();
+    let words = words(&t).count();
     if words > 4 || t.contains(['(', '[']) && words > 2 {
         return None;
     }
@@ -464,11 +461,6 @@ fn pure_status(s: &str) -> Option<Status> {
 /// Rollback drill"); "PASS — all 12 tests green" in "Gate 3: PASS — all 12
 /// tests green".
 fn status_tail(heading: &str) -> Option<(usize, &str)> {
-    let words = |s: &str| {
-        s.split_whitespace()
-            .filter(|w| w.chars().any(char::is_alphanumeric))
-            .count()
-    };
     let mut best: Option<(usize, usize, &str)> = None;
     let mut seps = heading.match_indices([':', '—', '–', '|']).peekable();
     while let Some((i, sep)) = seps.next() {
@@ -479,8 +471,9 @@ fn status_tail(heading: &str) -> Option<(usize, &str)> {
         // "Runtime Error Envelope Completeness" names a phase: its
         // "Error" says nothing of how it went.
         let title = sign_status(part).is_none() && title_case(part);
-        if !title && pure_status(part).is_some() && best.is_none_or(|(n, _, _)| words(part) <= n) {
-            best = Some((words(part), from, part));
+        let n = words(part).count();
+        if !title && pure_status(part).is_some() && best.is_none_or(|(least, _, _)| n <= least) {
+            best = Some((n, from, part));
         }
     }
     best.map(|(_, from, part)| (from, part))
@@ -492,10 +485,7 @@ fn status_tail(heading: &str) -> Option<(usize, &str)> {
 /// Envelope Completeness"; not "Deployed to staging", "Not Met", "In
 /// Progress", "Tests PASSED".
 fn title_case(s: &str) -> bool {
-    let words: Vec<&str> = s
-        .split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .collect();
+    let words: Vec<&str> = words(s).collect();
     let long: Vec<&str> = words
         .iter()
         .copied()
@@ -518,11 +508,8 @@ fn title_case(s: &str) -> bool {
 /// name: "Governance Evidence Hardening ✅", "GOVERNANCE HARDENING ✅",
 /// "Release Rehearsal Passing ✅"; not "✅ PASSED", "✅ Complete".
 fn names_beside_sign(part: &str) -> bool {
-    let bare: String = demojibake(part).chars().filter(|c| !is_sign(*c)).collect();
-    let words = bare
-        .split_whitespace()
-        .any(|w| w.chars().any(char::is_alphanumeric));
-    words && (pure_status(&bare).is_none() || reads_as_name(part))
+    let bare = unsigned(part);
+    words(&bare).next().is_some() && (pure_status(&bare).is_none() || reads_as_name(part))
 }
 
 /// A heading cut at its first status sign, when the sign and the words
@@ -539,12 +526,20 @@ fn sign_tail(heading: &str) -> Option<(&str, &str)> {
 /// Passing", "Governance Evidence Hardening ✅"; not "PASSED", "✅ NOT MET",
 /// "✅ Complete".
 fn reads_as_name(s: &str) -> bool {
-    let bare: String = demojibake(s).chars().filter(|c| !is_sign(*c)).collect();
-    let words = bare
-        .split_whitespace()
+    let bare = unsigned(s);
+    words(&bare).count() > 1 && bare != bare.to_uppercase()
+}
+
+/// The words of `s`: runs between whitespace holding a letter or digit, so
+/// a dash or a sign standing alone is not a word.
+fn words(s: &str) -> impl Iterator<Item = &str> {
+    s.split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count();
-    words > 1 && bare != bare.to_uppercase()
+}
+
+/// `s` with mojibake repaired and its status signs left out.
+fn unsigned(s: &str) -> String {
+    demojibake(s).chars().filter(|c| !is_sign(*c)).collect()
 }
 
 fn strip_signs(s: &str) -> String {
