@@ -187,6 +187,15 @@ impl Index {
         self.get(path).map(|e| e.sha256.clone())
     }
 
+    /// `path` as held: a file's is the index's own allocation (the key
+    /// of its entry), shared rather than copied; any other is new. Not
+    /// noted: it answers nothing the caller had not already asked.
+    pub fn shared(&self, path: &str) -> std::sync::Arc<str> {
+        self.files
+            .get_key_value(path)
+            .map_or_else(|| path.into(), |(held, _)| held.clone())
+    }
+
     pub fn is_folder(&self, path: &str) -> bool {
         let is = self.has_folder(path);
         note(|| Lookup::Folder(path.to_owned(), is));
@@ -436,6 +445,28 @@ mod tests {
         }));
         assert!(caught.is_err());
         assert!(LOOKUPS.with(|l| l.borrow().is_none()), "still recording");
+    }
+
+    /// A reference to a file holds the index's own path, not a copy of
+    /// it; any other path is made anew.
+    #[test]
+    fn references_share_the_index_paths() {
+        let ix = Index::new([("logs/ci.log", "ab")]);
+        let doc = crate::report::extract(
+            "r.md",
+            "00",
+            "# R\n\nSee [the log](logs/ci.log) and [that](logs/gone.log).\n",
+            &ix,
+        );
+        let refs = &doc.doc.references;
+        let held = ix
+            .files
+            .get_key_value("logs/ci.log")
+            .map(|(k, _)| k.clone());
+        let present = refs.iter().find_map(|r| r.path.clone());
+        assert!(present.is_some_and(|p| held.is_some_and(|h| Arc::ptr_eq(&p, &h))));
+        assert!(!Arc::ptr_eq(&ix.shared("logs"), &ix.shared("logs")));
+        assert_eq!(&*ix.shared("logs"), "logs");
     }
 
     #[test]

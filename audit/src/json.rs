@@ -76,7 +76,7 @@ pub fn recognise(
                 None => "Branch protection".into(),
             },
         );
-        doc.checks = branch_protection(obj);
+        doc.checks = branch_protection(obj).into();
         // The advisory check never counts, whichever way it goes.
         let rules: Vec<&Check> = doc
             .checks
@@ -715,7 +715,7 @@ pub(crate) fn evidence_ref(target: &str, doc_path: &str, ix: &Index) -> Referenc
                 Some(p) => Reference {
                     state: RefState::Present,
                     sha256: ix.digest(&p),
-                    path: Some(p.into()),
+                    path: Some(ix.shared(&p)),
                     ..base
                 },
                 None => Reference {

@@ -176,7 +176,7 @@ pub fn analyse_file(f: &File<'_>, ix: &Index) -> FileAnalysis {
                     path: f.path.to_owned(),
                     sha256: f.sha256.into(),
                     kind: report::doc_kind(f.path, None),
-                    notes: vec![format!("not analysed: {reason}")],
+                    notes: vouch_core::audit::thin_vec![format!("not analysed: {reason}")],
                     ..Document::default()
                 });
             }

@@ -297,8 +297,8 @@ fn stage(id: Option<&str>, docs: &[&Document], tally: Tally, rows: usize) -> Sta
         path: d.path.clone(),
         line: c.line,
         date: d.date.clone(),
-        ci_runs: c.ci_runs.clone(),
-        pull_requests: c.pull_requests.clone(),
+        ci_runs: c.ci_runs.to_vec(),
+        pull_requests: c.pull_requests.to_vec(),
         evidence: c.evidence.len() + c.references.len(),
     };
     let claims = |of: fn(&Document) -> &[Claim]| -> Vec<(&Document, &Claim)> {

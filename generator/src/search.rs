@@ -165,9 +165,6 @@ pub struct Doc<'a> {
 /// own (48 bytes each).
 type List = smallvec::SmallVec<[(u32, u32, u32); 1]>;
 
-/// A term and its documents, heaviest first.
-type Postings = (Box<str>, List);
-
 /// A document's weighted terms (each with the set of its first
 /// [`ANCHORS`] headings that hold it, as bits) and its metadata, ready to
 /// insert.
@@ -233,7 +230,63 @@ pub struct Builder {
     taken: Vec<bool>,
     /// Documents inserted: a repeat replaces, and is not counted twice.
     inserted: Vec<bool>,
-    postings: FxHashMap<Box<str>, List>,
+    postings: Terms,
+}
+
+/// Each term's postings, by term. The terms' texts sit end to end in one
+/// string, and the table that finds a term holds only its number: as a map
+/// from boxed text to list, 140,300 terms (50,000 reports) took 16 MB, its
+/// table sized at twice that, the pages stage's rise to a build's peak.
+#[derive(Default)]
+struct Terms {
+    /// The terms' texts, one after another.
+    text: String,
+    /// Per term, in the order first met: where its text ends in `text`
+    /// (it starts where the term before ends), and its postings.
+    terms: Vec<(usize, List)>,
+    /// Terms by text: their numbers in `terms`.
+    table: hashbrown::HashTable<u32>,
+}
+
+impl Terms {
+    fn hash(term: &str) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one(term)
+    }
+
+    /// Term `term`'s list, made empty the first time it is met.
+    fn list(&mut self, term: &str) -> Option<&mut List> {
+        let Self { text, terms, table } = self;
+        let hash = Self::hash(term);
+        let i = match table.find(hash, |&i| term_text(text, terms, i as usize) == term) {
+            Some(&i) => i as usize,
+            None => {
+                // Four billion terms (a corpus of dozens of gigabytes of
+                // distinct words) are indexed; any more are not.
+                let i = u32::try_from(terms.len()).ok()?;
+                text.push_str(term);
+                terms.push((text.len(), List::new()));
+                table.insert_unique(hash, i, |&j| Self::hash(term_text(text, terms, j as usize)));
+                i as usize
+            }
+        };
+        Some(&mut terms[i].1)
+    }
+
+    /// Term `term`'s list, if it has one.
+    #[cfg(test)]
+    fn get(&self, term: &str) -> Option<&List> {
+        let i = *self.table.find(Self::hash(term), |&i| {
+            term_text(&self.text, &self.terms, i as usize) == term
+        })?;
+        Some(&self.terms[i as usize].1)
+    }
+}
+
+/// The text of term `i` of `terms`, whose texts end to end are `text`.
+fn term_text<'t>(text: &'t str, terms: &[(usize, List)], i: usize) -> &'t str {
+    let start = i.checked_sub(1).map_or(0, |j| terms[j].0);
+    &text[start..terms[i].0]
 }
 
 impl Builder {
@@ -245,7 +298,7 @@ impl Builder {
             filled: vec![0; chunks],
             taken: vec![false; chunks],
             inserted: vec![false; n],
-            postings: FxHashMap::default(),
+            postings: Terms::default(),
         }
     }
 
@@ -257,7 +310,9 @@ impl Builder {
     /// than held to the end (30 MB at 50,000 documents).
     pub fn insert(&mut self, id: usize, w: Weighed) -> Option<(String, Vec<u8>)> {
         for (t, (weight, heading)) in w.terms {
-            let list = self.postings.entry(t.into_boxed_str()).or_default();
+            let Some(list) = self.postings.list(&t) else {
+                continue;
+            };
             list.push((id as u32, weight, heading));
             if list.len() >= 2 * POSTINGS {
                 heaviest(list);
@@ -284,46 +339,51 @@ impl Builder {
         let n_docs = docs.len();
         let pending: Vec<usize> = (0..self.taken.len()).filter(|&n| !self.taken[n]).collect();
         let doc_files = pending.into_iter().map(move |n| doc_file(n, &mut docs));
-        // The terms go straight from the map into their shards, each sized
-        // first: collected into one list, then pushed into growing shards,
-        // they were held twice over beside the map's table (17 MB at 50,000
-        // reports, the build's peak), and the table is freed before the
-        // files are made.
-        let postings = std::mem::take(&mut self.postings);
+        // The terms are written shard by shard, each shard's in order, from
+        // a list of their numbers sorted so (4 bytes a term): moved into
+        // lists per shard, they were held twice over at the end of the
+        // pages stage.
+        let Terms {
+            text,
+            mut terms,
+            table,
+        } = std::mem::take(&mut self.postings);
+        drop(table);
         // About a term's bytes in its shard: `"term":"",` and, per
         // posting, three digits or so (of the lists as cut).
-        let bytes: usize = postings
-            .iter()
-            .map(|(t, l)| t.len() + 6 + 3 * l.len().min(POSTINGS))
+        let bytes: usize = (0..terms.len())
+            .map(|i| term_text(&text, &terms, i).len() + 6 + 3 * terms[i].1.len().min(POSTINGS))
             .sum();
         let count = shard_count(bytes);
-        let mut sizes = vec![0usize; count as usize];
-        for t in postings.keys() {
-            sizes[shard(t, count) as usize] += 1;
-        }
-        let mut shards: Vec<(u32, Vec<Postings>)> = (0..count)
-            .zip(sizes)
-            .map(|(key, n)| (key, Vec::with_capacity(n)))
+        let mut order: Vec<(u32, u32)> = (0..terms.len())
+            .map(|i| (shard(term_text(&text, &terms, i), count), i as u32))
             .collect();
-        for (term, mut list) in postings {
-            heaviest(&mut list);
-            shards[shard(&term, count) as usize].1.push((term, list));
-        }
-        shards.retain(|(_, terms)| !terms.is_empty());
-        let term_files = shards.into_iter().map(|(key, mut terms)| {
-            terms.sort_by(|a, b| a.0.cmp(&b.0));
-            let map: serde_json::Map<String, serde_json::Value> = terms
-                .into_iter()
-                .map(|(t, mut l)| (t.into_string(), encode(&mut l).into()))
-                .collect();
-            (
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                term_text(&text, &terms, a.1 as usize).cmp(term_text(&text, &terms, b.1 as usize))
+            })
+        });
+        let mut order = order.into_iter().peekable();
+        let term_files = std::iter::from_fn(move || {
+            let &(key, _) = order.peek()?;
+            let mut map = serde_json::Map::new();
+            while let Some((_, i)) = order.next_if(|&(k, _)| k == key) {
+                let i = i as usize;
+                let mut list = std::mem::take(&mut terms[i].1);
+                heaviest(&mut list);
+                map.insert(
+                    term_text(&text, &terms, i).to_owned(),
+                    encode(&mut list).into(),
+                );
+            }
+            Some((
                 format!("search/t-{key}.js"),
                 format!(
                     "vouchSearch.terms({key},{});\n",
                     serde_json::Value::Object(map)
                 )
                 .into_bytes(),
-            )
+            ))
         });
         let meta = (
             "search/meta.js".to_owned(),
@@ -986,12 +1046,12 @@ mod tests {
                     meta: String::new(),
                 },
             );
-            assert!(b.postings["word"].len() < 2 * POSTINGS);
+            assert!(b.postings.get("word").expect("postings").len() < 2 * POSTINGS);
         }
         let mut want: Vec<(u32, u32, u32)> = (0..n).map(|id| (id as u32, weight(id), 0)).collect();
         want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         want.truncate(POSTINGS);
-        let mut got = b.postings.remove("word").expect("postings");
+        let mut got = b.postings.get("word").expect("postings").clone();
         heaviest(&mut got);
         assert_eq!(got.as_slice(), want.as_slice());
     }

@@ -294,8 +294,8 @@ fn read_with(
             skip: t.skipped,
         }),
         gates: vec![gate("Tests", status, &status_text)],
-        checks: suites,
-        findings: findings.kept.items,
+        checks: suites.into(),
+        findings: findings.kept.items.into(),
         findings_total: findings.kept.total,
         ..Document::default()
     })

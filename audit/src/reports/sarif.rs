@@ -297,8 +297,8 @@ pub fn read(path: &str, r: &mut dyn BufRead) -> Result<Document, Problem> {
         status_text: Some(text.clone()),
         status_line: Some(1),
         gates: vec![gate("Scan", status, &text)],
-        checks,
-        findings,
+        checks: checks.into(),
+        findings: findings.into(),
         findings_total: total,
         ..Document::default()
     })

@@ -12,6 +12,8 @@ pub mod status;
 use std::{collections::BTreeMap, sync::Arc};
 
 use serde::{Deserialize, Serialize};
+pub use smallvec::{SmallVec, smallvec};
+pub use thin_vec::{ThinVec, thin_vec};
 
 pub use problems::{Problem, ProblemKind, Severity, share_paths};
 pub use status::Status;
@@ -191,15 +193,15 @@ pub struct Document {
     pub gates: Vec<Claim>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ci_runs: Vec<CiRun>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pull_requests: Vec<PullRequest>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub commits: Vec<Commit>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub pull_requests: ThinVec<PullRequest>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub commits: ThinVec<Commit>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
     /// Rules evaluated on JSON evidence (branch protection).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub checks: Vec<Check>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub checks: ThinVec<Check>,
     /// Pass, fail and skip counts (gate and test summaries).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counts: Option<Counts>,
@@ -209,14 +211,14 @@ pub struct Document {
     pub coverage: Option<Box<Coverage>>,
     /// What failed in a test or scan report: failed and errored tests,
     /// scan results. At most [`FINDINGS_KEPT`]; `findings_total` counts all.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub findings: Vec<Finding>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub findings: ThinVec<Finding>,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub findings_total: u64,
     /// What was expected and not found, or found twice: "no heading",
     /// "2 top-level headings", "no declared status"…
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub notes: ThinVec<String>,
 }
 
 impl Document {
@@ -337,7 +339,7 @@ pub struct Coverage {
 /// never grown, 8 bytes smaller than a `String`, nothing reserved, and
 /// shared where they recur ([`Document::share_text`]; 200,000 claims,
 /// 250,000 references and 130,000 checks are held at 50,000 reports). A
-/// reference's path, lines and pin and a [`CiRun`]'s texts are `Box<str>`;
+/// reference's lines and pin and a [`CiRun`]'s texts are `Box<str>`;
 /// a claim's CI runs are still `String`s. The JSON is the same.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
@@ -355,17 +357,20 @@ pub struct Claim {
     pub status_text: Option<Arc<str>>,
     pub line: usize,
     /// The evidence as written: `CI run 20696326646`, `STAGE1.1_PHASE0_REPORT.md`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<Arc<str>>,
+    /// Most claims cite one thing or none: held inline, not in a list of
+    /// its own.
+    #[serde(default, skip_serializing_if = "SmallVec::is_empty")]
+    pub evidence: SmallVec<[Arc<str>; 1]>,
     /// Indexes into the document's `references` that back this claim.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub references: Vec<usize>,
-    /// CI runs cited for this claim (URLs or run ids).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ci_runs: Vec<String>,
+    #[serde(default, skip_serializing_if = "SmallVec::is_empty")]
+    pub references: SmallVec<[usize; 1]>,
+    /// CI runs cited for this claim (URLs or run ids). Few claims cite any:
+    /// a `ThinVec` is a pointer, 16 bytes less than an empty `Vec`.
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub ci_runs: ThinVec<String>,
     /// Pull request numbers cited for this claim.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pull_requests: Vec<u64>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub pull_requests: ThinVec<u64>,
     /// Where the evidence in scope came from when the claim itself cites
     /// none: `section`, `phase`, `header`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -470,9 +475,11 @@ pub struct Reference {
     /// Where it is written (1-based).
     pub line: usize,
     pub state: RefState,
-    /// The evidence path it resolves to, when `present`.
+    /// The evidence path it resolves to, when `present`: a file's is the
+    /// path index's own, shared by every reference to the file (a quarter
+    /// of a million references at 50,000 reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<Box<str>>,
+    pub path: Option<std::sync::Arc<str>>,
     /// The artifact's SHA-256, when `present` (a file, not a folder):
     /// shared by every reference to that file (a quarter of a million
     /// references at 50,000 reports).
@@ -812,7 +819,7 @@ mod view_tests {
         let mut gates = Vec::with_capacity(64);
         gates.push(Claim {
             name: "Gate 1: Tests".into(),
-            evidence: vec!["CI run 7".into()],
+            evidence: smallvec!["CI run 7".into()],
             ..Claim::default()
         });
         let mut d = Document {
@@ -820,8 +827,8 @@ mod view_tests {
             title: Some(big("A")),
             gates,
             references: Vec::with_capacity(8),
-            checks: Vec::with_capacity(4),
-            notes: Vec::with_capacity(16),
+            checks: ThinVec::with_capacity(4),
+            notes: ThinVec::with_capacity(16),
             ..Document::default()
         };
         let before = d.clone();
@@ -844,7 +851,7 @@ mod view_tests {
             gates: vec![Claim {
                 name: "Gate 1".into(),
                 status: gate,
-                references: vec![0],
+                references: smallvec![0],
                 ..Claim::default()
             }],
             references: vec![Reference {
@@ -858,7 +865,7 @@ mod view_tests {
                 line_rate: 81.5,
                 ..Coverage::default()
             })),
-            findings: vec![Finding::default()],
+            findings: thin_vec![Finding::default()],
             findings_total: 1,
             ..Document::default()
         };
@@ -882,5 +889,22 @@ mod view_tests {
         assert_eq!(changes[0].claim.as_deref(), Some("Gate 1"));
         assert_eq!(changes[0].after, Some(Status::Fail));
         assert!(AuditView::parse(br#"{"schema_version": 99, "documents": []}"#).is_err());
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// Tens of thousands of documents and hundreds of thousands of claims
+    /// and references are held through a build: their sizes are a budget,
+    /// and a field that grows one fails here first (`docs/ARCHITECTURE.md`,
+    /// Performance). On 64-bit targets, where builds are this large.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn the_held_types_keep_their_sizes() {
+        assert_eq!(std::mem::size_of::<Claim>(), 144);
+        assert_eq!(std::mem::size_of::<Reference>(), 96);
+        assert_eq!(std::mem::size_of::<Document>(), 456);
     }
 }
