@@ -715,7 +715,7 @@ pub(crate) fn evidence_ref(target: &str, doc_path: &str, ix: &Index) -> Referenc
                 Some(p) => Reference {
                     state: RefState::Present,
                     sha256: ix.digest(&p),
-                    path: Some(ix.shared(&p)),
+                    path: Some(p.into()),
                     ..base
                 },
                 None => Reference {

@@ -2315,7 +2315,7 @@ fn resolved(target: &str, line: usize, via: RefVia, path: Option<String>, ix: &I
             line,
             state: RefState::Present,
             sha256: ix.digest(&p),
-            path: Some(ix.shared(&p)),
+            path: Some(p.into()),
             via,
             ..Reference::default()
         },
@@ -2323,7 +2323,7 @@ fn resolved(target: &str, line: usize, via: RefVia, path: Option<String>, ix: &I
             target: target.into(),
             line,
             state: RefState::Present,
-            path: Some(ix.shared(&p)),
+            path: Some(p.into()),
             via,
             ..Reference::default()
         },

@@ -130,13 +130,16 @@ pub fn finish(
         .map(|e| (e.path.as_str(), &*e.sha256))
         .collect();
     let index_of = |p: &str| files.binary_search_by(|(f, _)| (*f).cmp(p)).ok();
-    // References were resolved while the files were still being hashed;
-    // their digests are known now, each held once, by the index (which
-    // shares the artifact's, as the document does since `load::ingest`).
+    // References were resolved while the files were still being hashed
+    // (or come from the record of an earlier build); their digests are known
+    // now, each held once, by the index (which shares the artifact's, as the
+    // document does since `load::ingest`), and a file's path is the index's
+    // own, not a copy per reference.
     for d in &mut documents {
         for r in &mut d.references {
-            if let Some(p) = r.path.as_deref() {
+            if let Some(p) = &mut r.path {
                 r.sha256 = site.index.digest(p);
+                *p = site.index.shared(p);
             }
         }
     }
@@ -189,7 +192,8 @@ mod tests {
     }
 
     /// A file's digest is held once: its artifact, the path index, its
-    /// audit document and the references to it share one `Arc`.
+    /// audit document and the references to it share one `Arc`; and the
+    /// references share the index's path.
     #[test]
     fn a_digest_is_shared_by_artifact_index_document_and_references() {
         let loaded = loaded(&[
@@ -223,9 +227,12 @@ mod tests {
             .references
             .iter()
             .find(|r| &*r.target == "ci.log")
-            .and_then(|r| r.sha256.clone())
-            .expect("a present reference");
-        assert!(std::sync::Arc::ptr_eq(&r, &artifact("ci.log")));
+            .expect("a reference");
+        let sha256 = r.sha256.clone().expect("a present reference");
+        assert!(std::sync::Arc::ptr_eq(&sha256, &artifact("ci.log")));
+        // Its path is the index's own, as the artifact's entry holds it.
+        let path = r.path.clone().expect("a resolved path");
+        assert!(std::sync::Arc::ptr_eq(&path, &site.index.shared("ci.log")));
     }
 
     /// Texts that recur across documents (a gate's name and status, a

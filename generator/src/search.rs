@@ -235,8 +235,9 @@ pub struct Builder {
 
 /// Each term's postings, by term. The terms' texts sit end to end in one
 /// string, and the table that finds a term holds only its number: as a map
-/// from boxed text to list, 140,300 terms (50,000 reports) took 16 MB, its
-/// table sized at twice that, the pages stage's rise to a build's peak.
+/// from boxed text to list, 140,300 terms (50,000 reports) took 16 MB, most
+/// of the pages stage's rise towards a build's peak: 40-byte entries in a
+/// table with room for up to twice as many, and a box per term.
 #[derive(Default)]
 struct Terms {
     /// The terms' texts, one after another.
@@ -254,32 +255,38 @@ impl Terms {
         rustc_hash::FxBuildHasher.hash_one(term)
     }
 
+    /// The text of term `i`.
+    fn text(&self, i: usize) -> &str {
+        term_text(&self.text, &self.terms, i)
+    }
+
+    /// Term `term`'s number, if it has one; `hash` is its [`Terms::hash`].
+    fn find(&self, term: &str, hash: u64) -> Option<usize> {
+        let &i = self.table.find(hash, |&i| self.text(i as usize) == term)?;
+        Some(i as usize)
+    }
+
     /// Term `term`'s list, made empty the first time it is met.
     fn list(&mut self, term: &str) -> Option<&mut List> {
-        let Self { text, terms, table } = self;
         let hash = Self::hash(term);
-        let i = match table.find(hash, |&i| term_text(text, terms, i as usize) == term) {
-            Some(&i) => i as usize,
-            None => {
-                // Four billion terms (a corpus of dozens of gigabytes of
-                // distinct words) are indexed; any more are not.
-                let i = u32::try_from(terms.len()).ok()?;
-                text.push_str(term);
-                terms.push((text.len(), List::new()));
-                table.insert_unique(hash, i, |&j| Self::hash(term_text(text, terms, j as usize)));
-                i as usize
-            }
-        };
-        Some(&mut terms[i].1)
+        if let Some(i) = self.find(term, hash) {
+            return Some(&mut self.terms[i].1);
+        }
+        let Self { text, terms, table } = self;
+        // Four billion terms (a corpus of dozens of gigabytes of distinct
+        // words) are indexed; any more are not.
+        let i = u32::try_from(terms.len()).ok()?;
+        text.push_str(term);
+        terms.push((text.len(), List::new()));
+        table.insert_unique(hash, i, |&j| Self::hash(term_text(text, terms, j as usize)));
+        terms.last_mut().map(|(_, list)| list)
     }
 
     /// Term `term`'s list, if it has one.
     #[cfg(test)]
     fn get(&self, term: &str) -> Option<&List> {
-        let i = *self.table.find(Self::hash(term), |&i| {
-            term_text(&self.text, &self.terms, i as usize) == term
-        })?;
-        Some(&self.terms[i as usize].1)
+        let i = self.find(term, Self::hash(term))?;
+        Some(&self.terms[i].1)
     }
 }
 
@@ -340,28 +347,23 @@ impl Builder {
         let pending: Vec<usize> = (0..self.taken.len()).filter(|&n| !self.taken[n]).collect();
         let doc_files = pending.into_iter().map(move |n| doc_file(n, &mut docs));
         // The terms are written shard by shard, each shard's in order, from
-        // a list of their numbers sorted so (4 bytes a term): moved into
-        // lists per shard, they were held twice over at the end of the
-        // pages stage.
-        let Terms {
-            text,
-            mut terms,
-            table,
-        } = std::mem::take(&mut self.postings);
-        drop(table);
+        // a list of their shards and numbers sorted so (8 bytes a term):
+        // moved into lists per shard, they were held twice over at the end
+        // of the pages stage. The table that found them goes first.
+        let mut terms = std::mem::take(&mut self.postings);
+        terms.table = hashbrown::HashTable::new();
+        let n = terms.terms.len();
         // About a term's bytes in its shard: `"term":"",` and, per
         // posting, three digits or so (of the lists as cut).
-        let bytes: usize = (0..terms.len())
-            .map(|i| term_text(&text, &terms, i).len() + 6 + 3 * terms[i].1.len().min(POSTINGS))
+        let bytes: usize = (0..n)
+            .map(|i| terms.text(i).len() + 6 + 3 * terms.terms[i].1.len().min(POSTINGS))
             .sum();
         let count = shard_count(bytes);
-        let mut order: Vec<(u32, u32)> = (0..terms.len())
-            .map(|i| (shard(term_text(&text, &terms, i), count), i as u32))
+        let mut order: Vec<(u32, u32)> = (0..n)
+            .map(|i| (shard(terms.text(i), count), i as u32))
             .collect();
         order.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0).then_with(|| {
-                term_text(&text, &terms, a.1 as usize).cmp(term_text(&text, &terms, b.1 as usize))
-            })
+            (a.0, terms.text(a.1 as usize)).cmp(&(b.0, terms.text(b.1 as usize)))
         });
         let mut order = order.into_iter().peekable();
         let term_files = std::iter::from_fn(move || {
@@ -369,12 +371,9 @@ impl Builder {
             let mut map = serde_json::Map::new();
             while let Some((_, i)) = order.next_if(|&(k, _)| k == key) {
                 let i = i as usize;
-                let mut list = std::mem::take(&mut terms[i].1);
+                let mut list = std::mem::take(&mut terms.terms[i].1);
                 heaviest(&mut list);
-                map.insert(
-                    term_text(&text, &terms, i).to_owned(),
-                    encode(&mut list).into(),
-                );
+                map.insert(terms.text(i).to_owned(), encode(&mut list).into());
             }
             Some((
                 format!("search/t-{key}.js"),
@@ -752,6 +751,94 @@ mod tests {
         assert_eq!(first_chars("ééé", 2), "éé");
         assert_eq!(first_chars("ééé", 4), "ééé");
         assert_eq!(first_chars("", 0), "");
+    }
+
+    /// Thousands of terms (the table grows many times over): each is
+    /// written once, in the shard [`shard`] names, with the documents that
+    /// hold it; each shard's terms in order, the shards in order.
+    #[test]
+    fn every_term_is_written_once_in_its_shard() {
+        // A word of letters for each number (terms are runs of letters or
+        // of digits).
+        let word = |mut i: usize| {
+            let mut w = String::from("x");
+            loop {
+                w.push(char::from(b'a' + (i % 26) as u8));
+                i /= 26;
+                if i == 0 {
+                    return w;
+                }
+            }
+        };
+        let n = 3000;
+        let mut b = Builder::new(n);
+        let mut files = Vec::new();
+        for i in 0..n {
+            // `word(i)` is in document `i` alone, `common` in every third.
+            let text = if i % 3 == 0 {
+                format!("{} common", word(i))
+            } else {
+                word(i)
+            };
+            files.extend(b.insert(
+                i,
+                weigh(Doc {
+                    title: "",
+                    path: "",
+                    page: "pages/r.html",
+                    stage: None,
+                    status: None,
+                    headings: Vec::new(),
+                    text,
+                }),
+            ));
+        }
+        files.extend(b.files());
+        let meta = files
+            .iter()
+            .find(|(p, _)| p == "search/meta.js")
+            .expect("meta");
+        let count = String::from_utf8_lossy(&meta.1)
+            .split("\"shards\":")
+            .nth(1)
+            .and_then(|t| t.split('}').next()?.parse::<u32>().ok())
+            .expect("shard count");
+        assert!(count > 1, "{count} shards");
+        let mut seen = std::collections::BTreeMap::new();
+        let mut keys = Vec::new();
+        for (path, bytes) in &files {
+            let Some(key) = path
+                .strip_prefix("search/t-")
+                .and_then(|k| k.strip_suffix(".js"))
+                .and_then(|k| k.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            keys.push(key);
+            let text = String::from_utf8_lossy(bytes);
+            let json = text
+                .trim_start_matches(&format!("vouchSearch.terms({key},"))
+                .trim_end_matches(");\n");
+            let map: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(json).expect("json");
+            let terms: Vec<&String> = map.keys().collect();
+            assert!(terms.is_sorted(), "shard {key} out of order");
+            for (term, postings) in &map {
+                assert_eq!(shard(term, count), key, "{term}");
+                let docs: Vec<u32> = decode(postings.as_str().expect("postings"))
+                    .iter()
+                    .map(|p| p.0)
+                    .collect();
+                assert!(seen.insert(term.clone(), docs).is_none(), "{term} twice");
+            }
+        }
+        assert!(keys.is_sorted() && !keys.is_empty());
+        assert_eq!(seen.len(), n + 1);
+        for i in 0..n {
+            assert_eq!(seen[&word(i)], [i as u32]);
+        }
+        let common: Vec<u32> = (0..n as u32).step_by(3).take(POSTINGS).collect();
+        assert_eq!(seen["common"], common);
     }
 
     #[test]

@@ -335,7 +335,7 @@ pub struct Coverage {
 /// A gate or a phase, and what it claims.
 ///
 /// Its id, name, status text, evidence and scope are `Arc<str>`, as are a
-/// [`Reference`]'s target and a [`Check`]'s name and detail: made once and
+/// [`Reference`]'s target and path and a [`Check`]'s name and detail: made once and
 /// never grown, 8 bytes smaller than a `String`, nothing reserved, and
 /// shared where they recur ([`Document::share_text`]; 200,000 claims,
 /// 250,000 references and 130,000 checks are held at 50,000 reports). A
@@ -361,9 +361,10 @@ pub struct Claim {
     /// its own.
     #[serde(default, skip_serializing_if = "SmallVec::is_empty")]
     pub evidence: SmallVec<[Arc<str>; 1]>,
-    /// Indexes into the document's `references` that back this claim.
+    /// Indexes into the document's `references` that back this claim: up
+    /// to two inline, in the room a list's pointer and length take.
     #[serde(default, skip_serializing_if = "SmallVec::is_empty")]
-    pub references: SmallVec<[usize; 1]>,
+    pub references: SmallVec<[usize; 2]>,
     /// CI runs cited for this claim (URLs or run ids). Few claims cite any:
     /// a `ThinVec` is a pointer, 16 bytes less than an empty `Vec`.
     #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
@@ -475,9 +476,9 @@ pub struct Reference {
     /// Where it is written (1-based).
     pub line: usize,
     pub state: RefState,
-    /// The evidence path it resolves to, when `present`: a file's is the
-    /// path index's own, shared by every reference to the file (a quarter
-    /// of a million references at 50,000 reports).
+    /// The evidence path it resolves to, when `present`: in a build, a
+    /// file's is the path index's own, shared by every reference to the
+    /// file (`analyse::finish`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<std::sync::Arc<str>>,
     /// The artifact's SHA-256, when `present` (a file, not a folder):
@@ -817,9 +818,15 @@ mod view_tests {
             x
         };
         let mut gates = Vec::with_capacity(64);
+        let mut evidence = SmallVec::with_capacity(8);
+        evidence.push("CI run 7".into());
+        let mut pull_requests = ThinVec::with_capacity(8);
+        pull_requests.push(7);
+        pull_requests.clear();
         gates.push(Claim {
             name: "Gate 1: Tests".into(),
-            evidence: smallvec!["CI run 7".into()],
+            evidence,
+            pull_requests,
             ..Claim::default()
         });
         let mut d = Document {
@@ -835,6 +842,9 @@ mod view_tests {
         d.shrink_to_fit();
         assert_eq!(d, before);
         assert_eq!(d.gates.capacity(), 1);
+        // One cited thing goes back inline; an emptied list holds nothing.
+        assert!(!d.gates[0].evidence.spilled());
+        assert_eq!(d.gates[0].pull_requests.capacity(), 0);
         assert_eq!(d.notes.capacity(), 0);
         assert_eq!(d.references.capacity(), 0);
         assert_eq!(d.checks.capacity(), 0);
