@@ -753,6 +753,28 @@ mod tests {
         assert_eq!(first_chars("", 0), "");
     }
 
+    /// The number of shards `search/meta.js` among `files` gives.
+    fn shard_count_of(files: &[(String, Vec<u8>)]) -> u32 {
+        let meta = files
+            .iter()
+            .find(|(p, _)| p == "search/meta.js")
+            .expect("meta");
+        String::from_utf8_lossy(&meta.1)
+            .split("\"shards\":")
+            .nth(1)
+            .and_then(|t| t.split('}').next()?.parse::<u32>().ok())
+            .expect("shard count")
+    }
+
+    /// The terms and postings of shard `key`'s file, `bytes`.
+    fn shard_terms(key: u32, bytes: &[u8]) -> serde_json::Map<String, serde_json::Value> {
+        let text = String::from_utf8_lossy(bytes);
+        let json = text
+            .trim_start_matches(&format!("vouchSearch.terms({key},"))
+            .trim_end_matches(");\n");
+        serde_json::from_str(json).expect("json")
+    }
+
     /// Thousands of terms (the table grows many times over): each is
     /// written once, in the shard [`shard`] names, with the documents that
     /// hold it; each shard's terms in order, the shards in order.
@@ -794,15 +816,7 @@ mod tests {
             ));
         }
         files.extend(b.files());
-        let meta = files
-            .iter()
-            .find(|(p, _)| p == "search/meta.js")
-            .expect("meta");
-        let count = String::from_utf8_lossy(&meta.1)
-            .split("\"shards\":")
-            .nth(1)
-            .and_then(|t| t.split('}').next()?.parse::<u32>().ok())
-            .expect("shard count");
+        let count = shard_count_of(&files);
         assert!(count > 1, "{count} shards");
         let mut seen = std::collections::BTreeMap::new();
         let mut keys = Vec::new();
@@ -815,12 +829,7 @@ mod tests {
                 continue;
             };
             keys.push(key);
-            let text = String::from_utf8_lossy(bytes);
-            let json = text
-                .trim_start_matches(&format!("vouchSearch.terms({key},"))
-                .trim_end_matches(");\n");
-            let map: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(json).expect("json");
+            let map = shard_terms(key, bytes);
             let terms: Vec<&String> = map.keys().collect();
             assert!(terms.is_sorted(), "shard {key} out of order");
             for (term, postings) in &map {
@@ -869,25 +878,13 @@ mod tests {
                 .count(),
             6
         );
-        let meta = files
-            .iter()
-            .find(|(p, _)| p == "search/meta.js")
-            .expect("meta");
-        let count = String::from_utf8_lossy(&meta.1)
-            .split("\"shards\":")
-            .nth(1)
-            .and_then(|t| t.split('}').next()?.parse::<u32>().ok())
-            .expect("shard count");
+        let count = shard_count_of(&files);
         let key = shard("evidence", count);
         let shard = files
             .iter()
             .find(|(p, _)| p == &format!("search/t-{key}.js"))
             .expect("shard");
-        let text = String::from_utf8_lossy(&shard.1);
-        let json = text
-            .trim_start_matches(&format!("vouchSearch.terms({key},"))
-            .trim_end_matches(");\n");
-        let map: serde_json::Value = serde_json::from_str(json).expect("json");
+        let map = shard_terms(key, &shard.1);
         let list = decode(map["evidence"].as_str().expect("postings"));
         // 257 documents have the word (i % 7 times); the 200 kept are the
         // heaviest: every one of weight 3 to 6 (171), then the first 29 of
