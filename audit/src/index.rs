@@ -187,13 +187,12 @@ impl Index {
         self.get(path).map(|e| e.sha256.clone())
     }
 
-    /// `path` as held: a file's is the index's own allocation (the key
-    /// of its entry), shared rather than copied; any other is new. Not
-    /// noted: it answers nothing the caller had not already asked.
-    pub fn shared(&self, path: &str) -> std::sync::Arc<str> {
-        self.files
-            .get_key_value(path)
-            .map_or_else(|| path.into(), |(held, _)| held.clone())
+    /// The file at `path` as the index holds it: its path (the key of its
+    /// entry, to share rather than copy) and its digest; `None` when no
+    /// file is there. Not noted: for the build, after analysis.
+    pub fn held(&self, path: &str) -> Option<(Arc<str>, Arc<str>)> {
+        let (path, e) = self.files.get_key_value(path)?;
+        Some((path.clone(), e.sha256.clone()))
     }
 
     pub fn is_folder(&self, path: &str) -> bool {
@@ -447,18 +446,23 @@ mod tests {
         assert!(LOOKUPS.with(|l| l.borrow().is_none()), "still recording");
     }
 
-    /// A file's path is handed out as the index holds it, not copied;
-    /// any other path is made anew.
+    /// A file's path and digest are handed out as the index holds them,
+    /// not copied; a folder is not a file.
     #[test]
-    fn a_file_path_is_the_index_own() {
+    fn a_file_is_handed_out_as_held() {
         let ix = Index::new([("logs/ci.log", "ab")]);
-        let held = ix
+        let key = ix
             .files
             .get_key_value("logs/ci.log")
             .map(|(k, _)| k.clone());
-        let shared = ix.shared("logs/ci.log");
-        assert!(held.is_some_and(|h| Arc::ptr_eq(&shared, &h)));
-        assert_eq!(&*ix.shared("logs"), "logs");
+        let (path, sha256) = ix.held("logs/ci.log").expect("a file");
+        assert!(key.is_some_and(|k| Arc::ptr_eq(&path, &k)));
+        assert_eq!(&*sha256, "ab");
+        assert!(
+            ix.digest("logs/ci.log")
+                .is_some_and(|d| Arc::ptr_eq(&d, &sha256))
+        );
+        assert!(ix.held("logs").is_none());
     }
 
     #[test]

@@ -138,8 +138,10 @@ pub fn finish(
     for d in &mut documents {
         for r in &mut d.references {
             if let Some(p) = &mut r.path {
-                r.sha256 = site.index.digest(p);
-                *p = site.index.shared(p);
+                r.sha256 = site.index.held(p).map(|(path, sha256)| {
+                    *p = path;
+                    sha256
+                });
             }
         }
     }
@@ -232,7 +234,8 @@ mod tests {
         assert!(std::sync::Arc::ptr_eq(&sha256, &artifact("ci.log")));
         // Its path is the index's own, as the artifact's entry holds it.
         let path = r.path.clone().expect("a resolved path");
-        assert!(std::sync::Arc::ptr_eq(&path, &site.index.shared("ci.log")));
+        let (held, _) = site.index.held("ci.log").expect("indexed");
+        assert!(std::sync::Arc::ptr_eq(&path, &held));
     }
 
     /// Texts that recur across documents (a gate's name and status, a

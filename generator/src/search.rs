@@ -815,6 +815,7 @@ mod tests {
                 }),
             ));
         }
+        assert_eq!(b.postings.terms.len(), n + 1, "each term held once");
         files.extend(b.files());
         let count = shard_count_of(&files);
         assert!(count > 1, "{count} shards");

@@ -335,9 +335,10 @@ pub struct Coverage {
 /// A gate or a phase, and what it claims.
 ///
 /// Its id, name, status text, evidence and scope are `Arc<str>`, as are a
-/// [`Reference`]'s target and path and a [`Check`]'s name and detail: made once and
-/// never grown, 8 bytes smaller than a `String`, nothing reserved, and
-/// shared where they recur ([`Document::share_text`]; 200,000 claims,
+/// [`Reference`]'s target and path and a [`Check`]'s name and detail:
+/// made once and never grown, 8 bytes smaller than a `String`, nothing
+/// reserved, and shared where they recur ([`Document::share_text`]; a
+/// reference's path by the generator's `analyse::finish`; 200,000 claims,
 /// 250,000 references and 130,000 checks are held at 50,000 reports). A
 /// reference's lines and pin and a [`CiRun`]'s texts are `Box<str>`;
 /// a claim's CI runs are still `String`s. The JSON is the same.
