@@ -620,6 +620,46 @@ fn folder_tree_shows_the_way_down_and_counts_the_rest() {
     }
 }
 
+/// A folder's page lists the first 200 of its files and links the list
+/// page where the rest go on: the list is in path order, so with three
+/// files before the folder, its 201st file is the list's 204th, on page 2.
+#[test]
+fn a_large_folder_links_the_list_page_where_its_files_go_on() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    std::fs::create_dir_all(input.join("ci")).expect("mkdir");
+    for name in ["A.md", "B.md", "C.md"] {
+        std::fs::write(input.join(name), "# A note\n").expect("write");
+    }
+    for i in 0..205 {
+        std::fs::write(
+            input.join(format!("ci/run-{i:03}.log")),
+            format!("run {i}\n"),
+        )
+        .expect("write");
+    }
+    let site = tmp.path().join("site");
+    build_snapshot(&input, &site, 0, &[]);
+    let m = manifest(&site);
+    let page = artifact_page(&m, "ci/run-000.log");
+    let page = std::fs::read_to_string(site.join(&page)).expect("page");
+    let folder = page
+        .split(r#"<nav class="crumbs" aria-label="Breadcrumb">"#)
+        .nth(1)
+        .and_then(|s| s.split(r#"href="../"#).nth(2))
+        .and_then(|s| s.split('"').next())
+        .expect("the folder is linked");
+    let folder = std::fs::read_to_string(site.join(folder)).expect("folder page");
+    assert_eq!(folder.matches("<tr data-path=").count(), 200);
+    assert!(folder.contains(r#"<tr data-path="ci/run-199.log">"#));
+    assert!(!folder.contains(r#"<tr data-path="ci/run-200.log">"#));
+    assert!(folder.contains(r#"data-more="5""#));
+    assert!(folder.contains(r#"<a href="../artifacts-2.html">artifact list</a>"#));
+    let second = std::fs::read_to_string(site.join("artifacts-2.html")).expect("list page 2");
+    assert!(second.contains(r#"<tr data-path="ci/run-200.log">"#));
+    assert_eq!(second.matches("<tr data-path=").count(), 8);
+}
+
 /// At scale, the site-wide pages list the first rows of each table and say
 /// how many more there are; their counts stay exact. 1,010 reports in one
 /// stage, each with a broken link: the problems page and the snapshot page
@@ -659,26 +699,46 @@ fn site_wide_pages_stay_bounded_at_scale() {
         1000
     );
     assert!(problems.contains(r#"data-more="10""#));
-    // The static artifact list: 1,000 on the index, the rest on
-    // artifacts-2.html, linked both ways; every artifact's page is reachable.
+    // The static artifact list: 200 a page, the first on the index, the
+    // rest on artifacts-2.html to artifacts-6.html, each linking the next
+    // and the one before; every artifact's page is reachable.
     let index = std::fs::read_to_string(site.join("index.html")).expect("index");
     assert!(index.contains("<dt>Artifacts</dt><dd>1010</dd>"));
-    assert_eq!(index.matches("<tr data-path=").count(), 1000);
-    assert!(index.contains(r#"<a href="artifacts-2.html""#));
-    let second = std::fs::read_to_string(site.join("artifacts-2.html")).expect("list page 2");
-    assert_eq!(second.matches("<tr data-path=").count(), 10);
-    assert!(second.contains(r#"<a href="index.html" title="artifacts 1–1000">1</a>"#));
-    assert!(second.contains(r#"<strong aria-current="page">2</strong>"#));
+    assert_eq!(index.matches("<tr data-path=").count(), 200);
+    assert!(index.contains(r#"<a href="artifacts-2.html" rel="next">"#));
+    assert!(index.contains(r#"<a href="artifacts-6.html" title="artifacts 1001–1010">6</a>"#));
+    let lists: Vec<String> = (2..=6)
+        .map(|n| {
+            std::fs::read_to_string(site.join(format!("artifacts-{n}.html"))).expect("list page")
+        })
+        .collect();
+    for list in &lists[..4] {
+        assert_eq!(list.matches("<tr data-path=").count(), 200);
+    }
+    let last = &lists[4];
+    assert_eq!(last.matches("<tr data-path=").count(), 10);
+    assert!(last.contains(r#"<a href="index.html" title="artifacts 1–200">1</a>"#));
+    assert!(last.contains(r#"<a href="artifacts-5.html" rel="prev">"#));
+    assert!(last.contains(r#"<strong aria-current="page">6</strong>"#));
+    assert!(!last.contains(r#"rel="next""#));
     let m = manifest(&site);
     for a in artifacts(&m) {
-        let page = a["page"].as_str().expect("page");
+        let (path, page) = (
+            a["path"].as_str().expect("path"),
+            a["page"].as_str().expect("page"),
+        );
+        let row = format!(r#"<tr data-path="{path}">"#);
+        let listed: Vec<&String> = std::iter::once(&index)
+            .chain(&lists)
+            .filter(|l| l.contains(&row))
+            .collect();
+        assert_eq!(listed.len(), 1, "{path} is listed on one list page");
         assert!(
-            index.contains(&format!(r#"href="{page}""#))
-                || second.contains(&format!(r#"href="{page}""#)),
-            "{page} is linked from a list page"
+            listed[0].contains(&format!(r#"href="{page}""#)),
+            "{page} is linked there"
         );
     }
-    assert!(!site.join("artifacts-3.html").exists());
+    assert!(!site.join("artifacts-7.html").exists());
     // Every page's folder tree stays small: a window of the folder's files
     // around the page, and a link to them all.
     let page =
