@@ -660,6 +660,46 @@ fn a_large_folder_links_the_list_page_where_its_files_go_on() {
     assert_eq!(second.matches("<tr data-path=").count(), 8);
 }
 
+/// The index lists the first 100 documents that declare or show failure,
+/// and counts the rest; the tally and `audit.json` keep every one.
+#[test]
+fn the_index_lists_the_first_hundred_failures_and_counts_the_rest() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("evidence");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    for i in 0..105 {
+        std::fs::write(
+            input.join(format!("STAGE3_PHASE1_REPORT_{i:03}.md")),
+            format!("# Stage 3 phase 1 report {i}\n\n**Status:** FAIL\n"),
+        )
+        .expect("write");
+    }
+    let site = tmp.path().join("site");
+    build_snapshot(&input, &site, 0, &[]);
+    let index = std::fs::read_to_string(site.join("index.html")).expect("index");
+    let failed = index
+        .split(r#"<details id="failed-evidence""#)
+        .nth(1)
+        .and_then(|s| s.split("</details>").next())
+        .expect("#failed-evidence");
+    assert!(failed.contains("<summary>105 documents declare or show failure</summary>"));
+    assert_eq!(failed.matches("<li data-path=").count(), 100);
+    assert!(failed.contains(r#"<li data-path="STAGE3_PHASE1_REPORT_099.md">"#));
+    assert!(!failed.contains(r#"<li data-path="STAGE3_PHASE1_REPORT_100.md">"#));
+    assert!(failed.contains(r#"data-more="5""#));
+    assert!(
+        index.contains(r#"<dd data-count="fail">105</dd>"#),
+        "the tally counts all"
+    );
+    let audit = audit_json(&site);
+    assert_eq!(
+        audit["summary"]["failed_documents"]
+            .as_array()
+            .map(Vec::len),
+        Some(105)
+    );
+}
+
 /// At scale, the site-wide pages list the first rows of each table and say
 /// how many more there are; their counts stay exact. 1,010 reports in one
 /// stage, each with a broken link: the problems page and the snapshot page
