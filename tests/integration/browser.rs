@@ -2578,11 +2578,14 @@ async fn a_long_timeline_lays_out_only_the_stages_in_view() {
     c.goto(&format!("{}timeline.html", server.url))
         .await
         .expect("open");
-    // A stage's heading is skipped while the stage's content is.
+    // A stage's heading is skipped while the stage's content is. Which
+    // stages are laid out is settled as a frame is drawn: asked after two.
     let shown = |id: &'static str| async move {
-        c.execute(
+        c.execute_async(
             &format!(
-                "return document.querySelector('#{id} h2').checkVisibility({{contentVisibilityAuto: true}});"
+                "const done = arguments[arguments.length - 1];\
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(\
+                 document.querySelector('#{id} h2').checkVisibility({{contentVisibilityAuto: true}}))));"
             ),
             vec![],
         )

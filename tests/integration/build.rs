@@ -621,15 +621,16 @@ fn folder_tree_shows_the_way_down_and_counts_the_rest() {
 }
 
 /// A folder's page lists the first 200 of its files and links the list
-/// page where the rest go on: the list is in path order, so with three
-/// files before the folder, its 201st file is the list's 204th, on page 2.
+/// page where the rest go on: the list is in path order, so with 250
+/// files before the folder, its 201st file is the list's 451st, on page 3
+/// (not page 2, where its position in the folder would put it).
 #[test]
 fn a_large_folder_links_the_list_page_where_its_files_go_on() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let input = tmp.path().join("evidence");
     std::fs::create_dir_all(input.join("ci")).expect("mkdir");
-    for name in ["A.md", "B.md", "C.md"] {
-        std::fs::write(input.join(name), "# A note\n").expect("write");
+    for i in 0..250 {
+        std::fs::write(input.join(format!("A{i:03}.md")), "# A note\n").expect("write");
     }
     for i in 0..205 {
         std::fs::write(
@@ -654,10 +655,12 @@ fn a_large_folder_links_the_list_page_where_its_files_go_on() {
     assert!(folder.contains(r#"<tr data-path="ci/run-199.log">"#));
     assert!(!folder.contains(r#"<tr data-path="ci/run-200.log">"#));
     assert!(folder.contains(r#"data-more="5""#));
-    assert!(folder.contains(r#"<a href="../artifacts-2.html">artifact list</a>"#));
+    assert!(folder.contains(r#"<a href="../artifacts-3.html">artifact list</a>"#));
+    let third = std::fs::read_to_string(site.join("artifacts-3.html")).expect("list page 3");
+    assert!(third.contains(r#"<tr data-path="ci/run-200.log">"#));
+    assert_eq!(third.matches("<tr data-path=").count(), 55);
     let second = std::fs::read_to_string(site.join("artifacts-2.html")).expect("list page 2");
-    assert!(second.contains(r#"<tr data-path="ci/run-200.log">"#));
-    assert_eq!(second.matches("<tr data-path=").count(), 8);
+    assert!(!second.contains(r#"<tr data-path="ci/run-200.log">"#));
 }
 
 /// The index lists the first 100 documents that declare or show failure,
