@@ -264,6 +264,16 @@ pub fn folder_page_path(folder: &str) -> String {
     named_page("folders", folder)
 }
 
+/// The page of one stage's reports, phases and gates, where the timeline is
+/// too long for one page (`None`: the documents of no stage), by the same
+/// naming rule as [`page_path`].
+pub fn stage_page_path(stage: Option<&str>) -> String {
+    match stage {
+        Some(id) => named_page("timeline", &format!("stage {id}")),
+        None => named_page("timeline", "no stage"),
+    }
+}
+
 /// The print pack of an acceptance pack: the pack and the evidence it cites,
 /// on one page, by the same naming rule as [`page_path`].
 pub fn print_page_path(path: &str) -> String {

@@ -37,7 +37,7 @@ pub mod text;
 pub mod timeline;
 
 pub use config::Config;
-pub use index::{Index, folder_page_path, page_path, print_page_path};
+pub use index::{Index, folder_page_path, page_path, print_page_path, stage_page_path};
 pub use status::{demojibake, normalize};
 use vouch_core::{
     ArtifactKind,

@@ -60,9 +60,15 @@ pub const LINK_ROWS: usize = 50;
 /// `summary.failed_documents` and `vouch check --format json` list every
 /// one.
 pub const FAILED_LISTED: usize = 100;
-/// Rows per table per stage on `timeline.html`: 25 stages of 1,000 rows
-/// in three tables made a 15 MB page.
-pub const TIMELINE_ROWS: usize = 200;
+/// Rows per table per stage on the timeline: 25 stages of 1,000 rows in
+/// three tables made a 15 MB page.
+pub const TIMELINE_ROWS: usize = 100;
+/// The most rows `timeline.html` lists itself; a longer timeline keeps
+/// each stage's heading, status and counts, and puts its rows on a page of
+/// its own. The browser parses and lays out a page in one task: a stage of
+/// 400 rows (151 KB) took 71–95 ms on a 2-core machine, 3 stages 148–196
+/// ms, and 25 stages (3.6 MB) 163–243 ms after a 1.4 s layout.
+pub const TIMELINE_ONE_PAGE: usize = 300;
 
 /// Artifacts per static list page: `index.html` lists the first ones, and
 /// `artifacts-2.html`, `artifacts-3.html`… the rest, so that no page (and no
@@ -464,6 +470,10 @@ impl<'s> Renderer<'s> {
             ),
             ("macros.html", include_str!("../templates/macros.html")),
             ("timeline.html", include_str!("../templates/timeline.html")),
+            (
+                "timeline_page.html",
+                include_str!("../templates/timeline_page.html"),
+            ),
             (
                 "timeline_stage.html",
                 include_str!("../templates/timeline_stage.html"),
@@ -964,19 +974,50 @@ impl<'s> Renderer<'s> {
     /// listed rows of 25 stages were 35 MB of a 10,000-report build's 86 MB
     /// peak; and no stage's HTML is kept once written (the page is 17 MB at
     /// 50,000 reports).
+    ///
+    /// A timeline that would list more than [`TIMELINE_ONE_PAGE`] rows is
+    /// split: `timeline.html` keeps each stage's heading, status and counts,
+    /// and each stage's rows go to a page of their own
+    /// ([`vouch_audit::stage_page_path`]), handed to `stage_page` as made.
     pub fn write_timeline(
         &self,
         w: &mut dyn std::io::Write,
         timeline: &timeline::Timeline<'_, '_>,
+        stage_page: &mut dyn FnMut(&str, &[u8]) -> Result<()>,
     ) -> std::io::Result<()> {
-        self.timeline_into(w, timeline)
+        self.timeline_into(w, timeline, stage_page)
             .map_err(std::io::Error::other)
+    }
+
+    /// Whether the timeline's rows go on a page per stage: the rows it
+    /// would list, each table cut at [`TIMELINE_ROWS`], are more than one
+    /// page should hold.
+    fn timeline_split(timeline: &timeline::Timeline<'_, '_>) -> bool {
+        let listed: usize = timeline
+            .stages()
+            .iter()
+            .map(|(_, docs)| {
+                let claims = |of: fn(&vouch_core::audit::Document) -> usize| {
+                    docs.iter().map(|d| of(d)).sum::<usize>()
+                };
+                [
+                    docs.len(),
+                    claims(|d| d.phases.len()),
+                    claims(|d| d.gates.len()),
+                ]
+                .into_iter()
+                .map(|n| n.min(TIMELINE_ROWS))
+                .sum::<usize>()
+            })
+            .sum();
+        listed > TIMELINE_ONE_PAGE
     }
 
     fn timeline_into(
         &self,
         w: &mut dyn std::io::Write,
         timeline: &timeline::Timeline<'_, '_>,
+        stage_page: &mut dyn FnMut(&str, &[u8]) -> Result<()>,
     ) -> Result<()> {
         // The page around its stages, cut where they go. No value can forge
         // the mark: escaped text holds no `<`, and Markdown no NUL.
@@ -994,8 +1035,16 @@ impl<'s> Renderer<'s> {
             .context("internal error: timeline.html does not show its stages once")?;
         w.write_all(head.as_bytes())?;
         let template = self.env.get_template("timeline_stage.html")?;
+        let split = Self::timeline_split(timeline);
+        // The rows' links, from the page that shows them.
+        let prefix = if split { "../" } else { "" };
         for s in timeline.each_stage(TIMELINE_ROWS) {
             let anchor = anchor(s.id.as_deref());
+            let page = split.then(|| vouch_audit::stage_page_path(s.id.as_deref()));
+            let title = match &s.id {
+                Some(id) => format!("Stage {id}"),
+                None => "No stage named".to_owned(),
+            };
             let totals = [s.documents_count, s.phases_count, s.gates_count];
             let mut v = serde_json::to_value(&s).unwrap_or_default();
             drop(s);
@@ -1006,16 +1055,37 @@ impl<'s> Renderer<'s> {
                 if let Some(rows) = v[list].as_array_mut() {
                     for r in rows {
                         let path = r["path"].as_str().unwrap_or_default().to_owned();
-                        r["page"] = self.page_of(&path, "").into();
+                        r["page"] = self.page_of(&path, prefix).into();
                         if let Some(runs) = r["ci_runs"].as_array() {
                             r["runs"] = runs_view(runs.iter().filter_map(|x| x.as_str()));
                         }
                     }
                 }
             }
-            let html = template
-                .render(context! { s => v })
+            let full = template
+                .render(context! { s => &v, root => prefix })
                 .context("rendering timeline.html")?;
+            let html = match &page {
+                Some(page) => {
+                    let ctx = context! {
+                        ..self.common("../", "timeline"),
+                        ..context! {
+                            stage_title => &title,
+                            stage => minijinja::Value::from_safe_string(full),
+                        }
+                    };
+                    let html = self
+                        .env
+                        .get_template("timeline_page.html")?
+                        .render(ctx)
+                        .with_context(|| format!("rendering {page}"))?;
+                    stage_page(page, html.as_bytes())?;
+                    template
+                        .render(context! { s => &v, root => "", stage_page => page })
+                        .context("rendering timeline.html")?
+                }
+                None => full,
+            };
             // As a loop in one template spaced it (the page is unchanged).
             w.write_all(b"\n")?;
             w.write_all(html.as_bytes())?;

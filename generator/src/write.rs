@@ -238,9 +238,14 @@ pub fn write_site(
             let path = crate::render::list_page_path(n);
             files.push(staging.write(&path, renderer.artifact_list(n)?.as_bytes())?);
         }
-        files.push(
-            staging.write_streaming("timeline.html", |w| renderer.write_timeline(w, &timeline))?,
-        );
+        let mut stage_pages = Vec::new();
+        files.push(staging.write_streaming("timeline.html", |w| {
+            renderer.write_timeline(w, &timeline, &mut |path, html| {
+                stage_pages.push(staging.write(path, html)?);
+                Ok(())
+            })
+        })?);
+        files.extend(stage_pages);
         drop(timeline);
         files.push(staging.write("problems.html", renderer.problems()?.as_bytes())?);
         files.push(staging.write("404.html", renderer.not_found()?.as_bytes())?);

@@ -2061,6 +2061,35 @@ async fn axe_finds_no_accessibility_violations_in_either_theme() {
         format!("folders/{}", list_dir_first(&b.site.join("folders"))),
     ];
     let server = serve(&b.site);
+    // A larger site: its list pages have pagers, and its timeline a page
+    // per stage.
+    let big = tempfile::tempdir().expect("tempdir");
+    for i in 0..450 {
+        std::fs::write(
+            big.path()
+                .join(format!("STAGE{}_PHASE1_REPORT_{i:03}.md", i % 4 + 1)),
+            format!(
+                "# Report {i}\n\n**Status:** {}\n",
+                if i % 9 == 0 { "FAIL" } else { "PASS" }
+            ),
+        )
+        .expect("write");
+    }
+    let big = build(big.path());
+    let big_server = serve(&big.site);
+    let pages: Vec<String> = pages
+        .iter()
+        .map(|p| format!("{}{p}", server.url))
+        .chain(
+            [
+                "index.html".to_owned(),
+                "artifacts-2.html".to_owned(),
+                "timeline.html".to_owned(),
+                format!("timeline/{}", list_dir_first(&big.site.join("timeline"))),
+            ]
+            .map(|p| format!("{}{p}", big_server.url)),
+        )
+        .collect();
     let mut found = Vec::new();
     for theme in ["light", "dark"] {
         let dark: &[&str] = if theme == "dark" {
@@ -2071,8 +2100,8 @@ async fn axe_finds_no_accessibility_violations_in_either_theme() {
         let browser = launch_with(dark, false).await;
         let c = &browser.client;
         for page in &pages {
-            open_settled(c, &format!("{}{page}", server.url)).await;
-            if page == "index.html" {
+            open_settled(c, page).await;
+            if *page == format!("{}index.html", server.url) {
                 // With search results open.
                 assert!(!search_results(c, "stage").await.is_empty());
             }
