@@ -972,8 +972,8 @@ impl<'s> Renderer<'s> {
     /// stage at a time. Only the rows listed are built (at 10,000 reports,
     /// building and converting them all took 120 MB); built together, the
     /// listed rows of 25 stages were 35 MB of a 10,000-report build's 86 MB
-    /// peak; and no stage's HTML is kept once written (the page is 17 MB at
-    /// 50,000 reports).
+    /// peak; and no stage's HTML is kept once written (the page was 17 MB
+    /// at 50,000 reports, with 200 rows a table and before it was split).
     ///
     /// A timeline that would list more than [`TIMELINE_ONE_PAGE`] rows is
     /// split: `timeline.html` keeps each stage's heading, status and counts,
