@@ -826,6 +826,7 @@ impl<'s> Renderer<'s> {
     ) -> Result<String> {
         let audit = &self.site.audit;
         let matrix = timeline.matrix();
+        let split = Self::timeline_split(timeline);
         // Only the dates, not every stage's rows and tallies.
         let latest: HashMap<String, Option<String>> = timeline
             .stages()
@@ -858,7 +859,12 @@ impl<'s> Renderer<'s> {
                 context! {
                     stage => row.stage.as_deref().unwrap_or("No stage"),
                     stage_id => row.stage.as_deref().unwrap_or(""),
-                    anchor => anchor(row.stage.as_deref()),
+                    // Where the stage's rows are.
+                    timeline => if split {
+                        vouch_audit::stage_page_path(row.stage.as_deref())
+                    } else {
+                        format!("timeline.html#stage-{}", anchor(row.stage.as_deref()))
+                    },
                     status => row.status,
                     status_reason => &row.status_reason,
                     lead => row.lead.as_deref().and_then(|p| self.page_of(p, "")),
@@ -1023,7 +1029,8 @@ impl<'s> Renderer<'s> {
         // the mark: escaped text holds no `<`, and Markdown no NUL.
         const STAGES: &str = "<\u{0}vouch:stages\u{0}>";
         let stages = minijinja::Value::from_safe_string(STAGES.to_owned());
-        let ctx = context! { ..self.common("", "timeline"), ..context! { stages } };
+        let split = Self::timeline_split(timeline);
+        let ctx = context! { ..self.common("", "timeline"), ..context! { stages, split } };
         let page = self
             .env
             .get_template("timeline.html")?
@@ -1035,7 +1042,6 @@ impl<'s> Renderer<'s> {
             .context("internal error: timeline.html does not show its stages once")?;
         w.write_all(head.as_bytes())?;
         let template = self.env.get_template("timeline_stage.html")?;
-        let split = Self::timeline_split(timeline);
         // The rows' links, from the page that shows them.
         let prefix = if split { "../" } else { "" };
         for s in timeline.each_stage(TIMELINE_ROWS) {

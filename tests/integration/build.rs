@@ -705,14 +705,17 @@ fn the_index_lists_the_first_hundred_failures_and_counts_the_rest() {
 
 /// A timeline of more rows than one page should hold keeps each stage's
 /// heading, status and counts, and puts the stage's rows on a page of its
-/// own, linked from it, listed in the manifest, whose links all resolve.
+/// own, linked from it and from the gate matrix, listed in the manifest,
+/// whose links all resolve (stage 1's table is cut, and its note links
+/// `audit.json` from `timeline/`).
 #[test]
 fn a_long_timeline_gives_each_stage_a_page() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let input = tmp.path().join("evidence");
     std::fs::create_dir_all(&input).expect("mkdir");
+    let reports = |stage| if stage == 1 { 105 } else { 45 };
     for stage in 1..=8 {
-        for i in 0..45 {
+        for i in 0..reports(stage) {
             std::fs::write(
                 input.join(format!("STAGE{stage}_PHASE1_REPORT_{i:02}.md")),
                 format!("# Stage {stage} phase 1 report {i}\n\n**Status:** PASS\n"),
@@ -725,6 +728,7 @@ fn a_long_timeline_gives_each_stage_a_page() {
     let timeline = std::fs::read_to_string(site.join("timeline.html")).expect("timeline");
     assert_eq!(timeline.matches("<tr data-path=").count(), 0);
     assert_eq!(timeline.matches(r#"<p class="stage-rows">"#).count(), 8);
+    let index = std::fs::read_to_string(site.join("index.html")).expect("index");
     let m = manifest(&site);
     let generated: Vec<&str> = m["generated"]
         .as_array()
@@ -738,7 +742,10 @@ fn a_long_timeline_gives_each_stage_a_page() {
             .nth(1)
             .and_then(|s| s.split("</li>").next())
             .expect("the stage's section");
-        assert!(section.contains("45 reports"), "{section}");
+        assert!(
+            section.contains(&format!("{} reports", reports(stage))),
+            "{section}"
+        );
         let href = section
             .split(r#"<p class="stage-rows"><a href=""#)
             .nth(1)
@@ -747,7 +754,18 @@ fn a_long_timeline_gives_each_stage_a_page() {
         assert!(href.starts_with("timeline/"), "{href}");
         assert!(generated.contains(&href), "{href} is in the manifest");
         let page = std::fs::read_to_string(site.join(href)).expect("the stage's page");
-        assert_eq!(page.matches("<tr data-path=").count(), 45);
+        assert!(index.contains(&format!(r#"<a class="to-timeline" href="{href}">"#)));
+        assert_eq!(
+            page.matches("<tr data-path=").count(),
+            reports(stage).min(100)
+        );
+        if stage == 1 {
+            assert!(
+                page.contains(
+                    r#"data-more="5">… and 5 more; <a href="../audit.json">audit.json</a>"#
+                )
+            );
+        }
         assert!(page.contains(&format!(
             r#"<tr data-path="STAGE{stage}_PHASE1_REPORT_07.md">"#
         )));
@@ -792,7 +810,10 @@ fn site_wide_pages_stay_bounded_at_scale() {
     let timeline = std::fs::read_to_string(site.join("timeline.html")).expect("timeline");
     assert!(timeline.contains("1010 reports"), "the count stays exact");
     assert_eq!(timeline.matches("<tr data-path=").count(), 100);
-    assert!(timeline.contains(r#"data-more="910""#));
+    assert!(timeline.contains(r#"data-more="910">… and 910 more; <a href="audit.json">"#));
+    // One page: its rows link from the site's root.
+    assert!(timeline.contains(r#"<td><a href="pages/"#));
+    assert!(!timeline.contains(r#"<p class="stage-rows">"#));
     assert!(
         timeline.contains(r#"<tr data-path="STAGE2_PHASE1_REPORT_1005.md""#),
         "the cut keeps the failing report, though it comes last"
