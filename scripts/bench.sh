@@ -4,7 +4,8 @@
 # 10k, of a site that keeps 20 snapshots) and verify, with wall time, peak memory and
 # site size beside sha256sum over the same files, measured in the same run;
 # then the browser benchmark (headless Chromium: the viewer against plain
-# fetch + WebCrypto in the same browser, and one large file's throughput).
+# fetch + WebCrypto in the same browser, one large file's throughput, and
+# the longest main-thread task of each kind of page of a large site).
 # Usage: scripts/bench.sh [--scales 1000,10000,50000] [--runs R] [--corpus DIR]...
 # (--corpus also measures a copy of a real evidence folder the same way.)
 # BENCH_BROWSER=0 leaves the browser benchmark out.
