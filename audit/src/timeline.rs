@@ -266,6 +266,26 @@ impl<'t, 'a> Timeline<'t, 'a> {
         tallies
     }
 
+    /// How many rows [`Timeline::each_stage`] lists over all stages, its
+    /// documents, phases and gates each cut at `rows`, without building
+    /// them.
+    pub fn rows_listed(&self, rows: usize) -> usize {
+        self.stages
+            .iter()
+            .map(|(_, docs)| {
+                let claims = |of: fn(&Document) -> usize| docs.iter().map(|d| of(d)).sum::<usize>();
+                [
+                    docs.len(),
+                    claims(|d| d.phases.len()),
+                    claims(|d| d.gates.len()),
+                ]
+                .into_iter()
+                .map(|n| n.min(rows))
+                .sum::<usize>()
+            })
+            .sum()
+    }
+
     /// [`stages`], one at a time: a page can be rendered stage by stage, so
     /// that no more than one stage's rows are held at once.
     pub fn each_stage(&self, rows: usize) -> impl Iterator<Item = Stage> + '_ {

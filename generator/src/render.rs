@@ -999,24 +999,7 @@ impl<'s> Renderer<'s> {
     /// would list, each table cut at [`TIMELINE_ROWS`], are more than one
     /// page should hold.
     fn timeline_split(timeline: &timeline::Timeline<'_, '_>) -> bool {
-        let listed: usize = timeline
-            .stages()
-            .iter()
-            .map(|(_, docs)| {
-                let claims = |of: fn(&vouch_core::audit::Document) -> usize| {
-                    docs.iter().map(|d| of(d)).sum::<usize>()
-                };
-                [
-                    docs.len(),
-                    claims(|d| d.phases.len()),
-                    claims(|d| d.gates.len()),
-                ]
-                .into_iter()
-                .map(|n| n.min(TIMELINE_ROWS))
-                .sum::<usize>()
-            })
-            .sum();
-        listed > TIMELINE_ONE_PAGE
+        timeline.rows_listed(TIMELINE_ROWS) > TIMELINE_ONE_PAGE
     }
 
     fn timeline_into(
@@ -1055,6 +1038,7 @@ impl<'s> Renderer<'s> {
             let mut v = serde_json::to_value(&s).unwrap_or_default();
             drop(s);
             v["anchor"] = anchor.into();
+            v["title"] = title.as_str().into();
             for (list, total) in ["documents", "phases", "gates"].into_iter().zip(totals) {
                 v[format!("{list}_count")] = total.into();
                 v[format!("{list}_more")] = total.saturating_sub(TIMELINE_ROWS).into();
